@@ -1,0 +1,36 @@
+"""Fetch-with-permission helpers: each raises the same not-found for missing and forbidden."""
+
+from parley.accounts.models import FriendRequest, User
+from parley.core.errors import not_found
+
+
+def access_user(username: str) -> User:
+    """An active user by username (any case), for any signed-in viewer."""
+    user = User.objects.filter(username__iexact=username, is_active=True).first()
+    if user is None:
+        raise not_found("That person")
+    return user
+
+
+def access_incoming_request(user: User, request_id: int) -> FriendRequest:
+    """A pending request addressed to `user`."""
+    request = (
+        FriendRequest.objects.select_related("from_user", "to_user")
+        .filter(pk=request_id, to_user=user)
+        .first()
+    )
+    if request is None:
+        raise not_found("That friend request")
+    return request
+
+
+def access_outgoing_request(user: User, request_id: int) -> FriendRequest:
+    """A pending request sent by `user`."""
+    request = (
+        FriendRequest.objects.select_related("from_user", "to_user")
+        .filter(pk=request_id, from_user=user)
+        .first()
+    )
+    if request is None:
+        raise not_found("That friend request")
+    return request

@@ -1,0 +1,140 @@
+"""Friend requests, friendships and blocks.
+
+Each function validates (raising ParleyError), writes inside one transaction with
+both users' rows locked in id order, and publishes events to both users after commit.
+"""
+
+from django.db import transaction
+from django.db.models import Q
+
+from parley.accounts import events
+from parley.accounts.access import access_incoming_request, access_outgoing_request
+from parley.accounts.models import Block, FriendRequest, Friendship, User
+from parley.accounts.selectors import Relationship, friendship_between
+from parley.core.errors import ErrorCode, ParleyError
+from parley.realtime.publish import publish_to_users
+
+
+def _lock_pair(a: User, b: User) -> None:
+    """Serialise every change between the same two people (ids in order: no deadlock)."""
+    list(User.objects.select_for_update().filter(pk__in=(a.pk, b.pk)).order_by("pk"))
+
+
+def _make_friends(a: User, b: User) -> None:
+    low, high = sorted((a, b), key=lambda u: u.pk)
+    Friendship.objects.get_or_create(user_low=low, user_high=high)
+    FriendRequest.objects.filter(Q(from_user=a, to_user=b) | Q(from_user=b, to_user=a)).delete()
+    publish_to_users([a.pk], events.friend_added_event(b))
+    publish_to_users([b.pk], events.friend_added_event(a))
+
+
+def send_friend_request(actor: User, target: User) -> Relationship:
+    """Ask `target` to be friends. If they already asked `actor`, this accepts instead.
+
+    Returns the new relationship: REQUEST_SENT or FRIENDS. Sending again is harmless.
+    """
+    if actor.pk == target.pk:
+        raise ParleyError(ErrorCode.INVALID, "You can't send a friend request to yourself.")
+    with transaction.atomic():
+        _lock_pair(actor, target)
+        if Block.objects.filter(blocker=actor, blocked=target).exists():
+            raise ParleyError(
+                ErrorCode.FORBIDDEN, f"You blocked {target.name}. Unblock them first."
+            )
+        if Block.objects.filter(blocker=target, blocked=actor).exists():
+            raise ParleyError(
+                ErrorCode.FORBIDDEN, f"You can't send {target.name} a friend request."
+            )
+        if friendship_between(actor, target):
+            raise ParleyError(ErrorCode.CONFLICT, f"You are already friends with {target.name}.")
+        if FriendRequest.objects.filter(from_user=target, to_user=actor).exists():
+            _make_friends(actor, target)
+            return Relationship.FRIENDS
+        request, created = FriendRequest.objects.get_or_create(from_user=actor, to_user=target)
+        if created:
+            publish_to_users(
+                [actor.pk, target.pk], events.friend_request_event("request_received", request)
+            )
+        return Relationship.REQUEST_SENT
+
+
+def cancel_friend_request(actor: User, request_id: int) -> None:
+    """Withdraw a request `actor` sent."""
+    with transaction.atomic():
+        request = access_outgoing_request(actor, request_id)
+        _lock_pair(actor, request.to_user)
+        deleted, _ = FriendRequest.objects.filter(pk=request.pk).delete()
+        if deleted:
+            publish_to_users(
+                [actor.pk, request.to_user_id],
+                events.friend_request_event("request_cancelled", request),
+            )
+
+
+def accept_friend_request(actor: User, request_id: int) -> User:
+    """Accept a request addressed to `actor`; returns the new friend."""
+    with transaction.atomic():
+        request = access_incoming_request(actor, request_id)
+        _lock_pair(actor, request.from_user)
+        if not FriendRequest.objects.filter(pk=request.pk).exists():
+            raise ParleyError(ErrorCode.NOT_FOUND, "That friend request was not found.")
+        _make_friends(actor, request.from_user)
+        return request.from_user
+
+
+def decline_friend_request(actor: User, request_id: int) -> None:
+    """Decline a request addressed to `actor`. The sender may ask again later."""
+    with transaction.atomic():
+        request = access_incoming_request(actor, request_id)
+        _lock_pair(actor, request.from_user)
+        deleted, _ = FriendRequest.objects.filter(pk=request.pk).delete()
+        if deleted:
+            publish_to_users(
+                [actor.pk, request.from_user_id],
+                events.friend_request_event("request_declined", request),
+            )
+
+
+def remove_friend(actor: User, friend: User) -> None:
+    """End the friendship between `actor` and `friend`."""
+    with transaction.atomic():
+        _lock_pair(actor, friend)
+        friendship = friendship_between(actor, friend)
+        if friendship is None:
+            raise ParleyError(ErrorCode.NOT_FOUND, f"You are not friends with {friend.name}.")
+        friendship.delete()
+        publish_to_users([actor.pk], events.friend_removed_event(friend))
+        publish_to_users([friend.pk], events.friend_removed_event(actor))
+
+
+def block_user(actor: User, target: User) -> None:
+    """Block `target`: ends a friendship and pending requests, and refuses new ones.
+
+    The blocked user is not told; they see the friendship or request disappear.
+    """
+    if actor.pk == target.pk:
+        raise ParleyError(ErrorCode.INVALID, "You can't block yourself.")
+    with transaction.atomic():
+        _lock_pair(actor, target)
+        _, created = Block.objects.get_or_create(blocker=actor, blocked=target)
+        if not created:
+            return
+        friendship = friendship_between(actor, target)
+        if friendship is not None:
+            friendship.delete()
+            publish_to_users([actor.pk], events.friend_removed_event(target))
+            publish_to_users([target.pk], events.friend_removed_event(actor))
+        pending = FriendRequest.objects.select_related("from_user", "to_user").filter(
+            Q(from_user=actor, to_user=target) | Q(from_user=target, to_user=actor)
+        )
+        for request in pending:
+            publish_to_users(
+                [actor.pk, target.pk], events.friend_request_event("request_cancelled", request)
+            )
+        pending.delete()
+
+
+def unblock_user(actor: User, target: User) -> None:
+    """Lift `actor`'s block on `target`. Friendship is not restored."""
+    with transaction.atomic():
+        Block.objects.filter(blocker=actor, blocked=target).delete()

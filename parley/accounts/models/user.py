@@ -1,0 +1,89 @@
+import hashlib
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.urls import reverse
+
+username_validator = RegexValidator(
+    regex=r"^[A-Za-z0-9][A-Za-z0-9_.-]{2,31}\Z",
+    message=(
+        "Use 3 to 32 characters: letters a-z, digits, and . _ - "
+        "(starting with a letter or a digit)."
+    ),
+    code="invalid_username",
+)
+
+# Colours for generated avatars: readable with white initials (WCAG AA for large text).
+AVATAR_COLOURS = (
+    "#1f6feb", "#8250df", "#bf3989", "#cf222e", "#bc4c00",
+    "#1a7f37", "#0a7d83", "#6639ba", "#953800", "#57606a",
+)  # fmt: skip
+
+
+class ParleyUserManager(UserManager["User"]):
+    def get_by_natural_key(self, username: str | None) -> "User":
+        """Usernames are unique regardless of case, so look them up that way."""
+        return self.get(username__iexact=username)
+
+
+class User(AbstractUser):
+    """A person (or, later, a bot) who uses Parley.
+
+    Usernames and emails are unique regardless of case: a functional unique index
+    on PostgreSQL and SQLite, the case-insensitive collation on MariaDB/MySQL.
+    """
+
+    username = models.CharField(
+        max_length=32,
+        unique=True,
+        validators=[username_validator],
+        help_text="3 to 32 characters: letters, digits, and . _ -",
+        error_messages={"unique": "That username is taken."},
+    )
+    email = models.EmailField("email address")
+    first_name = None  # type: ignore[assignment]
+    last_name = None  # type: ignore[assignment]
+    display_name = models.CharField(max_length=64, blank=True)
+    bio = models.TextField(max_length=500, blank=True)
+    avatar = models.ImageField(upload_to="avatars/", blank=True)
+    avatar_small = models.ImageField(upload_to="avatars/", blank=True)
+
+    objects = ParleyUserManager()
+
+    REQUIRED_FIELDS = ["email"]
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("username"), name="user_username_ci_unique"),
+            models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.username
+
+    @property
+    def name(self) -> str:
+        """What to show for this person: the display name, or the username."""
+        return self.display_name or self.username
+
+    @property
+    def initials(self) -> str:
+        words = [w for w in self.name.replace(".", " ").replace("_", " ").split() if w]
+        letters = "".join(w[0] for w in words[:2]) if len(words) > 1 else self.name[:2]
+        return letters.upper()
+
+    @property
+    def avatar_colour(self) -> str:
+        digest = hashlib.sha256(self.username.lower().encode()).digest()
+        return AVATAR_COLOURS[digest[0] % len(AVATAR_COLOURS)]
+
+    def get_absolute_url(self) -> str:
+        return reverse("profile", args=[self.username])
+
+    def get_full_name(self) -> str:
+        return self.name
+
+    def get_short_name(self) -> str:
+        return self.name

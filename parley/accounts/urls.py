@@ -1,0 +1,34 @@
+from django.urls import path
+
+from parley.accounts.views import auth, friends, profile
+
+urlpatterns = [
+    path("signup/", auth.signup, name="signup"),
+    path("login/", auth.LoginView.as_view(), name="login"),
+    path("logout/", auth.LogoutView.as_view(), name="logout"),
+    path("settings/profile/", profile.edit_profile, name="edit_profile"),
+    path("settings/password/", auth.PasswordChangeView.as_view(), name="password_change"),
+    path("password-reset/", auth.PasswordResetView.as_view(), name="password_reset"),
+    path("password-reset/sent/", auth.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        auth.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password-reset/done/",
+        auth.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    path("people/", friends.people, name="people"),
+    path("people/<str:username>/", profile.profile, name="profile"),
+    path("people/<str:username>/befriend/", friends.send_request, name="befriend"),
+    path("people/<str:username>/unfriend/", friends.remove, name="unfriend"),
+    path("people/<str:username>/block/", friends.block, name="block"),
+    path("people/<str:username>/unblock/", friends.unblock, name="unblock"),
+    path("friends/", friends.friend_list, name="friends"),
+    path("friends/requests/<int:request_id>/accept/", friends.accept, name="accept_request"),
+    path("friends/requests/<int:request_id>/decline/", friends.decline, name="decline_request"),
+    path("friends/requests/<int:request_id>/cancel/", friends.cancel, name="cancel_request"),
+    path("media/avatars/<str:name>", profile.avatar, name="avatar"),
+]

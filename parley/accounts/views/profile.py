@@ -1,0 +1,59 @@
+import re
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from parley.accounts.access import access_user
+from parley.accounts.actions.profile import update_profile
+from parley.accounts.forms import ProfileForm
+from parley.accounts.selectors import relationship
+from parley.core.http import AuthenticatedRequest
+
+_AVATAR_NAME = re.compile(r"^[A-Za-z0-9_-]{8,64}-\d{2,4}\.webp\Z")
+
+
+@login_required
+@require_GET
+def profile(request: AuthenticatedRequest, username: str) -> HttpResponse:
+    person = access_user(username)
+    return render(
+        request,
+        "accounts/profile.html",
+        {"person": person, "relationship": relationship(request.user, person)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit_profile(request: AuthenticatedRequest) -> HttpResponse:
+    user = request.user
+    initial = {"display_name": user.display_name, "bio": user.bio}
+    form = ProfileForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST":
+        if form.is_valid():
+            update_profile(user, **form.cleaned_data)
+            messages.success(request, "Your profile was saved.")
+            return redirect("edit_profile")
+        return render(request, "accounts/edit_profile.html", {"form": form}, status=400)
+    return render(request, "accounts/edit_profile.html", {"form": form})
+
+
+@login_required
+@require_GET
+def avatar(request: AuthenticatedRequest, name: str) -> FileResponse:
+    """Serve a stored avatar to signed-in users, always as a WebP image.
+
+    The file names are unguessable and never reused, so browsers may cache them for good.
+    """
+    path = f"avatars/{name}"
+    if not _AVATAR_NAME.match(name) or not default_storage.exists(path):
+        raise Http404("No such photo.")
+    response = FileResponse(default_storage.open(path), content_type="image/webp")
+    response["Cache-Control"] = "private, max-age=31536000, immutable"
+    response["Content-Disposition"] = "inline"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

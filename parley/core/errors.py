@@ -1,0 +1,46 @@
+"""Parley's one error type: a machine-readable code, a message for people, an HTTP status.
+
+Actions raise it; parley.core.middleware renders it as JSON or as a page, and the
+WebSocket consumer renders it as an error event. Nothing else builds error responses.
+"""
+
+from enum import StrEnum
+from http import HTTPStatus
+
+
+class ErrorCode(StrEnum):
+    INVALID = "invalid"
+    NOT_FOUND = "not_found"
+    FORBIDDEN = "forbidden"
+    CONFLICT = "conflict"
+    RATE_LIMITED = "rate_limited"
+
+
+_STATUS = {
+    ErrorCode.INVALID: HTTPStatus.BAD_REQUEST,
+    ErrorCode.NOT_FOUND: HTTPStatus.NOT_FOUND,
+    ErrorCode.FORBIDDEN: HTTPStatus.FORBIDDEN,
+    ErrorCode.CONFLICT: HTTPStatus.CONFLICT,
+    ErrorCode.RATE_LIMITED: HTTPStatus.TOO_MANY_REQUESTS,
+}
+
+
+class ParleyError(Exception):
+    """A request Parley refuses, with a reason the client can act on."""
+
+    def __init__(self, code: ErrorCode, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+    @property
+    def status(self) -> int:
+        return int(_STATUS[self.code])
+
+    def as_dict(self) -> dict[str, str]:
+        return {"code": str(self.code), "message": self.message}
+
+
+def not_found(what: str = "That") -> ParleyError:
+    """The one answer for both "does not exist" and "you may not see it"."""
+    return ParleyError(ErrorCode.NOT_FOUND, f"{what} was not found.")
