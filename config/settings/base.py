@@ -7,6 +7,7 @@ See the configuration table in README.md for every variable.
 import warnings
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import environ
 
@@ -198,7 +199,7 @@ TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
 
-LOGGING = {
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},

@@ -1,5 +1,7 @@
 """Test settings: the same code paths as production, with fast hashing and local email."""
 
+import os
+
 from .base import *  # noqa: F403
 from .base import VAR_DIR, env
 
@@ -12,3 +14,14 @@ MEDIA_ROOT = VAR_DIR / "test-media"
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 LOGGING["root"]["level"] = env.str("LOG_LEVEL", default="WARNING")  # noqa: F405
+LOGGING["loggers"]["axes"]["level"] = "ERROR"  # noqa: F405
+
+VAR_DIR.mkdir(exist_ok=True)
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A file, not shared-cache memory: the same WAL locking as a real deployment, so
+    # tests with concurrent requests wait for the lock instead of failing.
+    # One file per test process, so that parallel runs never share it.
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": str(VAR_DIR / f"test-db-{os.getpid()}.sqlite3")
+    }

@@ -31,5 +31,5 @@ class UsernameOrEmailBackend(ModelBackend):
             get_user_model()().set_password(password)
             return None
         if user.check_password(password) and self.user_can_authenticate(user):
-            return user  # type: ignore[return-value]
+            return user
         return None

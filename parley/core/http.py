@@ -9,4 +9,4 @@ if TYPE_CHECKING:
 class AuthenticatedRequest(HttpRequest):
     """The request type of views behind login_required: `user` is a real User."""
 
-    user: "User"  # type: ignore[assignment]
+    user: "User"

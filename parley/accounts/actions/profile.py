@@ -33,8 +33,8 @@ def update_profile(
         user.avatar.save(large.name, large, save=False)
         user.avatar_small.save(small.name, small, save=False)
     elif remove_avatar:
-        user.avatar = ""  # type: ignore[assignment]
-        user.avatar_small = ""  # type: ignore[assignment]
+        user.avatar = ""
+        user.avatar_small = ""
     else:
         old_files = []
     with transaction.atomic():

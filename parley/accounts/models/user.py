@@ -1,4 +1,5 @@
 import hashlib
+from typing import ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.validators import RegexValidator
@@ -50,7 +51,7 @@ class User(AbstractUser):
     avatar = models.ImageField(upload_to="avatars/", blank=True)
     avatar_small = models.ImageField(upload_to="avatars/", blank=True)
 
-    objects = ParleyUserManager()
+    objects: ClassVar[ParleyUserManager] = ParleyUserManager()
 
     REQUIRED_FIELDS = ["email"]
 

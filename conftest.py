@@ -1,0 +1,53 @@
+"""Fixtures shared by every test: isolated media, an event listener, users."""
+
+from collections.abc import Iterator
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.test import Client
+
+from parley.accounts.tests.factories import UserFactory
+from parley.core.testing.clients import client_for
+from parley.core.testing.events import EventListener
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def listener(transactional_db) -> Iterator[EventListener]:
+    """Events published by actions, read back from the real channel layer.
+
+    Needs real commits (events go out on commit), hence the transactional database.
+    """
+    async_to_sync(get_channel_layer().flush)()
+    yield EventListener()
+    async_to_sync(get_channel_layer().flush)()
+
+
+@pytest.fixture
+def alice(db):
+    return UserFactory(username="alice", display_name="Alice Liddell")
+
+
+@pytest.fixture
+def bob(db):
+    return UserFactory(username="bob", display_name="Bob Marley")
+
+
+@pytest.fixture
+def carol(db):
+    return UserFactory(username="carol", display_name="Carol King")
+
+
+@pytest.fixture
+def alice_client(alice) -> Client:
+    return client_for(alice)
+
+
+@pytest.fixture
+def bob_client(bob) -> Client:
+    return client_for(bob)

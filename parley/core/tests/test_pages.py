@@ -1,0 +1,47 @@
+import pytest
+from django.urls import reverse
+
+from parley.accounts.models import Block, FriendRequest, Friendship
+from parley.accounts.tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_home_welcomes_visitors_and_sends_members_to_friends(client):
+    assert "Create an account" in client.get("/").content.decode()
+    client.force_login(UserFactory())
+    assert client.get("/")["Location"] == reverse("friends")
+
+
+def test_unknown_page_is_a_friendly_404(client):
+    response = client.get("/no/such/page/")
+
+    assert response.status_code == 404
+    assert "There is nothing at this address." in response.content.decode()
+
+
+def test_post_without_csrf_token_is_refused_with_a_message(alice):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(alice)
+
+    response = client.post(reverse("befriend", args=["alice"]))
+
+    assert response.status_code == 403
+    assert "This form expired" in response.content.decode()
+
+
+def test_admin_covers_every_model(admin_client, alice, bob):
+    FriendRequest.objects.create(from_user=alice, to_user=bob)
+    Friendship.objects.create(user_low=alice, user_high=bob)
+    Block.objects.create(blocker=alice, blocked=bob)
+
+    for model in ("user", "friendrequest", "friendship", "block"):
+        changelist = admin_client.get(reverse(f"admin:accounts_{model}_changelist"))
+        assert changelist.status_code == 200, model
+    assert (
+        admin_client.get(reverse("admin:accounts_user_change", args=[alice.pk])).status_code == 200
+    )
+    assert admin_client.get(reverse("admin:accounts_user_add")).status_code == 200
+    assert admin_client.get(reverse("admin:axes_accessattempt_changelist")).status_code == 200
