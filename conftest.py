@@ -24,8 +24,9 @@ def listener(transactional_db) -> Iterator[EventListener]:
     Needs real commits (events go out on commit), hence the transactional database.
     """
     async_to_sync(get_channel_layer().flush)()
-    yield EventListener()
-    async_to_sync(get_channel_layer().flush)()
+    events = EventListener()
+    yield events
+    events.close()
 
 
 @pytest.fixture

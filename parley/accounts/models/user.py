@@ -43,7 +43,11 @@ class User(AbstractUser):
         help_text="3 to 32 characters: letters, digits, and . _ -",
         error_messages={"unique": "That username is taken."},
     )
-    email = models.EmailField("email address")
+    email = models.EmailField(
+        "email address",
+        unique=True,  # case-insensitive on MariaDB/MySQL through the collation
+        error_messages={"unique": "An account with that email already exists."},
+    )
     first_name = None  # type: ignore[assignment]
     last_name = None  # type: ignore[assignment]
     display_name = models.CharField(max_length=64, blank=True)

@@ -108,3 +108,16 @@ def test_empty_and_garbage_posts_give_form_errors_not_500(client):
     assert client.post(reverse("signup"), {}).status_code == 400
     response = client.post(reverse("signup"), {"username": "\x00" * 5, "email": "x" * 5000})
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize("field", ["username", "email"])
+def test_the_database_itself_refuses_a_case_variant(field):
+    """The form checks first, but two signups racing past it still cannot both commit."""
+    from django.db import IntegrityError, transaction
+
+    UserFactory(username="alice", email="alice@example.org")
+    other = {"username": "someone", "email": "someone@example.org"}
+    other[field] = "ALICE" if field == "username" else "ALICE@EXAMPLE.ORG"
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.create_user(password=PASSWORD, **other)

@@ -4,7 +4,6 @@ import asyncio
 import json
 from typing import Any
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
 from parley.realtime.groups import user_group
@@ -15,21 +14,30 @@ _EMPTY_WAIT = 0.3
 
 
 class EventListener:
-    """Subscribes channels to users' groups and returns what was published to them."""
+    """Subscribes channels to users' groups and returns what was published to them.
+
+    Its receives all run on one event loop of its own, as a socket's would: the Redis
+    layer binds a channel's receive buffer to the loop that first reads it.
+    """
 
     def __init__(self) -> None:
         self.layer = get_channel_layer()
         self.channels: dict[int, str] = {}
+        self._loop = asyncio.new_event_loop()
+
+    def close(self) -> None:
+        self._loop.run_until_complete(self.layer.flush())
+        self._loop.close()
 
     def subscribe(self, *users: Any) -> None:
         for user in users:
-            channel = async_to_sync(self.layer.new_channel)()
-            async_to_sync(self.layer.group_add)(user_group(user.pk), channel)
+            channel = self._loop.run_until_complete(self.layer.new_channel())
+            self._loop.run_until_complete(self.layer.group_add(user_group(user.pk), channel))
             self.channels[user.pk] = channel
 
     def events_for(self, user: Any) -> list[dict[str, Any]]:
         """Every event queued for `user` since the last call, oldest first."""
-        return async_to_sync(self._drain)(self.channels[user.pk])
+        return self._loop.run_until_complete(self._drain(self.channels[user.pk]))
 
     async def _drain(self, channel: str) -> list[dict[str, Any]]:
         received: list[dict[str, Any]] = []
