@@ -11,11 +11,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from django.db import connections
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
-
-# Playwright's sync API runs an asyncio event loop in the test thread, which makes
-# Django refuse ORM calls made from that thread (the test's own setup and asserts).
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 CHROMIUM_ARGS = [
     "--headless=new",
@@ -50,6 +47,18 @@ def _media_root(settings, tmp_path: Path) -> Path:
     return media
 
 
+@pytest.fixture(autouse=True)
+def _allow_orm_beside_playwright(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Playwright's sync API runs an asyncio event loop in the test thread, which makes
+    Django refuse ORM calls made from that thread (the test's own setup and asserts).
+
+    Set for the browser tests only, not at import: the variable would otherwise leak
+    into the rest of the session, and `manage.py check --deploy` run by other tests
+    fails on it (async.E001).
+    """
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
 @pytest.fixture(scope="session")
 def chromium_executable() -> str:
     path = os.environ.get("PARLEY_CHROMIUM") or shutil.which("chromium")
@@ -65,7 +74,7 @@ def chromium_executable() -> str:
 
 
 @pytest.fixture
-def browser(chromium_executable: str) -> Iterator[Browser]:
+def browser(chromium_executable: str, _allow_orm_beside_playwright: None) -> Iterator[Browser]:
     # Function-scoped: the event loop Playwright leaves in this thread must not
     # outlive the browser tests and leak into the rest of the suite.
     expect.set_options(timeout=EXPECT_TIMEOUT_MS)
@@ -78,6 +87,12 @@ def browser(chromium_executable: str) -> Iterator[Browser]:
                 yield browser
             finally:
                 browser.close()
+                # While Playwright's loop runs, Django keeps this thread's connections in
+                # separate, context-local storage, so ORM calls made by the test opened a
+                # second connection that nothing else will close. Close it while that
+                # storage is still the one in use; left open, it keeps SQLite's -wal and
+                # -shm files (and a PostgreSQL session) alive past the test database.
+                connections.close_all()
     finally:
         expect.set_options(timeout=5_000)  # Playwright's default
 
