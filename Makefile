@@ -6,9 +6,8 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements/constraints.txt
+# DATABASE_URL=mysql://… (MariaDB/MySQL) needs the mysql extra and its C library.
 MYSQL  := $(if $(filter mysql% mariadb%,$(DATABASE_URL)),1,)
-EXTRAS := dev$(if $(MYSQL),$(COMMA)mysql,)
-COMMA  := ,
 
 .PHONY: run test lint format migrate superuser clean
 
@@ -21,7 +20,9 @@ run: $(VENV)/.stamp-run
 ## test: run the whole test suite (SQLite + in-memory unless DATABASE_URL / REDIS_URL are set)
 test: $(VENV)/.stamp-dev
 	bash scripts/system-deps.sh browser $(if $(MYSQL),mysql,)
-	$(if $(MYSQL),$(PIP) -e '.[dev,mysql]',)
+ifneq ($(MYSQL),)
+	$(PIP) -e '.[dev,mysql]'
+endif
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## lint: ruff (lint + format check) and mypy
