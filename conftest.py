@@ -10,11 +10,18 @@ from django.test import Client
 from parley.accounts.tests.factories import UserFactory
 from parley.core.testing.clients import client_for
 from parley.core.testing.events import EventListener
+from parley.core.testing.ratelimits import reset_rate_limits
 
 
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits(settings):
+    """Each test starts with full token buckets (user ids repeat across test runs)."""
+    reset_rate_limits()
 
 
 @pytest.fixture

@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "axes",
     "parley.core",
     "parley.accounts",
+    "parley.messaging",
     "parley.realtime",
 ]
 
@@ -102,23 +103,42 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: channel layer and cache ---------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
+REDIS_PREFIX = env.str("REDIS_PREFIX", default="parley")
 if REDIS_URL:
+    # Pub/sub: one PUBLISH per event, received once per process and fanned out to that
+    # process's sockets in memory. At-most-once, like every layer: clients resume by seq.
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": env.str("REDIS_PREFIX", default="parley")},
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": f"{REDIS_PREFIX}:"},
         }
     }
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env.str("REDIS_PREFIX", default="parley"),
+            "KEY_PREFIX": REDIS_PREFIX,
         }
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Real-time ------------------------------------------------------------
+# Origins allowed to open the WebSocket, scheme and port included (Channels' OriginValidator).
+# Defaults to CSRF_TRUSTED_ORIGINS; development adds the local server's own origins.
+WEBSOCKET_ALLOWED_ORIGINS: list[str] = env.list(
+    "WEBSOCKET_ALLOWED_ORIGINS", default=CSRF_TRUSTED_ORIGINS
+)
+WEBSOCKET_MAX_FRAME_BYTES = 64 * 1024
+WEBSOCKET_MAX_JSON_DEPTH = 8
+WEBSOCKET_HEARTBEAT_SECONDS = 25
+# Sends per user: a sustained rate and a burst (token bucket), across all their sockets.
+SEND_RATE_PER_SECOND = env.float("SEND_RATE_PER_SECOND", default=5.0)
+SEND_RATE_BURST = env.int("SEND_RATE_BURST", default=20)
+# Resume replays at most this many messages per conversation; beyond it the client pages.
+RESUME_MAX_MESSAGES = 500
+MESSAGE_MAX_CHARS = 10_000
 
 # --- Accounts and authentication ------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -6,6 +6,7 @@ WebSocket consumer renders it as an error event. Nothing else builds error respo
 
 from enum import StrEnum
 from http import HTTPStatus
+from typing import Any
 
 
 class ErrorCode(StrEnum):
@@ -14,6 +15,7 @@ class ErrorCode(StrEnum):
     FORBIDDEN = "forbidden"
     CONFLICT = "conflict"
     RATE_LIMITED = "rate_limited"
+    INTERNAL = "internal"
 
 
 _STATUS = {
@@ -22,23 +24,25 @@ _STATUS = {
     ErrorCode.FORBIDDEN: HTTPStatus.FORBIDDEN,
     ErrorCode.CONFLICT: HTTPStatus.CONFLICT,
     ErrorCode.RATE_LIMITED: HTTPStatus.TOO_MANY_REQUESTS,
+    ErrorCode.INTERNAL: HTTPStatus.INTERNAL_SERVER_ERROR,
 }
 
 
 class ParleyError(Exception):
     """A request Parley refuses, with a reason the client can act on."""
 
-    def __init__(self, code: ErrorCode, message: str) -> None:
+    def __init__(self, code: ErrorCode, message: str, **details: Any) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.details = details  # extra machine-readable fields, e.g. retry_after
 
     @property
     def status(self) -> int:
         return int(_STATUS[self.code])
 
-    def as_dict(self) -> dict[str, str]:
-        return {"code": str(self.code), "message": self.message}
+    def as_dict(self) -> dict[str, Any]:
+        return {"code": str(self.code), "message": self.message, **self.details}
 
 
 def not_found(what: str = "That") -> ParleyError:

@@ -1,8 +1,8 @@
 """The one place that sends events to the channel layer.
 
-Actions call these inside their transaction; the send happens after the commit, so
-no client ever hears of a change that was rolled back. The event is serialised
-once and the same payload goes to every group.
+Actions call these inside their transaction; the send happens after the commit, so no
+client ever hears of a change that was rolled back. Each event is serialised once here
+and the same text goes to every socket: consumers forward it without parsing it.
 """
 
 import json
@@ -14,25 +14,63 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
-from parley.realtime.groups import user_group
+from parley.realtime.groups import conversation_group, session_group, user_group
 
 logger = logging.getLogger(__name__)
 
 Event = dict[str, Any]
 
 
+def serialise(event: Event) -> str:
+    return json.dumps(event, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
 def publish_to_users(user_ids: Iterable[int], event: Event) -> None:
-    """After the current transaction commits, deliver `event` to every socket of each user."""
+    """After commit, deliver `event` to every socket of each user."""
     groups = [user_group(uid) for uid in dict.fromkeys(user_ids)]
-    payload = json.dumps(event, separators=(",", ":"), default=str)
-    transaction.on_commit(lambda: _send(groups, payload))
+    message = {"type": "parley.event", "payload": serialise(event)}
+    transaction.on_commit(lambda: _send(groups, message))
 
 
-def _send(groups: list[str], payload: str) -> None:
+def publish_to_conversation(conversation_id: int, seq: int, event: Event) -> None:
+    """After commit, deliver `event`, numbered `seq` in its conversation, to every member.
+
+    Consumers use (conversation, seq) to drop repeats and to fill gaps from the database.
+    """
+    message = {
+        "type": "parley.sequenced",
+        "conversation": conversation_id,
+        "seq": seq,
+        "payload": serialise(event),
+    }
+    transaction.on_commit(lambda: _send([conversation_group(conversation_id)], message))
+
+
+def publish_membership(user_id: int, event: Event) -> None:
+    """After commit, tell `user_id`'s sockets to join or leave a conversation's stream.
+
+    `event` must carry "conversation" and "change" ("joined" or "left"), and for joins
+    the conversation's "seq" at the time of the change.
+    """
+    message = {
+        "type": "parley.membership",
+        "conversation": event["conversation"],
+        "change": event["change"],
+        "seq": event["seq"],
+        "payload": serialise(event),
+    }
+    transaction.on_commit(lambda: _send([user_group(user_id)], message))
+
+
+def end_session(session_key: str) -> None:
+    """Close every socket opened with this login session (at logout)."""
+    _send([session_group(session_key)], {"type": "parley.session_ended"})
+
+
+def _send(groups: list[str], message: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
-    message = {"type": "parley.event", "payload": payload}
     for group in groups:
         try:
             async_to_sync(layer.group_send)(group, message)

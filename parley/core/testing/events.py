@@ -8,45 +8,65 @@ from channels.layers import get_channel_layer
 
 from parley.realtime.groups import user_group
 
-# How long an empty read waits before concluding that nothing more is queued. Publishing
-# completes before the request that caused it returns, so this only bounds a negative check.
-_EMPTY_WAIT = 0.3
+# How long the layer must stay quiet before a listener concludes that nothing more is
+# coming. Publishing completes before the request that caused it returns, so this only
+# bounds the check that no *extra* event arrives.
+_QUIET = 0.3
 
 
 class EventListener:
     """Subscribes channels to users' groups and returns what was published to them.
 
-    Its receives all run on one event loop of its own, as a socket's would: the Redis
-    layer binds a channel's receive buffer to the loop that first reads it.
+    Everything runs on one event loop of its own, as a socket's would, with a receiver
+    task per channel that is never cancelled mid-test (the Redis pub/sub layer drops a
+    channel whose receive is cancelled).
     """
 
     def __init__(self) -> None:
         self.layer = get_channel_layer()
-        self.channels: dict[int, str] = {}
         self._loop = asyncio.new_event_loop()
-
-    def close(self) -> None:
-        self._loop.run_until_complete(self.layer.flush())
-        self._loop.close()
+        self._channels: dict[int, str] = {}
+        self._received: dict[int, list[dict[str, Any]]] = {}
+        self._tasks: list[asyncio.Task[None]] = []
+        self._arrived = asyncio.Event()
 
     def subscribe(self, *users: Any) -> None:
         for user in users:
-            channel = self._loop.run_until_complete(self.layer.new_channel())
-            self._loop.run_until_complete(self.layer.group_add(user_group(user.pk), channel))
-            self.channels[user.pk] = channel
+            self._loop.run_until_complete(self._subscribe(user.pk))
+
+    async def _subscribe(self, user_id: int) -> None:
+        channel = await self.layer.new_channel()
+        await self.layer.group_add(user_group(user_id), channel)
+        self._channels[user_id] = channel
+        self._received[user_id] = []
+        self._tasks.append(asyncio.ensure_future(self._collect(user_id, channel)))
+
+    async def _collect(self, user_id: int, channel: str) -> None:
+        while True:
+            message = await self.layer.receive(channel)
+            self._received[user_id].append(json.loads(message["payload"]))
+            self._arrived.set()
+
+    async def _settle(self) -> None:
+        while True:
+            self._arrived.clear()
+            try:
+                await asyncio.wait_for(self._arrived.wait(), _QUIET)
+            except TimeoutError:
+                return
 
     def events_for(self, user: Any) -> list[dict[str, Any]]:
-        """Every event queued for `user` since the last call, oldest first."""
-        return self._loop.run_until_complete(self._drain(self.channels[user.pk]))
-
-    async def _drain(self, channel: str) -> list[dict[str, Any]]:
-        received: list[dict[str, Any]] = []
-        while True:
-            try:
-                message = await asyncio.wait_for(self.layer.receive(channel), _EMPTY_WAIT)
-            except TimeoutError:
-                return received
-            received.append(json.loads(message["payload"]))
+        """Every event published to `user` since the last call, oldest first."""
+        self._loop.run_until_complete(self._settle())
+        events, self._received[user.pk] = self._received[user.pk], []
+        return events
 
     def types_for(self, user: Any) -> list[str]:
         return [event["type"] for event in self.events_for(user)]
+
+    def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        self._loop.run_until_complete(asyncio.gather(*self._tasks, return_exceptions=True))
+        self._loop.run_until_complete(self.layer.flush())
+        self._loop.close()

@@ -45,3 +45,6 @@ def test_admin_covers_every_model(admin_client, alice, bob):
     )
     assert admin_client.get(reverse("admin:accounts_user_add")).status_code == 200
     assert admin_client.get(reverse("admin:axes_accessattempt_changelist")).status_code == 200
+    for model in ("room", "roommember", "roominvite", "conversation", "participant", "message"):
+        changelist = admin_client.get(reverse(f"admin:messaging_{model}_changelist"))
+        assert changelist.status_code == 200, model

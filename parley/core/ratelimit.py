@@ -1,0 +1,71 @@
+"""Token buckets: `rate` tokens a second, up to `burst`, shared by all processes via Redis.
+
+Without Redis (one process) the buckets live in this process's memory.
+"""
+
+import threading
+import time
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from django.conf import settings
+
+# KEYS[1] bucket; ARGV rate, burst, now. Returns 0 if a token was taken, else the wait in ms.
+_LUA = """
+local rate, burst, now = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
+local tokens = tonumber(state[1]) or burst
+local at = tonumber(state[2]) or now
+tokens = math.min(burst, tokens + math.max(0, now - at) * rate)
+local wait = 0
+if tokens >= 1 then tokens = tokens - 1 else wait = math.ceil((1 - tokens) / rate * 1000) end
+redis.call('HSET', KEYS[1], 'tokens', tokens, 'at', now)
+redis.call('PEXPIRE', KEYS[1], math.ceil(burst / rate * 1000) + 1000)
+return wait
+"""
+
+
+@dataclass(frozen=True)
+class Limit:
+    rate: float  # tokens a second
+    burst: int
+
+
+class _LocalBuckets:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._buckets: dict[str, tuple[float, float]] = {}
+
+    def take(self, key: str, limit: Limit, now: float) -> float:
+        with self._lock:
+            tokens, at = self._buckets.get(key, (float(limit.burst), now))
+            tokens = min(limit.burst, tokens + max(0.0, now - at) * limit.rate)
+            wait = 0.0
+            if tokens >= 1:
+                tokens -= 1
+            else:
+                wait = (1 - tokens) / limit.rate
+            self._buckets[key] = (tokens, now)
+            return wait
+
+
+_local = _LocalBuckets()
+
+
+@cache
+def _redis_script() -> Any:
+    import redis
+
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    return client.register_script(_LUA)
+
+
+def take_token(key: str, limit: Limit) -> float:
+    """Take one token from `key`'s bucket. Returns 0 if allowed, else seconds to wait."""
+    now = time.time()
+    if settings.REDIS_URL:
+        prefix = getattr(settings, "REDIS_PREFIX", "parley")
+        waited = _redis_script()(keys=[f"{prefix}:rl:{key}"], args=[limit.rate, limit.burst, now])
+        return int(waited) / 1000
+    return _local.take(key, limit, now)

@@ -1,0 +1,86 @@
+"""Drive the real ASGI application's WebSocket the way a browser would."""
+
+import json
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.testing.websocket import WebsocketCommunicator
+from django.conf import settings
+from django.test import Client
+
+# Generous: on PostgreSQL a receive may wait on a commit in another thread.
+TIMEOUT = 5
+
+
+class Socket:
+    """One client socket: a signed-in session plus a communicator on /ws/."""
+
+    def __init__(self, communicator: WebsocketCommunicator, client: Client) -> None:
+        self.communicator = communicator
+        self.client = client  # the browser session behind the socket (to log out, say)
+        self.hello: dict[str, Any] = {}
+
+    async def send(self, **frame: Any) -> None:
+        await self.communicator.send_to(text_data=json.dumps(frame))
+
+    async def send_raw(self, text: str | None = None, data: bytes | None = None) -> None:
+        await self.communicator.send_to(text_data=text, bytes_data=data)
+
+    async def receive(self) -> dict[str, Any]:
+        return json.loads(await self.communicator.receive_from(timeout=TIMEOUT))
+
+    async def receive_until(self, kind: str) -> list[dict[str, Any]]:
+        """Frames up to and including the first of type `kind`."""
+        frames = []
+        while True:
+            frame = await self.receive()
+            frames.append(frame)
+            if frame["type"] == kind:
+                return frames
+
+    async def nothing_more(self) -> bool:
+        """True if no frame is waiting (a bounded check for absence, not a sync point)."""
+        return bool(await self.communicator.receive_nothing(timeout=0.3))
+
+    async def request(self, **frame: Any) -> dict[str, Any]:
+        """Send a frame and return the first reply to it (matched by ref)."""
+        ref = frame.setdefault("ref", f"r{id(frame)}")
+        await self.send(**frame)
+        while True:
+            reply = await self.receive()
+            if reply.get("ref") == ref:
+                return reply
+
+    async def close(self) -> None:
+        await self.communicator.disconnect()
+
+
+def _signed_in_client(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+async def open_socket(
+    user: Any | None,
+    *,
+    origin: str = "http://testserver",
+    client: Client | None = None,
+    path: str = "/ws/",
+) -> tuple[Socket, bool, int | None]:
+    """Connect as `user` (or anonymously); returns the socket, whether it was accepted,
+    and the close code if it was not. An accepted socket has read its hello."""
+    from config.asgi import application
+
+    if client is None and user is not None:
+        client = await database_sync_to_async(_signed_in_client)(user)
+    headers = [(b"origin", origin.encode())]
+    if client is not None:
+        cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+        headers.append((b"cookie", f"{settings.SESSION_COOKIE_NAME}={cookie}".encode()))
+    communicator = WebsocketCommunicator(application, path, headers=headers)
+    connected, code = await communicator.connect(timeout=TIMEOUT)
+    socket = Socket(communicator, client or Client())
+    if connected:
+        socket.hello = await socket.receive()
+    return socket, connected, code

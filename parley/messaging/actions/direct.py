@@ -1,0 +1,72 @@
+"""Direct conversations: one per pair of users, created by the first message."""
+
+from django.db import IntegrityError, transaction
+
+from parley.accounts.models import User
+from parley.accounts.selectors import are_friends, is_blocked_either_way
+from parley.core.errors import ErrorCode, ParleyError, not_found
+from parley.messaging.membership import announce_joined
+from parley.messaging.models import Conversation, Participant, RoomMember
+
+
+def direct_key(a: int, b: int) -> str:
+    low, high = sorted((a, b))
+    return f"{low}:{high}"
+
+
+def may_message_directly(sender: User, recipient: User) -> bool:
+    """Friends, or members of a shared room; never when either blocked the other."""
+    if is_blocked_either_way(sender, recipient):
+        return False
+    if are_friends(sender, recipient):
+        return True
+    shared = RoomMember.objects.filter(user=recipient, room__members__user=sender)
+    return shared.exists()
+
+
+def direct_conversation_for_send(sender: User, to_user_id: int) -> Conversation:
+    """The direct conversation between `sender` and a user, created if allowed.
+
+    An unknown, inactive or not-reachable recipient is not_found; blocked is forbidden.
+    """
+    recipient = User.objects.filter(pk=to_user_id, is_active=True).first()
+    if recipient is None:
+        raise not_found("That person")
+    if recipient.pk == sender.pk:
+        raise ParleyError(ErrorCode.INVALID, "Write to yourself in a note, not a message.")
+    existing = Conversation.objects.filter(direct_key=direct_key(sender.pk, recipient.pk)).first()
+    if existing is not None:
+        if is_blocked_either_way(sender, recipient):
+            raise ParleyError(ErrorCode.FORBIDDEN, f"You can't message {recipient.name}.")
+        return existing
+    if not may_message_directly(sender, recipient):
+        raise ParleyError(
+            ErrorCode.FORBIDDEN,
+            f"You can message {recipient.name} once you are friends or share a room.",
+        )
+    return _create_direct(sender, recipient)
+
+
+def _create_direct(sender: User, recipient: User) -> Conversation:
+    key = direct_key(sender.pk, recipient.pk)
+    try:
+        with transaction.atomic():
+            conversation = Conversation.objects.create(
+                kind=Conversation.Kind.DIRECT, direct_key=key, created_by=sender
+            )
+            for user in (sender, recipient):
+                Participant.objects.create(conversation=conversation, user=user)
+                announce_joined(conversation, user.pk)
+            return conversation
+    except IntegrityError:
+        return Conversation.objects.get(direct_key=key)
+
+
+def check_direct_not_blocked(sender: User, conversation: Conversation) -> None:
+    """Refuse a send into a direct conversation when either person blocked the other."""
+    if conversation.kind != Conversation.Kind.DIRECT or not conversation.direct_key:
+        return
+    other_id = next(int(i) for i in conversation.direct_key.split(":") if int(i) != sender.pk)
+    other = User.objects.filter(pk=other_id).first()
+    if other is None or is_blocked_either_way(sender, other):
+        raise ParleyError(ErrorCode.FORBIDDEN, "You can't message this person.")

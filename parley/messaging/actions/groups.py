@@ -1,0 +1,62 @@
+"""Group direct messages: 3 to 20 people, ad hoc; anyone in one can add people."""
+
+from django.db import transaction
+
+from parley.accounts.models import User
+from parley.core.errors import ErrorCode, ParleyError
+from parley.messaging.access import access_participant
+from parley.messaging.actions.direct import may_message_directly
+from parley.messaging.membership import announce_joined
+from parley.messaging.models import Conversation, Participant
+
+GROUP_MIN, GROUP_MAX = 3, 20
+
+
+def _people(actor: User, user_ids: list[int]) -> list[User]:
+    ids = set(user_ids) - {actor.pk}
+    people = list(User.objects.filter(pk__in=ids, is_active=True))
+    if len(people) != len(ids):
+        raise ParleyError(ErrorCode.NOT_FOUND, "Some of those people were not found.")
+    refused = [p.name for p in people if not may_message_directly(actor, p)]
+    if refused:
+        raise ParleyError(
+            ErrorCode.FORBIDDEN,
+            "You can add people you are friends with or share a room with; not "
+            + ", ".join(refused)
+            + ".",
+        )
+    return people
+
+
+def create_group(actor: User, user_ids: list[int], title: str = "") -> Conversation:
+    """A group conversation of `actor` and the given users (3 to 20 people in all)."""
+    people = _people(actor, user_ids)
+    if not GROUP_MIN <= len(people) + 1 <= GROUP_MAX:
+        raise ParleyError(
+            ErrorCode.INVALID, f"A group has {GROUP_MIN} to {GROUP_MAX} people, you included."
+        )
+    with transaction.atomic():
+        group = Conversation.objects.create(
+            kind=Conversation.Kind.GROUP, title=title.strip()[:80], created_by=actor
+        )
+        for user in [actor, *people]:
+            Participant.objects.create(conversation=group, user=user)
+            announce_joined(group, user.pk)
+    return group
+
+
+def add_to_group(actor: User, conversation_id: int, user_ids: list[int]) -> Conversation:
+    """Anyone in a group adds more people, up to 20."""
+    group = access_participant(actor, conversation_id).conversation
+    if group.kind != Conversation.Kind.GROUP:
+        raise ParleyError(ErrorCode.INVALID, "People can be added to group conversations only.")
+    people = _people(actor, user_ids)
+    with transaction.atomic():
+        present = set(group.participants.values_list("user_id", flat=True))
+        new = [p for p in people if p.pk not in present]
+        if len(present) + len(new) > GROUP_MAX:
+            raise ParleyError(ErrorCode.INVALID, f"A group has at most {GROUP_MAX} people.")
+        for user in new:
+            Participant.objects.create(conversation=group, user=user)
+            announce_joined(group, user.pk)
+    return group

@@ -1,0 +1,138 @@
+"""Sending a message: the hot path.
+
+check_send_message validates and authorises, then do_send_message allocates the next
+seq under the conversation's row lock, stores the message and publishes it after commit.
+A resend with the same client_id returns the original message and publishes nothing.
+"""
+
+import re
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from parley.accounts.models import User
+from parley.core.errors import ErrorCode, ParleyError
+from parley.core.ratelimit import Limit, take_token
+from parley.messaging.access import access_participant
+from parley.messaging.actions.direct import (
+    check_direct_not_blocked,
+    direct_conversation_for_send,
+)
+from parley.messaging.events import message_event
+from parley.messaging.models import Conversation, Message, Participant
+from parley.messaging.rendering import render_markdown
+from parley.realtime.publish import publish_to_conversation
+
+CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}\Z")
+
+
+@dataclass(frozen=True)
+class SendResult:
+    message: Message
+    created: bool
+
+
+def _existing(sender: User, client_id: str) -> Message | None:
+    return (
+        Message.objects.select_related("sender").filter(sender=sender, client_id=client_id).first()
+    )
+
+
+def _check_body(body: str) -> str:
+    if not body.strip():
+        raise ParleyError(ErrorCode.INVALID, "A message can't be empty.")
+    limit = settings.MESSAGE_MAX_CHARS
+    if len(body) > limit:
+        raise ParleyError(
+            ErrorCode.INVALID,
+            f"A message can be at most {limit:,} characters; this one has {len(body):,}.",
+        )
+    return body
+
+
+def _check_rate(sender: User) -> None:
+    limit = Limit(rate=settings.SEND_RATE_PER_SECOND, burst=settings.SEND_RATE_BURST)
+    wait = take_token(f"send:{sender.pk}", limit)
+    if wait:
+        raise ParleyError(
+            ErrorCode.RATE_LIMITED,
+            "You are sending messages too fast; wait a moment.",
+            retry_after=round(wait, 3),
+        )
+
+
+def check_send_message(
+    sender: User,
+    *,
+    client_id: str,
+    body: str,
+    conversation_id: int | None = None,
+    to_user_id: int | None = None,
+) -> SendResult:
+    """Send `body` to a conversation `sender` is in, or as a direct message to a user.
+
+    Exactly one of conversation_id and to_user_id. Raises ParleyError for bad input, a
+    conversation the sender cannot see (not_found), an archived room, or the rate limit.
+    """
+    if not CLIENT_ID.match(client_id):
+        raise ParleyError(ErrorCode.INVALID, "client_id must be 1-64 letters, digits, - or _.")
+    _check_body(body)
+    existing = _existing(sender, client_id)
+    if existing is not None:
+        return SendResult(existing, created=False)
+    if (conversation_id is None) == (to_user_id is None):
+        raise ParleyError(ErrorCode.INVALID, "Send to a conversation or to a user, not both.")
+    if conversation_id is not None:
+        conversation = access_participant(sender, conversation_id).conversation
+        check_direct_not_blocked(sender, conversation)
+    else:
+        assert to_user_id is not None
+        conversation = direct_conversation_for_send(sender, to_user_id)
+    if conversation.room is not None and conversation.room.is_archived:
+        raise ParleyError(ErrorCode.FORBIDDEN, "This room is archived; it is read-only.")
+    _check_rate(sender)
+    try:
+        return SendResult(do_send_message(sender, conversation, client_id, body), created=True)
+    except IntegrityError:
+        # The same client_id raced in from another socket: that one won; return it.
+        existing = _existing(sender, client_id)
+        if existing is None:
+            raise
+        return SendResult(existing, created=False)
+
+
+def do_send_message(sender: User, conversation: Conversation, client_id: str, body: str) -> Message:
+    """Store and publish a message. Trusts its input; takes the conversation's row lock.
+
+    The UPDATE both increments last_seq and locks the row until commit, so concurrent
+    senders get consecutive seqs and commit in seq order. Published to
+    conversation.<id> after commit.
+    """
+    html = render_markdown(body)
+    with transaction.atomic():
+        now = timezone.now()
+        Conversation.objects.filter(pk=conversation.pk).update(
+            last_seq=F("last_seq") + 1,
+            last_message_at=now,
+            first_message_at=Coalesce(F("first_message_at"), now),
+        )
+        seq = Conversation.objects.filter(pk=conversation.pk).values_list("last_seq", flat=True)[0]
+        message = Message.objects.create(
+            conversation=conversation,
+            seq=seq,
+            sender=sender,
+            client_id=client_id,
+            body=body,
+            html=html,
+            created_at=now,
+        )
+        # What you send, you have read.
+        Participant.objects.filter(
+            conversation_id=conversation.pk, user=sender, last_read_seq__lt=seq
+        ).update(last_read_seq=seq)
+        publish_to_conversation(conversation.pk, seq, message_event(message))
+    return message

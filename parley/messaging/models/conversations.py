@@ -1,0 +1,66 @@
+from django.conf import settings
+from django.db import models
+
+
+class Conversation(models.Model):
+    """Where messages live: a direct pair, an ad-hoc group, or a chat (topic) of a room.
+
+    `last_seq` is the conversation's gapless sequence: each message takes the next number
+    inside its sending transaction (an UPDATE that holds the row lock until commit).
+    Clients order by it and resume from it.
+    """
+
+    class Kind(models.TextChoices):
+        DIRECT = "direct"
+        GROUP = "group"
+        CHAT = "chat"
+
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    room = models.ForeignKey(
+        "messaging.Room", on_delete=models.CASCADE, null=True, blank=True, related_name="chats"
+    )
+    title = models.CharField(max_length=80, blank=True)
+    description = models.TextField(max_length=1000, blank=True)
+    is_default = models.BooleanField(default=False)
+    # "<lower user id>:<higher user id>" for direct conversations: one per pair.
+    direct_key = models.CharField(max_length=41, null=True, blank=True, unique=True)
+    last_seq = models.PositiveBigIntegerField(default=0)
+    first_message_at = models.DateTimeField(null=True, blank=True)
+    last_message_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["room", "is_default"], name="conversation_room_idx")]
+
+    def __str__(self) -> str:
+        return self.title or f"{self.kind} {self.pk}"
+
+
+class Participant(models.Model):
+    """A user's membership of one conversation, with how far they have read.
+
+    Every conversation a user can read has a row, chats of their rooms included (kept in
+    step with room membership), so access checks, unread counts and fan-out are one
+    indexed lookup each.
+    """
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="participants"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="participations"
+    )
+    last_read_seq = models.PositiveBigIntegerField(default=0)
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "conversation"], name="participant_unique")
+        ]
+        indexes = [models.Index(fields=["conversation"], name="participant_conversation_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in {self.conversation_id}"

@@ -1,0 +1,220 @@
+"""The one WebSocket a client opens: /ws/. See docs/protocol.md for every frame.
+
+Delivery: the socket tracks, per conversation, the last seq it has sent. A live event at
+or below it is a repeat and is dropped; one beyond the next is preceded by the missing
+messages read from the database. So each socket gets every message once and in order,
+whatever the channel layer drops or reorders.
+"""
+
+import logging
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+
+from parley.accounts.events import user_summary
+from parley.core.errors import ErrorCode, ParleyError
+from parley.messaging.actions.read import mark_read
+from parley.messaging.actions.send import check_send_message
+from parley.messaging.events import message_event
+from parley.messaging.models import Message
+from parley.messaging.selectors import (
+    conversation_list,
+    history,
+    member_conversations,
+    messages_after,
+)
+from parley.realtime import protocol
+from parley.realtime.groups import conversation_group, session_group, user_group
+from parley.realtime.publish import serialise
+
+logger = logging.getLogger(__name__)
+
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_SESSION_ENDED = 4001
+CLOSE_NOT_FOUND = 4404
+
+
+class ParleyConsumer(AsyncWebsocketConsumer):
+    async def connect(self) -> None:
+        """Accept signed-in users; follow their conversations, then say hello."""
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        self.user = user
+        self.delivered: dict[int, int] = {}
+        self.joined: set[str] = set()
+        await self.accept()
+        await self._join(user_group(user.pk))
+        session = self.scope.get("session")
+        if session is not None and session.session_key:
+            await self._join(session_group(session.session_key))
+        # Join the streams before reading the state: nothing committed in between is lost.
+        for conversation_id in await database_sync_to_async(member_conversations)(user):
+            await self._join(conversation_group(conversation_id))
+        summaries = await database_sync_to_async(conversation_list)(user)
+        self.delivered = {s["id"]: s["last_seq"] for s in summaries}
+        await self._send_json(
+            {
+                "type": "hello",
+                "user": user_summary(user),
+                "conversations": summaries,
+                "heartbeat": settings.WEBSOCKET_HEARTBEAT_SECONDS,
+            }
+        )
+
+    async def disconnect(self, code: int) -> None:
+        for group in getattr(self, "joined", ()):
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        """Parse one frame and answer it; bad input gets an error event, never a close."""
+        data = None
+        try:
+            if text_data is None:
+                raise ParleyError(ErrorCode.INVALID, "Frames must be JSON text, not binary.")
+            data = protocol.decode(text_data)
+            await self._handle(protocol.parse(data), data)
+        except ParleyError as error:
+            logger.info("ws frame refused for user %s: %s", self.user.pk, error.message)
+            await self._send_error(error, data)
+        except Exception:
+            logger.exception("ws frame failed for user %s", self.user.pk)
+            await self._send_error(
+                ParleyError(ErrorCode.INTERNAL, "Something went wrong; try again."), data
+            )
+
+    async def _handle(self, frame: protocol.Frame, data: dict[str, Any]) -> None:
+        ref = protocol.ref_of(data)
+        match frame:
+            case protocol.Send():
+                result = await database_sync_to_async(check_send_message)(
+                    self.user,
+                    client_id=frame.client_id,
+                    body=frame.body,
+                    conversation_id=frame.conversation,
+                    to_user_id=frame.user,
+                )
+                message = result.message
+                await self._send_json(
+                    {
+                        "type": "ack",
+                        "ref": ref,
+                        "client_id": message.client_id,
+                        "conversation": message.conversation_id,
+                        "id": message.pk,
+                        "seq": message.seq,
+                        "duplicate": not result.created,
+                    }
+                )
+            case protocol.Read():
+                await database_sync_to_async(mark_read)(self.user, frame.conversation, frame.seq)
+            case protocol.Resume():
+                await self._resume(frame.conversations, ref)
+            case protocol.History():
+                page = await database_sync_to_async(history)(
+                    self.user,
+                    frame.conversation,
+                    before=frame.before,
+                    after=frame.after,
+                    limit=frame.limit,
+                )
+                await self._send_json({"type": "history", "ref": ref, **page})
+            case protocol.Ping():
+                await self._send_json({"type": "pong", "ref": ref})
+
+    async def _resume(self, seen: dict[int, int], ref: str | int | None) -> None:
+        """Replay what is newer than the client's seqs, or say where it must page instead."""
+        resumed: dict[str, int] = {}
+        for conversation_id, seq in seen.items():
+            if conversation_id not in self.delivered:
+                await self._send_error(
+                    ParleyError(ErrorCode.NOT_FOUND, "That conversation was not found.",
+                                conversation=conversation_id),
+                    {"ref": ref},
+                )  # fmt: skip
+                continue
+            missed = await database_sync_to_async(messages_after)(conversation_id, seq)
+            latest = max([self.delivered[conversation_id], *(m.seq for m in missed)])
+            if len(missed) >= settings.RESUME_MAX_MESSAGES:
+                await self._send_json(
+                    {"type": "gap", "conversation": conversation_id, "from": seq, "to": latest}
+                )
+            else:
+                for message in missed:
+                    await self.send(text_data=serialise(message_event(message)))
+            self.delivered[conversation_id] = max(self.delivered[conversation_id], latest, seq)
+            resumed[str(conversation_id)] = self.delivered[conversation_id]
+        await self._send_json({"type": "resumed", "ref": ref, "conversations": resumed})
+
+    # --- events from the channel layer (see parley/realtime/publish.py) -------------
+
+    async def parley_event(self, event: dict[str, Any]) -> None:
+        """An unsequenced event for this user: forwarded as it is."""
+        await self.send(text_data=event["payload"])
+
+    async def parley_sequenced(self, event: dict[str, Any]) -> None:
+        """A conversation event numbered `seq`: drop repeats, fill gaps, keep order."""
+        conversation_id, seq = event["conversation"], event["seq"]
+        delivered = self.delivered.get(conversation_id)
+        if delivered is None or seq <= delivered:
+            return
+        if seq > delivered + 1:
+            await self._fill(conversation_id, delivered, until=seq - 1)
+        await self.send(text_data=event["payload"])
+        self.delivered[conversation_id] = seq
+
+    async def parley_membership(self, event: dict[str, Any]) -> None:
+        """This user joined or left a conversation: follow or drop its stream at once."""
+        conversation_id = event["conversation"]
+        group = conversation_group(conversation_id)
+        if event["change"] == "joined":
+            await self._join(group)
+            if conversation_id not in self.delivered:
+                self.delivered[conversation_id] = event["seq"]
+            await self.send(text_data=event["payload"])
+            await self._fill(conversation_id, self.delivered[conversation_id])
+        else:
+            self.delivered.pop(conversation_id, None)
+            if group in self.joined:
+                self.joined.discard(group)
+                await self.channel_layer.group_discard(group, self.channel_name)
+            await self.send(text_data=event["payload"])
+
+    async def parley_session_ended(self, event: dict[str, Any]) -> None:
+        """The login session behind this socket ended (logout): stop at once."""
+        await self._send_json({"type": "session.ended"})
+        await self.close(code=CLOSE_SESSION_ENDED)
+
+    # --- helpers ----------------------------------------------------------------------
+
+    async def _fill(self, conversation_id: int, after: int, until: int | None = None) -> None:
+        missed: list[Message] = await database_sync_to_async(messages_after)(
+            conversation_id, after, until
+        )
+        for message in missed:
+            await self.send(text_data=serialise(message_event(message)))
+            self.delivered[conversation_id] = message.seq
+
+    async def _join(self, group: str) -> None:
+        if group not in self.joined:
+            self.joined.add(group)
+            await self.channel_layer.group_add(group, self.channel_name)
+
+    async def _send_json(self, payload: dict[str, Any]) -> None:
+        await self.send(text_data=serialise(payload))
+
+    async def _send_error(self, error: ParleyError, data: dict[str, Any] | None) -> None:
+        body: dict[str, Any] = {"type": "error", "ref": protocol.ref_of(data), **error.as_dict()}
+        if data and isinstance(data.get("client_id"), str):
+            body["client_id"] = data["client_id"][:64]
+        await self._send_json(body)
+
+
+class NotFoundConsumer(AsyncWebsocketConsumer):
+    """Any WebSocket path but /ws/: refused with a clear close code."""
+
+    async def connect(self) -> None:
+        await self.close(code=CLOSE_NOT_FOUND)

@@ -1,0 +1,162 @@
+"""Client frames: parsed and validated here, at the boundary, into typed values.
+
+Every frame is a JSON object with a "type"; an optional "ref" (string or number up to
+64 characters) is echoed in the reply so a client can match answers to requests.
+"""
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+
+from parley.core.errors import ErrorCode, ParleyError
+
+
+def _invalid(message: str) -> ParleyError:
+    return ParleyError(ErrorCode.INVALID, message)
+
+
+@dataclass(frozen=True)
+class Send:
+    client_id: str
+    body: str
+    conversation: int | None
+    user: int | None
+
+
+@dataclass(frozen=True)
+class Read:
+    conversation: int
+    seq: int
+
+
+@dataclass(frozen=True)
+class Resume:
+    conversations: dict[int, int]
+
+
+@dataclass(frozen=True)
+class History:
+    conversation: int
+    before: int | None
+    after: int | None
+    limit: int
+
+
+@dataclass(frozen=True)
+class Ping:
+    pass
+
+
+Frame = Send | Read | Resume | History | Ping
+
+
+def _depth(value: Any) -> int:
+    """Nesting depth of a parsed JSON value, without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+    return deepest
+
+
+def decode(text: str) -> dict[str, Any]:
+    """Size, JSON and nesting checks; returns the frame object."""
+    if len(text.encode()) > settings.WEBSOCKET_MAX_FRAME_BYTES:
+        raise ParleyError(
+            ErrorCode.INVALID,
+            f"Frames can be at most {settings.WEBSOCKET_MAX_FRAME_BYTES // 1024} KiB.",
+        )
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise _invalid("A frame must be a JSON object.") from exc
+    if not isinstance(data, dict):
+        raise _invalid("A frame must be a JSON object.")
+    if _depth(data) > settings.WEBSOCKET_MAX_JSON_DEPTH:
+        raise _invalid("That frame is nested too deeply.")
+    return data
+
+
+def _int(data: dict[str, Any], key: str, *, required: bool = True, minimum: int = 0) -> int | None:
+    value = data.get(key)
+    if value is None and not required:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise _invalid(f'"{key}" must be a whole number of at least {minimum}.')
+    if value > 2**63 - 1:
+        raise _invalid(f'"{key}" is too large.')
+    return value
+
+
+def _str(data: dict[str, Any], key: str) -> str:
+    value = data.get(key)
+    if not isinstance(value, str):
+        raise _invalid(f'"{key}" must be a string.')
+    return value
+
+
+def _parse_send(data: dict[str, Any]) -> Send:
+    conversation = _int(data, "conversation", required=False, minimum=1)
+    user = _int(data, "user", required=False, minimum=1)
+    if (conversation is None) == (user is None):
+        raise _invalid('A send names either "conversation" or "user".')
+    return Send(_str(data, "client_id"), _str(data, "body"), conversation, user)
+
+
+def _parse_read(data: dict[str, Any]) -> Read:
+    return Read(_int(data, "conversation", minimum=1), _int(data, "seq"))  # type: ignore[arg-type]
+
+
+def _parse_resume(data: dict[str, Any]) -> Resume:
+    raw = data.get("conversations")
+    if not isinstance(raw, dict) or len(raw) > 10_000:
+        raise _invalid('"conversations" must be an object of conversation id to last seq.')
+    parsed: dict[int, int] = {}
+    for key, seq in raw.items():
+        if not str(key).isdigit() or isinstance(seq, bool) or not isinstance(seq, int) or seq < 0:
+            raise _invalid('"conversations" must map conversation ids to seqs (0 or more).')
+        parsed[int(key)] = seq
+    return Resume(parsed)
+
+
+def _parse_history(data: dict[str, Any]) -> History:
+    before = _int(data, "before", required=False)
+    after = _int(data, "after", required=False)
+    if before is not None and after is not None:
+        raise _invalid('Page "before" or "after" a seq, not both.')
+    limit = _int(data, "limit", required=False, minimum=1) or 50
+    return History(_int(data, "conversation", minimum=1), before, after, min(limit, 100))  # type: ignore[arg-type]
+
+
+_PARSERS: dict[str, Callable[[dict[str, Any]], Frame]] = {
+    "send": _parse_send,
+    "read": _parse_read,
+    "resume": _parse_resume,
+    "history": _parse_history,
+    "ping": lambda data: Ping(),
+}
+
+
+def parse(data: dict[str, Any]) -> Frame:
+    """A validated frame, or ParleyError(invalid) saying what is wrong."""
+    kind = data.get("type")
+    parser = _PARSERS.get(kind) if isinstance(kind, str) else None
+    if parser is None:
+        raise _invalid(f"Unknown frame type {str(kind)[:40]!r}.")
+    return parser(data)
+
+
+def ref_of(data: dict[str, Any] | None) -> str | int | None:
+    ref = (data or {}).get("ref")
+    if isinstance(ref, int) and not isinstance(ref, bool):
+        return ref
+    if isinstance(ref, str) and len(ref) <= 64:
+        return ref
+    return None

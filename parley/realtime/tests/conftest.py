@@ -1,0 +1,24 @@
+import pytest
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+
+from parley.messaging.actions.rooms import create_room, join_room
+
+
+@pytest.fixture(autouse=True)
+def _fresh_layer():
+    async_to_sync(get_channel_layer().flush)()
+
+
+@pytest.fixture
+def room(transactional_db, alice, bob):
+    """A public room "Team" owned by alice, with bob as a member."""
+    room = create_room(alice, title="Team", description="Our team")
+    join_room(bob, room)
+    return room
+
+
+@pytest.fixture
+def chat(room):
+    """The room's default chat."""
+    return room.chats.get(is_default=True)

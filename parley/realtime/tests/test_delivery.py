@@ -1,0 +1,157 @@
+"""The delivery guarantees of docs/protocol.md, each pinned by a test."""
+
+import threading
+
+import pytest
+from channels.db import database_sync_to_async
+from django.db import connection, transaction
+from django.db.models import F
+from django.test import override_settings
+
+from parley.core.testing.sockets import open_socket
+from parley.messaging.actions.send import check_send_message
+from parley.messaging.models import Conversation, Message
+from parley.messaging.rendering import render_markdown
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def send(user, chat, n: int):
+    return check_send_message(user, conversation_id=chat.pk, client_id=f"m{n}", body=f"message {n}")
+
+
+def store_without_publishing(user, chat, n: int) -> int:
+    """A committed message whose live event the channel layer lost."""
+    with transaction.atomic():
+        Conversation.objects.filter(pk=chat.pk).update(last_seq=F("last_seq") + 1)
+        seq = Conversation.objects.values_list("last_seq", flat=True).get(pk=chat.pk)
+        Message.objects.create(
+            conversation=chat, seq=seq, sender=user, client_id=f"lost{n}", body="lost",
+            html=render_markdown("lost"),
+        )  # fmt: skip
+    return seq
+
+
+@override_settings(SEND_RATE_BURST=1000)
+def test_concurrent_senders_get_gapless_unique_seqs(room, chat, alice, bob):
+    """50 senders at once into one conversation: seqs 1..50, no gap, no duplicate."""
+    start = threading.Barrier(50)
+    errors: list[BaseException] = []
+
+    def sender(n: int) -> None:
+        try:
+            start.wait()
+            send(alice if n % 2 else bob, chat, n)
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=sender, args=(n,)) for n in range(50)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    seqs = sorted(Message.objects.filter(conversation=chat).values_list("seq", flat=True))
+    assert seqs == list(range(1, 51))
+    chat.refresh_from_db()
+    assert chat.last_seq == 50
+
+
+async def test_nothing_is_published_for_a_send_that_does_not_commit(room, chat, alice, bob):
+    receiver, _, _ = await open_socket(bob)
+
+    def failing_send():
+        with transaction.atomic():
+            send(alice, chat, 1)
+            raise RuntimeError("rolled back after the insert")
+
+    with pytest.raises(RuntimeError):
+        await database_sync_to_async(failing_send)()
+
+    assert await receiver.nothing_more()
+    assert not await database_sync_to_async(Message.objects.exists)()
+    await receiver.close()
+
+
+async def test_resume_replays_exactly_what_was_missed_then_goes_live(room, chat, alice, bob):
+    receiver, _, _ = await open_socket(bob)
+    for n in range(1, 3):
+        await database_sync_to_async(send)(alice, chat, n)
+    seen = [(await receiver.receive())["seq"] for _ in range(2)]
+    assert seen == [1, 2]
+    await receiver.close()
+
+    for n in range(3, 6):  # sent while bob is away
+        await database_sync_to_async(send)(alice, chat, n)
+    back, _, _ = await open_socket(bob)
+    assert back.hello["conversations"][0]["unread"] == 5  # bob never marked any read
+    await back.send(type="resume", conversations={str(chat.pk): 2}, ref="r")
+    await database_sync_to_async(send)(alice, chat, 6)  # arrives while resuming
+
+    frames = await back.receive_until("resumed")
+    while not any(f.get("seq") == 6 for f in frames):  # 6 came from the database or live
+        frames.append(await back.receive())
+    seqs = [f["seq"] for f in frames if f["type"] == "message"]
+    assert seqs == [3, 4, 5, 6]
+    assert [f["message"]["body"] for f in frames if f["type"] == "message"] == [
+        "message 3", "message 4", "message 5", "message 6"
+    ]  # fmt: skip
+    assert await back.nothing_more()
+    await back.close()
+
+
+@override_settings(RESUME_MAX_MESSAGES=3)
+async def test_resume_after_too_long_says_so_and_the_client_pages(room, chat, alice, bob):
+    for n in range(1, 6):
+        await database_sync_to_async(send)(alice, chat, n)
+    back, _, _ = await open_socket(bob)
+
+    await back.send(type="resume", conversations={str(chat.pk): 0}, ref="r")
+    frames = await back.receive_until("resumed")
+
+    assert frames[0] == {"type": "gap", "conversation": chat.pk, "from": 0, "to": 5}
+    assert frames[-1]["conversations"] == {str(chat.pk): 5}
+    page = await back.request(type="history", conversation=chat.pk, after=0, limit=100)
+    assert [m["seq"] for m in page["messages"]] == [5, 4, 3, 2, 1]
+    await back.close()
+
+
+async def test_a_lost_live_event_is_filled_in_before_the_next(room, chat, alice, bob):
+    receiver, _, _ = await open_socket(bob)
+    await database_sync_to_async(send)(alice, chat, 1)
+    assert (await receiver.receive())["seq"] == 1
+
+    await database_sync_to_async(store_without_publishing)(alice, chat, 2)
+    await database_sync_to_async(send)(alice, chat, 3)
+
+    frames = [await receiver.receive(), await receiver.receive()]
+    assert [(f["type"], f["seq"]) for f in frames] == [("message", 2), ("message", 3)]
+    assert frames[0]["message"]["body"] == "lost"
+    assert await receiver.nothing_more()
+    await receiver.close()
+
+
+async def test_read_marks_clear_unread_on_every_tab(room, chat, alice, bob):
+    for n in range(1, 4):
+        await database_sync_to_async(send)(alice, chat, n)
+    tab1, _, _ = await open_socket(bob)
+    tab2, _, _ = await open_socket(bob)
+    assert tab1.hello["conversations"][0]["unread"] == 3
+
+    await tab1.send(type="read", conversation=chat.pk, seq=2)
+
+    for tab in (tab1, tab2):
+        assert await tab.receive() == {
+            "type": "read", "conversation": chat.pk, "seq": 2, "unread": 1
+        }  # fmt: skip
+    await tab1.send(type="read", conversation=chat.pk, seq=1)  # never moves back
+    assert (await tab1.receive())["seq"] == 2
+    await tab1.send(type="read", conversation=chat.pk, seq=99)  # never past the end
+    assert (await tab1.receive())["seq"] == 3
+    again, _, _ = await open_socket(bob)
+    assert again.hello["conversations"][0]["unread"] == 0
+    for tab in (tab1, tab2, again):
+        await tab.close()
