@@ -10,4 +10,5 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("admin/", admin.site.urls),
     path("", include("parley.accounts.urls")),
+    path("", include("parley.messaging.urls")),
 ]

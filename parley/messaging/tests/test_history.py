@@ -1,0 +1,118 @@
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from parley.messaging.actions.rooms import create_room, join_room
+from parley.messaging.models import Conversation, Message
+from parley.messaging.rendering import render_markdown
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def chat(alice, bob):
+    room = create_room(alice, title="Team")
+    join_room(bob, room)
+    return room.chats.get()
+
+
+def fill(chat, sender, count: int) -> None:
+    Message.objects.bulk_create(
+        Message(conversation=chat, seq=n, sender=sender, client_id=f"f{n}", body=f"m{n}",
+                html=render_markdown(f"m{n}"))
+        for n in range(1, count + 1)
+    )  # fmt: skip
+    Conversation.objects.filter(pk=chat.pk).update(last_seq=count)
+
+
+def page(client, chat, **params):
+    response = client.get(reverse("api_messages", args=[chat.pk]), params)
+    return response.status_code, response.json()
+
+
+def seqs(body):
+    return [m["seq"] for m in body["messages"]]
+
+
+def test_newest_page_then_older_by_cursor(chat, alice, bob_client):
+    fill(chat, alice, 120)
+
+    status, first = page(bob_client, chat)
+    assert status == 200
+    assert seqs(first) == list(range(120, 70, -1)) and first["has_more"]
+    _, older = page(bob_client, chat, before=71, limit=100)
+    assert seqs(older) == list(range(70, 0, -1)) and not older["has_more"]
+    _, newer = page(bob_client, chat, after=100, limit=10)
+    assert seqs(newer) == list(range(110, 100, -1)) and newer["has_more"]
+    _, capped = page(bob_client, chat, limit=1000)
+    assert len(capped["messages"]) == 100
+
+
+def test_page_around_the_first_unread(chat, alice, bob, bob_client):
+    fill(chat, alice, 200)
+    chat.participants.filter(user=bob).update(last_read_seq=40)
+
+    _, body = page(bob_client, chat, anchor="first_unread", limit=50)
+
+    assert seqs(body) == list(range(85, 35, -1))
+    assert body["last_read_seq"] == 40
+
+
+def test_conversation_list_sorted_by_activity_with_unread(chat, alice, bob, bob_client):
+    other_room = create_room(alice, title="Later")
+    join_room(bob, other_room)
+    fill(chat, alice, 3)
+    Conversation.objects.filter(pk=chat.pk).update(last_message_at="2026-01-01T00:00:00Z")
+
+    response = bob_client.get(reverse("api_conversations"))
+
+    listed = response.json()["conversations"]
+    assert [c["title"] for c in listed] == ["Team › general", "Later › general"]
+    assert listed[0]["unread"] == 3
+    assert listed[0]["preview"] == {"sender": "Alice Liddell", "sender_id": alice.pk, "text": "m3"}
+
+
+def test_history_cost_does_not_grow_with_the_conversation(
+    chat, alice, bob_client, django_assert_num_queries
+):
+    fill(chat, alice, 2000)
+
+    with django_assert_num_queries(4):  # session, user, participant, page
+        status, _ = page(bob_client, chat, before=1500)
+    assert status == 200
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "EXPLAIN SELECT * FROM messaging_message WHERE conversation_id = %s AND seq < %s "
+                "ORDER BY seq DESC LIMIT 51",
+                [chat.pk, 1500],
+            )
+            plan = " ".join(row[0] for row in cursor.fetchall())
+        assert "message_seq_unique" in plan
+
+
+def test_someone_elses_conversation_is_not_found(chat, carol):
+    from parley.core.testing.clients import client_for
+
+    status, body = page(client_for(carol), chat)
+
+    assert status == 404
+    assert body == {"error": {"code": "not_found", "message": "That conversation was not found."}}
+
+
+def test_anonymous_gets_401_json(client, chat):
+    status, body = page(client, chat)
+
+    assert status == 401
+    assert body["error"]["code"] == "unauthenticated"
+
+
+@pytest.mark.parametrize(
+    "params", [{"before": "x"}, {"before": "-1"}, {"limit": "0"}, {"before": 5, "after": 2},
+               {"anchor": "middle"}, {"after": "9" * 40}]
+)  # fmt: skip
+def test_bad_parameters_are_400(chat, bob_client, params):
+    status, body = page(bob_client, chat, **params)
+
+    assert status == 400
+    assert body["error"]["code"] == "invalid"
