@@ -1,0 +1,3 @@
+"""The chat page (parley/messaging/views/chat.py)."""
+
+urlpatterns: list = []
