@@ -19,13 +19,15 @@ LOGGING["loggers"]["axes"]["level"] = "ERROR"  # noqa: F405
 
 VAR_DIR.mkdir(exist_ok=True)
 
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+_db = DATABASES["default"]  # noqa: F405
+if _db["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not shared-cache memory: the same WAL locking as a real deployment, so
     # tests with concurrent requests wait for the lock instead of failing.
     # One file per test process, so that parallel runs never share it.
-    DATABASES["default"]["TEST"] = {  # noqa: F405
-        "NAME": str(VAR_DIR / f"test-db-{os.getpid()}.sqlite3")
-    }
+    _db["TEST"] = {"NAME": str(VAR_DIR / f"test-db-{os.getpid()}.sqlite3")}
+else:
+    # One database per test process on a shared server, for the same reason.
+    _db["TEST"] = {**_db.get("TEST", {}), "NAME": f"test_{_db['NAME']}_{os.getpid()}"}
 # Threads that serve sockets would otherwise keep their connections open past the end
 # of the run, and PostgreSQL refuses to drop a test database that is still in use.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
