@@ -148,3 +148,35 @@ def test_a_client_on_each_process_sees_the_others_messages(servers, alice, bob):
     assert (ack["seq"], at_bob["seq"]) == (1, 1)
     assert at_bob["message"]["body"] == "from process one"
     assert (at_alice["seq"], at_alice["message"]["body"]) == (2, "from process two")
+
+
+def test_a_socket_idle_for_over_a_minute_still_receives(servers, alice, bob):
+    """Redis clients whose socket timeout races the layer's blocking read drop idle
+    receivers after a few seconds; the wait here is the scenario, not a synchronisation."""
+    from parley.messaging.actions.rooms import create_room, join_room
+
+    room = create_room(alice, title="Quiet")
+    join_room(bob, room)
+    chat = room.chats.get()
+    cookie = client_for(bob).cookies[settings.SESSION_COOKIE_NAME].value
+
+    async def scenario() -> dict:
+        async with connect(
+            f"ws://127.0.0.1:{servers[1]}/ws/",
+            origin="http://testserver",  # type: ignore[arg-type]
+            additional_headers={"Cookie": f"{settings.SESSION_COOKIE_NAME}={cookie}"},
+        ) as b:
+            await _receive(b, "hello")
+            await asyncio.sleep(65)
+            await asyncio.to_thread(_send_from_alice)
+            return await _receive(b, "message")
+
+    def _send_from_alice() -> None:
+        from parley.messaging.actions.send import check_send_message
+
+        check_send_message(alice, conversation_id=chat.pk, client_id="late", body="still there?")
+        connection.close()
+
+    received = asyncio.run(scenario())
+
+    assert (received["seq"], received["message"]["body"]) == (1, "still there?")
