@@ -9,6 +9,7 @@ whatever the channel layer drops or reorders.
 import logging
 from typing import Any
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
@@ -36,7 +37,25 @@ CLOSE_SESSION_ENDED = 4001
 CLOSE_NOT_FOUND = 4404
 
 
+# Sends may run in parallel threads, each with its own persistent database connection;
+# the row lock on the conversation keeps their seqs in order.
+_send_message = database_sync_to_async(check_send_message, thread_sensitive=False)
+
+
 class ParleyConsumer(AsyncWebsocketConsumer):
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Call the handler for `message` directly.
+
+        Channels' dispatch first closes stale database connections through a hop to the
+        one sync thread, for every message: per recipient, that is the largest cost of
+        fan-out. These handlers touch the database only through database_sync_to_async,
+        which does the same cleanup in the thread that uses the connection.
+        """
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
     async def connect(self) -> None:
         """Accept signed-in users; follow their conversations, then say hello."""
         user = self.scope.get("user")
@@ -90,7 +109,7 @@ class ParleyConsumer(AsyncWebsocketConsumer):
         ref = protocol.ref_of(data)
         match frame:
             case protocol.Send():
-                result = await database_sync_to_async(check_send_message)(
+                result = await _send_message(
                     self.user,
                     client_id=frame.client_id,
                     body=frame.body,
