@@ -9,8 +9,17 @@ from django.test import Client
 
 from parley.accounts.tests.factories import UserFactory
 from parley.core.testing.clients import client_for
+from parley.core.testing.database import end_other_sessions
 from parley.core.testing.events import EventListener
 from parley.core.testing.ratelimits import reset_rate_limits
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's test database, with stray sessions ended before it is dropped."""
+    yield
+    with django_db_blocker.unblock():
+        end_other_sessions()
 
 
 @pytest.fixture(autouse=True)
