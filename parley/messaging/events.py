@@ -6,7 +6,7 @@ Every event is listed in docs/protocol.md; keep the two in step.
 from typing import Any
 
 from parley.accounts.events import user_summary
-from parley.messaging.models import Message
+from parley.messaging.models import Conversation, Message
 
 
 def message_dict(message: Message) -> dict[str, Any]:
@@ -49,3 +49,20 @@ def membership_event(
 
 def read_event(conversation_id: int, seq: int, unread: int) -> dict[str, Any]:
     return {"type": "read", "conversation": conversation_id, "seq": seq, "unread": unread}
+
+
+def conversation_updated_event(conversation: Conversation) -> dict[str, Any]:
+    """conversation.updated: a chat or its room was renamed, moved or (un)archived."""
+    room = conversation.room
+    return {
+        "type": "conversation.updated",
+        "conversation": conversation.pk,
+        "title": f"{room.title} › {conversation.title}" if room else conversation.title,
+        "chat": conversation.title if room else None,
+        "description": conversation.description,
+        "room": (
+            {"id": room.pk, "slug": room.slug, "title": room.title, "archived": room.is_archived}
+            if room
+            else None
+        ),
+    }

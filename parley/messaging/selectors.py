@@ -3,13 +3,21 @@
 from typing import Any
 
 from django.conf import settings
-from django.db.models import F, Q
+from django.core.paginator import Page, Paginator
+from django.db.models import Case, Count, F, OuterRef, Q, QuerySet, Subquery, Value, When
 
 from parley.accounts.events import user_summary
 from parley.accounts.models import User
 from parley.messaging.access import access_participant
 from parley.messaging.events import message_dict
-from parley.messaging.models import Conversation, Message, Participant
+from parley.messaging.models import (
+    Conversation,
+    Message,
+    Participant,
+    Room,
+    RoomInvite,
+    RoomMember,
+)
 
 HISTORY_PAGE_MAX = 100
 PREVIEW_CHARS = 140
@@ -155,4 +163,78 @@ def member_conversations(user: User) -> dict[int, int]:
         Participant.objects.filter(user=user).values_list(
             "conversation_id", "conversation__last_seq"
         )
+    )
+
+
+# --- Rooms -----------------------------------------------------------------
+
+ROOMS_PAGE_SIZE = 20
+MEMBERS_PAGE_SIZE = 50
+
+
+def public_rooms(query: str = "", page: int | str = 1) -> Page:
+    """Public rooms whose title or description contains `query` (any case), paged.
+
+    Open rooms first, then archived ones; by title within each. Each room carries
+    `member_count`. An out-of-range page gives the last one.
+    """
+    rooms = Room.objects.filter(is_public=True)
+    query = query.strip()
+    if query:
+        rooms = rooms.filter(Q(title__icontains=query) | Q(description__icontains=query))
+    rooms = rooms.annotate(member_count=Count("members")).order_by("is_archived", "title", "pk")
+    return Paginator(rooms, ROOMS_PAGE_SIZE).get_page(page)
+
+
+def rooms_of(user: User) -> QuerySet[Room]:
+    """Every room `user` is a member of, public or private, by title.
+
+    Each room carries `member_count` and `my_role` (owner, admin or member).
+    """
+    mine = RoomMember.objects.filter(user=user)
+    return (
+        Room.objects.filter(pk__in=mine.values("room_id"))
+        .annotate(
+            member_count=Count("members"),
+            my_role=Subquery(mine.filter(room=OuterRef("pk")).values("role")[:1]),
+        )
+        .order_by("title", "pk")
+    )
+
+
+def room_members(room: Room, page: int | str = 1) -> Page:
+    """A page of a room's members with their users: the owner, then admins, then by username."""
+    rank = Case(
+        When(role=RoomMember.Role.OWNER, then=Value(0)),
+        When(role=RoomMember.Role.ADMIN, then=Value(1)),
+        default=Value(2),
+    )
+    members = (
+        RoomMember.objects.filter(room=room, user__is_active=True)
+        .select_related("user")
+        .order_by(rank, "user__username")
+    )
+    return Paginator(members, MEMBERS_PAGE_SIZE).get_page(page)
+
+
+def room_chats(room: Room) -> QuerySet[Conversation]:
+    """A room's chats: the default one first, then by title."""
+    return room.chats.order_by("-is_default", "title", "pk")
+
+
+def pending_invites(user: User) -> QuerySet[RoomInvite]:
+    """Invitations waiting for `user` to accept or decline, newest first."""
+    return (
+        RoomInvite.objects.filter(invitee=user)
+        .select_related("room", "invited_by")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def room_invites(room: Room) -> QuerySet[RoomInvite]:
+    """A room's pending invitations, for its owner and admins, newest first."""
+    return (
+        RoomInvite.objects.filter(room=room, invitee__is_active=True)
+        .select_related("invitee", "invited_by")
+        .order_by("-created_at", "-pk")
     )

@@ -46,6 +46,12 @@ def publish_to_conversation(conversation_id: int, seq: int, event: Event) -> Non
     transaction.on_commit(lambda: _send([conversation_group(conversation_id)], message))
 
 
+def publish_to_conversation_members(conversation_id: int, event: Event) -> None:
+    """After commit, deliver an unsequenced `event` (a rename, say) to every member's sockets."""
+    message = {"type": "parley.event", "payload": serialise(event)}
+    transaction.on_commit(lambda: _send([conversation_group(conversation_id)], message))
+
+
 def publish_membership(user_id: int, event: Event) -> None:
     """After commit, tell `user_id`'s sockets to join or leave a conversation's stream.
 

@@ -18,7 +18,7 @@ from parley.accounts.forms import LoginForm, SignupForm
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("home")
-    form = SignupForm(request.POST or None)
+    form = SignupForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         user = register_user(
             username=form.cleaned_data["username"],

@@ -12,6 +12,7 @@ from parley.accounts.actions.profile import update_profile
 from parley.accounts.forms import ProfileForm
 from parley.accounts.selectors import relationship
 from parley.core.http import AuthenticatedRequest
+from parley.messaging.actions.direct import may_message_directly
 
 _AVATAR_NAME = re.compile(r"^[A-Za-z0-9_-]{8,64}-\d{2,4}\.webp\Z")
 
@@ -23,7 +24,12 @@ def profile(request: AuthenticatedRequest, username: str) -> HttpResponse:
     return render(
         request,
         "accounts/profile.html",
-        {"person": person, "relationship": relationship(request.user, person)},
+        {
+            "person": person,
+            "relationship": relationship(request.user, person),
+            "can_message": person.pk != request.user.pk
+            and may_message_directly(request.user, person),
+        },
     )
 
 
@@ -32,7 +38,10 @@ def profile(request: AuthenticatedRequest, username: str) -> HttpResponse:
 def edit_profile(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
     initial = {"display_name": user.display_name, "bio": user.bio}
-    form = ProfileForm(request.POST or None, request.FILES or None, initial=initial)
+    bound = request.method == "POST"
+    form = ProfileForm(
+        request.POST if bound else None, request.FILES if bound else None, initial=initial
+    )
     if request.method == "POST":
         if form.is_valid():
             update_profile(user, **form.cleaned_data)

@@ -10,10 +10,25 @@ from parley.messaging.membership import announce_joined
 from parley.messaging.models import Conversation, Participant
 
 GROUP_MIN, GROUP_MAX = 3, 20
+TITLE_MAX = 80
+
+
+def _check_size(count: int) -> None:
+    """`count` people, the actor included, must make a group."""
+    if not GROUP_MIN <= count <= GROUP_MAX:
+        raise ParleyError(
+            ErrorCode.INVALID,
+            f"A group has {GROUP_MIN} to {GROUP_MAX} people, you included.",
+            field="people",
+        )
 
 
 def _people(actor: User, user_ids: list[int]) -> list[User]:
     ids = set(user_ids) - {actor.pk}
+    if len(ids) >= GROUP_MAX:  # refuse a long list before checking each of its people
+        raise ParleyError(
+            ErrorCode.INVALID, f"A group has at most {GROUP_MAX} people.", field="people"
+        )
     people = list(User.objects.filter(pk__in=ids, is_active=True))
     if len(people) != len(ids):
         raise ParleyError(ErrorCode.NOT_FOUND, "Some of those people were not found.")
@@ -30,14 +45,16 @@ def _people(actor: User, user_ids: list[int]) -> list[User]:
 
 def create_group(actor: User, user_ids: list[int], title: str = "") -> Conversation:
     """A group conversation of `actor` and the given users (3 to 20 people in all)."""
-    people = _people(actor, user_ids)
-    if not GROUP_MIN <= len(people) + 1 <= GROUP_MAX:
+    title = title.strip()
+    if len(title) > TITLE_MAX:
         raise ParleyError(
-            ErrorCode.INVALID, f"A group has {GROUP_MIN} to {GROUP_MAX} people, you included."
+            ErrorCode.INVALID, f"A title can be at most {TITLE_MAX} characters.", field="title"
         )
+    _check_size(len(set(user_ids) - {actor.pk}) + 1)
+    people = _people(actor, user_ids)
     with transaction.atomic():
         group = Conversation.objects.create(
-            kind=Conversation.Kind.GROUP, title=title.strip()[:80], created_by=actor
+            kind=Conversation.Kind.GROUP, title=title, created_by=actor
         )
         for user in [actor, *people]:
             Participant.objects.create(conversation=group, user=user)
@@ -46,12 +63,16 @@ def create_group(actor: User, user_ids: list[int], title: str = "") -> Conversat
 
 
 def add_to_group(actor: User, conversation_id: int, user_ids: list[int]) -> Conversation:
-    """Anyone in a group adds more people, up to 20."""
+    """Anyone in a group adds more people, up to 20.
+
+    Locks the conversation row, so that two additions at once cannot pass the limit together.
+    """
     group = access_participant(actor, conversation_id).conversation
     if group.kind != Conversation.Kind.GROUP:
         raise ParleyError(ErrorCode.INVALID, "People can be added to group conversations only.")
     people = _people(actor, user_ids)
     with transaction.atomic():
+        group = Conversation.objects.select_for_update().get(pk=group.pk)
         present = set(group.participants.values_list("user_id", flat=True))
         new = [p for p in people if p.pk not in present]
         if len(present) + len(new) > GROUP_MAX:

@@ -9,33 +9,51 @@ from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
 from parley.accounts.models import User
+from parley.accounts.selectors import is_blocked_either_way
 from parley.core.errors import ErrorCode, ParleyError, not_found
-from parley.messaging.membership import announce_joined, announce_left
+from parley.messaging.membership import announce_joined, announce_left, announce_updated
 from parley.messaging.models import Conversation, Participant, Room, RoomInvite, RoomMember
 
 Role = RoomMember.Role
 DEFAULT_CHAT_TITLE = "general"
+TITLE_MAX, DESCRIPTION_MAX, SLUG_MAX = 80, 1000, 80
+# Room addresses that would shadow a page under /rooms/.
+RESERVED_SLUGS = frozenset({"new", "invites"})
 
 
 def _unique_slug(title: str, exclude_pk: int | None = None) -> str:
     base = slugify(title)[:70] or "room"
     slug, n = base, 2
     taken = Room.objects.all() if exclude_pk is None else Room.objects.exclude(pk=exclude_pk)
-    while taken.filter(slug=slug).exists():
+    while slug in RESERVED_SLUGS or taken.filter(slug=slug).exists():
         slug, n = f"{base}-{n}", n + 1
     return slug
 
 
-def _check_title(title: str) -> str:
+def _check_title(title: str, what: str = "A room") -> str:
     title = title.strip()
     if not title:
-        raise ParleyError(ErrorCode.INVALID, "A room needs a title.")
-    if len(title) > 80:
-        raise ParleyError(ErrorCode.INVALID, "A title can be at most 80 characters.")
+        raise ParleyError(ErrorCode.INVALID, f"{what} needs a title.", field="title")
+    if len(title) > TITLE_MAX:
+        raise ParleyError(
+            ErrorCode.INVALID, f"A title can be at most {TITLE_MAX} characters.", field="title"
+        )
     return title
 
 
-def _require_manager(room: Room, actor: User) -> RoomMember:
+def _check_description(description: str) -> str:
+    description = description.strip()
+    if len(description) > DESCRIPTION_MAX:
+        raise ParleyError(
+            ErrorCode.INVALID,
+            f"A description can be at most {DESCRIPTION_MAX} characters.",
+            field="description",
+        )
+    return description
+
+
+def _membership_or_refuse(room: Room, actor: User) -> RoomMember:
+    """`actor`'s membership. Not a member: not_found for a private room, else forbidden."""
     membership = RoomMember.objects.filter(room=room, user=actor).first()
     if membership is None:
         raise (
@@ -43,12 +61,40 @@ def _require_manager(room: Room, actor: User) -> RoomMember:
             if not room.is_public
             else ParleyError(ErrorCode.FORBIDDEN, "Only members can do that.")
         )
+    return membership
+
+
+def check_room_manager(actor: User, room: Room) -> RoomMember:
+    """`actor`'s membership if they are the room's owner or an admin; refused otherwise."""
+    membership = _membership_or_refuse(room, actor)
     if not membership.can_manage:
         raise ParleyError(ErrorCode.FORBIDDEN, "Only the room's owner and admins can do that.")
     return membership
 
 
+def check_room_owner(actor: User, room: Room) -> RoomMember:
+    """`actor`'s membership if they own the room; refused otherwise."""
+    membership = _membership_or_refuse(room, actor)
+    if membership.role != Role.OWNER:
+        raise ParleyError(ErrorCode.FORBIDDEN, "Only the owner can do that.")
+    return membership
+
+
+def _check_not_archived(room: Room) -> None:
+    if room.is_archived:
+        raise ParleyError(ErrorCode.FORBIDDEN, "This room is archived.")
+
+
+def _lock_room(room: Room) -> None:
+    """Serialise membership changes and chat creation in one room (inside a transaction).
+
+    Without it a join racing a new chat could leave the newcomer without that chat.
+    """
+    list(Room.objects.select_for_update().filter(pk=room.pk).values_list("pk", flat=True))
+
+
 def _add_member(room: Room, user: User, role: str = Role.MEMBER) -> RoomMember:
+    _lock_room(room)
     membership, created = RoomMember.objects.get_or_create(
         room=room, user=user, defaults={"role": role}
     )
@@ -61,6 +107,7 @@ def _add_member(room: Room, user: User, role: str = Role.MEMBER) -> RoomMember:
 
 
 def _remove_member(room: Room, user_id: int) -> None:
+    _lock_room(room)
     chat_ids = list(room.chats.values_list("pk", flat=True))
     Participant.objects.filter(conversation_id__in=chat_ids, user_id=user_id).delete()
     RoomMember.objects.filter(room=room, user_id=user_id).delete()
@@ -71,13 +118,14 @@ def _remove_member(room: Room, user_id: int) -> None:
 def create_room(owner: User, *, title: str, description: str = "", is_public: bool = True) -> Room:
     """A new room owned by `owner`, with its default chat."""
     title = _check_title(title)
+    description = _check_description(description)
     for _ in range(5):
         try:
             with transaction.atomic():
                 room = Room.objects.create(
                     title=title,
                     slug=_unique_slug(title),
-                    description=description.strip(),
+                    description=description,
                     owner=owner,
                     is_public=is_public,
                 )
@@ -98,28 +146,36 @@ def create_room(owner: User, *, title: str, description: str = "", is_public: bo
 def update_room(
     actor: User, room: Room, *, title: str, slug: str, description: str, is_public: bool
 ) -> Room:
-    """Owner and admins edit a room's title, address, description and visibility."""
-    _require_manager(room, actor)
+    """Owner and admins edit a room's title, address, description and visibility.
+
+    An empty `slug` makes one from the title; a taken or reserved one is a conflict.
+    """
+    check_room_manager(actor, room)
     title = _check_title(title)
-    slug = slugify(slug)[:80] or _unique_slug(title, exclude_pk=room.pk)
-    if Room.objects.exclude(pk=room.pk).filter(slug=slug).exists():
-        raise ParleyError(ErrorCode.CONFLICT, f"The address “{slug}” is taken.")
-    room.title, room.slug, room.description, room.is_public = (
-        title,
-        slug,
-        description.strip(),
-        is_public,
-    )
-    room.save()
+    description = _check_description(description)
+    slug = slugify(slug)[:SLUG_MAX].strip("-") or _unique_slug(title, exclude_pk=room.pk)
+    taken = ParleyError(ErrorCode.CONFLICT, f"The address “{slug}” is taken.", field="slug")
+    if slug in RESERVED_SLUGS or Room.objects.exclude(pk=room.pk).filter(slug=slug).exists():
+        raise taken
+    room.title, room.slug, room.description, room.is_public = title, slug, description, is_public
+    try:
+        with transaction.atomic():
+            room.save()
+    except IntegrityError:
+        room.refresh_from_db()  # another room took the slug between the check and the save
+        raise taken from None
+    announce_updated(room.chats.select_related("room"))
     return room
 
 
 def join_room(user: User, room: Room) -> RoomMember:
-    """Join a public room."""
-    if not room.is_public and not RoomInvite.objects.filter(room=room, invitee=user).exists():
+    """Join a public room (or a private one `user` is invited to). Joining twice is harmless."""
+    if not room.is_public and not (
+        RoomInvite.objects.filter(room=room, invitee=user).exists()
+        or RoomMember.objects.filter(room=room, user=user).exists()
+    ):
         raise not_found("That room")
-    if room.is_archived:
-        raise ParleyError(ErrorCode.FORBIDDEN, "This room is archived.")
+    _check_not_archived(room)
     with transaction.atomic():
         return _add_member(room, user)
 
@@ -138,20 +194,37 @@ def leave_room(user: User, room: Room) -> None:
 
 
 def invite_to_room(actor: User, room: Room, invitee: User) -> RoomInvite:
-    """Owner and admins invite a user; the invitee accepts or declines."""
-    _require_manager(room, actor)
+    """Owner and admins invite a user, who accepts or declines. Inviting twice is harmless."""
+    check_room_manager(actor, room)
+    _check_not_archived(room)
+    if not invitee.is_active:
+        raise not_found("That person")
     if RoomMember.objects.filter(room=room, user=invitee).exists():
-        raise ParleyError(ErrorCode.CONFLICT, f"{invitee.name} is already a member.")
+        raise ParleyError(
+            ErrorCode.CONFLICT, f"{invitee.name} is already a member.", field="username"
+        )
+    if is_blocked_either_way(actor, invitee):
+        raise ParleyError(ErrorCode.FORBIDDEN, f"You can't invite {invitee.name}.")
     invite, _ = RoomInvite.objects.get_or_create(
         room=room, invitee=invitee, defaults={"invited_by": actor}
     )
     return invite
 
 
+def cancel_invite(actor: User, room: Room, invite_id: int) -> None:
+    """Owner and admins withdraw a pending invitation to their room."""
+    check_room_manager(actor, room)
+    deleted, _ = RoomInvite.objects.filter(pk=invite_id, room=room).delete()
+    if not deleted:
+        raise not_found("That invitation")
+
+
 def accept_invite(user: User, invite_id: int) -> Room:
+    """Join the room of an invitation addressed to `user` (not while the room is archived)."""
     invite = RoomInvite.objects.select_related("room").filter(pk=invite_id, invitee=user).first()
     if invite is None:
         raise not_found("That invitation")
+    _check_not_archived(invite.room)
     with transaction.atomic():
         _add_member(invite.room, user)
     return invite.room
@@ -165,7 +238,7 @@ def decline_invite(user: User, invite_id: int) -> None:
 
 def remove_member(actor: User, room: Room, user_id: int) -> None:
     """Owner and admins remove a member (admins cannot remove the owner or other admins)."""
-    manager = _require_manager(room, actor)
+    manager = check_room_manager(actor, room)
     target = RoomMember.objects.filter(room=room, user_id=user_id).first()
     if target is None:
         raise not_found("That member")
@@ -176,22 +249,28 @@ def remove_member(actor: User, room: Room, user_id: int) -> None:
 
 
 def change_role(actor: User, room: Room, user_id: int, role: str) -> RoomMember:
-    """The owner makes members admins or back; passing "owner" hands the room over."""
-    manager = _require_manager(room, actor)
-    if role not in Role.values:
-        raise ParleyError(ErrorCode.INVALID, "The role must be owner, admin or member.")
-    target = RoomMember.objects.filter(room=room, user_id=user_id).first()
-    if target is None:
-        raise not_found("That member")
-    if manager.role != Role.OWNER:
-        raise ParleyError(ErrorCode.FORBIDDEN, "Only the owner can change roles.")
+    """The owner makes members admins or back; passing "owner" hands the room over.
+
+    Runs under the room's row lock, so two changes to one room happen one after the other.
+    """
     with transaction.atomic():
+        _lock_room(room)
+        manager = check_room_owner(actor, room)
+        if role not in Role.values:
+            raise ParleyError(
+                ErrorCode.INVALID, "The role must be owner, admin or member.", field="role"
+            )
+        target = RoomMember.objects.filter(room=room, user_id=user_id).first()
+        if target is None:
+            raise not_found("That member")
+        if target.pk == manager.pk:
+            raise ParleyError(
+                ErrorCode.FORBIDDEN, "You own the room; to step down, hand it to someone else."
+            )
         if role == Role.OWNER:
             RoomMember.objects.filter(pk=manager.pk).update(role=Role.ADMIN)
             room.owner_id = user_id
             room.save(update_fields=["owner", "updated_at"])
-        elif target.role == Role.OWNER:
-            raise ParleyError(ErrorCode.FORBIDDEN, "Hand the room to someone else first.")
         target.role = role
         target.save(update_fields=["role"])
     return target
@@ -199,17 +278,16 @@ def change_role(actor: User, room: Room, user_id: int, role: str) -> RoomMember:
 
 def archive_room(actor: User, room: Room, archived: bool = True) -> Room:
     """An archived room stays readable but takes no new messages."""
-    _require_manager(room, actor)
+    check_room_manager(actor, room)
     room.is_archived = archived
     room.save(update_fields=["is_archived", "updated_at"])
+    announce_updated(room.chats.select_related("room"))
     return room
 
 
 def delete_room(actor: User, room: Room) -> None:
     """The owner deletes a room with all its chats and messages."""
-    membership = RoomMember.objects.filter(room=room, user=actor).first()
-    if membership is None or membership.role != Role.OWNER:
-        raise ParleyError(ErrorCode.FORBIDDEN, "Only the owner can delete a room.")
+    check_room_owner(actor, room)
     with transaction.atomic():
         chats = list(room.chats.values_list("pk", flat=True))
         members = list(RoomMember.objects.filter(room=room).values_list("user_id", flat=True))
@@ -219,19 +297,25 @@ def delete_room(actor: User, room: Room) -> None:
         room.delete()
 
 
+def check_chat_creator(actor: User, room: Room) -> RoomMember:
+    """`actor`'s membership if they may start a chat in the room: a member, room not archived."""
+    membership = _membership_or_refuse(room, actor)
+    _check_not_archived(room)
+    return membership
+
+
 def create_chat(actor: User, room: Room, *, title: str, description: str = "") -> Conversation:
     """Any member creates a chat (topic); every member can read it."""
-    if not RoomMember.objects.filter(room=room, user=actor).exists():
-        raise not_found("That room")
-    if room.is_archived:
-        raise ParleyError(ErrorCode.FORBIDDEN, "This room is archived.")
-    title = _check_title(title)
+    check_chat_creator(actor, room)
+    title = _check_title(title, "A chat")
+    description = _check_description(description)
     with transaction.atomic():
+        _lock_room(room)
         chat = Conversation.objects.create(
             kind=Conversation.Kind.CHAT,
             room=room,
             title=title,
-            description=description.strip(),
+            description=description,
             created_by=actor,
         )
         member_ids = list(RoomMember.objects.filter(room=room).values_list("user_id", flat=True))
@@ -244,10 +328,12 @@ def create_chat(actor: User, room: Room, *, title: str, description: str = "") -
 
 
 def rename_chat(actor: User, chat: Conversation, *, title: str, description: str) -> Conversation:
-    """Owner and admins rename a chat."""
-    assert chat.room is not None
-    _require_manager(chat.room, actor)
-    chat.title = _check_title(title)
-    chat.description = description.strip()
+    """Owner and admins rename a chat of their room."""
+    if chat.room is None:
+        raise not_found("That chat")
+    check_room_manager(actor, chat.room)
+    title = _check_title(title, "A chat")
+    chat.title, chat.description = title, _check_description(description)
     chat.save(update_fields=["title", "description"])
+    announce_updated([chat])
     return chat

@@ -8,8 +8,12 @@ class Room(models.Model):
     title = models.CharField(max_length=80)
     slug = models.SlugField(max_length=80, unique=True)
     description = models.TextField(max_length=1000, blank=True)
+    # Also recorded as the member with the owner role; kept if that account is deleted.
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_rooms"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="owned_rooms",
     )
     is_public = models.BooleanField(default=True)
     is_archived = models.BooleanField(default=False)

@@ -262,3 +262,28 @@ class TestBadInput:
         assert acks[3]["retry_after"] > 0
         assert await database_sync_to_async(Message.objects.count)() == 3
         await socket.close()
+
+
+async def test_renaming_and_archiving_reach_open_sockets(room, chat, alice, bob):
+    from parley.messaging.actions.rooms import rename_chat, update_room
+
+    socket, _, _ = await open_socket(bob)
+
+    await database_sync_to_async(rename_chat)(alice, chat, title="plans", description="")
+    renamed = await socket.receive()
+    await database_sync_to_async(update_room)(
+        alice, room, title="Crew", slug="crew", description="", is_public=True
+    )
+    moved = await socket.receive()
+    await database_sync_to_async(archive_room)(alice, room)
+    archived = await socket.receive()
+
+    assert renamed["type"] == "conversation.updated"
+    assert (renamed["conversation"], renamed["title"], renamed["chat"]) == (
+        chat.pk,
+        "Team › plans",
+        "plans",
+    )
+    assert moved["room"] == {"id": room.pk, "slug": "crew", "title": "Crew", "archived": False}
+    assert archived["room"]["archived"] is True
+    await socket.close()

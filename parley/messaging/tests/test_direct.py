@@ -1,0 +1,73 @@
+import pytest
+from django.urls import reverse
+
+from parley.accounts.actions.friends import (
+    accept_friend_request,
+    block_user,
+    send_friend_request,
+)
+from parley.core.errors import ParleyError
+from parley.messaging.actions.rooms import create_room, join_room
+from parley.messaging.actions.send import check_send_message
+from parley.messaging.models import Conversation
+
+pytestmark = pytest.mark.django_db
+
+
+def befriend(a, b):
+    send_friend_request(a, b)
+    accept_friend_request(b, b.received_friend_requests.get().pk)
+
+
+def dm(sender, recipient, client_id="c1"):
+    return check_send_message(sender, to_user_id=recipient.pk, client_id=client_id, body="hi")
+
+
+def test_friends_get_one_conversation_per_pair(alice, bob):
+    befriend(alice, bob)
+
+    first = dm(alice, bob, "a1").message
+    reply = dm(bob, alice, "b1").message
+
+    assert first.conversation_id == reply.conversation_id
+    assert (first.seq, reply.seq) == (1, 2)
+    assert Conversation.objects.filter(kind="direct").count() == 1
+
+
+def test_members_of_a_shared_room_may_write_directly(alice, bob, bob_client):
+    join_room(bob, create_room(alice, title="Shared"))
+
+    assert dm(bob, alice).created
+    page = bob_client.get(reverse("profile", args=["alice"])).content.decode()
+    assert 'aria-label="Message Alice Liddell"' in page
+
+
+@pytest.mark.parametrize("who_blocks", ["sender", "recipient"])
+def test_a_block_either_way_stops_direct_messages(alice, bob, who_blocks):
+    befriend(alice, bob)
+    dm(alice, bob, "before")
+    blocker, blocked = (alice, bob) if who_blocks == "sender" else (bob, alice)
+    block_user(blocker, blocked)
+
+    with pytest.raises(ParleyError) as refused:
+        dm(alice, bob, "after")
+    assert refused.value.code == "forbidden"
+    conversation = Conversation.objects.get(kind="direct")
+    with pytest.raises(ParleyError):
+        check_send_message(alice, conversation_id=conversation.pk, client_id="x", body="hi")
+
+
+def test_strangers_cannot_start_a_conversation(alice, carol, client):
+    with pytest.raises(ParleyError) as refused:
+        dm(carol, alice)
+
+    assert refused.value.code == "forbidden"
+    assert not Conversation.objects.exists()
+    client.force_login(carol)
+    assert "Message Alice" not in client.get(reverse("profile", args=["alice"])).content.decode()
+
+
+def test_writing_to_an_unknown_user_or_yourself(alice):
+    for target in (987654, alice.pk):
+        with pytest.raises(ParleyError):
+            check_send_message(alice, to_user_id=target, client_id=f"t{target}", body="hi")
