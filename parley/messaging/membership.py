@@ -7,21 +7,31 @@ from parley.messaging.models import Conversation
 from parley.realtime.publish import publish_membership, publish_to_conversation_members
 
 
-def announce_joined(conversation: Conversation, user_id: int) -> None:
-    """After commit: `user_id`'s sockets start following `conversation` from its current seq."""
+def announce_joined(conversation: Conversation, user_ids: Iterable[int]) -> None:
+    """After commit: these users' sockets follow `conversation` from its current seq.
+
+    A chat looks the same to every member who just joined it (no people list, nothing
+    read yet), so its summary is built once however many join; direct and group
+    summaries name the other people, so each gets their own.
+    """
     from parley.accounts.models import User
     from parley.messaging.selectors import conversation_summary
 
-    user = User.objects.get(pk=user_id)
-    publish_membership(
-        user_id,
-        membership_event(
-            conversation.pk,
-            "joined",
-            conversation.last_seq,
-            conversation_summary(user, conversation.pk),
-        ),
-    )
+    ids = list(user_ids)
+    if not ids:
+        return
+    if conversation.kind == Conversation.Kind.CHAT:
+        shared = conversation_summary(User.objects.get(pk=ids[0]), conversation.pk)
+        shared.update(last_read_seq=0, unread=shared["last_seq"])
+        event = membership_event(conversation.pk, "joined", shared["last_seq"], shared)
+        for user_id in ids:
+            publish_membership(user_id, event)
+        return
+    for user in User.objects.filter(pk__in=ids):
+        summary = conversation_summary(user, conversation.pk)
+        publish_membership(
+            user.pk, membership_event(conversation.pk, "joined", summary["last_seq"], summary)
+        )
 
 
 def announce_left(conversation_id: int, user_id: int) -> None:

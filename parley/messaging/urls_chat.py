@@ -1,3 +1,10 @@
 """The chat page (parley/messaging/views/chat.py)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from parley.messaging.views import chat
+
+urlpatterns = [
+    path("chat/", chat.chat, name="chat"),
+    path("chat/<int:conversation_id>/", chat.chat, name="chat_conversation"),
+]

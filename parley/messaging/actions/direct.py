@@ -54,9 +54,10 @@ def _create_direct(sender: User, recipient: User) -> Conversation:
             conversation = Conversation.objects.create(
                 kind=Conversation.Kind.DIRECT, direct_key=key, created_by=sender
             )
-            for user in (sender, recipient):
-                Participant.objects.create(conversation=conversation, user=user)
-                announce_joined(conversation, user.pk)
+            Participant.objects.bulk_create(
+                Participant(conversation=conversation, user=u) for u in (sender, recipient)
+            )
+            announce_joined(conversation, [sender.pk, recipient.pk])
             return conversation
     except IntegrityError:
         return Conversation.objects.get(direct_key=key)

@@ -56,9 +56,9 @@ def create_group(actor: User, user_ids: list[int], title: str = "") -> Conversat
         group = Conversation.objects.create(
             kind=Conversation.Kind.GROUP, title=title, created_by=actor
         )
-        for user in [actor, *people]:
-            Participant.objects.create(conversation=group, user=user)
-            announce_joined(group, user.pk)
+        members = [actor, *people]
+        Participant.objects.bulk_create(Participant(conversation=group, user=u) for u in members)
+        announce_joined(group, [u.pk for u in members])
     return group
 
 
@@ -77,7 +77,6 @@ def add_to_group(actor: User, conversation_id: int, user_ids: list[int]) -> Conv
         new = [p for p in people if p.pk not in present]
         if len(present) + len(new) > GROUP_MAX:
             raise ParleyError(ErrorCode.INVALID, f"A group has at most {GROUP_MAX} people.")
-        for user in new:
-            Participant.objects.create(conversation=group, user=user)
-            announce_joined(group, user.pk)
+        Participant.objects.bulk_create(Participant(conversation=group, user=u) for u in new)
+        announce_joined(group, [u.pk for u in new])
     return group

@@ -101,7 +101,7 @@ def _add_member(room: Room, user: User, role: str = Role.MEMBER) -> RoomMember:
     if created:
         for chat in room.chats.all():
             Participant.objects.get_or_create(conversation=chat, user=user)
-            announce_joined(chat, user.pk)
+            announce_joined(chat, [user.pk])
     RoomInvite.objects.filter(room=room, invitee=user).delete()
     return membership
 
@@ -322,8 +322,7 @@ def create_chat(actor: User, room: Room, *, title: str, description: str = "") -
         Participant.objects.bulk_create(
             [Participant(conversation=chat, user_id=uid) for uid in member_ids]
         )
-        for uid in member_ids:
-            announce_joined(chat, uid)
+        announce_joined(chat, member_ids)
     return chat
 
 

@@ -114,6 +114,8 @@ async def test_a_direct_message_creates_the_conversation_for_both(alice, bob, ca
     receiver, _, _ = await open_socket(bob)
 
     ack = await sender.request(type="send", user=bob.pk, client_id="dm-1", body="psst")
+    joined = await sender.receive_until("membership.changed")
+    assert joined[-1]["summary"]["title"] == "Bob Marley"
 
     frames = await receiver.receive_until("message")
     assert [f["type"] for f in frames] == ["membership.changed", "message"]

@@ -1,0 +1,164 @@
+"""The chat page: the conversation list, one conversation's messages and the composer.
+
+The page is rendered whole on the server (the list, the first page of history, the
+composer), then static/js/chat.js takes over: it opens the WebSocket, keeps the list and
+the messages live and switches conversations without reloading. The data the script
+starts from is passed through json_script, in the same shapes as the API and `hello`.
+"""
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from parley.accounts.access import access_user
+from parley.accounts.events import user_summary
+from parley.accounts.models import User
+from parley.accounts.models.user import AVATAR_COLOURS
+from parley.core.errors import ErrorCode, ParleyError
+from parley.core.http import AuthenticatedRequest
+from parley.messaging import selectors
+from parley.messaging.actions.direct import direct_key, may_message_directly
+from parley.messaging.models import Conversation, Room
+
+# Messages from one sender closer together than this are shown as one block.
+CONTINUATION = timedelta(minutes=5)
+
+
+@login_required
+@require_GET
+def chat(request: AuthenticatedRequest, conversation_id: int | None = None) -> HttpResponse:
+    """/chat/: the most recent conversation (or ?to=<username> to write to someone);
+    /chat/<id>/: that conversation, opened at its first unread message.
+
+    A conversation the user is not in is not found (404), like one that does not exist.
+    """
+    user = request.user
+    if conversation_id is not None:
+        page = selectors.first_unread_page(user, conversation_id)
+        conversations = selectors.conversation_list(user)
+        current = next((c for c in conversations if c["id"] == conversation_id), None)
+        if current is None:  # joined between the two reads
+            current = selectors.conversation_summary(user, conversation_id)
+            conversations.insert(0, current)
+        return _render(request, conversations, current=current, page=page)
+    username = request.GET.get("to", "").strip()
+    if username:
+        return _draft(request, username)
+    conversations = selectors.conversation_list(user)
+    if conversations:
+        return redirect("chat_conversation", conversations[0]["id"])
+    return _render(request, conversations)
+
+
+def _draft(request: AuthenticatedRequest, username: str) -> HttpResponse:
+    """A composer for a first direct message: the send creates the conversation."""
+    user = request.user
+    other = access_user(username[:32])
+    if other.pk == user.pk:
+        raise ParleyError(ErrorCode.INVALID, "Write to yourself in a note, not a message.")
+    existing = _direct_conversation_id(user, other)
+    if existing is not None:
+        return redirect("chat_conversation", existing)
+    draft = {"user": user_summary(other), "allowed": may_message_directly(user, other)}
+    return _render(request, selectors.conversation_list(user), draft=draft)
+
+
+def _direct_conversation_id(user: User, other: User) -> int | None:
+    return (
+        Conversation.objects.filter(
+            direct_key=direct_key(user.pk, other.pk), participants__user=user
+        )
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+def _render(
+    request: AuthenticatedRequest,
+    conversations: list[dict[str, Any]],
+    *,
+    current: dict[str, Any] | None = None,
+    page: dict[str, Any] | None = None,
+    draft: dict[str, Any] | None = None,
+) -> HttpResponse:
+    messages = _for_display(list(reversed(page["messages"]))) if page else []
+    seqs = [m["seq"] for m in messages]
+    archived = _archived_rooms(conversations)
+    data = {
+        "me": user_summary(request.user),
+        "conversations": conversations,
+        "current": current["id"] if current else None,
+        "page": (
+            {"first": seqs[0], "last": seqs[-1]}
+            if seqs
+            else {"first": 1, "last": 0}  # an empty conversation: nothing before seq 1
+        ),
+        "draft": draft,
+        "archived_rooms": sorted(archived),
+        "colours": AVATAR_COLOURS,
+        "urls": {"login": reverse("login"), "chat": reverse("chat")},
+    }
+    context = {
+        "rooms": _room_groups(conversations),
+        "personal": [_with_person(c) for c in conversations if c["kind"] != "chat"],
+        "current": current,
+        "read_only": bool(current and current["room"] and current["room"]["id"] in archived),
+        "draft": draft,
+        "draft_person": _person(draft["user"]) if draft else None,
+        "shown": messages,
+        "has_older": bool(seqs) and seqs[0] > 1,
+        "chat_data": data,
+    }
+    return render(request, "messaging/chat.html", context)
+
+
+def _archived_rooms(conversations: list[dict[str, Any]]) -> set[int]:
+    """Ids of the archived rooms among these chats' (readable, but closed to new messages)."""
+    room_ids = {c["room"]["id"] for c in conversations if c["room"]}
+    if not room_ids:
+        return set()
+    return set(Room.objects.filter(pk__in=room_ids, is_archived=True).values_list("pk", flat=True))
+
+
+def _room_groups(conversations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Chats grouped under their room, rooms in order of their most recent chat."""
+    groups: dict[int, dict[str, Any]] = {}
+    for c in conversations:
+        if c["kind"] == "chat" and c["room"]:
+            group = groups.setdefault(c["room"]["id"], {"room": c["room"], "chats": []})
+            group["chats"].append(c)
+    return list(groups.values())
+
+
+def _person(summary: dict[str, Any]) -> User:
+    """An unsaved User for a user summary: its initials and avatar colour, for display."""
+    return User(username=summary["username"], display_name=summary["name"])
+
+
+def _with_person(conversation: dict[str, Any]) -> dict[str, Any]:
+    people = conversation["people"]
+    return {**conversation, "person": _person(people[0]) if len(people) == 1 else None}
+
+
+def _for_display(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Oldest first, with the sender's initials and colour and whether it continues the
+    previous message's block (same sender, within CONTINUATION)."""
+    shown: list[dict[str, Any]] = []
+    previous: dict[str, Any] | None = None
+    for message in messages:
+        at = datetime.fromisoformat(message["created_at"])
+        continued = (
+            previous is not None
+            and previous["sender"]["id"] == message["sender"]["id"]
+            and at - previous["at"] < CONTINUATION
+        )
+        shown.append(
+            {**message, "at": at, "continued": continued, "person": _person(message["sender"])}
+        )
+        previous = shown[-1]
+    return shown
