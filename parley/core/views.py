@@ -3,9 +3,9 @@ from django.shortcuts import redirect, render
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """Signed-in users land on their friends; everyone else on the welcome page."""
+    """Signed-in users land in their chats; everyone else on the welcome page."""
     if request.user.is_authenticated:
-        return redirect("friends")
+        return redirect("chat")
     return render(request, "home.html")
 
 

@@ -63,7 +63,12 @@ def _summaries(user: User, participants: list[Participant]) -> list[dict[str, An
                 "title": title,
                 "chat": c.title if c.kind == Conversation.Kind.CHAT else None,
                 "room": (
-                    {"id": c.room.pk, "slug": c.room.slug, "title": c.room.title}
+                    {
+                        "id": c.room.pk,
+                        "slug": c.room.slug,
+                        "title": c.room.title,
+                        "archived": c.room.is_archived,
+                    }
                     if c.room
                     else None
                 ),

@@ -4,8 +4,13 @@ Delivery: the socket tracks, per conversation, the last seq it has sent. A live 
 or below it is a repeat and is dropped; one beyond the next is preceded by the missing
 messages read from the database. So each socket gets every message once and in order,
 whatever the channel layer drops or reorders.
+
+Between `hello` and the client's first frame (normally `resume`) live events are held
+back: only the conversations they belong to are noted, and their messages are then sent
+from the database after the replay. So a replay never overtakes or repeats a live event.
 """
 
+import asyncio
 import logging
 from typing import Any
 
@@ -35,6 +40,8 @@ logger = logging.getLogger(__name__)
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_SESSION_ENDED = 4001
 CLOSE_NOT_FOUND = 4404
+# A client that sends nothing after hello gets its held live events after this long.
+HOLD_SECONDS = 3.0
 
 
 # Sends may run in parallel threads, each with its own persistent database connection;
@@ -60,11 +67,15 @@ class ParleyConsumer(AsyncWebsocketConsumer):
         """Accept signed-in users; follow their conversations, then say hello."""
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
+            # Accept first: a close before accept reaches browsers as 1006, not our code.
+            await self.accept()
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         self.user = user
         self.delivered: dict[int, int] = {}
         self.joined: set[str] = set()
+        self.holding = True
+        self.held: set[int] = set()
         await self.accept()
         await self._join(user_group(user.pk))
         session = self.scope.get("session")
@@ -83,8 +94,14 @@ class ParleyConsumer(AsyncWebsocketConsumer):
                 "heartbeat": settings.WEBSOCKET_HEARTBEAT_SECONDS,
             }
         )
+        self._release_timer = asyncio.get_running_loop().call_later(
+            HOLD_SECONDS, lambda: asyncio.ensure_future(self._post_release())
+        )
 
     async def disconnect(self, code: int) -> None:
+        timer = getattr(self, "_release_timer", None)
+        if timer is not None:
+            timer.cancel()
         for group in getattr(self, "joined", ()):
             await self.channel_layer.group_discard(group, self.channel_name)
 
@@ -95,7 +112,10 @@ class ParleyConsumer(AsyncWebsocketConsumer):
             if text_data is None:
                 raise ParleyError(ErrorCode.INVALID, "Frames must be JSON text, not binary.")
             data = protocol.decode(text_data)
-            await self._handle(protocol.parse(data), data)
+            frame = protocol.parse(data)
+            if self.holding and not isinstance(frame, protocol.Resume):
+                await self._release()
+            await self._handle(frame, data)
         except ParleyError as error:
             logger.info("ws frame refused for user %s: %s", self.user.pk, error.message)
             await self._send_error(error, data)
@@ -132,6 +152,7 @@ class ParleyConsumer(AsyncWebsocketConsumer):
                 await database_sync_to_async(mark_read)(self.user, frame.conversation, frame.seq)
             case protocol.Resume():
                 await self._resume(frame.conversations, ref)
+                await self._release()
             case protocol.History():
                 page = await database_sync_to_async(history)(
                     self.user,
@@ -155,6 +176,7 @@ class ParleyConsumer(AsyncWebsocketConsumer):
                     {"ref": ref},
                 )  # fmt: skip
                 continue
+            self.held.discard(conversation_id)  # the replay covers what was held
             missed = await database_sync_to_async(messages_after)(conversation_id, seq)
             latest = max([self.delivered[conversation_id], *(m.seq for m in missed)])
             if len(missed) >= settings.RESUME_MAX_MESSAGES:
@@ -180,6 +202,9 @@ class ParleyConsumer(AsyncWebsocketConsumer):
         delivered = self.delivered.get(conversation_id)
         if delivered is None or seq <= delivered:
             return
+        if self.holding:
+            self.held.add(conversation_id)  # sent from the database on release
+            return
         if seq > delivered + 1:
             await self._fill(conversation_id, delivered, until=seq - 1)
         await self.send(text_data=event["payload"])
@@ -201,6 +226,25 @@ class ParleyConsumer(AsyncWebsocketConsumer):
                 self.joined.discard(group)
                 await self.channel_layer.group_discard(group, self.channel_name)
             await self.send(text_data=event["payload"])
+
+    async def parley_release(self, event: dict[str, Any]) -> None:
+        """The hold after hello timed out without a frame from the client."""
+        await self._release()
+
+    async def _post_release(self) -> None:
+        # Through the socket's own channel, so that it runs in turn with other handlers.
+        await self.channel_layer.send(self.channel_name, {"type": "parley.release"})
+
+    async def _release(self) -> None:
+        """End the hold: send what arrived meanwhile, from the database, in order."""
+        if not self.holding:
+            return
+        self.holding = False
+        self._release_timer.cancel()
+        for conversation_id in sorted(self.held):
+            if conversation_id in self.delivered:
+                await self._fill(conversation_id, self.delivered[conversation_id])
+        self.held.clear()
 
     async def parley_session_ended(self, event: dict[str, Any]) -> None:
         """The login session behind this socket ended (logout): stop at once."""
@@ -236,4 +280,5 @@ class NotFoundConsumer(AsyncWebsocketConsumer):
     """Any WebSocket path but /ws/: refused with a clear close code."""
 
     async def connect(self) -> None:
+        await self.accept()
         await self.close(code=CLOSE_NOT_FOUND)

@@ -3,15 +3,22 @@
 Playwright's browser download does not work here, so the tests launch the system
 chromium (PARLEY_CHROMIUM, or `chromium` on PATH). A missing browser is a failure,
 never a skip: a skipped browser test would hide a broken install.
+
+Pages are served by pytest-django's live_server (WSGI, in a thread) unless a test module
+overrides `site_url`; pages that open the WebSocket need `asgi_live_server` instead.
 """
 
+import multiprocessing
 import os
 import shutil
+import socket
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 import pytest
-from django.db import connections
+from django.db import connection, connections
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 CHROMIUM_ARGS = [
@@ -97,9 +104,96 @@ def browser(chromium_executable: str, _allow_orm_beside_playwright: None) -> Ite
         expect.set_options(timeout=5_000)  # Playwright's default
 
 
+@dataclass(frozen=True)
+class AsgiServer:
+    url: str
+
+
+def _serve_asgi(database_name: str, media_root: str, tell_port: Connection) -> None:
+    """Runs in a process of its own: config.asgi:application under uvicorn, on a free port
+    of 127.0.0.1, against the test database, taking WebSockets from its own origin."""
+    # Spawned, not forked: nothing of the test process (Playwright's threads, open
+    # database connections, asgiref's executors) is inherited half-alive. What it needs
+    # comes as arguments; DATABASE_URL, REDIS_URL and the settings module from the
+    # environment. The test's permission for ORM calls beside Playwright's loop must not
+    # hide async-unsafe code in the server.
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+    import uvicorn
+    from django.conf import settings
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(128)
+    port = listener.getsockname()[1]
+    settings.DATABASES["default"]["NAME"] = database_name
+    settings.MEDIA_ROOT = media_root
+    # config/asgi.py reads the allowed origins when it is imported: set them first.
+    settings.WEBSOCKET_ALLOWED_ORIGINS = [f"http://127.0.0.1:{port}"]
+    from config.asgi import application
+
+    server = uvicorn.Server(
+        uvicorn.Config(
+            application, lifespan="off", log_level="warning", timeout_graceful_shutdown=2
+        )
+    )
+    tell_port.send(port)
+    tell_port.close()
+    server.run(sockets=[listener])
+
+
+@pytest.fixture(scope="session")
+def asgi_live_server(
+    django_db_setup: None, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[AsgiServer]:
+    """The real ASGI application (HTTP and the /ws/ WebSocket) in a uvicorn process of its
+    own, on the test database; like production, unlike the WSGI live_server.
+
+    Tests that use it need committed data: django_db(transaction=True). Its channel layer
+    is its own in-memory one (or the shared Redis): events published by the test process
+    reach its sockets only through Redis, so set up data before opening pages.
+    """
+    spawn = multiprocessing.get_context("spawn")
+    receive_port, send_port = spawn.Pipe(duplex=False)
+    process = spawn.Process(
+        target=_serve_asgi,
+        args=(
+            connection.settings_dict["NAME"],
+            str(tmp_path_factory.mktemp("asgi-media")),
+            send_port,
+        ),
+        name="asgi-live-server",
+        daemon=True,
+    )
+    process.start()
+    send_port.close()
+    try:
+        if not receive_port.poll(60):
+            raise EOFError
+        port = receive_port.recv()
+    except EOFError:
+        process.kill()
+        pytest.fail(f"The ASGI live server did not start (exit code {process.exitcode}).")
+    try:
+        yield AsgiServer(url=f"http://127.0.0.1:{port}")
+    finally:
+        process.terminate()  # uvicorn shuts down gracefully on SIGTERM
+        process.join(10)
+        if process.is_alive():
+            process.kill()
+            process.join()
+
+
+@pytest.fixture
+def site_url(live_server) -> str:
+    """Where the pages are served from; test modules whose pages need the WebSocket
+    override it with asgi_live_server.url."""
+    return live_server.url
+
+
 @pytest.fixture
 def new_page(
-    browser: Browser, live_server, request: pytest.FixtureRequest, tmp_path: Path
+    browser: Browser, site_url: str, request: pytest.FixtureRequest, tmp_path: Path
 ) -> Iterator[Callable[[], Page]]:
     """Open a page in a fresh browser context: each call is a separate person.
 
@@ -111,7 +205,7 @@ def new_page(
     problems: list[str] = []
 
     def open_page() -> Page:
-        context = browser.new_context(base_url=live_server.url)
+        context = browser.new_context(base_url=site_url)
         context.set_default_timeout(ACTION_TIMEOUT_MS)
         contexts.append(context)
         page = context.new_page()

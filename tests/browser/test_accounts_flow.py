@@ -125,6 +125,6 @@ def test_login_refuses_a_wrong_password_and_accepts_the_email(
     page.get_by_label("Username or email").fill("carol@example.org")
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    expect(page).to_have_url(re.compile(r"/friends/$"))
+    expect(page).to_have_url(re.compile(r"/chat/$"))
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
     expect(page.get_by_role("alert")).to_have_count(0)

@@ -19,6 +19,7 @@ class Socket:
         self.communicator = communicator
         self.client = client  # the browser session behind the socket (to log out, say)
         self.hello: dict[str, Any] = {}
+        self.replayed: dict[str, Any] = {}
 
     async def send(self, **frame: Any) -> None:
         await self.communicator.send_to(text_data=json.dumps(frame))
@@ -67,9 +68,13 @@ async def open_socket(
     origin: str = "http://testserver",
     client: Client | None = None,
     path: str = "/ws/",
+    resume: dict[str, int] | None = None,
+    hold: bool = False,
 ) -> tuple[Socket, bool, int | None]:
     """Connect as `user` (or anonymously); returns the socket, whether it was accepted,
-    and the close code if it was not. An accepted socket has read its hello."""
+    and the close code if it was refused. An accepted socket has read its hello and, like
+    the web client, sent `resume` (empty unless given) and read its replay up to
+    `resumed` — unless `hold`, which leaves the socket right after hello."""
     from config.asgi import application
 
     if client is None and user is not None:
@@ -81,6 +86,12 @@ async def open_socket(
     communicator = WebsocketCommunicator(application, path, headers=headers)
     connected, code = await communicator.connect(timeout=TIMEOUT)
     socket = Socket(communicator, client or Client())
-    if connected:
-        socket.hello = await socket.receive()
-    return socket, connected, code
+    if not connected:
+        return socket, False, code
+    first = await communicator.receive_output(timeout=TIMEOUT)
+    if first["type"] == "websocket.close":
+        return socket, False, first.get("code")
+    socket.hello = json.loads(first["text"])
+    if not hold:
+        socket.replayed = await socket.request(type="resume", conversations=resume or {})
+    return socket, True, None

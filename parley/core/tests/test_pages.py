@@ -7,10 +7,10 @@ from parley.accounts.tests.factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_home_welcomes_visitors_and_sends_members_to_friends(client):
+def test_home_welcomes_visitors_and_sends_members_to_chat(client):
     assert "Create an account" in client.get("/").content.decode()
     client.force_login(UserFactory())
-    assert client.get("/")["Location"] == reverse("friends")
+    assert client.get("/")["Location"] == reverse("chat")
 
 
 def test_unknown_page_is_a_friendly_404(client):

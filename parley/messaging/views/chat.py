@@ -23,7 +23,7 @@ from parley.core.errors import ErrorCode, ParleyError
 from parley.core.http import AuthenticatedRequest
 from parley.messaging import selectors
 from parley.messaging.actions.direct import direct_key, may_message_directly
-from parley.messaging.models import Conversation, Room
+from parley.messaging.models import Conversation
 
 # Messages from one sender closer together than this are shown as one block.
 CONTINUATION = timedelta(minutes=5)
@@ -119,10 +119,7 @@ def _render(
 
 def _archived_rooms(conversations: list[dict[str, Any]]) -> set[int]:
     """Ids of the archived rooms among these chats' (readable, but closed to new messages)."""
-    room_ids = {c["room"]["id"] for c in conversations if c["room"]}
-    if not room_ids:
-        return set()
-    return set(Room.objects.filter(pk__in=room_ids, is_archived=True).values_list("pk", flat=True))
+    return {c["room"]["id"] for c in conversations if c["room"] and c["room"]["archived"]}
 
 
 def _room_groups(conversations: list[dict[str, Any]]) -> list[dict[str, Any]]:

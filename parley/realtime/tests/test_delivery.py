@@ -86,7 +86,7 @@ async def test_resume_replays_exactly_what_was_missed_then_goes_live(room, chat,
 
     for n in range(3, 6):  # sent while bob is away
         await database_sync_to_async(send)(alice, chat, n)
-    back, _, _ = await open_socket(bob)
+    back, _, _ = await open_socket(bob, hold=True)
     assert back.hello["conversations"][0]["unread"] == 5  # bob never marked any read
     await back.send(type="resume", conversations={str(chat.pk): 2}, ref="r")
     await database_sync_to_async(send)(alice, chat, 6)  # arrives while resuming
@@ -107,7 +107,7 @@ async def test_resume_replays_exactly_what_was_missed_then_goes_live(room, chat,
 async def test_resume_after_too_long_says_so_and_the_client_pages(room, chat, alice, bob):
     for n in range(1, 6):
         await database_sync_to_async(send)(alice, chat, n)
-    back, _, _ = await open_socket(bob)
+    back, _, _ = await open_socket(bob, hold=True)
 
     await back.send(type="resume", conversations={str(chat.pk): 0}, ref="r")
     frames = await back.receive_until("resumed")
@@ -155,3 +155,31 @@ async def test_read_marks_clear_unread_on_every_tab(room, chat, alice, bob):
     assert again.hello["conversations"][0]["unread"] == 0
     for tab in (tab1, tab2, again):
         await tab.close()
+
+
+async def test_live_messages_between_hello_and_resume_come_once_after_the_replay(
+    room, chat, alice, bob
+):
+    for n in range(1, 3):
+        await database_sync_to_async(send)(alice, chat, n)
+    back, _, _ = await open_socket(bob, hold=True)  # hello says last_seq 2
+    for n in range(3, 5):  # live, before bob's resume reaches the server
+        await database_sync_to_async(send)(alice, chat, n)
+
+    await back.send(type="resume", conversations={str(chat.pk): 0}, ref="r")
+
+    frames = await back.receive_until("resumed")
+    while sum(f["type"] == "message" for f in frames) < 4:
+        frames.append(await back.receive())
+    assert [f["seq"] for f in frames if f["type"] == "message"] == [1, 2, 3, 4]
+    assert await back.nothing_more()
+    await back.close()
+
+
+async def test_a_client_that_never_resumes_still_gets_live_messages(room, chat, alice, bob):
+    quiet, _, _ = await open_socket(bob, hold=True)
+
+    await database_sync_to_async(send)(alice, chat, 1)
+
+    assert (await quiet.receive())["seq"] == 1  # released by the server after a moment
+    await quiet.close()

@@ -1,0 +1,91 @@
+// Small DOM helpers for the chat page. Every string from people goes in as text
+// (never as HTML) through h(); the one exception is a message's server-sanitised html.
+
+/**
+ * Build an element: h("a", {href: "/x", class: "y"}, "text", child, …).
+ * Attributes that are null, undefined or false are left out; true sets an empty one.
+ * Children are nodes or strings (added as text, so they are escaped).
+ */
+export function h(tag, attributes = {}, ...children) {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value == null || value === false) continue;
+    if (name === "class") element.className = value;
+    else if (name === "style") element.style.cssText = value;
+    else element.setAttribute(name, value === true ? "" : String(value));
+  }
+  for (const child of children.flat()) {
+    if (child == null || child === false) continue;
+    element.append(child instanceof Node ? child : String(child));
+  }
+  return element;
+}
+
+/** Insert a message's html: rendered from Markdown and sanitised (nh3) by the server. */
+export function setMessageHtml(element, html) {
+  element.innerHTML = html;
+}
+
+/** "Alice Liddell" → "AL", "bob" → "BO": the same as User.initials on the server. */
+export function initials(name) {
+  const words = name.replaceAll(".", " ").replaceAll("_", " ").split(/\s+/).filter(Boolean);
+  const letters = words.length > 1 ? words.slice(0, 2).map((w) => w[0]).join("") : name.slice(0, 2);
+  return letters.toUpperCase();
+}
+
+const colourCache = new Map();
+
+/** The avatar colour of a username, as User.avatar_colour: sha256 of the lowercased name
+ * picks from the palette. Needs crypto.subtle (secure contexts); else the first colour. */
+export async function avatarColour(username, palette) {
+  const key = username.toLowerCase();
+  if (!colourCache.has(key)) {
+    colourCache.set(
+      key,
+      (async () => {
+        if (!globalThis.crypto?.subtle) return palette[0];
+        const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(key));
+        return palette[new Uint8Array(digest)[0] % palette.length];
+      })(),
+    );
+  }
+  return colourCache.get(key);
+}
+
+/** A person's small avatar from a user summary: the photo, or initials on their colour. */
+export function avatar(person, palette) {
+  if (person.avatar) {
+    return h("img", { class: "avatar", src: person.avatar, alt: "", width: 32, height: 32 });
+  }
+  const badge = h("span", { class: "avatar avatar-initials", "aria-hidden": "true" }, initials(person.name));
+  badge.style.backgroundColor = palette[palette.length - 1];
+  avatarColour(person.username, palette).then((colour) => {
+    badge.style.backgroundColor = colour;
+  });
+  return badge;
+}
+
+const clock = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
+const dated = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+
+/** A <time> for an ISO timestamp: the local clock time, the full date on hover. */
+export function timeElement(iso) {
+  const element = h("time", { datetime: iso });
+  localiseTime(element);
+  return element;
+}
+
+/** Show a <time datetime=…> in the reader's time zone (the server renders UTC). */
+export function localiseTime(element) {
+  const at = new Date(element.getAttribute("datetime"));
+  if (Number.isNaN(at.valueOf())) return;
+  element.textContent = clock.format(at);
+  element.title = dated.format(at);
+}
+
+/** A client_id for a send: a UUID (crypto.randomUUID needs a secure context). */
+export function newClientId() {
+  if (globalThis.crypto?.randomUUID) return crypto.randomUUID();
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
