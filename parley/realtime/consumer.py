@@ -61,7 +61,15 @@ class ParleyConsumer(AsyncWebsocketConsumer):
         handler = getattr(self, get_handler_name(message), None)
         if handler is None:
             raise ValueError(f"No handler for message type {message['type']}")
-        await handler(message)
+        if message["type"].startswith("websocket."):
+            await handler(message)
+            return
+        try:
+            await handler(message)
+        except Exception:
+            # A failed event (say, the database briefly away during a gap fill) must not
+            # take the socket down; the client repairs from its seqs on the next event.
+            logger.exception("event %s failed for user %s", message["type"], self.user.pk)
 
     async def connect(self) -> None:
         """Accept signed-in users; follow their conversations, then say hello."""
