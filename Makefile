@@ -15,7 +15,8 @@ MYSQL  := $(if $(filter mysql% mariadb%,$(DATABASE_URL)),1,)
 run: $(VENV)/.stamp-run
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
-	$(BIN)/python -m uvicorn config.asgi:application --host $(HOST) --port $(PORT) --lifespan off
+	$(BIN)/python -m uvicorn config.asgi:application --host $(HOST) --port $(PORT) --lifespan off \
+		--ws-per-message-deflate false
 
 ## test: run the whole test suite (SQLite + in-memory unless DATABASE_URL / REDIS_URL are set)
 test: $(VENV)/.stamp-dev

@@ -2,7 +2,8 @@
 
 check_send_message validates and authorises, then do_send_message allocates the next
 seq under the conversation's row lock, stores the message and publishes it after commit.
-A resend with the same client_id returns the original message and publishes nothing.
+A resend with the same client_id returns the original message and publishes nothing: the
+unique (sender, client_id) index refuses the second insert, which rolls the seq back.
 """
 
 import re
@@ -81,9 +82,6 @@ def check_send_message(
     if not CLIENT_ID.match(client_id):
         raise ParleyError(ErrorCode.INVALID, "client_id must be 1-64 letters, digits, - or _.")
     _check_body(body)
-    existing = _existing(sender, client_id)
-    if existing is not None:
-        return SendResult(existing, created=False)
     if (conversation_id is None) == (to_user_id is None):
         raise ParleyError(ErrorCode.INVALID, "Send to a conversation or to a user, not both.")
     if conversation_id is not None:
@@ -94,11 +92,18 @@ def check_send_message(
         conversation = direct_conversation_for_send(sender, to_user_id)
     if conversation.room is not None and conversation.room.is_archived:
         raise ParleyError(ErrorCode.FORBIDDEN, "This room is archived; it is read-only.")
-    _check_rate(sender)
+    # A resend is found by its client_id only when the insert collides (or the rate
+    # limit refuses it): the common, first send pays no extra query for it.
+    try:
+        _check_rate(sender)
+    except ParleyError:
+        existing = _existing(sender, client_id)
+        if existing is None:
+            raise
+        return SendResult(existing, created=False)
     try:
         return SendResult(do_send_message(sender, conversation, client_id, body), created=True)
     except IntegrityError:
-        # The same client_id raced in from another socket: that one won; return it.
         existing = _existing(sender, client_id)
         if existing is None:
             raise

@@ -1,0 +1,44 @@
+"""An in-memory channel layer without the per-message full scan (experiment "fast-layer").
+
+channels.layers.InMemoryChannelLayer calls _clean_expired() on every receive() and
+group_send(); it walks every channel queue and every group membership, so with 500 sockets
+(1,000+ memberships) each delivery costs a walk of all of them. This subclass expires at
+most once a second, and fans a group_send out with direct puts instead of one task per
+member. Same semantics otherwise: bounded queues, messages dropped when a queue is full
+(Parley's consumer repairs gaps from the database).
+"""
+
+import asyncio
+import contextlib
+import time
+from typing import Any
+
+from channels.exceptions import ChannelFull
+from channels.layers import InMemoryChannelLayer
+
+
+class FastInMemoryChannelLayer(InMemoryChannelLayer):
+    clean_interval = 1.0  # seconds
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._cleaned_at = 0.0
+
+    def _clean_expired(self) -> None:
+        now = time.monotonic()
+        if now - self._cleaned_at >= self.clean_interval:
+            self._cleaned_at = now
+            super()._clean_expired()
+
+    async def group_send(self, group: str, message: dict[str, Any]) -> None:
+        assert isinstance(message, dict), "Message is not a dict"
+        self.require_valid_group_name(group)
+        self._clean_expired()
+        expires = time.time() + self.expiry
+        for channel in list(self.groups.get(group, ())):
+            queue = self.channels.setdefault(
+                channel, asyncio.Queue(maxsize=self.get_capacity(channel))
+            )
+            with contextlib.suppress(asyncio.QueueFull, ChannelFull):
+                # A shallow copy: the values Parley sends are str and int.
+                queue.put_nowait((expires, dict(message)))
