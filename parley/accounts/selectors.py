@@ -30,7 +30,8 @@ def are_friends(a: User, b: User) -> bool:
     return Friendship.objects.filter(user_low_id=low, user_high_id=high).exists()
 
 
-def is_blocked_either_way(a: User, b: User) -> bool:
+def is_blocked_either_way(a: User | int, b: User | int) -> bool:
+    """Whether either of two users (or user ids) blocked the other."""
     return Block.objects.filter(Q(blocker=a, blocked=b) | Q(blocker=b, blocked=a)).exists()
 
 

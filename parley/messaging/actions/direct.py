@@ -68,6 +68,5 @@ def check_direct_not_blocked(sender: User, conversation: Conversation) -> None:
     if conversation.kind != Conversation.Kind.DIRECT or not conversation.direct_key:
         return
     other_id = next(int(i) for i in conversation.direct_key.split(":") if int(i) != sender.pk)
-    other = User.objects.filter(pk=other_id).first()
-    if other is None or is_blocked_either_way(sender, other):
+    if is_blocked_either_way(sender.pk, other_id):  # one query on the send path
         raise ParleyError(ErrorCode.FORBIDDEN, "You can't message this person.")

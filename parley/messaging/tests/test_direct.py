@@ -71,3 +71,21 @@ def test_writing_to_an_unknown_user_or_yourself(alice):
     for target in (987654, alice.pk):
         with pytest.raises(ParleyError):
             check_send_message(alice, to_user_id=target, client_id=f"t{target}", body="hi")
+
+
+def test_the_send_path_takes_a_fixed_number_of_queries(alice, bob, django_assert_num_queries):
+    """The hot path, pinned: no query per recipient, none that grows with history."""
+    befriend(alice, bob)
+    dm(alice, bob, "first")
+    room = create_room(alice, title="Counted")
+    join_room(bob, room)
+    chat = room.chats.get()
+    check_send_message(alice, conversation_id=chat.pk, client_id="warm", body="hi")
+
+    # access; savepoint; bump seq; read seq; insert; read marker; release
+    with django_assert_num_queries(7):
+        check_send_message(alice, conversation_id=chat.pk, client_id="room-2", body="hi")
+    conversation = Conversation.objects.get(kind="direct")
+    # the same, plus one query for a block either way
+    with django_assert_num_queries(8):
+        check_send_message(alice, conversation_id=conversation.pk, client_id="dm-2", body="hi")
