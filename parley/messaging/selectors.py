@@ -162,13 +162,9 @@ def messages_after(conversation_id: int, seq: int, until: int | None = None) -> 
     return list(messages.select_related("sender").order_by("seq")[: settings.RESUME_MAX_MESSAGES])
 
 
-def member_conversations(user: User) -> dict[int, int]:
-    """{conversation id: last seq} for every conversation `user` is in."""
-    return dict(
-        Participant.objects.filter(user=user).values_list(
-            "conversation_id", "conversation__last_seq"
-        )
-    )
+def member_conversations(user: User) -> list[int]:
+    """The ids of every conversation `user` is in (one index scan, no join)."""
+    return list(Participant.objects.filter(user=user).values_list("conversation_id", flat=True))
 
 
 # --- Rooms -----------------------------------------------------------------

@@ -51,14 +51,17 @@ def test_unknown_user_and_wrong_password_get_the_same_answer(client, alice):
 
 
 def test_session_key_changes_at_login_and_cookie_is_httponly_lax(client, alice):
-    client.get(reverse("login"))
-    client.session["before"] = True
-    before = client.cookies.get(settings.SESSION_COOKIE_NAME)
+    anonymous = client.session  # an anonymous session, saved, with its cookie set
+    anonymous["cart"] = "kept across login"
+    anonymous.save()
+    before = client.cookies[settings.SESSION_COOKIE_NAME].value
+    assert before == anonymous.session_key
 
     login(client, "alice")
 
     cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    assert before is None or cookie.value != before.value
+    assert cookie.value != before  # a fixation attacker's key is worthless after login
+    assert client.session["cart"] == "kept across login"
     assert cookie["httponly"] is True
     assert cookie["samesite"] == "Lax"
 
