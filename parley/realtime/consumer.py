@@ -31,7 +31,7 @@ from parley.messaging.selectors import (
     member_conversations,
     messages_after,
 )
-from parley.realtime import protocol
+from parley.realtime import liveness, protocol
 from parley.realtime.groups import conversation_group, session_group, user_group
 from parley.realtime.publish import serialise
 
@@ -49,7 +49,7 @@ HOLD_SECONDS = 3.0
 _send_message = database_sync_to_async(check_send_message, thread_sensitive=False)
 
 
-class ParleyConsumer(AsyncWebsocketConsumer):
+class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Call the handler for `message` directly.
 
@@ -94,12 +94,14 @@ class ParleyConsumer(AsyncWebsocketConsumer):
             await self._join(conversation_group(conversation_id))
         summaries = await database_sync_to_async(conversation_list)(user)
         self.delivered = {s["id"]: s["last_seq"] for s in summaries}
+        extra = await self.liveness_connected()
         await self._send_json(
             {
                 "type": "hello",
                 "user": user_summary(user),
                 "conversations": summaries,
                 "heartbeat": settings.WEBSOCKET_HEARTBEAT_SECONDS,
+                **extra,
             }
         )
         self._release_timer = asyncio.get_running_loop().call_later(
@@ -110,6 +112,8 @@ class ParleyConsumer(AsyncWebsocketConsumer):
         timer = getattr(self, "_release_timer", None)
         if timer is not None:
             timer.cancel()
+        if hasattr(self, "user"):
+            await self.liveness_disconnected()
         for group in getattr(self, "joined", ()):
             await self.channel_layer.group_discard(group, self.channel_name)
 
@@ -120,6 +124,9 @@ class ParleyConsumer(AsyncWebsocketConsumer):
             if text_data is None:
                 raise ParleyError(ErrorCode.INVALID, "Frames must be JSON text, not binary.")
             data = protocol.decode(text_data)
+            if data.get("type") in liveness.FRAMES:
+                await self.liveness_frame(data)
+                return
             frame = protocol.parse(data)
             if self.holding and not isinstance(frame, protocol.Resume):
                 await self._release()
@@ -172,6 +179,7 @@ class ParleyConsumer(AsyncWebsocketConsumer):
                 await self._send_json({"type": "history", "ref": ref, **page})
             case protocol.Ping():
                 await self._send_json({"type": "pong", "ref": ref})
+                await self.liveness_heartbeat()
 
     async def _resume(self, seen: dict[int, int], ref: str | int | None) -> None:
         """Replay what is newer than the client's seqs, or say where it must page instead."""
