@@ -76,7 +76,7 @@ def lean_check_send_message(
         )
     if not real.CLIENT_ID.match(client_id):
         raise ParleyError(ErrorCode.INVALID, "client_id must be 1-64 letters, digits, - or _.")
-    real._check_body(body)
+    real.check_body(body)
     with connection.cursor() as cursor:
         cursor.execute(_ACCESS, [sender.pk, conversation_id])
         row = cursor.fetchone()

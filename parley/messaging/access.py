@@ -2,7 +2,7 @@
 
 from parley.accounts.models import User
 from parley.core.errors import not_found
-from parley.messaging.models import Conversation, Participant, Room, RoomMember
+from parley.messaging.models import Conversation, Message, Participant, Room, RoomMember
 
 
 def access_participant(user: User, conversation_id: int) -> Participant:
@@ -30,3 +30,15 @@ def access_room(user: User, slug: str) -> tuple[Room, RoomMember | None]:
     if membership is None and not room.is_public:
         raise not_found("That room")
     return room, membership
+
+
+def access_message(user: User, message_id: int) -> Message:
+    """A message in a conversation `user` is in, with its conversation and room."""
+    message = (
+        Message.objects.select_related("conversation__room", "sender")
+        .filter(pk=message_id, conversation__participants__user=user)
+        .first()
+    )
+    if message is None:
+        raise not_found("That message")
+    return message

@@ -8,19 +8,85 @@ from typing import Any
 from parley.accounts.events import user_summary
 from parley.messaging.models import Conversation, Message
 
+EXCERPT_CHARS = 140
+
+
+def conversation_title(conversation: Conversation | None) -> str:
+    if conversation is None:
+        return ""
+    room = conversation.room
+    return f"{room.title} › {conversation.title}" if room else conversation.title
+
+
+def excerpt(body: str, limit: int = EXCERPT_CHARS) -> str:
+    """A message body as one line of plain text, cut at `limit` characters."""
+    text = " ".join(body.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _reply_dict(original: Message) -> dict[str, Any]:
+    sender = original.sender
+    return {
+        "id": original.pk,
+        "conversation": original.conversation_id,
+        "seq": original.seq,
+        "sender": {"id": sender.pk, "username": sender.username, "name": sender.name},
+        "excerpt": "" if original.is_deleted else excerpt(original.body),
+        "deleted": original.is_deleted,
+    }
+
 
 def message_dict(message: Message) -> dict[str, Any]:
-    """A message as clients see it, in events, acks of resends, history and resume."""
+    """A message as clients see it, in events, acks of resends, history and resume.
+
+    Reads reply_to (with its sender), moved_to (with its conversation and room) and
+    moved_from (with its room) when set: select_related them (see MESSAGE_RELATED).
+    """
+    moved_to = message.moved_to
+    reply_to = message.reply_to if message.reply_to_id else None
     return {
         "id": message.pk,
         "conversation": message.conversation_id,
         "seq": message.seq,
+        "updated_seq": message.updated_seq or message.seq,
         "sender": user_summary(message.sender),
         "client_id": message.client_id,
         "body": message.body,
         "html": message.html,
         "created_at": message.created_at.isoformat(),
+        "edited_at": message.edited_at.isoformat() if message.edited_at else None,
+        "edit_count": message.edit_count,
+        "deleted": message.is_deleted,
+        "reply_to": _reply_dict(reply_to) if reply_to is not None else None,
+        "mentions": message.mentioned_ids,
+        "reactions": message.reactions,
+        "moved_to": (
+            {
+                "conversation": moved_to.conversation_id,
+                "id": moved_to.pk,
+                "title": conversation_title(moved_to.conversation),
+            }
+            if moved_to is not None
+            else None
+        ),
+        "moved_from": (
+            {
+                "conversation": message.moved_from_id,
+                "title": conversation_title(message.moved_from),
+            }
+            if message.moved_from_id
+            else None
+        ),
     }
+
+
+# What message_dict reads beyond the message row: pass to select_related.
+MESSAGE_RELATED = (
+    "sender",
+    "reply_to__sender",
+    "moved_to__conversation__room",
+    "moved_from__room",
+)
 
 
 def message_event(message: Message) -> dict[str, Any]:
@@ -29,6 +95,23 @@ def message_event(message: Message) -> dict[str, Any]:
         "conversation": message.conversation_id,
         "seq": message.seq,
         "message": message_dict(message),
+    }
+
+
+def message_change_event(
+    kind: str, message: Message, seq: int, data: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """message.edited, message.deleted, message.reactions or message.moved at `seq`.
+
+    Carries the message's whole current state; `data` adds what changed (a reaction's
+    emoji, user and on/off).
+    """
+    return {
+        "type": f"message.{kind}",
+        "conversation": message.conversation_id,
+        "seq": seq,
+        "message": message_dict(message),
+        **(data or {}),
     }
 
 
@@ -47,8 +130,14 @@ def membership_event(
     return event
 
 
-def read_event(conversation_id: int, seq: int, unread: int) -> dict[str, Any]:
-    return {"type": "read", "conversation": conversation_id, "seq": seq, "unread": unread}
+def read_event(conversation_id: int, seq: int, unread: int, mentions: int) -> dict[str, Any]:
+    return {
+        "type": "read",
+        "conversation": conversation_id,
+        "seq": seq,
+        "unread": unread,
+        "mentions": mentions,
+    }
 
 
 def conversation_updated_event(conversation: Conversation) -> dict[str, Any]:
@@ -57,7 +146,7 @@ def conversation_updated_event(conversation: Conversation) -> dict[str, Any]:
     return {
         "type": "conversation.updated",
         "conversation": conversation.pk,
-        "title": f"{room.title} › {conversation.title}" if room else conversation.title,
+        "title": conversation_title(conversation),
         "chat": conversation.title if room else None,
         "description": conversation.description,
         "room": (

@@ -1,29 +1,117 @@
-"""Message Markdown to safe HTML: markdown-it-py parses, nh3 (ammonia) sanitises."""
+"""Message Markdown to safe HTML: markdown-it-py parses, nh3 (ammonia) sanitises.
 
+@mentions of known members become <span class="mention" data-user="ID">@name</span>; the
+caller resolves which names are members (see mentioned_names) and passes them in.
+"""
+
+import re
+from collections.abc import Mapping
 from functools import cache
 
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
+from markdown_it.rules_inline import StateInline
+from markdown_it.token import Token
+from markdown_it.utils import EnvType, OptionsDict
 
 ALLOWED_TAGS = {
     "a", "b", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3", "h4", "h5", "h6",
-    "hr", "i", "li", "ol", "p", "pre", "s", "strong", "table", "tbody", "td", "th", "thead",
-    "tr", "ul",
+    "hr", "i", "li", "ol", "p", "pre", "s", "span", "strong", "table", "tbody", "td", "th",
+    "thead", "tr", "ul",
 }  # fmt: skip
-ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "code": {"class"}, "th": {"align"}, "td": {"align"}}
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "code": {"class"},
+    "th": {"align"},
+    "td": {"align"},
+    "span": {"class", "data-user"},
+}
+
+# A username after "@", not preceded by a word character (so e-mail addresses are not
+# mentions). Usernames are [A-Za-z0-9._-]{3,32}; trailing punctuation is tried off too.
+MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9._-]{3,32})")
+_AT_START = re.compile(r"@([A-Za-z0-9._-]{3,32})")
+
+# username (lower case) → (user id, username as spelled in the account)
+Mentionable = Mapping[str, tuple[int, str]]
+
+
+def mentioned_names(source: str) -> set[str]:
+    """Lower-cased names that may be mentions in `source` (to look up among members)."""
+    names: set[str] = set()
+    for match in MENTION.finditer(source):
+        name = match.group(1).lower()
+        names.add(name)
+        names.add(name.rstrip("._-"))
+    names.discard("")
+    return names
+
+
+def _resolve(name: str, known: Mentionable) -> tuple[str, tuple[int, str]] | None:
+    """The longest known username at the start of `name` (full, or without trailing ._-)."""
+    for candidate in (name, name.rstrip("._-")):
+        user = known.get(candidate.lower())
+        if candidate and user is not None:
+            return candidate, user
+    return None
+
+
+def _mention_rule(state: StateInline, silent: bool) -> bool:
+    if state.src[state.pos] != "@":
+        return False
+    if state.pos > 0 and (state.src[state.pos - 1].isalnum() or state.src[state.pos - 1] in "_@"):
+        return False
+    known: Mentionable = state.env.get("mentionable") or {}
+    match = _AT_START.match(state.src, state.pos)
+    if not known or match is None:
+        return False
+    resolved = _resolve(match.group(1), known)
+    if resolved is None:
+        return False
+    text, (user_id, _username) = resolved
+    if not silent:
+        token = state.push("mention", "span", 0)
+        token.content = text
+        token.meta = {"user_id": user_id}
+        state.env.setdefault("mentioned", []).append(user_id)
+    state.pos += 1 + len(text)
+    return True
+
+
+def _render_mention(
+    self: RendererHTML, tokens: list[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    token = tokens[idx]
+    name = token.content.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return f'<span class="mention" data-user="{int(token.meta["user_id"])}">@{name}</span>'
 
 
 @cache
 def _parser() -> MarkdownIt:
     # CommonMark with tables and strikethrough; raw HTML is escaped, bare URLs become links.
-    return MarkdownIt("commonmark", {"html": False, "linkify": True, "breaks": True}).enable(
+    md = MarkdownIt("commonmark", {"html": False, "linkify": True, "breaks": True}).enable(
         ["table", "strikethrough", "linkify"]
     )
+    md.inline.ruler.before("emphasis", "mention", _mention_rule)
+    md.add_render_rule("mention", _render_mention)
+    return md
+
+
+def render(source: str, mentionable: Mentionable | None = None) -> tuple[str, list[int]]:
+    """Safe HTML for a message body, and the ids of the members it mentions (in order)."""
+    env: dict = {"mentionable": mentionable or {}}
+    html = _parser().render(source, env)
+    mentioned = list(dict.fromkeys(env.get("mentioned", [])))
+    return _clean(html), mentioned
 
 
 def render_markdown(source: str) -> str:
-    """Render a message body to HTML that is safe to insert into a page as it is."""
-    html = _parser().render(source)
+    """Render a message body (without mentions) to HTML that is safe to insert as it is."""
+    return render(source)[0]
+
+
+def _clean(html: str) -> str:
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,

@@ -4,15 +4,35 @@ from typing import Any
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db.models import Case, Count, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 
 from parley.accounts.events import user_summary
 from parley.accounts.models import User
-from parley.messaging.access import access_participant
-from parley.messaging.events import message_dict
+from parley.messaging.access import access_message, access_participant
+from parley.messaging.events import (
+    MESSAGE_RELATED,
+    excerpt,
+    message_change_event,
+    message_dict,
+    message_event,
+)
 from parley.messaging.models import (
     Conversation,
+    ConversationEvent,
+    Mention,
     Message,
+    MessageEdit,
     Participant,
     Room,
     RoomInvite,
@@ -26,9 +46,12 @@ PREVIEW_CHARS = 140
 def _preview(message: Message | None) -> dict[str, Any] | None:
     if message is None:
         return None
-    text = " ".join(message.body.split())
-    if len(text) > PREVIEW_CHARS:
-        text = text[: PREVIEW_CHARS - 1] + "…"
+    if message.is_deleted:
+        text = "(deleted)"
+    elif message.moved_to_id:
+        text = "(moved)"
+    else:
+        text = excerpt(message.body, PREVIEW_CHARS)
     return {"sender": message.sender.name, "sender_id": message.sender_id, "text": text}
 
 
@@ -36,9 +59,10 @@ def _summaries(user: User, participants: list[Participant]) -> list[dict[str, An
     conversations = [p.conversation for p in participants]
     last = Q(pk__in=[])
     for c in conversations:
-        if c.last_seq:
-            last |= Q(conversation_id=c.pk, seq=c.last_seq)
+        if c.last_message_seq:
+            last |= Q(conversation_id=c.pk, seq=c.last_message_seq)
     previews = {m.conversation_id: m for m in Message.objects.filter(last).select_related("sender")}
+    mentions = _unread_mentions(user, participants)
     others: dict[int, list[User]] = {}
     personal = [c.pk for c in conversations if c.kind != Conversation.Kind.CHAT]
     for p in (
@@ -75,12 +99,30 @@ def _summaries(user: User, participants: list[Participant]) -> list[dict[str, An
                 "people": [user_summary(u) for u in people],
                 "last_seq": c.last_seq,
                 "last_read_seq": p.last_read_seq,
-                "unread": max(0, c.last_seq - p.last_read_seq),
+                "unread": max(0, c.message_count - p.read_count),
+                "mentions": mentions.get(c.pk, 0),
                 "last_message_at": c.last_message_at.isoformat() if c.last_message_at else None,
                 "preview": _preview(previews.get(c.pk)),
             }
         )
     return result
+
+
+def _unread_mentions(user: User, participants: list[Participant]) -> dict[int, int]:
+    """Unread mentions of `user` per conversation, in one grouped query."""
+    if not participants:
+        return {}
+    mine = Participant.objects.filter(
+        user=user, conversation_id=OuterRef("conversation_id"), last_read_seq__lt=OuterRef("seq")
+    )
+    rows = (
+        Mention.objects.filter(user=user)
+        .filter(Exists(mine))
+        .values("conversation_id")
+        .annotate(n=Count("pk"))
+        .values_list("conversation_id", "n")
+    )
+    return dict(rows)
 
 
 def conversation_list(user: User) -> list[dict[str, Any]]:
@@ -121,7 +163,9 @@ def history(
     """
     participant = access_participant(user, conversation_id)
     limit = max(1, min(limit, HISTORY_PAGE_MAX))
-    messages = Message.objects.filter(conversation_id=conversation_id).select_related("sender")
+    messages = Message.objects.filter(conversation_id=conversation_id).select_related(
+        *MESSAGE_RELATED
+    )
     if after is not None:
         page = list(messages.filter(seq__gt=after).order_by("seq")[: limit + 1])
         has_more = len(page) > limit
@@ -144,22 +188,104 @@ def history(
 def first_unread_page(user: User, conversation_id: int, limit: int = 50) -> dict[str, Any]:
     """The page that opens a conversation: from just before the first unread message."""
     participant = access_participant(user, conversation_id)
-    unread = participant.conversation.last_seq - participant.last_read_seq
+    unread = participant.conversation.message_count - participant.read_count
     if unread <= 0 or unread < limit // 2:
         return history(user, conversation_id, limit=limit)
+    # A little read context above the first unread message (up to 5 stream events back).
     start = max(0, participant.last_read_seq - 5)
     return history(user, conversation_id, after=start, limit=limit)
 
 
-def messages_after(conversation_id: int, seq: int, until: int | None = None) -> list[Message]:
-    """Messages with seq > `seq` (and <= until), oldest first, at most RESUME_MAX_MESSAGES.
+def history_around(user: User, conversation_id: int, seq: int, limit: int = 50) -> dict[str, Any]:
+    """The page around message `seq` (a search result or a link): half before, half after.
 
-    For resume and gap repair; the caller has checked membership.
+    Newest first like every page; "has_more" says older messages exist, "has_newer" newer.
     """
+    participant = access_participant(user, conversation_id)
+    limit = max(2, min(limit, HISTORY_PAGE_MAX))
+    messages = Message.objects.filter(conversation_id=conversation_id).select_related(
+        *MESSAGE_RELATED
+    )
+    newer = list(messages.filter(seq__gte=seq).order_by("seq")[: limit // 2 + 1])
+    has_newer = len(newer) > limit // 2
+    newer = newer[: limit // 2]
+    older = list(messages.filter(seq__lt=seq).order_by("-seq")[: limit - len(newer) + 1])
+    has_more = len(older) > limit - len(newer)
+    older = older[: limit - len(newer)]
+    page = newer[::-1] + older
+    return {
+        "conversation": conversation_id,
+        "messages": [message_dict(m) for m in page],
+        "has_more": has_more,
+        "has_newer": has_newer,
+        "anchor": seq,
+        "last_seq": participant.conversation.last_seq,
+        "last_read_seq": participant.last_read_seq,
+    }
+
+
+def stream_after(
+    conversation_id: int, seq: int, until: int | None = None
+) -> list[tuple[int, dict[str, Any]]]:
+    """The conversation's events with seq > `seq` (and <= until), oldest first, as
+    (seq, event) pairs; at most RESUME_MAX_MESSAGES.
+
+    Messages and the other changes (edits, deletes, reactions, moves) are merged by seq.
+    Each is rebuilt from the message's current state, so a replay never shows text that
+    was since deleted. For resume and gap repair; the caller has checked membership.
+    """
+    cap = settings.RESUME_MAX_MESSAGES
     messages = Message.objects.filter(conversation_id=conversation_id, seq__gt=seq)
+    changes = ConversationEvent.objects.filter(conversation_id=conversation_id, seq__gt=seq)
     if until is not None:
         messages = messages.filter(seq__lte=until)
-    return list(messages.select_related("sender").order_by("seq")[: settings.RESUME_MAX_MESSAGES])
+        changes = changes.filter(seq__lte=until)
+    items: list[tuple[int, dict[str, Any]]] = [
+        (m.seq, message_event(m))
+        for m in messages.select_related(*MESSAGE_RELATED).order_by("seq")[:cap]
+    ]
+    rows = list(changes.order_by("seq")[:cap])
+    if rows:
+        changed = Message.objects.select_related(*MESSAGE_RELATED).in_bulk(
+            {row.message_id for row in rows}
+        )
+        items += [
+            (row.seq, message_change_event(row.kind, changed[row.message_id], row.seq, row.data))
+            for row in rows
+        ]
+        items.sort(key=lambda item: item[0])
+    return items[:cap]
+
+
+def message_versions(user: User, message_id: int) -> dict[str, Any]:
+    """An edited message's versions, oldest first, the current one last."""
+    message = access_message(user, message_id)
+    versions = [
+        {"body": e.body, "html": e.html, "at": e.written_at.isoformat()}
+        for e in MessageEdit.objects.filter(message=message).order_by("replaced_at", "pk")
+    ]
+    if not message.is_deleted and not message.moved_to_id:
+        at = message.edited_at or message.created_at
+        versions.append({"body": message.body, "html": message.html, "at": at.isoformat()})
+    return {"message": message.pk, "versions": versions}
+
+
+MEMBER_MATCHES = 10
+
+
+def conversation_members(user: User, conversation_id: int, query: str = "") -> list[dict[str, Any]]:
+    """Members of a conversation whose username or name starts with `query`, for
+    @mention autocomplete: at most MEMBER_MATCHES, by username."""
+    access_participant(user, conversation_id)
+    members = Participant.objects.filter(
+        conversation_id=conversation_id, user__is_active=True
+    ).select_related("user")
+    query = query.strip().lstrip("@")
+    if query:
+        members = members.filter(
+            Q(user__username__istartswith=query) | Q(user__display_name__istartswith=query)
+        )
+    return [user_summary(p.user) for p in members.order_by("user__username")[:MEMBER_MATCHES]]
 
 
 def member_conversations(user: User) -> list[int]:

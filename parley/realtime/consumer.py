@@ -21,15 +21,17 @@ from django.conf import settings
 
 from parley.accounts.events import user_summary
 from parley.core.errors import ErrorCode, ParleyError
+from parley.messaging.actions.delete import check_delete_message
+from parley.messaging.actions.edit import check_edit_message
+from parley.messaging.actions.move import check_move_message
+from parley.messaging.actions.react import check_react
 from parley.messaging.actions.read import mark_read
 from parley.messaging.actions.send import check_send_message
-from parley.messaging.events import message_event
-from parley.messaging.models import Message
 from parley.messaging.selectors import (
     conversation_list,
     history,
     member_conversations,
-    messages_after,
+    stream_after,
 )
 from parley.realtime import liveness, protocol
 from parley.realtime.groups import conversation_group, session_group, user_group
@@ -47,6 +49,10 @@ HOLD_SECONDS = 3.0
 # Sends may run in parallel threads, each with its own persistent database connection;
 # the row lock on the conversation keeps their seqs in order.
 _send_message = database_sync_to_async(check_send_message, thread_sensitive=False)
+_edit_message = database_sync_to_async(check_edit_message, thread_sensitive=False)
+_delete_message = database_sync_to_async(check_delete_message, thread_sensitive=False)
+_react = database_sync_to_async(check_react, thread_sensitive=False)
+_move_message = database_sync_to_async(check_move_message, thread_sensitive=False)
 
 
 class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
@@ -150,6 +156,7 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
                     body=frame.body,
                     conversation_id=frame.conversation,
                     to_user_id=frame.user,
+                    reply_to=frame.reply_to,
                 )
                 message = result.message
                 await self._send_json(
@@ -163,6 +170,18 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
                         "duplicate": not result.created,
                     }
                 )
+            case protocol.Edit():
+                seq = await _edit_message(self.user, frame.message, frame.body)
+                await self._send_done(ref, frame.message, seq)
+            case protocol.Delete():
+                seq = await _delete_message(self.user, frame.message)
+                await self._send_done(ref, frame.message, seq)
+            case protocol.React():
+                seq = await _react(self.user, frame.message, frame.emoji, frame.on)
+                await self._send_done(ref, frame.message, seq)
+            case protocol.Move():
+                seq = await _move_message(self.user, frame.message, frame.to)
+                await self._send_done(ref, frame.message, seq)
             case protocol.Read():
                 await database_sync_to_async(mark_read)(self.user, frame.conversation, frame.seq)
             case protocol.Resume():
@@ -193,15 +212,15 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
                 )  # fmt: skip
                 continue
             self.held.discard(conversation_id)  # the replay covers what was held
-            missed = await database_sync_to_async(messages_after)(conversation_id, seq)
-            latest = max([self.delivered[conversation_id], *(m.seq for m in missed)])
+            missed = await database_sync_to_async(stream_after)(conversation_id, seq)
+            latest = max([self.delivered[conversation_id], *(s for s, _ in missed)])
             if len(missed) >= settings.RESUME_MAX_MESSAGES:
                 await self._send_json(
                     {"type": "gap", "conversation": conversation_id, "from": seq, "to": latest}
                 )
             else:
-                for message in missed:
-                    await self.send(text_data=serialise(message_event(message)))
+                for _, event in missed:
+                    await self.send(text_data=serialise(event))
             self.delivered[conversation_id] = max(self.delivered[conversation_id], latest, seq)
             resumed[str(conversation_id)] = self.delivered[conversation_id]
         await self._send_json({"type": "resumed", "ref": ref, "conversations": resumed})
@@ -270,12 +289,10 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
     # --- helpers ----------------------------------------------------------------------
 
     async def _fill(self, conversation_id: int, after: int, until: int | None = None) -> None:
-        missed: list[Message] = await database_sync_to_async(messages_after)(
-            conversation_id, after, until
-        )
-        for message in missed:
-            await self.send(text_data=serialise(message_event(message)))
-            self.delivered[conversation_id] = message.seq
+        missed = await database_sync_to_async(stream_after)(conversation_id, after, until)
+        for seq, event in missed:
+            await self.send(text_data=serialise(event))
+            self.delivered[conversation_id] = seq
 
     async def _join(self, group: str) -> None:
         if group not in self.joined:
@@ -284,6 +301,9 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
 
     async def _send_json(self, payload: dict[str, Any]) -> None:
         await self.send(text_data=serialise(payload))
+
+    async def _send_done(self, ref: str | int | None, message_id: int, seq: int | None) -> None:
+        await self._send_json({"type": "done", "ref": ref, "message": message_id, "seq": seq})
 
     async def _send_error(self, error: ParleyError, data: dict[str, Any] | None) -> None:
         body: dict[str, Any] = {"type": "error", "ref": protocol.ref_of(data), **error.as_dict()}

@@ -24,6 +24,31 @@ class Send:
     body: str
     conversation: int | None
     user: int | None
+    reply_to: int | None = None
+
+
+@dataclass(frozen=True)
+class Edit:
+    message: int
+    body: str
+
+
+@dataclass(frozen=True)
+class Delete:
+    message: int
+
+
+@dataclass(frozen=True)
+class React:
+    message: int
+    emoji: str
+    on: bool
+
+
+@dataclass(frozen=True)
+class Move:
+    message: int
+    to: int
 
 
 @dataclass(frozen=True)
@@ -50,7 +75,7 @@ class Ping:
     pass
 
 
-Frame = Send | Read | Resume | History | Ping
+Frame = Send | Read | Resume | History | Ping | Edit | Delete | React | Move
 
 
 def _depth(value: Any) -> int:
@@ -107,7 +132,19 @@ def _parse_send(data: dict[str, Any]) -> Send:
     user = _int(data, "user", required=False, minimum=1)
     if (conversation is None) == (user is None):
         raise _invalid('A send names either "conversation" or "user".')
-    return Send(_str(data, "client_id"), _str(data, "body"), conversation, user)
+    reply_to = _int(data, "reply_to", required=False, minimum=1)
+    return Send(_str(data, "client_id"), _str(data, "body"), conversation, user, reply_to)
+
+
+def _message_id(data: dict[str, Any]) -> int:
+    return _int(data, "message", minimum=1)  # type: ignore[return-value]
+
+
+def _parse_react(data: dict[str, Any]) -> React:
+    on = data.get("on", True)
+    if not isinstance(on, bool):
+        raise _invalid('"on" must be true (add the reaction) or false (remove it).')
+    return React(_message_id(data), _str(data, "emoji"), on)
 
 
 def _parse_read(data: dict[str, Any]) -> Read:
@@ -141,6 +178,10 @@ _PARSERS: dict[str, Callable[[dict[str, Any]], Frame]] = {
     "resume": _parse_resume,
     "history": _parse_history,
     "ping": lambda data: Ping(),
+    "edit": lambda data: Edit(_message_id(data), _str(data, "body")),
+    "delete": lambda data: Delete(_message_id(data)),
+    "react": _parse_react,
+    "move": lambda data: Move(_message_id(data), _int(data, "to", minimum=1)),  # type: ignore[arg-type]
 }
 
 

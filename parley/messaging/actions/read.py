@@ -5,24 +5,38 @@ from django.db import transaction
 from parley.accounts.models import User
 from parley.messaging.access import access_participant
 from parley.messaging.events import read_event
-from parley.messaging.models import Participant
+from parley.messaging.models import Mention, Message, Participant
 from parley.realtime.publish import publish_to_users
 
 
 def mark_read(user: User, conversation_id: int, seq: int) -> int:
-    """Move `user`'s read marker up to `seq` (never back, never past the last message).
+    """Move `user`'s read marker up to `seq` (never back, never past the stream's end).
 
-    Publishes `read` with the new unread count to all of the user's sockets, so other
-    tabs clear their badges. Returns the unread count.
+    Publishes `read` with the new unread and unread-mention counts to all of the user's
+    sockets, so other tabs clear their badges. Returns the unread count.
     """
     participant = access_participant(user, conversation_id)
-    last_seq = participant.conversation.last_seq
-    seq = min(seq, last_seq)
+    conversation = participant.conversation
+    seq = min(seq, conversation.last_seq)
     with transaction.atomic():
-        Participant.objects.filter(pk=participant.pk, last_read_seq__lt=seq).update(
-            last_read_seq=seq
+        if seq > participant.last_read_seq:
+            # How many messages are at or before `seq`: the number of the last of them
+            # (one step back along the (conversation, seq) index).
+            count = (
+                Message.objects.filter(conversation_id=conversation_id, seq__lte=seq)
+                .order_by("-seq")
+                .values_list("number", flat=True)
+                .first()
+            ) or 0
+            Participant.objects.filter(pk=participant.pk, last_read_seq__lt=seq).update(
+                last_read_seq=seq, read_count=count
+            )
+        current, read_count = Participant.objects.values_list("last_read_seq", "read_count").get(
+            pk=participant.pk
         )
-        current = Participant.objects.values_list("last_read_seq", flat=True).get(pk=participant.pk)
-        unread = max(0, last_seq - current)
-        publish_to_users([user.pk], read_event(conversation_id, current, unread))
+        unread = max(0, conversation.message_count - read_count)
+        mentions = Mention.objects.filter(
+            user=user, conversation_id=conversation_id, seq__gt=current
+        ).count()
+        publish_to_users([user.pk], read_event(conversation_id, current, unread, mentions))
     return unread

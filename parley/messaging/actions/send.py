@@ -11,21 +11,21 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from parley.accounts.models import User
-from parley.core.errors import ErrorCode, ParleyError
+from parley.core.errors import ErrorCode, ParleyError, not_found
 from parley.core.ratelimit import Limit, take_token
 from parley.messaging.access import access_participant
 from parley.messaging.actions.direct import (
     check_direct_not_blocked,
     direct_conversation_for_send,
 )
+from parley.messaging.actions.mentions import mentionable_members, store_mentions
+from parley.messaging.actions.stream import next_seq
 from parley.messaging.events import message_event
 from parley.messaging.models import Conversation, Message, Participant
-from parley.messaging.rendering import render_markdown
+from parley.messaging.rendering import Mentionable, render
 from parley.realtime.publish import publish_to_conversation
 
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}\Z")
@@ -43,7 +43,7 @@ def _existing(sender: User, client_id: str) -> Message | None:
     )
 
 
-def _check_body(body: str) -> str:
+def check_body(body: str) -> str:
     if not body.strip():
         raise ParleyError(ErrorCode.INVALID, "A message can't be empty.")
     limit = settings.MESSAGE_MAX_CHARS
@@ -73,15 +73,17 @@ def check_send_message(
     body: str,
     conversation_id: int | None = None,
     to_user_id: int | None = None,
+    reply_to: int | None = None,
 ) -> SendResult:
     """Send `body` to a conversation `sender` is in, or as a direct message to a user.
 
-    Exactly one of conversation_id and to_user_id. Raises ParleyError for bad input, a
-    conversation the sender cannot see (not_found), an archived room, or the rate limit.
+    Exactly one of conversation_id and to_user_id; `reply_to` is a message of the same
+    conversation. Raises ParleyError for bad input, a conversation or message the sender
+    cannot see (not_found), an archived room, or the rate limit.
     """
     if not CLIENT_ID.match(client_id):
         raise ParleyError(ErrorCode.INVALID, "client_id must be 1-64 letters, digits, - or _.")
-    _check_body(body)
+    check_body(body)
     if (conversation_id is None) == (to_user_id is None):
         raise ParleyError(ErrorCode.INVALID, "Send to a conversation or to a user, not both.")
     if conversation_id is not None:
@@ -92,6 +94,7 @@ def check_send_message(
         conversation = direct_conversation_for_send(sender, to_user_id)
     if conversation.room is not None and conversation.room.is_archived:
         raise ParleyError(ErrorCode.FORBIDDEN, "This room is archived; it is read-only.")
+    original = _reply_target(conversation, reply_to) if reply_to is not None else None
     # A resend is found by its client_id only when the insert collides (or the rate
     # limit refuses it): the common, first send pays no extra query for it.
     try:
@@ -102,7 +105,15 @@ def check_send_message(
             raise
         return SendResult(existing, created=False)
     try:
-        return SendResult(do_send_message(sender, conversation, client_id, body), created=True)
+        message = do_send_message(
+            sender,
+            conversation,
+            client_id,
+            body,
+            reply_to=original,
+            mentionable=mentionable_members(conversation.pk, body),
+        )
+        return SendResult(message, created=True)
     except IntegrityError:
         existing = _existing(sender, client_id)
         if existing is None:
@@ -110,34 +121,56 @@ def check_send_message(
         return SendResult(existing, created=False)
 
 
-def do_send_message(sender: User, conversation: Conversation, client_id: str, body: str) -> Message:
+def _reply_target(conversation: Conversation, message_id: int) -> Message:
+    original = (
+        Message.objects.select_related("sender")
+        .filter(pk=message_id, conversation_id=conversation.pk)
+        .first()
+    )
+    if original is None:
+        raise not_found("The message you are replying to")
+    if original.is_deleted or original.moved_to_id:
+        raise ParleyError(ErrorCode.INVALID, "That message is gone; it can't be replied to.")
+    return original
+
+
+def do_send_message(
+    sender: User,
+    conversation: Conversation,
+    client_id: str,
+    body: str,
+    *,
+    reply_to: Message | None = None,
+    mentionable: Mentionable | None = None,
+) -> Message:
     """Store and publish a message. Trusts its input; takes the conversation's row lock.
 
-    The UPDATE both increments last_seq and locks the row until commit, so concurrent
+    The seq comes from next_seq, which holds the row lock until commit, so concurrent
     senders get consecutive seqs and commit in seq order. Published to
     conversation.<id> after commit.
     """
-    html = render_markdown(body)
+    html, mentioned = render(body, mentionable)
     with transaction.atomic():
         now = timezone.now()
-        Conversation.objects.filter(pk=conversation.pk).update(
-            last_seq=F("last_seq") + 1,
-            last_message_at=now,
-            first_message_at=Coalesce(F("first_message_at"), now),
-        )
-        seq = Conversation.objects.filter(pk=conversation.pk).values_list("last_seq", flat=True)[0]
+        seq, number = next_seq(conversation.pk, now, message=True)
         message = Message.objects.create(
             conversation=conversation,
             seq=seq,
+            number=number,
+            updated_seq=seq,
             sender=sender,
             client_id=client_id,
             body=body,
             html=html,
             created_at=now,
+            reply_to=reply_to,
+            mentioned_ids=mentioned,
         )
+        if mentioned:
+            store_mentions(message, mentioned)
         # What you send, you have read.
         Participant.objects.filter(
             conversation_id=conversation.pk, user=sender, last_read_seq__lt=seq
-        ).update(last_read_seq=seq)
+        ).update(last_read_seq=seq, read_count=number)
         publish_to_conversation(conversation.pk, seq, message_event(message))
     return message

@@ -1,5 +1,22 @@
 from parley.messaging.models.conversations import Conversation, Participant
-from parley.messaging.models.messages import Message
+from parley.messaging.models.messages import (
+    ConversationEvent,
+    Mention,
+    Message,
+    MessageEdit,
+    Reaction,
+)
 from parley.messaging.models.rooms import Room, RoomInvite, RoomMember
 
-__all__ = ["Conversation", "Message", "Participant", "Room", "RoomInvite", "RoomMember"]
+__all__ = [
+    "Conversation",
+    "ConversationEvent",
+    "Mention",
+    "Message",
+    "MessageEdit",
+    "Participant",
+    "Reaction",
+    "Room",
+    "RoomInvite",
+    "RoomMember",
+]

@@ -25,6 +25,9 @@ class Conversation(models.Model):
     # "<lower user id>:<higher user id>" for direct conversations: one per pair.
     direct_key = models.CharField(max_length=41, null=True, blank=True, unique=True)
     last_seq = models.PositiveBigIntegerField(default=0)
+    # Messages only (last_seq also counts edits, deletes, reactions and moves).
+    message_count = models.PositiveBigIntegerField(default=0)
+    last_message_seq = models.PositiveBigIntegerField(default=0)
     first_message_at = models.DateTimeField(null=True, blank=True)
     last_message_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
@@ -54,6 +57,8 @@ class Participant(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="participations"
     )
     last_read_seq = models.PositiveBigIntegerField(default=0)
+    # How many messages that is: unread = conversation.message_count - read_count.
+    read_count = models.PositiveBigIntegerField(default=0)
     joined_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -4,16 +4,21 @@ from django.utils import timezone
 
 
 class Message(models.Model):
-    """One message, numbered `seq` within its conversation.
+    """One message, numbered `seq` within its conversation's stream.
 
     (conversation, seq) is unique and is the index every history page walks;
     (sender, client_id) is unique so that a resend returns the original message.
+    `number` counts messages only (seqs also go to edits, deletes, reactions and moves),
+    so unread counts are a subtraction. `updated_seq` is the seq of the last change, so a
+    client never replaces a newer copy with an older one.
     """
 
     conversation = models.ForeignKey(
         "messaging.Conversation", on_delete=models.CASCADE, related_name="messages"
     )
     seq = models.PositiveBigIntegerField()
+    number = models.PositiveBigIntegerField(default=0)
+    updated_seq = models.PositiveBigIntegerField(default=0)
     sender = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="messages"
     )
@@ -21,6 +26,25 @@ class Message(models.Model):
     body = models.TextField()
     html = models.TextField()
     created_at = models.DateTimeField(default=timezone.now)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    edit_count = models.PositiveIntegerField(default=0)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reply_to = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="replies"
+    )
+    # A message moved to another chat leaves this tombstone pointing at its new copy.
+    moved_to = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    moved_from = models.ForeignKey(
+        "messaging.Conversation", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Denormalised for cheap pages and events; Mention and Reaction rows are the truth.
+    mentioned_ids = models.JSONField(default=list, blank=True)
+    reactions = models.JSONField(default=list, blank=True)
 
     class Meta:
         constraints = [
@@ -30,3 +54,89 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.conversation_id}#{self.seq}"
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+class MessageEdit(models.Model):
+    """A previous version of an edited message (the current one is on the message)."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="edits")
+    body = models.TextField()
+    html = models.TextField()
+    # When this version was written: the message's creation or its previous edit.
+    written_at = models.DateTimeField()
+    replaced_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["message", "replaced_at"], name="message_edit_idx")]
+
+    def __str__(self) -> str:
+        return f"version of {self.message_id} until {self.replaced_at:%Y-%m-%d %H:%M}"
+
+
+class Reaction(models.Model):
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reaction_set")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    emoji = models.CharField(max_length=32)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["message", "user", "emoji"], name="reaction_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.emoji} by {self.user_id} on {self.message_id}"
+
+
+class Mention(models.Model):
+    """`user` is mentioned in `message`; `seq` is the message's, for unread-mention counts."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="mention_set")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    conversation = models.ForeignKey(
+        "messaging.Conversation", on_delete=models.CASCADE, related_name="+"
+    )
+    seq = models.PositiveBigIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["message", "user"], name="mention_unique")]
+        indexes = [models.Index(fields=["user", "conversation", "seq"], name="mention_unread_idx")]
+
+    def __str__(self) -> str:
+        return f"@{self.user_id} in {self.message_id}"
+
+
+class ConversationEvent(models.Model):
+    """A numbered change to a conversation other than a new message.
+
+    Resume and gap repair merge these with messages by seq. The payload is rebuilt from
+    the message's current state when replayed, so a deleted message's old text is never
+    replayed; `data` holds only what the current state cannot say (which reaction).
+    """
+
+    class Kind(models.TextChoices):
+        EDITED = "edited"
+        DELETED = "deleted"
+        REACTIONS = "reactions"
+        MOVED = "moved"
+
+    conversation = models.ForeignKey(
+        "messaging.Conversation", on_delete=models.CASCADE, related_name="events"
+    )
+    seq = models.PositiveBigIntegerField()
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="+")
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["conversation", "seq"], name="event_seq_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.conversation_id}#{self.seq} {self.kind}"

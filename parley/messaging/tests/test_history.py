@@ -18,11 +18,13 @@ def chat(alice, bob):
 
 def fill(chat, sender, count: int) -> None:
     Message.objects.bulk_create(
-        Message(conversation=chat, seq=n, sender=sender, client_id=f"f{n}", body=f"m{n}",
-                html=render_markdown(f"m{n}"))
+        Message(conversation=chat, seq=n, number=n, updated_seq=n, sender=sender,
+                client_id=f"f{n}", body=f"m{n}", html=render_markdown(f"m{n}"))
         for n in range(1, count + 1)
     )  # fmt: skip
-    Conversation.objects.filter(pk=chat.pk).update(last_seq=count)
+    Conversation.objects.filter(pk=chat.pk).update(
+        last_seq=count, message_count=count, last_message_seq=count
+    )
 
 
 def page(client, chat, **params):
@@ -50,7 +52,7 @@ def test_newest_page_then_older_by_cursor(chat, alice, bob_client):
 
 def test_page_around_the_first_unread(chat, alice, bob, bob_client):
     fill(chat, alice, 200)
-    chat.participants.filter(user=bob).update(last_read_seq=40)
+    chat.participants.filter(user=bob).update(last_read_seq=40, read_count=40)
 
     _, body = page(bob_client, chat, anchor="first_unread", limit=50)
 

@@ -145,7 +145,7 @@ async def test_read_marks_clear_unread_on_every_tab(room, chat, alice, bob):
 
     for tab in (tab1, tab2):
         assert await tab.receive() == {
-            "type": "read", "conversation": chat.pk, "seq": 2, "unread": 1
+            "type": "read", "conversation": chat.pk, "seq": 2, "unread": 1, "mentions": 0
         }  # fmt: skip
     await tab1.send(type="read", conversation=chat.pk, seq=1)  # never moves back
     assert (await tab1.receive())["seq"] == 2

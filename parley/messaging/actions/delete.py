@@ -1,0 +1,67 @@
+"""Deleting a message: a tombstone stays in its place; its text, versions and
+reactions are gone for good."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from parley.accounts.models import User
+from parley.core.errors import ErrorCode, ParleyError
+from parley.messaging.access import access_message
+from parley.messaging.actions.edit import check_message_writable
+from parley.messaging.actions.stream import lock_message, next_seq, record_change
+from parley.messaging.models import (
+    ConversationEvent,
+    Mention,
+    Message,
+    MessageEdit,
+    Reaction,
+    RoomMember,
+)
+
+
+def may_moderate(user: User, message: Message) -> bool:
+    """Room owners and admins moderate every message in their room."""
+    room = message.conversation.room
+    if room is None:
+        return False
+    return RoomMember.objects.filter(
+        room=room, user=user, role__in=[RoomMember.Role.OWNER, RoomMember.Role.ADMIN]
+    ).exists()
+
+
+def check_delete_message(actor: User, message_id: int) -> int:
+    """Delete a message: your own, or any in a room you own or administer.
+
+    Returns the change's seq."""
+    message = access_message(actor, message_id)
+    if message.sender_id != actor.pk and not may_moderate(actor, message):
+        raise ParleyError(ErrorCode.FORBIDDEN, "You can only delete your own messages.")
+    check_message_writable(message)
+    return do_delete_message(message, actor)
+
+
+def do_delete_message(message: Message, actor: User) -> int:
+    with transaction.atomic():
+        now = timezone.now()
+        seq, _ = next_seq(message.conversation_id, now)
+        current = lock_message(message.pk)
+        check_message_writable(current)
+        MessageEdit.objects.filter(message=current).delete()
+        Reaction.objects.filter(message=current).delete()
+        Mention.objects.filter(message=current).delete()
+        current.body = current.html = ""
+        current.deleted_at, current.deleted_by, current.updated_seq = now, actor, seq
+        current.reactions, current.mentioned_ids = [], []
+        current.save(
+            update_fields=[
+                "body",
+                "html",
+                "deleted_at",
+                "deleted_by",
+                "updated_seq",
+                "reactions",
+                "mentioned_ids",
+            ]
+        )
+        record_change(ConversationEvent.Kind.DELETED, current, seq, now)
+    return seq

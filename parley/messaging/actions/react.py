@@ -1,0 +1,81 @@
+"""Emoji reactions: add or remove yours; the message carries counts and who reacted."""
+
+from typing import Any
+
+import emoji as emoji_lib
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from parley.accounts.models import User
+from parley.core.errors import ErrorCode, ParleyError
+from parley.messaging.access import access_message
+from parley.messaging.actions.edit import check_message_writable
+from parley.messaging.actions.stream import lock_message, next_seq, record_change
+from parley.messaging.models import ConversationEvent, Message, Reaction
+
+MAX_KINDS = 20  # distinct emoji on one message
+
+
+def check_emoji(value: str) -> str:
+    """One emoji (a single grapheme such as 👍, 👍🏽 or 🏳️‍🌈), or refused."""
+    if not isinstance(value, str) or not 0 < len(value) <= 32 or not emoji_lib.is_emoji(value):
+        raise ParleyError(ErrorCode.INVALID, "A reaction must be a single emoji.")
+    return value
+
+
+def check_react(user: User, message_id: int, emoji: str, on: bool) -> int | None:
+    """Add (`on`) or remove `user`'s `emoji` on a message they can read.
+
+    Returns the change's seq, or None when there was nothing to change.
+    """
+    check_emoji(emoji)
+    message = access_message(user, message_id)
+    check_message_writable(message)
+    new_kind = on and not any(r["emoji"] == emoji for r in message.reactions)
+    if new_kind and len(message.reactions) >= MAX_KINDS:
+        raise ParleyError(
+            ErrorCode.INVALID, f"A message can have at most {MAX_KINDS} different reactions."
+        )
+    return do_react(message, user, emoji, on)
+
+
+def _summary(message: Message) -> list[dict[str, Any]]:
+    """Reactions grouped by emoji, in the order each emoji was first used."""
+    grouped: dict[str, list[int]] = {}
+    for emoji, user_id in (
+        Reaction.objects.filter(message=message)
+        .order_by("created_at", "pk")
+        .values_list("emoji", "user_id")
+    ):
+        grouped.setdefault(emoji, []).append(user_id)
+    return [{"emoji": e, "count": len(users), "users": users} for e, users in grouped.items()]
+
+
+def do_react(message: Message, user: User, emoji: str, on: bool) -> int | None:
+    with transaction.atomic():
+        now = timezone.now()
+        seq, _ = next_seq(message.conversation_id, now)
+        current = lock_message(message.pk)
+        check_message_writable(current)
+        if on:
+            try:
+                with transaction.atomic():
+                    Reaction.objects.create(message=current, user=user, emoji=emoji, created_at=now)
+            except IntegrityError:
+                changed = False
+            else:
+                changed = True
+        else:
+            mine = Reaction.objects.filter(message=current, user=user, emoji=emoji)
+            changed = mine.delete()[0] > 0
+        if not changed:
+            # Nothing to number: give the seq back by rolling the transaction back.
+            transaction.set_rollback(True)
+            return None
+        current.reactions = _summary(current)
+        current.updated_seq = seq
+        current.save(update_fields=["reactions", "updated_seq"])
+        record_change(
+            ConversationEvent.Kind.REACTIONS, current, seq, now, emoji=emoji, user=user.pk, on=on
+        )
+    return seq
