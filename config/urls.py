@@ -11,4 +11,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("parley.accounts.urls")),
     path("", include("parley.messaging.urls")),
+    path("", include("parley.search.urls")),
 ]

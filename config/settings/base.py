@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "parley.accounts",
     "parley.messaging",
     "parley.realtime",
+    "parley.search",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,164 @@
+"""Message search across every conversation a user is in, and nothing else."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.db import connection
+from django.db.models import F, Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.safestring import SafeString
+
+from parley.accounts.models import User
+from parley.core.errors import ErrorCode, ParleyError
+from parley.messaging.actions.direct import direct_key
+from parley.messaging.events import message_dict
+from parley.messaging.models import Conversation, Message, Participant
+from parley.search.backends import backend_for
+from parley.search.query import SearchQuery, parse_query
+from parley.search.snippets import snippet
+
+PAGE_SIZE = 20
+PAGE_MAX = 100
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    message: Message
+    conversation: dict[str, Any]  # {"id", "title", "kind"}
+    snippet: SafeString  # escaped text with <mark>s
+
+    @property
+    def url(self) -> str:
+        """The chat page, opened at this message."""
+        path = reverse("chat_conversation", args=[self.message.conversation_id])
+        return f"{path}?at={self.message.seq}"
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    query: SearchQuery
+    results: list[SearchResult]
+    page: int
+    has_next: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON of GET /api/search/ (docs/search.md)."""
+        dicts = _message_dicts([r.message for r in self.results])
+        return {
+            "results": [
+                {
+                    "message": d,
+                    "conversation": r.conversation,
+                    "snippet": str(r.snippet),
+                    "url": r.url,
+                }
+                for r, d in zip(self.results, dicts, strict=True)
+            ],
+            "page": self.page,
+            "has_next": self.has_next,
+        }
+
+
+def _message_dicts(messages: list[Message]) -> list[dict[str, Any]]:
+    """Messages as clients see them everywhere else (the messages come with their
+    sender, conversation and room; if message_dict needs more, fetch it here, per page)."""
+    return [message_dict(m) for m in messages]
+
+
+def _start_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def _filtered(user: User, query: SearchQuery) -> QuerySet[Message]:
+    """The messages `user` can read that pass `query`'s operators (not its words)."""
+    membership: dict[str, Any] = {"conversation__participants__user": user}
+    if query.unread:  # the same join: this user's read position in that conversation
+        membership["seq__gt"] = F("conversation__participants__last_read_seq")
+    messages = Message.objects.filter(**membership).exclude(body="")
+    if query.senders:
+        senders = Q()
+        for username in query.senders:
+            senders |= Q(sender__username__iexact=username)
+        messages = messages.filter(senders)
+    if query.rooms or query.direct_with:
+        places = Q()
+        for room in query.rooms:
+            places |= Q(conversation__room__slug__iexact=room)
+            places |= Q(conversation__room__title__iexact=room)
+        if query.direct_with:
+            others = Q()
+            for username in query.direct_with:
+                others |= Q(username__iexact=username)
+            ids = User.objects.filter(others).values_list("pk", flat=True)
+            keys = [direct_key(user.pk, other) for other in ids if other != user.pk]
+            places |= Q(conversation__direct_key__in=keys)
+        messages = messages.filter(places)
+    if query.before is not None:
+        messages = messages.filter(created_at__lt=_start_of(query.before))
+    if query.after is not None:
+        messages = messages.filter(created_at__gte=_start_of(query.after + timedelta(days=1)))
+    if query.has_link:
+        messages = messages.filter(html__contains="<a href=")
+    return messages
+
+
+def _titles(user: User, conversations: list[Conversation]) -> dict[int, dict[str, Any]]:
+    """{"id", "title", "kind"} per conversation, titled as in the conversation list
+    (parley.messaging.selectors): room and chat, else the title or the other people."""
+    personal = [c.pk for c in conversations if c.kind != Conversation.Kind.CHAT]
+    names: dict[int, list[str]] = {}
+    if personal:
+        for p in (
+            Participant.objects.filter(conversation_id__in=personal)
+            .exclude(user=user)
+            .select_related("user")
+            .order_by("user__username")
+        ):
+            names.setdefault(p.conversation_id, []).append(p.user.name)
+    result = {}
+    for c in conversations:
+        if c.kind == Conversation.Kind.CHAT:
+            title = f"{c.room.title} › {c.title}" if c.room else c.title
+        else:
+            title = c.title or ", ".join(names.get(c.pk, [])) or user.name
+        result[c.pk] = {"id": c.pk, "title": title, "kind": c.kind}
+    return result
+
+
+def search_messages(user: User, query: str, page: int = 1) -> SearchPage:
+    """Page `page` (from 1) of the messages `user` can read that match `query`.
+
+    The syntax is parley.search.query's. Ranked by relevance on PostgreSQL when there
+    are words to rank by, else newest first. Messages with an empty body (deleted, or
+    moved elsewhere) are never found. Raises ParleyError(INVALID) for a bad query or page.
+    """
+    if not 1 <= page <= PAGE_MAX:
+        raise ParleyError(ErrorCode.INVALID, f"“page” must be from 1 to {PAGE_MAX}.")
+    parsed = parse_query(query, today=timezone.localdate())
+    backend = backend_for(connection.vendor)
+    messages = backend.prepare(_filtered(user, parsed), parsed)
+    for term in parsed.terms:
+        messages = messages.filter(backend.matches(term))
+    for term in parsed.excluded:
+        messages = messages.exclude(backend.matches(term))
+    offset = (page - 1) * PAGE_SIZE
+    rows = list(
+        backend.order(messages, parsed).select_related(
+            "sender", "conversation", "conversation__room"
+        )[offset : offset + PAGE_SIZE + 1]
+    )
+    has_next = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    headlines = backend.headlines([m.pk for m in rows], parsed)
+    titles = _titles(user, list({m.conversation_id: m.conversation for m in rows}.values()))
+    results = [
+        SearchResult(
+            message=m,
+            conversation=titles[m.conversation_id],
+            snippet=snippet(m.body, parsed.terms, headlines.get(m.pk)),
+        )
+        for m in rows
+    ]
+    return SearchPage(query=parsed, results=results, page=page, has_next=has_next)

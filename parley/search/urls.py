@@ -1,0 +1,8 @@
+from django.urls import path
+
+from parley.search import views
+
+urlpatterns = [
+    path("search/", views.search, name="search"),
+    path("api/search/", views.api_search, name="api_search"),
+]
