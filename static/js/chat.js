@@ -1,40 +1,46 @@
 // The chat page: takes over the server-rendered list, pane and composer and keeps them
 // live over the WebSocket (socket.js). See docs/protocol.md for the frames.
 //
-// The pane holds an unbroken run of a conversation's messages, seqs first..last, in seq
-// order. A message is placed only when it is the next one (last + 1); anything at or
-// below `last` is already there and ignored. Your own messages show at once, below the
-// others, as "Sending…"; the ack (or the message itself, whichever comes first) puts them
-// in their place. A send that fails keeps its text and offers Retry, which resends with
-// the same client_id, so the server can never store it twice.
+// The parts: pane.js (the messages of the open conversation), messages.js (one message),
+// composer.js (writing, replies, edits, mentions, preview, typing), menu.js (what you can
+// do to a message), presence.js (dots and typing lines). This module holds the
+// conversation list, your unsent messages and the wiring between the parts.
+//
+// Your own messages show at once, below the others, as "Sending…"; the message itself,
+// when the server sends it back, takes their place. A send that fails keeps its text and
+// offers Retry, which resends with the same client_id, so the server can never store
+// it twice.
 
-import { avatar, h, localiseTime, newClientId, setMessageHtml, timeElement } from "./dom.js";
+import { Composer } from "./composer.js";
+import { avatar, excerpt, h, localiseTime, newClientId } from "./dom.js";
+import { MessageMenu } from "./menu.js";
+import { Pane } from "./pane.js";
+import { Presence } from "./presence.js";
 import { ParleySocket } from "./socket.js";
 
-const PAGE = 50;
-const CATCH_UP_PAGE = 100;
 const ACK_TIMEOUT_MS = 20_000;
-const NEAR_BOTTOM_PX = 80;
-const CONTINUATION_MS = 5 * 60 * 1000;
-const PREVIEW_CHARS = 140;
-const MAX_CHARS = 10_000;
 
 const data = JSON.parse(document.getElementById("chat-data").textContent);
-const palette = data.colours;
 
 const $ = (id) => document.getElementById(id);
 const els = {
   app: $("chat-app"),
   banner: $("ch-banner"),
   list: $("ch-list"),
+  convs: $("ch-convs"),
+  myStatus: $("ch-my-status"),
   back: $("ch-back"),
   title: $("ch-pane-title"),
   sub: $("ch-pane-sub"),
+  links: $("ch-pane-links"),
   empty: $("ch-empty"),
   scroll: $("ch-scroll"),
   start: $("ch-log-start"),
   log: $("ch-log"),
   end: $("ch-log-end"),
+  jump: $("ch-jump"),
+  typing: $("ch-typing"),
+  status: $("ch-status"),
   note: $("ch-note"),
   composer: $("ch-composer"),
   input: $("ch-input"),
@@ -42,8 +48,9 @@ const els = {
   error: $("ch-error"),
 };
 
+const view = { me: data.me, palette: data.colours };
+
 const state = {
-  me: data.me,
   /** @type {Map<number, object>} conversation summaries, as in `hello` */
   conversations: new Map(data.conversations.map((c) => [c.id, c])),
   /** conversation ids, most recent activity first */
@@ -52,30 +59,38 @@ const state = {
   draft: data.draft, // {user, allowed} while writing a first direct message
   gone: false, // you left (or were removed from) the open conversation
   archivedRooms: new Set(data.archived_rooms), // readable, closed to new messages
-  pane: newPane(data.page.first, data.page.last),
-  openToken: 0,
-  /** @type {Map<string, object>} sends not yet acked, by client_id */
+  /** @type {Map<string, object>} your messages the pane does not have yet, by client_id */
   outbox: new Map(),
 };
 
-function newPane(first, last) {
-  return {
-    first,
-    last,
-    following: true, // the pane keeps up with new messages as they come
-    loading: false,
-    held: [], // messages that arrived while the pane was loading
-    acked: new Map(), // seq → your own message element, acked but not yet next in line
-    olderLoading: false,
-    newerLoading: false,
-  };
-}
+const socket = new ParleySocket({ loginUrl: data.urls.login, banner: els.banner });
 
-const socket = new ParleySocket({
-  loginUrl: data.urls.login,
-  banner: els.banner,
-  wantsHistory: (id) => id === state.current,
-});
+// The parts share this object: what each needs of the page, and each other.
+const app = {
+  els,
+  view,
+  socket,
+  current: () => state.current,
+  conversation: () => state.conversations.get(state.current),
+  conversations: () => [...state.conversations.values()],
+  canSend,
+  composerLabel,
+  fetchPage,
+  request,
+  send: queueSend,
+  settlePending,
+  showError,
+  clearError,
+  announce,
+  onSettled: () => markRead(),
+  onReplaced: (article) => app.menu.reattach(article),
+  typingChanged: () => scheduleList(),
+};
+app.pane = new Pane(app);
+app.composer = new Composer(app);
+app.menu = new MessageMenu(app);
+app.presence = new Presence(app);
+const { pane, composer, presence } = app;
 
 // --- the conversation list ----------------------------------------------------------
 
@@ -88,10 +103,6 @@ function scheduleList() {
     listQueued = false;
     renderList();
   });
-}
-
-function unread(c) {
-  return Math.max(0, c.last_seq - c.last_read_seq);
 }
 
 function renderList() {
@@ -143,28 +154,33 @@ function renderList() {
     );
   }
   if (!sections.length) sections.push(h("p", { class: "ch-list-empty" }, "No conversations yet."));
-  els.list.replaceChildren(...sections);
-  if (focused) els.list.querySelector(`[data-conversation="${focused}"] a`)?.focus();
+  els.convs.replaceChildren(...sections);
+  if (focused) els.convs.querySelector(`[data-conversation="${focused}"] a`)?.focus();
 }
 
 function listItem(c) {
-  const count = unread(c);
+  const count = c.unread || 0;
+  const mentions = c.mentions || 0;
   let picture = null;
   if (c.kind !== "chat") {
     picture =
       c.people.length === 1
-        ? avatar(c.people[0], palette)
+        ? [avatar(c.people[0], view.palette), presence.dot(c.people[0].id, "ch-dot-avatar")]
         : h("span", { class: "avatar ch-avatar-group", "aria-hidden": "true" }, String(c.people.length + 1));
   }
   const title =
     c.kind === "chat" ? [h("span", { class: "ch-hash", "aria-hidden": "true" }, "#"), c.chat] : [c.title];
-  const preview = c.preview
-    ? h(
-        "span",
-        { class: "ch-conv-preview" },
-        `${c.preview.sender_id === state.me.id ? "You" : c.preview.sender}: ${c.preview.text}`,
-      )
-    : null;
+  const typers = presence.typers(c.id);
+  let preview = null;
+  if (typers.length) {
+    preview = h("span", { class: "ch-conv-preview is-typing" }, typers.length === 1 ? `${typers[0].name} is typing…` : "Several people are typing…");
+  } else if (c.preview) {
+    preview = h(
+      "span",
+      { class: "ch-conv-preview" },
+      `${c.preview.sender_id === view.me.id ? "You" : c.preview.sender}: ${c.preview.text}`,
+    );
+  }
   return h(
     "li",
     { "data-conversation": c.id },
@@ -177,6 +193,9 @@ function listItem(c) {
       },
       picture,
       h("span", { class: "ch-conv-text" }, h("span", { class: "ch-conv-title" }, title), preview),
+      mentions
+        ? h("span", { class: "badge badge-mention", "aria-label": `${mentions} mention${mentions > 1 ? "s" : ""}` }, `@${mentions}`)
+        : null,
       count ? h("span", { class: "badge", "aria-label": `${count} unread` }, String(count)) : null,
     ),
   );
@@ -186,53 +205,44 @@ function moveToTop(id) {
   state.order = [id, ...state.order.filter((other) => other !== id)];
 }
 
-function previewOf(message) {
-  const text = message.body.split(/\s+/).filter(Boolean).join(" ");
-  return {
-    sender: message.sender.name,
-    sender_id: message.sender.id,
-    text: text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS - 1)}…` : text,
-  };
+// --- your messages on their way -------------------------------------------------------
+
+function canSend() {
+  if (state.gone) return false;
+  const c = state.conversations.get(state.current);
+  if (c?.room && state.archivedRooms.has(c.room.id)) return false;
+  return Boolean(c || state.draft);
 }
 
-// --- messages in the pane -------------------------------------------------------------
-
-const pendingBox = h("div", { class: "ch-pending" });
-
-function messageElement(message) {
-  const body = h("div", { class: "ch-msg-body" });
-  setMessageHtml(body, message.html);
-  return h(
-    "article",
-    { class: "ch-msg", "data-seq": message.seq, "data-sender": message.sender.id },
-    h("div", { class: "ch-msg-avatar" }, avatar(message.sender, palette)),
-    h(
-      "header",
-      { class: "ch-msg-head" },
-      h("span", { class: "ch-msg-sender" }, message.sender.name),
-      " ",
-      timeElement(message.created_at),
-    ),
+function queueSend({ body, replyTo }) {
+  if (state.current && !pane.following) pane.jumpToNewest();
+  const entry = {
+    clientId: newClientId(),
     body,
-  );
+    replyTo,
+    conversation: state.current,
+    user: state.current ? null : state.draft.user.id,
+    state: "pending",
+    element: null,
+    timer: 0,
+  };
+  state.outbox.set(entry.clientId, entry);
+  pane.addPending(entry);
+  transmit(entry);
 }
 
-/** Your message as you wrote it, before the server has it: plain text, "Sending…". */
-function pendingElement(entry) {
-  return h(
-    "article",
-    { class: "ch-msg is-pending", "data-sender": state.me.id, "data-client-id": entry.clientId },
-    h("div", { class: "ch-msg-avatar" }, avatar(state.me, palette)),
-    h(
-      "header",
-      { class: "ch-msg-head" },
-      h("span", { class: "ch-msg-sender" }, state.me.name),
-      " ",
-      timeElement(new Date().toISOString()),
-    ),
-    h("div", { class: "ch-msg-body ch-msg-plain" }, entry.body),
-    h("p", { class: "ch-msg-state" }, "Sending…"),
-  );
+/** Send (or resend, with the same client_id) one outbox entry; queued while offline. */
+function transmit(entry) {
+  entry.state = "pending";
+  showEntryState(entry);
+  clearTimeout(entry.timer);
+  const frame = { type: "send", client_id: entry.clientId, body: entry.body };
+  if (entry.conversation) frame.conversation = entry.conversation;
+  else frame.user = entry.user;
+  if (entry.replyTo) frame.reply_to = entry.replyTo.id;
+  if (socket.send(frame)) {
+    entry.timer = setTimeout(() => fail(entry, "the server did not answer"), ACK_TIMEOUT_MS);
+  }
 }
 
 function showEntryState(entry, reason = "") {
@@ -240,123 +250,82 @@ function showEntryState(entry, reason = "") {
   const line = element.querySelector(".ch-msg-state");
   element.classList.toggle("is-failed", entry.state === "failed");
   element.classList.toggle("is-pending", entry.state === "pending");
+  if (!line) return;
   if (entry.state === "failed") {
     line.replaceChildren(
       `Not sent${reason ? `: ${reason}` : "."} `,
       h("button", { type: "button", class: "link", "data-retry": entry.clientId }, "Retry"),
     );
+  } else if (entry.state === "acked") {
+    line.remove();
   } else {
     line.replaceChildren("Sending…");
   }
 }
 
-function isNearBottom() {
-  const s = els.scroll;
-  return s.scrollHeight - s.scrollTop - s.clientHeight < NEAR_BOTTOM_PX;
+function fail(entry, reason) {
+  clearTimeout(entry.timer);
+  entry.state = "failed";
+  showEntryState(entry, reason);
 }
 
-function scrollToBottom() {
-  els.scroll.scrollTop = els.scroll.scrollHeight;
+/** The server has your message (ack): it is no longer pending; the pane's copy follows. */
+function acked(frame) {
+  const entry = state.outbox.get(frame.client_id);
+  if (!entry) return;
+  clearTimeout(entry.timer);
+  if (!entry.conversation) adoptDraft(frame.conversation);
+  entry.conversation = frame.conversation;
+  entry.state = "acked";
+  showEntryState(entry);
+  if (pane.byId.has(frame.id)) settle(entry);
 }
 
-function timeOf(element) {
-  return Date.parse(element.querySelector("time")?.getAttribute("datetime") ?? "") || 0;
+/** A message arrived in the pane: if it is one of yours, its "Sending…" copy goes. */
+function settlePending(message) {
+  if (message.sender.id !== view.me.id) return;
+  const entry = state.outbox.get(message.client_id);
+  if (entry) settle(entry);
 }
 
-/** Hide the sender line of a message that follows one by the same person shortly before. */
-function group(element) {
-  if (!element?.classList?.contains("ch-msg")) return;
-  const previous = element.previousElementSibling;
-  const continued =
-    previous?.classList.contains("ch-msg") &&
-    previous.dataset.sender === element.dataset.sender &&
-    timeOf(element) - timeOf(previous) < CONTINUATION_MS;
-  element.classList.toggle("is-continued", Boolean(continued));
-}
-
-/** Put a confirmed message at the end of the run (before the pending ones). */
-function place(element, seq) {
-  const stick = isNearBottom() || element.dataset.sender === String(state.me.id);
-  element.dataset.seq = seq;
-  els.log.insertBefore(element, pendingBox);
-  group(element);
-  group(pendingBox.firstElementChild);
-  state.pane.last = seq;
-  if (stick) scrollToBottom();
-}
-
-/** A message of the open conversation, live, replayed or paged. */
-function receive(message) {
-  const pane = state.pane;
-  const mine = message.sender.id === state.me.id;
-  if (message.seq <= pane.last) {
-    // Already shown; your own may still wait for its html (it was placed by the ack).
-    const shown = els.log.querySelector(`.ch-msg[data-seq="${message.seq}"] .ch-msg-plain`);
-    if (shown) {
-      setMessageHtml(shown, message.html);
-      shown.classList.remove("ch-msg-plain");
-    }
-    return;
-  }
-  if (message.seq > pane.last + 1) {
-    if (mine) settle(message.client_id, message.seq, message.conversation);
-    if (pane.following) catchUp();
-    return;
-  }
-  let element = pane.acked.get(message.seq);
-  pane.acked.delete(message.seq);
-  const entry = mine ? state.outbox.get(message.client_id) : null;
-  if (entry) {
-    finish(entry);
-    element = entry.element;
-  }
-  if (element) {
-    const body = element.querySelector(".ch-msg-body");
-    setMessageHtml(body, message.html);
-    body.classList.remove("ch-msg-plain");
-    element.querySelector(".ch-msg-state")?.remove();
-    element.classList.remove("is-pending", "is-failed");
-    element.querySelector("time")?.replaceWith(timeElement(message.created_at));
-  } else {
-    element = messageElement(message);
-  }
-  place(element, message.seq);
-  placeAcked();
-}
-
-/** Your acked messages that are now next in line take their place. */
-function placeAcked() {
-  const pane = state.pane;
-  while (pane.acked.has(pane.last + 1)) {
-    const seq = pane.last + 1;
-    const element = pane.acked.get(seq);
-    pane.acked.delete(seq);
-    place(element, seq);
-  }
-}
-
-function finish(entry) {
+function settle(entry) {
   clearTimeout(entry.timer);
   state.outbox.delete(entry.clientId);
+  entry.element?.remove();
 }
 
-/** The server has your message `clientId` as `seq` (an ack, or the message itself). */
-function settle(clientId, seq, conversation) {
-  const entry = state.outbox.get(clientId);
-  if (!entry) return;
-  finish(entry);
-  if (!entry.conversation) adoptDraft(conversation);
-  entry.conversation = conversation;
-  const element = entry.element;
-  if (state.current !== conversation || !element.isConnected) return;
-  element.classList.remove("is-pending", "is-failed");
-  element.querySelector(".ch-msg-state")?.remove();
-  if (seq <= state.pane.last) {
-    element.remove(); // it is already in the pane, from the message itself
-    return;
+function sendError(frame) {
+  const entry = state.outbox.get(frame.client_id);
+  if (entry) fail(entry, frame.message.replace(/\.$/, "").toLowerCase());
+  let text = frame.message;
+  if (frame.code === "rate_limited" && frame.retry_after) {
+    text += ` Try again in ${Math.ceil(frame.retry_after)} s.`;
   }
-  state.pane.acked.set(seq, element);
-  placeAcked();
+  showError(text);
+}
+
+/** A frame answered by `done` or `error`; an error-shaped answer when offline. */
+async function request(frame) {
+  try {
+    return await socket.request(frame);
+  } catch {
+    return { type: "error", code: "offline", message: "You are offline; try again when the connection is back." };
+  }
+}
+
+function showError(text) {
+  els.error.textContent = text;
+}
+
+function clearError() {
+  els.error.textContent = "";
+}
+
+function announce(text) {
+  els.status.textContent = "";
+  requestAnimationFrame(() => {
+    els.status.textContent = text;
+  });
 }
 
 // --- loading pages --------------------------------------------------------------------
@@ -372,133 +341,51 @@ async function fetchPage(id, params) {
   return response.json();
 }
 
-const olderButton = h("button", { type: "button", class: "link", "data-load": "older" }, "Load older messages");
-const startText = h("p", { class: "ch-log-note" });
-const newerButton = h("button", { type: "button", class: "link", "data-load": "newer" }, "Load newer messages");
+let summariesQueued = 0;
 
-function updateMarkers() {
-  const pane = state.pane;
-  const c = state.conversations.get(state.current);
-  olderButton.hidden = pane.loading || pane.first <= 1;
-  olderButton.textContent = pane.olderLoading ? "Loading older messages…" : "Load older messages";
-  startText.hidden = !olderButton.hidden && !pane.loading;
-  if (pane.loading) startText.textContent = "Loading…";
-  else if (state.draft) startText.textContent = `This is the start of your conversation with ${state.draft.user.name}.`;
-  else startText.textContent = "This is the start of the conversation.";
-  newerButton.hidden = pane.loading || pane.following || !c || pane.last >= c.last_seq;
-}
-
-async function loadOlder() {
-  const pane = state.pane;
-  if (pane.loading || pane.olderLoading || pane.first <= 1) return;
-  const id = state.current;
-  const token = state.openToken;
-  pane.olderLoading = true;
-  updateMarkers();
-  let loaded = false;
-  try {
-    const page = await fetchPage(id, { before: pane.first, limit: PAGE });
-    if (token !== state.openToken) return;
-    const older = [...page.messages].reverse().filter((m) => m.seq < pane.first);
-    const height = els.scroll.scrollHeight;
-    const top = els.scroll.scrollTop;
-    const oldFirst = els.log.firstElementChild;
-    els.log.setAttribute("aria-busy", "true");
-    els.log.prepend(...older.map(messageElement));
-    for (const element of els.log.querySelectorAll(".ch-msg")) {
-      group(element);
-      if (element === oldFirst) break;
-    }
-    els.log.removeAttribute("aria-busy");
-    pane.first = older.length ? older[0].seq : 1;
-    els.scroll.scrollTop = top + (els.scroll.scrollHeight - height);
-    loaded = true;
-  } catch {
-    showError("Could not load older messages.");
-  } finally {
-    if (token === state.openToken) {
-      pane.olderLoading = false;
-      updateMarkers();
-      // Still at the top (short messages, tall window): keep filling.
-      if (loaded && els.scroll.scrollTop < 200 && pane.first > 1) requestAnimationFrame(() => loadOlder());
-    }
-  }
-}
-
-/** Page forward from the last message in the pane up to the conversation's newest. */
-async function catchUp() {
-  const pane = state.pane;
-  if (pane.loading || pane.newerLoading) return;
-  const id = state.current;
-  const token = state.openToken;
-  pane.newerLoading = true;
-  try {
-    for (;;) {
-      const page = await fetchPage(id, { after: pane.last, limit: CATCH_UP_PAGE });
-      if (token !== state.openToken) return;
-      const newer = [...page.messages].reverse();
-      for (const message of newer) receive(message);
-      const c = state.conversations.get(id);
-      if (c) c.last_seq = Math.max(c.last_seq, page.last_seq);
-      if (!page.has_more || !newer.length) break;
-    }
-    pane.following = true;
-  } catch {
-    showError("Could not load newer messages.");
-  } finally {
-    if (token === state.openToken) {
-      pane.newerLoading = false;
-      updateMarkers();
-      markRead();
-    }
-  }
-}
-
-function setupMarkers() {
-  els.start.replaceChildren(olderButton, startText);
-  els.end.replaceChildren(newerButton);
-  if (!pendingBox.isConnected) els.log.append(pendingBox);
-  updateMarkers();
-  const observer = new IntersectionObserver(
-    (entries) => {
-      for (const entry of entries) {
-        if (!entry.isIntersecting) continue;
-        if (entry.target === els.start) loadOlder();
-        else if (!state.pane.following) catchUp();
+/** Reload the summaries (unread counts) after a gap in a conversation not shown. */
+function refreshSummaries() {
+  clearTimeout(summariesQueued);
+  summariesQueued = setTimeout(async () => {
+    try {
+      const response = await fetch("/api/conversations/", { credentials: "same-origin", headers: { Accept: "application/json" } });
+      if (!response.ok) return;
+      for (const summary of (await response.json()).conversations) {
+        if (state.conversations.has(summary.id)) state.conversations.set(summary.id, summary);
       }
-    },
-    { root: els.scroll, rootMargin: "300px 0px" },
-  );
-  observer.observe(els.start);
-  observer.observe(els.end);
-}
-
-/** After opening: scroll to the first unread message (marked "New") or to the bottom. */
-function position() {
-  const c = state.conversations.get(state.current);
-  els.log.querySelector(".ch-unread")?.remove();
-  const first = c && unread(c) ? els.log.querySelector(`.ch-msg[data-seq="${c.last_read_seq + 1}"]`) : null;
-  if (first && first.previousElementSibling) {
-    const divider = h("div", { class: "ch-unread", role: "separator" }, h("span", {}, "New messages"));
-    els.log.insertBefore(divider, first);
-    group(first);
-    els.scroll.scrollTop = divider.offsetTop - 16; // .ch-scroll is positioned
-    if (!isNearBottom()) return;
-  }
-  scrollToBottom();
+      scheduleList();
+    } catch {
+      // offline: the next hello brings them
+    }
+  }, 300);
 }
 
 // --- switching conversations -----------------------------------------------------------
+
+function composerLabel() {
+  const c = state.conversations.get(state.current);
+  return `Message ${c ? c.title : state.draft ? state.draft.user.name : ""}`;
+}
 
 function showTitle(c) {
   const title = c ? c.title : state.draft ? state.draft.user.name : "Chat";
   els.title.textContent = title;
   document.title = `${title} · Parley`;
-  if (state.draft && !c) els.sub.textContent = `New direct message to @${state.draft.user.username}`;
-  else if (c?.kind === "direct" && c.people.length) els.sub.textContent = `@${c.people[0].username}`;
-  else if (c?.kind === "group") els.sub.textContent = `${c.people.length + 1} people`;
-  else els.sub.textContent = "";
-  els.label.textContent = `Message ${title}`;
+  if (state.draft && !c) els.sub.replaceChildren(`New direct message to @${state.draft.user.username}`);
+  else if (c?.kind === "direct" && c.people.length) {
+    const person = c.people[0];
+    els.sub.replaceChildren(presence.dot(person.id), ` @${person.username}`);
+  } else if (c?.kind === "group") els.sub.replaceChildren(`${c.people.length + 1} people`);
+  else els.sub.replaceChildren();
+  const links = [];
+  if (c?.room) {
+    links.push(h("a", { href: `/rooms/${c.room.slug}/` }, "Room & members"));
+    if (["owner", "admin"].includes(c.room.role)) {
+      links.push(h("a", { href: `/rooms/${c.room.slug}/settings/` }, "Room settings"));
+    }
+  }
+  els.links.replaceChildren(...links);
+  if (!composer.mode) els.label.textContent = composerLabel();
 }
 
 function showPane(c) {
@@ -507,6 +394,7 @@ function showPane(c) {
   els.empty.hidden = open;
   els.scroll.hidden = !open;
   showComposer();
+  presence.showTyping();
 }
 
 /** The composer, or a note saying why there is none (or why a send will be refused). */
@@ -528,56 +416,28 @@ function showComposer() {
   els.composer.hidden = closed;
 }
 
-async function openConversation(id, { push = true } = {}) {
+async function openConversation(id, { push = true, at = null } = {}) {
   const c = state.conversations.get(id);
   if (!c) {
-    location.assign(`${data.urls.chat}${id}/`);
+    location.assign(`${data.urls.chat}${id}/${at ? `?at=${at}` : ""}`);
     return;
   }
   els.app.dataset.show = "pane";
-  if (id === state.current && !state.pane.loading) return;
+  if (id === state.current && at == null && !pane.loading && !state.gone) return;
+  if (id !== state.current) composer.clear();
   state.current = id;
   state.draft = null;
   state.gone = false;
-  if (push) history.pushState({ conversation: id }, "", `${data.urls.chat}${id}/`);
-  const token = ++state.openToken;
-  state.pane = newPane(1, 0);
-  state.pane.loading = true;
+  if (push) history.pushState({ conversation: id }, "", `${data.urls.chat}${id}/${at ? `?at=${at}` : ""}`);
   showPane(c);
   renderList();
   clearError();
-  els.log.replaceChildren(pendingBox);
-  pendingBox.replaceChildren();
-  updateMarkers();
-  let page;
-  try {
-    page = await fetchPage(id, { anchor: "first_unread", limit: PAGE });
-  } catch {
-    if (token === state.openToken) showError("Could not load this conversation; try again.");
-    return;
-  }
-  if (token !== state.openToken) return;
-  const messages = [...page.messages].reverse();
-  const pane = state.pane;
-  els.log.setAttribute("aria-busy", "true");
-  els.log.prepend(...messages.map(messageElement));
-  els.log.querySelectorAll(".ch-msg").forEach(group);
-  pane.first = messages.length ? messages[0].seq : 1;
-  pane.last = messages.length ? messages[messages.length - 1].seq : 0;
-  c.last_seq = Math.max(c.last_seq, page.last_seq);
-  c.last_read_seq = Math.max(c.last_read_seq, page.last_read_seq);
-  pane.following = pane.last >= c.last_seq;
-  pane.loading = false;
-  for (const message of pane.held.sort((a, b) => a.seq - b.seq)) receive(message);
-  pane.held = [];
+  const opening = pane.open(id, { at, lastReadSeq: c.last_read_seq, unread: c.unread || 0 });
   for (const entry of state.outbox.values()) {
-    if (entry.conversation === id) pendingBox.append(entry.element);
+    if (entry.conversation === id && entry.element) pane.pendingBox.append(entry.element);
   }
-  els.log.removeAttribute("aria-busy");
-  updateMarkers();
-  position();
-  if (!els.list.checkVisibility?.()) els.title.focus();
-  markRead();
+  await opening;
+  if (state.current === id && !els.list.checkVisibility?.()) els.title.focus();
 }
 
 /** The first direct message created conversation `id`: the draft pane becomes it. */
@@ -585,144 +445,78 @@ function adoptDraft(id) {
   if (!state.draft || state.current === id) return;
   state.current = id;
   state.draft = null;
+  pane.id = id;
+  pane.draftName = null;
   history.replaceState({ conversation: id }, "", `${data.urls.chat}${id}/`);
   const c = state.conversations.get(id);
   if (c) showTitle(c);
   showComposer();
-  updateMarkers();
+  pane.updateMarkers();
   renderList();
 }
 
 function leaveOpenConversation() {
-  state.current = null;
   state.gone = true;
-  state.openToken += 1;
+  pane.reset(null);
+  pane.updateMarkers();
+  pane.updateJump();
+  composer.clear();
   showComposer();
-}
-
-// --- sending ------------------------------------------------------------------------------
-
-function submit() {
-  const body = els.input.value;
-  if (!body.trim() || (!state.current && !state.draft)) return;
-  if (body.length > MAX_CHARS) {
-    showError(`A message can be at most ${MAX_CHARS.toLocaleString()} characters.`);
-    return;
-  }
-  clearError();
-  const entry = {
-    clientId: newClientId(),
-    body,
-    conversation: state.current,
-    user: state.current ? null : state.draft.user.id,
-    state: "pending",
-    element: null,
-    timer: 0,
-  };
-  entry.element = pendingElement(entry);
-  state.outbox.set(entry.clientId, entry);
-  pendingBox.append(entry.element);
-  group(entry.element);
-  els.input.value = "";
-  fitInput();
-  scrollToBottom();
-  transmit(entry);
-}
-
-/** Send (or resend, with the same client_id) one outbox entry; queued while offline. */
-function transmit(entry) {
-  entry.state = "pending";
-  showEntryState(entry);
-  clearTimeout(entry.timer);
-  const frame = { type: "send", client_id: entry.clientId, body: entry.body };
-  if (entry.conversation) frame.conversation = entry.conversation;
-  else frame.user = entry.user;
-  if (socket.send(frame)) {
-    entry.timer = setTimeout(() => fail(entry, "the server did not answer"), ACK_TIMEOUT_MS);
-  }
-}
-
-function fail(entry, reason) {
-  clearTimeout(entry.timer);
-  entry.state = "failed";
-  showEntryState(entry, reason);
-}
-
-function sendError(frame) {
-  const entry = state.outbox.get(frame.client_id);
-  if (entry) fail(entry, frame.message.replace(/\.$/, "").toLowerCase());
-  let text = frame.message;
-  if (frame.code === "rate_limited" && frame.retry_after) {
-    text += ` Try again in ${Math.ceil(frame.retry_after)} s.`;
-  }
-  showError(text);
-}
-
-function showError(text) {
-  els.error.textContent = text;
-}
-
-function clearError() {
-  els.error.textContent = "";
-}
-
-function fitInput() {
-  els.input.style.height = "auto";
-  els.input.style.height = `${Math.min(els.input.scrollHeight + 2, 200)}px`;
 }
 
 // --- read markers -------------------------------------------------------------------------
 
-/** Tell the server you have read the newest message, if the pane shows it and the tab
- * is visible. */
+/** Tell the server you have read up to the newest event, if the pane shows the newest
+ * message and the tab is visible. */
 function markRead() {
   const id = state.current;
   const c = state.conversations.get(id);
-  if (!c || state.pane.loading || document.visibilityState !== "visible") return;
-  if (state.pane.last < c.last_seq || c.last_read_seq >= state.pane.last) return;
-  if (!newestIsVisible()) return;
-  if (!socket.send({ type: "read", conversation: id, seq: state.pane.last })) return;
-  c.last_read_seq = state.pane.last;
+  if (!c || state.gone || pane.loading || !pane.following || document.visibilityState !== "visible") return;
+  if (c.last_read_seq >= c.last_seq && !c.unread) return;
+  if (!pane.newestIsVisible()) return;
+  if (!socket.send({ type: "read", conversation: id, seq: c.last_seq })) return;
+  c.last_read_seq = c.last_seq;
+  c.unread = 0;
+  c.mentions = 0;
   scheduleList();
-}
-
-function newestIsVisible() {
-  if (!els.scroll.getClientRects().length) return false; // the pane is hidden (phone list)
-  const newest = pendingBox.previousElementSibling;
-  if (!newest) return true;
-  const box = els.scroll.getBoundingClientRect();
-  const rect = newest.getBoundingClientRect();
-  return rect.top < box.bottom - 8 && rect.bottom > box.top;
 }
 
 // --- frames from the server -------------------------------------------------------------
 
-function onMessage(frame) {
+/** Any sequenced event: the summary moves on; the pane takes it if it is open. */
+function onSequenced(frame) {
   const message = frame.message;
   const c = state.conversations.get(frame.conversation);
   if (c) {
-    if (message.seq > c.last_seq) {
-      c.last_seq = message.seq;
+    const isNew = frame.seq > c.last_seq;
+    c.last_seq = Math.max(c.last_seq, frame.seq);
+    if (frame.type === "message" && isNew) {
       c.last_message_at = message.created_at;
-      c.preview = previewOf(message);
+      c.preview = { sender: message.sender.name, sender_id: message.sender.id, text: excerpt(message.body) };
       moveToTop(c.id);
+      if (message.sender.id === view.me.id) {
+        c.last_read_seq = Math.max(c.last_read_seq, frame.seq);
+      } else {
+        c.unread = (c.unread || 0) + 1;
+        if ((message.mentions || []).includes(view.me.id)) c.mentions = (c.mentions || 0) + 1;
+      }
     }
-    if (message.sender.id === state.me.id) c.last_read_seq = Math.max(c.last_read_seq, message.seq);
     scheduleList();
   }
-  if (frame.conversation !== state.current) {
-    if (message.sender.id === state.me.id) settle(message.client_id, message.seq, frame.conversation);
-    return;
+  if (frame.type === "message") presence.sent(frame.conversation, message.sender.id);
+  if (frame.conversation === state.current && !state.gone) {
+    pane.receive(frame);
+    markRead();
+  } else if (frame.type === "message") {
+    settlePending(message); // a first direct message, or one sent before switching away
   }
-  if (state.pane.loading) state.pane.held.push(message);
-  else receive(message);
-  markRead();
 }
 
 function onHello(frame) {
-  state.me = frame.user;
+  view.me = frame.user;
   state.conversations = new Map(frame.conversations.map((c) => [c.id, c]));
   state.order = frame.conversations.map((c) => c.id);
+  presence.hello(frame.presence);
   if (state.current && !state.conversations.has(state.current)) leaveOpenConversation();
   renderList();
 }
@@ -751,6 +545,9 @@ function onRead(frame) {
   const c = state.conversations.get(frame.conversation);
   if (!c) return;
   c.last_read_seq = Math.max(c.last_read_seq, frame.seq);
+  if (frame.unread != null) c.unread = frame.unread;
+  if (frame.mentions != null) c.mentions = frame.mentions;
+  else if (!c.unread) c.mentions = 0;
   scheduleList();
 }
 
@@ -761,7 +558,7 @@ function onUpdated(frame) {
   c.title = frame.title;
   if (frame.chat != null) c.chat = frame.chat;
   if (frame.room) {
-    c.room = { id: frame.room.id, slug: frame.room.slug, title: frame.room.title };
+    c.room = { ...c.room, id: frame.room.id, slug: frame.room.slug, title: frame.room.title };
     if (frame.room.archived) state.archivedRooms.add(frame.room.id);
     else state.archivedRooms.delete(frame.room.id);
   }
@@ -773,12 +570,10 @@ function onUpdated(frame) {
 }
 
 function onGap(frame) {
-  // The socket pages the open conversation's gap; elsewhere only the count moves.
   const c = state.conversations.get(frame.conversation);
-  if (c && frame.to > c.last_seq) {
-    c.last_seq = frame.to;
-    scheduleList();
-  }
+  if (c && frame.to > c.last_seq) c.last_seq = frame.to;
+  if (frame.conversation === state.current) pane.reloadNewest();
+  else refreshSummaries();
 }
 
 socket.addEventListener("frame", ({ detail: frame }) => {
@@ -787,10 +582,14 @@ socket.addEventListener("frame", ({ detail: frame }) => {
       onHello(frame);
       break;
     case "message":
-      onMessage(frame);
+    case "message.edited":
+    case "message.deleted":
+    case "message.reactions":
+    case "message.moved":
+      onSequenced(frame);
       break;
     case "ack":
-      settle(frame.client_id, frame.seq, frame.conversation);
+      acked(frame);
       markRead();
       break;
     case "error":
@@ -809,12 +608,19 @@ socket.addEventListener("frame", ({ detail: frame }) => {
     case "conversation.updated":
       onUpdated(frame);
       break;
+    case "typing":
+      presence.typingEvent(frame);
+      break;
+    case "presence":
+      presence.event(frame);
+      break;
   }
 });
 
 socket.addEventListener("status", ({ detail }) => {
   els.app.dataset.connection = detail.connected ? "online" : "offline";
   if (!detail.connected) return;
+  presence.sendMine(true);
   // Whatever waited for the connection goes now, oldest first, with its own client_id.
   for (const entry of state.outbox.values()) {
     if (entry.state === "pending") transmit(entry);
@@ -823,20 +629,6 @@ socket.addEventListener("status", ({ detail }) => {
 });
 
 // --- wiring ---------------------------------------------------------------------------------
-
-els.composer.addEventListener("submit", (event) => {
-  event.preventDefault();
-  submit();
-});
-
-els.input.addEventListener("keydown", (event) => {
-  if (event.key !== "Enter" || event.shiftKey || event.isComposing) return;
-  if (event.altKey || event.ctrlKey || event.metaKey) return;
-  event.preventDefault();
-  submit();
-});
-
-els.input.addEventListener("input", fitInput);
 
 els.log.addEventListener("click", (event) => {
   const retry = event.target.closest("[data-retry]");
@@ -848,8 +640,7 @@ els.log.addEventListener("click", (event) => {
   }
 });
 
-olderButton.addEventListener("click", () => loadOlder());
-newerButton.addEventListener("click", () => catchUp());
+els.jump.addEventListener("click", () => pane.jumpToNewest());
 
 els.list.addEventListener("click", (event) => {
   const link = event.target.closest("a.ch-conv");
@@ -862,14 +653,15 @@ els.list.addEventListener("click", (event) => {
 
 els.back.addEventListener("click", () => {
   els.app.dataset.show = "list";
-  const link = els.list.querySelector('[aria-current="page"]') || els.list.querySelector("a");
+  const link = els.list.querySelector('[aria-current="page"]') || els.list.querySelector("a.ch-conv");
   link?.focus();
 });
 
 addEventListener("popstate", () => {
   const match = location.pathname.match(/\/(\d+)\/$/);
+  const at = new URLSearchParams(location.search).get("at");
   if (match && state.conversations.has(Number(match[1]))) {
-    openConversation(Number(match[1]), { push: false });
+    openConversation(Number(match[1]), { push: false, at: at ? Number(at) : null });
   } else {
     location.reload();
   }
@@ -881,6 +673,7 @@ els.scroll.addEventListener("scroll", () => {
   scrollQueued = true;
   requestAnimationFrame(() => {
     scrollQueued = false;
+    pane.updateJump();
     markRead();
   });
 });
@@ -892,18 +685,26 @@ addEventListener("focus", markRead);
 function start() {
   els.app.dataset.connection = "connecting";
   els.title.tabIndex = -1;
+  const style = document.createElement("style");
+  style.textContent = `.mention[data-user="${Number(view.me.id)}"] { background: var(--mention-me); color: var(--mention-me-text); }`;
+  document.head.append(style);
   els.log.querySelectorAll("time").forEach(localiseTime);
-  setupMarkers();
+  pane.setupMarkers();
   const c = state.conversations.get(state.current);
-  if (c) {
-    state.pane.following = state.pane.last >= c.last_seq;
-    // Resume from what the page shows, so that anything sent since it was rendered
-    // arrives; a pane that is not at the newest message pages forward instead.
-    socket.track(c.id, state.pane.following ? state.pane.last : c.last_seq);
-    position();
+  pane.reset(state.current);
+  if (state.draft) pane.draftName = state.draft.user.name;
+  if (c && data.history) {
+    pane.show(data.history, {
+      anchor: data.history.anchor ?? null,
+      lastReadSeq: data.history.anchor == null ? c.last_read_seq : null,
+    });
+    // Resume from the stream position the page was read at: everything since arrives,
+    // new messages and changes to those shown.
+    socket.track(c.id, data.history.last_seq);
   }
-  updateMarkers();
-  fitInput();
+  showPane(c);
+  pane.updateMarkers();
+  composer.fit();
   socket.start();
   if (c || state.draft) els.input.focus({ preventScroll: true });
 }

@@ -89,3 +89,33 @@ export function newClientId() {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
+
+const longDay = new Intl.DateTimeFormat(undefined, { weekday: "long", day: "numeric", month: "long" });
+const longDate = new Intl.DateTimeFormat(undefined, { dateStyle: "full" });
+
+/** The reader's calendar day of a time, as a comparable key: "2026-11-21". */
+export function dayKey(ms) {
+  const at = new Date(ms);
+  return `${at.getFullYear()}-${at.getMonth() + 1}-${at.getDate()}`;
+}
+
+/** "Today", "Yesterday", "Friday, 20 November" (this year) or the full date. */
+export function dayLabel(ms, now = Date.now()) {
+  const key = dayKey(ms);
+  if (key === dayKey(now)) return "Today";
+  if (key === dayKey(now - 86_400_000)) return "Yesterday";
+  const at = new Date(ms);
+  return at.getFullYear() === new Date(now).getFullYear() ? longDay.format(at) : longDate.format(at);
+}
+
+/** The CSRF token Django set for this page (cookie), for JSON POSTs. */
+export function csrfToken() {
+  const found = document.cookie.split("; ").find((c) => c.startsWith("csrftoken="));
+  return found ? decodeURIComponent(found.slice("csrftoken=".length)) : "";
+}
+
+/** One line of plain text from a message body, at most `chars` long. */
+export function excerpt(text, chars = 140) {
+  const line = text.split(/\s+/).filter(Boolean).join(" ");
+  return line.length > chars ? `${line.slice(0, chars - 1)}…` : line;
+}

@@ -1,13 +1,15 @@
 // The one WebSocket of a page, to /ws/ (docs/protocol.md describes every frame).
 //
-// ParleySocket keeps the connection up and delivery whole, so that the page sees each
-// message once and in seq order whatever happens to the network:
+// ParleySocket keeps the connection up and delivery whole. Each conversation is one
+// stream of sequenced events (new messages, edits, deletes, reaction changes, moves), and
+// the server sends every socket each of them once and in seq order, filling gaps from the
+// database; this class keeps its side of that:
 // - reconnects with exponential backoff and jitter, at once when the browser comes back
 //   online, and not at all while it says it is offline;
 // - remembers the last seq seen per conversation and, after every `hello`, sends `resume`
 //   for those that moved on meanwhile; the server replays what was missed;
-// - when the server answers `gap` (too much missed to replay), pages `history` up to the
-//   gap's end for the conversations the page shows, holding live messages back meanwhile;
+// - passes `gap` (too much missed to replay) on after moving to its end: the page then
+//   reloads what it shows of that conversation;
 // - pings every `heartbeat` seconds and drops a connection that stopped answering;
 // - on `session.ended` (or a refused connection without a session) goes to the login page;
 // - shows "offline — reconnecting…" in a role=status banner while disconnected.
@@ -17,8 +19,16 @@
 
 const FIRST_DELAY_MS = 500;
 const MAX_DELAY_MS = 30_000;
-const HISTORY_PAGE = 100;
 const OFFLINE_TEXT = "offline — reconnecting…";
+
+/** The event types that take the next seq of their conversation's stream. */
+export const SEQUENCED = new Set([
+  "message",
+  "message.edited",
+  "message.deleted",
+  "message.reactions",
+  "message.moved",
+]);
 
 export class ParleySocket extends EventTarget {
   /**
@@ -26,16 +36,13 @@ export class ParleySocket extends EventTarget {
    * @param {string} [options.url] the WebSocket URL; /ws/ on this page's host by default
    * @param {string} [options.loginUrl] where to go when the session has ended
    * @param {HTMLElement} [options.banner] a role=status element for the offline notice
-   * @param {(conversation: number) => boolean} [options.wantsHistory] whether to page
-   *   through a `gap` in this conversation (the page shows it) or only skip to its end
    */
-  constructor({ url, loginUrl = "/login/", banner = null, wantsHistory = () => false } = {}) {
+  constructor({ url, loginUrl = "/login/", banner = null } = {}) {
     super();
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
     this.url = url || `${scheme}//${location.host}/ws/`;
     this.loginUrl = loginUrl;
     this.banner = banner;
-    this.wantsHistory = wantsHistory;
     /** @type {Map<number, number>} conversation id → last seq seen */
     this.seen = new Map();
     this.ws = null;
@@ -49,8 +56,6 @@ export class ParleySocket extends EventTarget {
     this.nextRef = 0;
     /** @type {Map<string, {resolve: Function, reject: Function}>} */
     this.replies = new Map();
-    /** @type {Map<number, object[]>} live messages held back while a gap is paged */
-    this.holding = new Map();
 
     addEventListener("online", () => this.connectNow());
     addEventListener("offline", () => this.drop());
@@ -139,7 +144,6 @@ export class ParleySocket extends EventTarget {
     clearInterval(this.timers.ping);
     for (const { reject } of this.replies.values()) reject(new Error("disconnected"));
     this.replies.clear();
-    this.holding.clear();
     if (wasReady) this.emit("status", { connected: false });
     if (code === 4001 || code === 4401) {
       this.goToLogin();
@@ -203,27 +207,23 @@ export class ParleySocket extends EventTarget {
     if (frame.ref != null && this.replies.has(frame.ref)) {
       this.replies.get(frame.ref).resolve(frame);
       this.replies.delete(frame.ref);
-      if (frame.type === "history") return; // a page this socket asked for itself
+      // The asker handles its own answer; errors and the rest still go to everyone.
+      if (frame.type === "history" || frame.type === "done" || frame.type === "error") return;
+    }
+    if (SEQUENCED.has(frame.type)) {
+      this.track(frame.conversation, frame.seq);
+      this.emit("frame", frame);
+      return;
     }
     switch (frame.type) {
       case "hello":
         this.hello(frame);
         return;
-      case "message":
-        if (this.holding.has(frame.conversation)) {
-          this.holding.get(frame.conversation).push(frame);
-          return;
-        }
-        this.track(frame.conversation, frame.seq);
-        break;
       case "resumed":
-        for (const [id, seq] of Object.entries(frame.conversations)) {
-          // A conversation whose gap is still being paged is only as far as its pages.
-          if (!this.holding.has(Number(id))) this.track(Number(id), seq);
-        }
+        for (const [id, seq] of Object.entries(frame.conversations)) this.track(Number(id), seq);
         break;
       case "gap":
-        this.fillGap(frame);
+        this.track(frame.conversation, frame.to);
         break;
       case "membership.changed":
         if (frame.change === "joined") this.track(frame.conversation, frame.seq);
@@ -259,41 +259,6 @@ export class ParleySocket extends EventTarget {
     this.send({ type: "resume", conversations: missed });
     // After the resume, so that what the page sends now queues behind the replay.
     this.emit("status", { connected: true });
-  }
-
-  /** Page a gap with `history` (after the seq we have, up to `to`) for conversations the
-   * page shows; for the others only the end matters. Live messages wait meanwhile. */
-  async fillGap(gap) {
-    const id = gap.conversation;
-    if (!this.wantsHistory(id)) {
-      this.track(id, gap.to);
-      return;
-    }
-    this.holding.set(id, []);
-    let after = this.seen.get(id) ?? gap.from;
-    try {
-      while (after < gap.to) {
-        const page = await this.request({ type: "history", conversation: id, after, limit: HISTORY_PAGE });
-        if (page.type !== "history") break;
-        const older = [...page.messages].reverse().filter((m) => m.seq > after);
-        for (const message of older) {
-          this.track(id, message.seq);
-          this.emit("frame", { type: "message", conversation: id, seq: message.seq, message });
-        }
-        if (!older.length || !page.has_more) break;
-        after = older[older.length - 1].seq;
-      }
-    } catch {
-      return; // disconnected: the next hello resumes from what was seen
-    }
-    const held = this.holding.get(id) || [];
-    this.holding.delete(id);
-    for (const frame of held) {
-      if (frame.seq > (this.seen.get(id) ?? 0)) {
-        this.track(id, frame.seq);
-        this.emit("frame", frame);
-      }
-    }
   }
 
   emit(type, detail) {

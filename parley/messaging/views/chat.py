@@ -11,6 +11,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
@@ -20,28 +21,57 @@ from parley.accounts.events import user_summary
 from parley.accounts.models import User
 from parley.accounts.models.user import AVATAR_COLOURS
 from parley.core.errors import ErrorCode, ParleyError
-from parley.core.http import AuthenticatedRequest
+from parley.core.http import AuthenticatedRequest, query_int
 from parley.messaging import selectors
 from parley.messaging.actions.direct import direct_key, may_message_directly
-from parley.messaging.models import Conversation
+from parley.messaging.models import Conversation, Message
 
 # Messages from one sender closer together than this are shown as one block.
 CONTINUATION = timedelta(minutes=5)
+PAGE = 50
+
+
+def _anchor(request: AuthenticatedRequest, conversation_id: int) -> int | None:
+    """The seq to open at: ?at=SEQ, or the seq of ?message=ID in this conversation.
+
+    A message id from another conversation (or none) opens the conversation as usual.
+    """
+    at = query_int(request, "at", minimum=1)
+    if at is not None:
+        return at
+    message_id = query_int(request, "message", minimum=1)
+    if message_id is None:
+        return None
+    # The page read that follows checks that the user is in the conversation.
+    return (
+        Message.objects.filter(pk=message_id, conversation_id=conversation_id)
+        .values_list("seq", flat=True)
+        .first()
+    )
 
 
 @login_required
 @require_GET
 def chat(request: AuthenticatedRequest, conversation_id: int | None = None) -> HttpResponse:
     """/chat/: the most recent conversation (or ?to=<username> to write to someone);
-    /chat/<id>/: that conversation, opened at its first unread message.
+    /chat/<id>/: that conversation, opened at its first unread message;
+    /chat/<id>/?at=SEQ: opened around the message at that seq, which is highlighted
+    (search results, links to a message); ?message=ID does the same by message id.
 
     A conversation the user is not in is not found (404), like one that does not exist.
     """
     user = request.user
     if conversation_id is not None:
-        page = selectors.first_unread_page(user, conversation_id)
         conversations = selectors.conversation_list(user)
         current = next((c for c in conversations if c["id"] == conversation_id), None)
+        at = _anchor(request, conversation_id)
+        if at is not None:
+            page = selectors.history_around(user, conversation_id, at, PAGE)
+        elif current is not None and current["unread"] < PAGE // 2:
+            # Few unread: the newest page, which also shows the first unread message.
+            page = {**selectors.history(user, conversation_id, limit=PAGE), "has_newer": False}
+        else:
+            page = selectors.first_unread_page(user, conversation_id, limit=PAGE)
         if current is None:  # joined between the two reads
             current = selectors.conversation_summary(user, conversation_id)
             conversations.insert(0, current)
@@ -98,6 +128,20 @@ def _render(
             if seqs
             else {"first": 1, "last": 0}  # an empty conversation: nothing before seq 1
         ),
+        # The page shown, newest first, as the history API pages it; last_seq is the
+        # stream position it was read at, from where the socket resumes.
+        "history": (
+            {
+                "messages": page["messages"],
+                "has_more": page["has_more"],
+                "has_newer": page.get("has_newer"),
+                "anchor": page.get("anchor"),
+                "last_seq": page["last_seq"],
+                "last_read_seq": page["last_read_seq"],
+            }
+            if page
+            else None
+        ),
         "draft": draft,
         "archived_rooms": sorted(archived),
         "colours": AVATAR_COLOURS,
@@ -114,6 +158,7 @@ def _render(
         "has_older": bool(seqs) and seqs[0] > 1,
         "chat_data": data,
     }
+    get_token(request)  # the CSRF cookie, for the page's JSON POSTs (the preview)
     return render(request, "messaging/chat.html", context)
 
 
