@@ -11,4 +11,11 @@ urlpatterns = [
         api.messages,
         name="api_messages",
     ),
+    path(
+        "api/conversations/<int:conversation_id>/members/",
+        api.members,
+        name="api_conversation_members",
+    ),
+    path("api/messages/<int:message_id>/edits/", api.message_versions, name="api_message_edits"),
+    path("api/preview/", api.preview, name="api_preview"),
 ]

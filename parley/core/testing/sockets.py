@@ -30,6 +30,16 @@ class Socket:
     async def receive(self) -> dict[str, Any]:
         return json.loads(await self.communicator.receive_from(timeout=TIMEOUT))
 
+    async def receive_sequenced(self, count: int = 1) -> list[dict[str, Any]]:
+        """The next `count` conversation events (those with a seq), skipping the rest
+        (presence, typing)."""
+        frames: list[dict[str, Any]] = []
+        while len(frames) < count:
+            frame = await self.receive()
+            if "seq" in frame and "conversation" in frame:
+                frames.append(frame)
+        return frames
+
     async def receive_until(self, kind: str) -> list[dict[str, Any]]:
         """Frames up to and including the first of type `kind`."""
         frames = []
