@@ -1,25 +1,294 @@
 """Typing and presence for a socket: cheap, never persisted per keystroke, shed first.
 
 ParleyConsumer mixes this in and calls the hooks below; everything about typing and
-presence lives behind them.
+presence lives behind them. Neither touches the database per frame: typing is memory
+only (parley.realtime.typing_state), presence records live in Redis or memory
+(parley.realtime.presence). The database is read only to know who hears of a presence
+change (on connect and when a user's status changes, never on a frame that changes
+nothing).
+
+Who receives what:
+- typing: every socket following the conversation except the typer's own (a user never
+  sees themself typing).
+- presence: the user's audience, everyone who shares a conversation with them or is their
+  friend; hello carries their current statuses. Events travel through the user's
+  conversation groups (one per room: every member follows all of a room's chats) and the
+  user groups of friends who share none, so a change costs a handful of group sends
+  however large the audience. A socket can hear one change by several routes, and
+  changes from different processes can arrive out of order; each carries a version and a
+  socket forwards only a newer one that says something new.
+
+A sweep, run by every process every SWEEP_SECONDS, emits "stop" for typers that went
+quiet and "offline"/"away" for sockets whose records expired (their process died or they
+stopped pinging). Under load (parley.realtime.load) typing and presence frames are
+dropped and typing events are not forwarded; connects and disconnects still update
+presence, so that nobody is left looking online.
 """
 
-from typing import Any
+import asyncio
+import logging
+import time
+import weakref
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from channels.db import database_sync_to_async
+
+from parley.core.errors import ErrorCode, ParleyError
+from parley.realtime import load, presence
+from parley.realtime.presence import Change, Status
+from parley.realtime.publish import publish_presence, publish_typing
+from parley.realtime.typing_state import Typer, typers, typing_event
+
+logger = logging.getLogger(__name__)
 
 # Client frame types handled here rather than by parley.realtime.protocol.
 FRAMES = frozenset({"typing", "presence"})
 
+SWEEP_SECONDS = 2.0
+
+
+# --- frames ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TypingFrame:
+    conversation: int
+    state: Literal["start", "stop"]
+
+
+@dataclass(frozen=True)
+class PresenceFrame:
+    state: presence.State
+
+
+def _invalid(message: str) -> ParleyError:
+    return ParleyError(ErrorCode.INVALID, message)
+
+
+def parse_frame(data: dict[str, Any]) -> TypingFrame | PresenceFrame:
+    """A validated typing or presence frame, or ParleyError(invalid)."""
+    state = data.get("state")
+    if data["type"] == "presence":
+        if state not in presence.STATES:
+            raise _invalid('"state" must be "active" or "idle".')
+        return PresenceFrame(state)
+    conversation = data.get("conversation")
+    if isinstance(conversation, bool) or not isinstance(conversation, int) or conversation < 1:
+        raise _invalid('"conversation" must be a whole number of at least 1.')
+    if state not in ("start", "stop"):
+        raise _invalid('"state" must be "start" or "stop".')
+    return TypingFrame(conversation, state)
+
+
+# --- the process's periodic work --------------------------------------------------------
+
+
+@dataclass
+class _Ticker:
+    """The sweep and the lag monitor of one event loop, run while it serves sockets."""
+
+    sockets: int = 0
+    task: "asyncio.Task[Any] | None" = field(default=None)
+
+
+_tickers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Ticker] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+async def _sweep_forever() -> None:
+    while True:
+        await asyncio.sleep(SWEEP_SECONDS)
+        try:
+            await sweep()
+        except Exception:
+            logger.exception("typing and presence sweep failed")
+
+
+async def _tick() -> None:
+    await asyncio.gather(_sweep_forever(), load.monitor_lag())
+
+
+async def _socket_opened() -> None:
+    loop = asyncio.get_running_loop()
+    ticker = _tickers.setdefault(loop, _Ticker())
+    ticker.sockets += 1
+    if ticker.task is None:
+        ticker.task = loop.create_task(_tick())
+
+
+async def _socket_closed() -> None:
+    loop = asyncio.get_running_loop()
+    ticker = _tickers.get(loop)
+    if ticker is None:
+        return
+    ticker.sockets -= 1
+    if ticker.sockets == 0 and ticker.task is not None:
+        del _tickers[loop]
+        ticker.task.cancel()
+        await asyncio.gather(ticker.task, return_exceptions=True)
+        await presence.close_store()
+
+
+async def sweep(now: float | None = None) -> None:
+    """Stop typers that went quiet and turn expired presence records into changes.
+
+    Every process runs it every SWEEP_SECONDS; cheap (a scan of this process's typers and
+    one range read of the presence store). Tests call it after moving the clock.
+    """
+    now = time.time() if now is None else now
+    for typer in typers.expire(now):
+        if not load.shedding():
+            await _publish_typing(typer, "stop")
+    for change in await presence.store().sweep(now):
+        await announce(change)
+
+
+async def announce(change: Change) -> None:
+    """Tell the user's audience of a change of their status."""
+    routes = await database_sync_to_async(presence.presence_routes)(change.user_id)
+    event = presence.presence_event(change)
+    await publish_presence(event, change.version, routes.conversations, routes.friends)
+
+
+async def _publish_typing(typer: Typer, state: Literal["start", "stop"]) -> None:
+    event = typing_event(typer.conversation, typer.user, state)
+    await publish_typing(typer.conversation, typer.user_id, event)
+
+
+def _audience(user_id: int) -> list[int]:
+    return presence.presence_audience(user_id)
+
+
+# --- the consumer's side ------------------------------------------------------------------
+
 
 class LivenessMixin:
+    if TYPE_CHECKING:
+        user: Any
+        channel_name: str
+        delivered: dict[int, int]
+
+        async def send(
+            self, text_data: str | None = None, bytes_data: bytes | None = None, close: bool = False
+        ) -> None: ...
+
     async def liveness_connected(self) -> dict[str, Any]:
-        """After the socket joined its groups: returns extra keys for the hello frame."""
-        return {}
+        """After the socket joined its groups: returns extra keys for the hello frame.
+
+        Marks the socket active (announcing the user online if that is new) and returns
+        "presence": the status of everyone in the user's audience who is not offline.
+        """
+        self._presence_state: presence.State = "active"
+        self._typing_as = {
+            "id": self.user.pk,
+            "username": self.user.username,
+            "name": self.user.name,
+        }
+        # What this socket has forwarded about whom: (status, version). Changes older
+        # than the statuses read for hello are stale.
+        self._presence_seen: dict[int, tuple[Status, int]] = {}
+        self._presence_floor = 0
+        await _socket_opened()
+        self._liveness_open = True
+        try:
+            await self._touch_presence()
+            audience = await database_sync_to_async(_audience)(self.user.pk)
+            read_at = time.time()
+            self._presence_floor = presence.version_at(read_at) - 1
+            statuses = await presence.store().statuses(audience, read_at)
+        except Exception:
+            logger.exception("presence unavailable for user %s", self.user.pk)
+            statuses = {}
+        self._presence_seen = {
+            user_id: (status, self._presence_floor) for user_id, status in statuses.items()
+        }
+        return {"presence": {str(user_id): status for user_id, status in statuses.items()}}
 
     async def liveness_disconnected(self) -> None:
-        """When the socket closes."""
+        """When the socket closes: its typers stop, its presence record goes."""
+        if not getattr(self, "_liveness_open", False):
+            return
+        self._liveness_open = False
+        try:
+            for typer in typers.stop_socket(self.channel_name):
+                if not load.shedding():
+                    await _publish_typing(typer, "stop")
+            change = await presence.store().leave(self.user.pk, self.channel_name, time.time())
+            if change is not None:
+                await announce(change)
+        except Exception:
+            logger.exception("presence not updated for user %s", self.user.pk)
+        finally:
+            await _socket_closed()
 
     async def liveness_heartbeat(self) -> None:
-        """On every ping from the client."""
+        """On every ping from the client: push the socket's presence record's expiry on."""
+        try:
+            await self._touch_presence()
+        except Exception:
+            logger.exception("presence not refreshed for user %s", self.user.pk)
 
     async def liveness_frame(self, data: dict[str, Any]) -> None:
-        """A "typing" or "presence" frame (already size/JSON/depth checked)."""
+        """A "typing" or "presence" frame (already size/JSON/depth checked).
+
+        Nothing is answered on success; a bad frame or a conversation the socket does not
+        follow gets an error. Under load the frame is dropped.
+        """
+        frame = parse_frame(data)
+        if isinstance(frame, PresenceFrame):
+            if load.shedding() or frame.state == self._presence_state:
+                return
+            self._presence_state = frame.state
+            await self._touch_presence()
+            return
+        if frame.conversation not in self.delivered:
+            raise ParleyError(
+                ErrorCode.NOT_FOUND,
+                "That conversation was not found.",
+                conversation=frame.conversation,
+            )
+        if load.shedding():
+            return
+        if frame.state == "start":
+            typer = Typer(
+                self.channel_name, frame.conversation, self.user.pk, self._typing_as, time.time()
+            )
+            if typers.start(typer):
+                await _publish_typing(typer, "start")
+        else:
+            stopped = typers.stop(self.channel_name, frame.conversation)
+            if stopped is not None:
+                await _publish_typing(stopped, "stop")
+
+    async def _touch_presence(self) -> None:
+        change = await presence.store().touch(
+            self.user.pk, self.channel_name, self._presence_state, time.time()
+        )
+        if change is not None:
+            await announce(change)
+
+    # --- events from the channel layer (see parley/realtime/publish.py) ----------------
+
+    async def parley_typing(self, event: dict[str, Any]) -> None:
+        """Someone typing in a conversation this socket follows; not shown to the typer."""
+        if (
+            event["user"] == self.user.pk
+            or event["conversation"] not in self.delivered
+            or load.shedding()
+        ):
+            return
+        await self.send(text_data=event["payload"])
+
+    async def parley_presence(self, event: dict[str, Any]) -> None:
+        """A user's status changed: forwarded if newer than and different from the last."""
+        user_id, status, version = event["user"], event["status"], event["version"]
+        if user_id == self.user.pk:
+            return
+        seen, seen_version = self._presence_seen.get(user_id, ("offline", self._presence_floor))
+        if version <= seen_version:
+            return
+        self._presence_seen[user_id] = (status, version)
+        if status != seen:
+            await self.send(text_data=event["payload"])

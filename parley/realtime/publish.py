@@ -83,3 +83,49 @@ def _send(groups: list[str], message: dict[str, Any]) -> None:
         except Exception:
             # The channel layer is the fast path only; clients repair gaps from the database.
             logger.exception("could not publish to %s", group)
+
+
+# --- typing and presence: live only ---------------------------------------------------
+# Nothing is stored for these, so there is no commit to wait for: they go out at once,
+# from the socket's event loop. Each carries, besides its payload, what the receiving
+# consumers need to filter without parsing it (see parley/realtime/liveness.py).
+
+
+async def publish_typing(conversation_id: int, user_id: int, event: Event) -> None:
+    """Deliver a `typing` event to the sockets following the conversation."""
+    message = {
+        "type": "parley.typing",
+        "conversation": conversation_id,
+        "user": user_id,
+        "payload": serialise(event),
+    }
+    await _send_now([conversation_group(conversation_id)], message)
+
+
+async def publish_presence(
+    event: Event, version: int, conversation_ids: Iterable[int], friend_ids: Iterable[int]
+) -> None:
+    """Deliver a `presence` event through these conversations' groups and these friends'
+    user groups. A socket may hear it by several routes, and `version` orders the changes
+    of one user: consumers forward only what is newer and new to them."""
+    message = {
+        "type": "parley.presence",
+        "user": event["user"],
+        "status": event["status"],
+        "version": version,
+        "payload": serialise(event),
+    }
+    groups = [conversation_group(c) for c in conversation_ids]
+    groups += [user_group(f) for f in friend_ids]
+    await _send_now(groups, message)
+
+
+async def _send_now(groups: list[str], message: dict[str, Any]) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    for group in groups:
+        try:
+            await layer.group_send(group, message)
+        except Exception:
+            logger.exception("could not publish to %s", group)

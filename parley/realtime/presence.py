@@ -1,0 +1,386 @@
+"""Presence: which users are online, away or offline, across all their sockets and processes.
+
+Each socket holds a record: its state ("active" or "idle") and an expiry time, pushed
+forward on every heartbeat (`ttl`, a few heartbeats). A user is
+- online if any of their sockets is active,
+- away if they have sockets and all of them are idle,
+- offline if none is left (closed, or expired because its process died or it stopped
+  pinging).
+
+The store also remembers each user's last announced status and changes it in the same
+atomic step that changes a record, so exactly one caller (one socket, one process's
+sweep) learns of each change and announces it: `touch`, `leave` and `sweep` return the
+new status when it changed, else None.
+
+With REDIS_URL the records live in Redis and every process shares them; otherwise in this
+process's memory. Times are the app's clock (time.time()), passed in by the caller, so
+tests move them with time-machine. Nothing is written to the database.
+"""
+
+import asyncio
+import threading
+import weakref
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol, cast
+
+from django.conf import settings
+from django.db.models import Q
+
+from parley.accounts.models import Friendship
+from parley.messaging.models import Participant
+
+Status = Literal["online", "away", "offline"]
+State = Literal["active", "idle"]
+STATES = ("active", "idle")
+
+# A socket record lives this many heartbeats past its last touch.
+TTL_HEARTBEATS = 2.5
+
+
+def socket_ttl() -> float:
+    return float(settings.WEBSOCKET_HEARTBEAT_SECONDS) * TTL_HEARTBEATS
+
+
+def version_at(now: float) -> int:
+    """The app clock in microseconds: the floor for versions of changes after `now`."""
+    return int(now * 1_000_000)
+
+
+@dataclass(frozen=True)
+class Change:
+    """A user's status changed. `version` grows with every change of that user (it is
+    max(previous + 1, the clock in µs)), so receivers can drop a change that arrives
+    after a newer one, whichever process published each."""
+
+    user_id: int
+    status: Status
+    version: int
+
+
+def presence_event(change: Change) -> dict[str, Any]:
+    """The `presence` event, as clients receive it."""
+    return {"type": "presence", "user": change.user_id, "status": change.status}
+
+
+class PresenceStore(Protocol):
+    async def touch(self, user_id: int, socket: str, state: State, now: float) -> Change | None:
+        """Add or refresh `socket`'s record with `state`; the change of status, if any."""
+
+    async def leave(self, user_id: int, socket: str, now: float) -> Change | None:
+        """Remove `socket`'s record; the change of status, if any."""
+
+    async def sweep(self, now: float) -> list[Change]:
+        """Drop expired records; the change of every user whose status changed."""
+
+    async def statuses(self, user_ids: list[int], now: float) -> dict[int, Status]:
+        """The current status of each of these users who is not offline."""
+
+
+# --- in this process's memory ---------------------------------------------------------
+
+
+@dataclass
+class _User:
+    sockets: dict[str, tuple[State, float]] = field(default_factory=dict)  # state, expiry
+    announced: Status = "offline"
+    version: int = 0
+
+
+def _aggregate(sockets: dict[str, tuple[State, float]], now: float) -> Status:
+    states = {state for state, expiry in sockets.values() if expiry > now}
+    if "active" in states:
+        return "online"
+    return "away" if states else "offline"
+
+
+class LocalPresenceStore:
+    """Records in a dict, for a single process (no REDIS_URL)."""
+
+    def __init__(self, ttl: float | None = None) -> None:
+        self.ttl = ttl
+        self._lock = threading.Lock()
+        self._users: dict[int, _User] = {}
+
+    def _settle(self, user_id: int, user: _User, now: float) -> Change | None:
+        user.sockets = {s: r for s, r in user.sockets.items() if r[1] > now}
+        status = _aggregate(user.sockets, now)
+        if status == user.announced:
+            return None
+        user.announced = status
+        user.version = max(user.version + 1, version_at(now))
+        return Change(user_id, status, user.version)
+
+    async def touch(self, user_id: int, socket: str, state: State, now: float) -> Change | None:
+        with self._lock:
+            user = self._users.setdefault(user_id, _User())
+            user.sockets[socket] = (state, now + (self.ttl or socket_ttl()))
+            return self._settle(user_id, user, now)
+
+    async def leave(self, user_id: int, socket: str, now: float) -> Change | None:
+        with self._lock:
+            user = self._users.setdefault(user_id, _User())
+            user.sockets.pop(socket, None)
+            return self._settle(user_id, user, now)
+
+    async def sweep(self, now: float) -> list[Change]:
+        changes = []
+        with self._lock:
+            for user_id, user in list(self._users.items()):
+                if any(expiry <= now for _, expiry in user.sockets.values()):
+                    change = self._settle(user_id, user, now)
+                    if change is not None:
+                        changes.append(change)
+                if not user.sockets and now - user.version / 1_000_000 > 600:
+                    del self._users[user_id]  # long offline: its version is safely old
+        return changes
+
+    async def statuses(self, user_ids: list[int], now: float) -> dict[int, Status]:
+        found: dict[int, Status] = {}
+        with self._lock:
+            for user_id in user_ids:
+                user = self._users.get(user_id)
+                if user is not None:
+                    status = _aggregate(user.sockets, now)
+                    if status != "offline":
+                        found[user_id] = status
+        return found
+
+    def clear(self) -> None:
+        with self._lock:
+            self._users.clear()
+
+
+# --- in Redis, shared by every process --------------------------------------------------
+#
+# Per user, under "<prefix>:presence:<user id>:": a sorted set of active sockets and one of
+# idle sockets, each scored by the socket's expiry time, and "s", the last announced
+# status and its version ("online 1732270000123456"). "<prefix>:presence:due" scores each
+# user by the latest expiry of their sockets, so a sweep finds the users whose records
+# may have run out with one range read. Redis expires the keys of abandoned users by
+# itself. The scripts build keys from the prefix: fine on one Redis (Cluster would need
+# hash tags).
+
+_SETTLE = """
+local function settle(base, uid, now, keep)
+  local active, idle = base .. uid .. ':active', base .. uid .. ':idle'
+  local announced = base .. uid .. ':s'
+  redis.call('ZREMRANGEBYSCORE', active, '-inf', now)
+  redis.call('ZREMRANGEBYSCORE', idle, '-inf', now)
+  local status = 'offline'
+  if redis.call('ZCARD', active) > 0 then status = 'online'
+  elseif redis.call('ZCARD', idle) > 0 then status = 'away' end
+  local latest = 0
+  for _, key in ipairs({active, idle}) do
+    local top = redis.call('ZREVRANGE', key, 0, 0, 'WITHSCORES')
+    if top[2] and tonumber(top[2]) > latest then latest = tonumber(top[2]) end
+  end
+  if latest > 0 then
+    redis.call('ZADD', base .. 'due', latest, uid)
+    redis.call('PEXPIRE', active, keep)
+    redis.call('PEXPIRE', idle, keep)
+  else
+    redis.call('ZREM', base .. 'due', uid)
+  end
+  local before, version = 'offline', 0
+  local stored = redis.call('GET', announced)
+  if stored then
+    local space = string.find(stored, ' ')
+    before, version = string.sub(stored, 1, space - 1), tonumber(string.sub(stored, space + 1))
+  end
+  if status == before then
+    redis.call('PEXPIRE', announced, keep)
+    return false
+  end
+  version = math.max(version + 1, math.floor(now * 1000000))
+  redis.call('SET', announced, status .. ' ' .. string.format('%.0f', version), 'PX', keep)
+  return {status, string.format('%.0f', version)}
+end
+"""
+
+# ARGV base, uid, socket, state, expiry, now, keep (ms)
+_TOUCH = (
+    _SETTLE
+    + """
+local base, uid, socket = ARGV[1], ARGV[2], ARGV[3]
+local mine, other = base .. uid .. ':active', base .. uid .. ':idle'
+if ARGV[4] == 'idle' then mine, other = other, mine end
+redis.call('ZREM', other, socket)
+redis.call('ZADD', mine, ARGV[5], socket)
+return settle(base, uid, tonumber(ARGV[6]), ARGV[7])
+"""
+)
+
+# ARGV base, uid, socket, now, keep
+_LEAVE = (
+    _SETTLE
+    + """
+local base, uid, socket = ARGV[1], ARGV[2], ARGV[3]
+redis.call('ZREM', base .. uid .. ':active', socket)
+redis.call('ZREM', base .. uid .. ':idle', socket)
+return settle(base, uid, tonumber(ARGV[4]), ARGV[5])
+"""
+)
+
+# ARGV base, now, keep, limit. Returns {uid, status, version} for each changed user.
+_SWEEP = (
+    _SETTLE
+    + """
+local base, now = ARGV[1], tonumber(ARGV[2])
+local changed = {}
+local due = redis.call('ZRANGEBYSCORE', base .. 'due', '-inf', now, 'LIMIT', 0, ARGV[4])
+for _, uid in ipairs(due) do
+  local change = settle(base, uid, now, ARGV[3])
+  if change then table.insert(changed, {uid, change[1], change[2]}) end
+end
+return changed
+"""
+)
+
+# ARGV base, now, uid… Returns one status per uid.
+_STATUSES = """
+local base, now, found = ARGV[1], ARGV[2], {}
+for i = 3, #ARGV do
+  local status, user = 'offline', base .. ARGV[i]
+  if redis.call('ZCOUNT', user .. ':active', '(' .. now, '+inf') > 0 then status = 'online'
+  elseif redis.call('ZCOUNT', user .. ':idle', '(' .. now, '+inf') > 0 then status = 'away' end
+  table.insert(found, status)
+end
+return found
+"""
+
+SWEEP_BATCH = 500
+STATUS_BATCH = 1000
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _change(user_id: int, reply: Any) -> Change | None:
+    if not reply:
+        return None
+    status, version = reply
+    return Change(user_id, cast(Status, _text(status)), int(version))
+
+
+class RedisPresenceStore:
+    """Records in Redis, shared by every process; each call is one atomic script."""
+
+    def __init__(self, client: Any, prefix: str, ttl: float | None = None) -> None:
+        self.client = client  # a redis.asyncio.Redis, bound to the running loop
+        self.base = f"{prefix}:presence:"
+        self.ttl = ttl
+        self._touch = client.register_script(_TOUCH)
+        self._leave = client.register_script(_LEAVE)
+        self._sweep = client.register_script(_SWEEP)
+        self._statuses = client.register_script(_STATUSES)
+
+    def _keep_ms(self) -> int:
+        # Long enough to outlive any record, and the version after the last one ends.
+        return int((self.ttl or socket_ttl()) * 4000) + 60_000
+
+    async def touch(self, user_id: int, socket: str, state: State, now: float) -> Change | None:
+        expiry = now + (self.ttl or socket_ttl())
+        args = [self.base, user_id, socket, state, repr(expiry), repr(now), self._keep_ms()]
+        return _change(user_id, await self._touch(args=args))
+
+    async def leave(self, user_id: int, socket: str, now: float) -> Change | None:
+        args = [self.base, user_id, socket, repr(now), self._keep_ms()]
+        return _change(user_id, await self._leave(args=args))
+
+    async def sweep(self, now: float) -> list[Change]:
+        replies = await self._sweep(args=[self.base, repr(now), self._keep_ms(), SWEEP_BATCH])
+        changes = [_change(int(uid), (status, version)) for uid, status, version in replies]
+        return [change for change in changes if change is not None]
+
+    async def statuses(self, user_ids: list[int], now: float) -> dict[int, Status]:
+        found: dict[int, Status] = {}
+        for start in range(0, len(user_ids), STATUS_BATCH):
+            batch = user_ids[start : start + STATUS_BATCH]
+            replies = await self._statuses(args=[self.base, repr(now), *batch])
+            for user_id, reply in zip(batch, replies, strict=True):
+                status = cast(Status, _text(reply))
+                if status != "offline":
+                    found[user_id] = status
+        return found
+
+
+# --- the store of the running process ---------------------------------------------------
+
+_local_store = LocalPresenceStore()
+_redis_stores: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, RedisPresenceStore] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def store() -> PresenceStore:
+    """This process's store: Redis when REDIS_URL is set, else memory. Call on the loop."""
+    if not settings.REDIS_URL:
+        return _local_store
+    loop = asyncio.get_running_loop()
+    found = _redis_stores.get(loop)
+    if found is None:
+        import redis.asyncio
+
+        client = redis.asyncio.Redis.from_url(settings.REDIS_URL)
+        found = _redis_stores[loop] = RedisPresenceStore(client, settings.REDIS_PREFIX)
+    return found
+
+
+async def close_store() -> None:
+    """Close the running loop's Redis connections (when its last socket has gone)."""
+    found = _redis_stores.pop(asyncio.get_running_loop(), None)
+    if found is not None:
+        await found.client.aclose()
+
+
+# --- who sees whose presence (selectors) ------------------------------------------------
+
+
+def _friend_ids(user_id: int) -> set[int]:
+    pairs = Friendship.objects.filter(Q(user_low_id=user_id) | Q(user_high_id=user_id))
+    return {
+        high if low == user_id else low
+        for low, high in pairs.values_list("user_low_id", "user_high_id")
+    }
+
+
+def presence_audience(user_id: int) -> list[int]:
+    """Everyone whose presence `user_id` may see (and who may see theirs): the people they
+    share a conversation with, and their friends. Two queries."""
+    mine = Participant.objects.filter(user_id=user_id).values("conversation_id")
+    people = set(
+        Participant.objects.filter(conversation_id__in=mine)
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+    people |= _friend_ids(user_id)
+    people.discard(user_id)
+    return sorted(people)
+
+
+@dataclass(frozen=True)
+class Routes:
+    """Where a user's presence events go so that each of their audience hears of them."""
+
+    conversations: list[int]  # conversation groups: every member's sockets follow them
+    friends: list[int]  # user groups of friends who share no conversation with the user
+
+
+def presence_routes(user_id: int) -> Routes:
+    """One conversation per room (every room member is a participant of each of its chats,
+    so one chat reaches them all), every direct and group conversation, and the friends
+    no conversation reaches. Three small queries."""
+    conversations: dict[object, int] = {}
+    rows = Participant.objects.filter(user_id=user_id).values_list(
+        "conversation_id", "conversation__room_id"
+    )
+    for conversation_id, room_id in sorted(rows):
+        conversations.setdefault(room_id or f"c{conversation_id}", conversation_id)
+    friends = _friend_ids(user_id)
+    if friends:
+        reached = Participant.objects.filter(
+            conversation_id__in=conversations.values(), user_id__in=friends
+        ).values_list("user_id", flat=True)
+        friends -= set(reached)
+    return Routes(sorted(conversations.values()), sorted(friends))

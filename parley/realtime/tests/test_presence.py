@@ -1,0 +1,345 @@
+"""Presence as clients see it: hello's map, online/away/offline events, several tabs,
+expiry by the clock, load shedding, and the store shared by processes through Redis."""
+
+import time
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
+from django.conf import settings
+
+from parley.accounts.actions.friends import send_friend_request
+from parley.accounts.tests.factories import UserFactory
+from parley.core.testing.sockets import Socket, open_socket
+from parley.messaging.actions.groups import create_group
+from parley.messaging.actions.rooms import create_chat, create_room, join_room
+from parley.realtime import liveness, load, presence
+from parley.realtime.tests import liveness_helpers
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+_liveness = liveness_helpers.liveness  # autouse
+clock = liveness_helpers.clock
+
+TTL = presence.socket_ttl()
+
+
+@pytest.fixture
+def dave(db):
+    return UserFactory(username="dave", display_name="Dave Grohl")
+
+
+@pytest.fixture
+def friends(alice, dave):
+    """alice and dave are friends (sharing no conversation, unless a test adds one)."""
+    send_friend_request(dave, alice)
+    send_friend_request(alice, dave)  # accepts dave's request
+
+
+async def presence_event(socket: Socket) -> dict:
+    [*_, event] = await socket.receive_until("presence")
+    return event
+
+
+async def idle(socket: Socket, state: str = "idle") -> None:
+    """Send a presence frame; the pong to the ping after it says it was handled."""
+    await socket.send(type="presence", state=state)
+    await socket.request(type="ping")
+
+
+async def close_all(*sockets: Socket) -> None:
+    for socket in sockets:
+        await socket.close()
+
+
+# --- hello ------------------------------------------------------------------------------
+
+
+async def test_hello_maps_the_people_the_user_can_see_who_are_not_offline(
+    room, alice, bob, carol, dave, friends
+):
+    erin = await database_sync_to_async(UserFactory)(username="erin")
+    await database_sync_to_async(join_room)(erin, room)  # in alice's room, but offline
+    bob_tab, _, _ = await open_socket(bob)
+    carol_tab, _, _ = await open_socket(carol)  # online, but a stranger to alice
+    dave_tab, _, _ = await open_socket(dave)  # a friend, sharing no conversation
+    await idle(dave_tab)
+
+    alice_tab, _, _ = await open_socket(alice)
+
+    assert alice_tab.hello["presence"] == {str(bob.pk): "online", str(dave.pk): "away"}
+    await close_all(alice_tab, bob_tab, carol_tab, dave_tab)
+
+
+# --- events -----------------------------------------------------------------------------
+
+
+async def test_the_first_tab_announces_online_and_the_last_to_close_offline(room, alice, bob):
+    bob_tab, _, _ = await open_socket(bob)
+
+    first, _, _ = await open_socket(alice)
+    assert await presence_event(bob_tab) == {
+        "type": "presence", "user": alice.pk, "status": "online"
+    }  # fmt: skip
+    second, _, _ = await open_socket(alice)
+    await first.close()
+    assert await bob_tab.nothing_more()  # alice is still online in her second tab
+
+    await second.close()
+    assert await presence_event(bob_tab) == {
+        "type": "presence", "user": alice.pk, "status": "offline"
+    }  # fmt: skip
+    assert await bob_tab.nothing_more()
+    await bob_tab.close()
+
+
+async def test_away_only_when_every_tab_is_idle(room, alice, bob):
+    bob_tab, _, _ = await open_socket(bob)
+    first, _, _ = await open_socket(alice)
+    second, _, _ = await open_socket(alice)
+    await presence_event(bob_tab)  # online
+
+    await idle(first)
+    assert await bob_tab.nothing_more()  # the second tab is still in use
+    await idle(second)
+    assert (await presence_event(bob_tab))["status"] == "away"
+    await idle(second, "idle")  # nothing new
+    await idle(first, "active")
+    assert (await presence_event(bob_tab))["status"] == "online"
+    await first.close()  # the active tab goes; the idle one stays
+    assert (await presence_event(bob_tab))["status"] == "away"
+    assert await bob_tab.nothing_more()
+    await close_all(second, bob_tab)
+
+
+async def test_a_user_hears_of_themself_on_no_socket(room, alice):
+    first, _, _ = await open_socket(alice)
+    second, _, _ = await open_socket(alice)
+    await idle(first)
+    await idle(second)
+
+    assert first.hello["presence"] == {} and second.hello["presence"] == {}
+    assert await first.nothing_more() and await second.nothing_more()
+    await close_all(first, second)
+
+
+async def test_friends_hear_of_changes_and_strangers_do_not(alice, carol, dave, friends):
+    dave_tab, _, _ = await open_socket(dave)
+    carol_tab, _, _ = await open_socket(carol)
+
+    alice_tab, _, _ = await open_socket(alice)
+
+    assert await presence_event(dave_tab) == {
+        "type": "presence", "user": alice.pk, "status": "online"
+    }  # fmt: skip
+    assert await carol_tab.nothing_more()
+    await close_all(alice_tab, dave_tab, carol_tab)
+
+
+async def test_one_event_per_change_however_many_conversations_are_shared(
+    room, alice, bob, carol, dave, friends
+):
+    await database_sync_to_async(create_chat)(alice, room, title="plans")
+    other = await database_sync_to_async(create_room)(bob, title="Other")
+    await database_sync_to_async(join_room)(alice, other)
+    await database_sync_to_async(create_group)(alice, [bob.pk, dave.pk])
+    await database_sync_to_async(join_room)(dave, room)  # a friend who is also in the room
+    bob_tab, _, _ = await open_socket(bob)
+    dave_tab, _, _ = await open_socket(dave)
+    assert (await presence_event(bob_tab))["user"] == dave.pk
+
+    alice_tab, _, _ = await open_socket(alice)
+
+    for tab in (bob_tab, dave_tab):
+        assert (await presence_event(tab))["status"] == "online"
+        assert await tab.nothing_more()
+    await alice_tab.close()
+    for tab in (bob_tab, dave_tab):
+        assert (await presence_event(tab))["status"] == "offline"
+        assert await tab.nothing_more()
+    await close_all(bob_tab, dave_tab)
+
+
+def test_presence_routes_use_one_chat_per_room_and_only_friends_not_reached(
+    room, chat, alice, bob, carol, dave, friends
+):
+    create_chat(alice, room, title="plans")
+    join_room(carol, room)
+    group = create_group(alice, [bob.pk, carol.pk])
+
+    routes = presence.presence_routes(alice.pk)
+
+    assert routes.conversations == [chat.pk, group.pk]  # not the second chat of the room
+    assert routes.friends == [dave.pk]
+    join_room(dave, room)
+    assert presence.presence_routes(alice.pk).friends == []
+    assert presence.presence_audience(alice.pk) == sorted([bob.pk, carol.pk, dave.pk])
+
+
+# --- expiry -----------------------------------------------------------------------------
+
+
+async def test_a_socket_that_stops_pinging_goes_offline_when_its_record_expires(
+    room, alice, bob, clock
+):
+    bob_tab, _, _ = await open_socket(bob)
+    alice_tab, _, _ = await open_socket(alice)
+    await presence_event(bob_tab)  # online
+
+    clock.shift(TTL - 1)
+    await bob_tab.request(type="ping")  # bob keeps pinging, alice does not
+    await liveness.sweep()
+    assert await bob_tab.nothing_more()
+    clock.shift(2)  # past alice's expiry, not bob's
+    await liveness.sweep()
+    assert (await presence_event(bob_tab))["status"] == "offline"
+    assert await alice_tab.nothing_more()  # bob is still online to alice
+
+    await alice_tab.request(type="ping")  # alice's socket was alive after all
+    assert (await presence_event(bob_tab))["status"] == "online"
+    assert await bob_tab.nothing_more()
+    await close_all(alice_tab, bob_tab)
+
+
+async def test_hello_leaves_out_a_user_whose_records_expired_before_any_sweep(
+    room, alice, bob, clock
+):
+    bob_tab, _, _ = await open_socket(bob)
+    clock.shift(TTL + 1)
+
+    alice_tab, _, _ = await open_socket(alice)
+
+    assert alice_tab.hello["presence"] == {}
+    await close_all(alice_tab, bob_tab)
+
+
+# --- load -------------------------------------------------------------------------------
+
+
+async def test_presence_frames_are_dropped_while_shedding(room, alice, bob):
+    bob_tab, _, _ = await open_socket(bob)
+    alice_tab, _, _ = await open_socket(alice)
+    await presence_event(bob_tab)
+
+    load.force_shedding(True)
+    await idle(alice_tab)
+    assert await bob_tab.nothing_more()
+    load.force_shedding(False)
+    await idle(alice_tab)
+    assert (await presence_event(bob_tab))["status"] == "away"
+    await close_all(alice_tab, bob_tab)
+
+
+async def test_connects_and_disconnects_still_count_while_shedding(room, alice, bob):
+    load.force_shedding(True)
+    bob_tab, _, _ = await open_socket(bob)
+
+    alice_tab, _, _ = await open_socket(alice)
+    assert (await presence_event(bob_tab))["status"] == "online"
+    assert alice_tab.hello["presence"] == {str(bob.pk): "online"}
+    await alice_tab.close()
+    assert (await presence_event(bob_tab))["status"] == "offline"
+    await bob_tab.close()
+
+
+# --- frames -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("frame", [{}, {"state": "busy"}, {"state": 1}])
+async def test_a_bad_presence_frame_gets_an_error(room, alice, frame):
+    alice_tab, _, _ = await open_socket(alice)
+
+    reply = await alice_tab.request(type="presence", ref="p1", **frame)
+
+    assert reply["type"] == "error"
+    assert (reply["code"], reply["ref"]) == ("invalid", "p1")
+    await alice_tab.close()
+
+
+# --- the store, as two processes see it -------------------------------------------------
+
+
+def _stores(kind: str) -> tuple[presence.PresenceStore, presence.PresenceStore, list]:
+    """Two stores as two processes hold them: two Redis clients, or one shared memory."""
+    if kind == "memory":
+        store = presence.LocalPresenceStore(ttl=60)
+        return store, store, []
+    if not settings.REDIS_URL:
+        pytest.skip("needs REDIS_URL: the Redis store")
+    import redis.asyncio
+
+    clients = [redis.asyncio.Redis.from_url(settings.REDIS_URL) for _ in range(2)]
+    one, two = (presence.RedisPresenceStore(c, settings.REDIS_PREFIX, ttl=60) for c in clients)
+    return one, two, clients
+
+
+@pytest.fixture(params=["memory", "redis"])
+def stores(request):
+    return request.param
+
+
+async def test_store_aggregates_sockets_across_processes(stores):
+    one, two, clients = _stores(stores)
+    now = time.time()
+
+    first = await one.touch(7, "p1.a", "active", now)
+    assert first is not None and (first.user_id, first.status) == (7, "online")
+    assert await two.touch(7, "p2.b", "idle", now) is None
+    assert await one.statuses([7, 8], now) == {7: "online"}
+    assert await two.statuses([7], now) == {7: "online"}
+    away = await one.leave(7, "p1.a", now + 1)
+    assert away is not None and away.status == "away" and away.version > first.version
+    assert await two.statuses([7], now + 1) == {7: "away"}
+    assert await two.touch(7, "p2.b", "idle", now + 2) is None  # a heartbeat changes nothing
+    offline = await two.leave(7, "p2.b", now + 3)
+    assert offline is not None and offline.status == "offline"
+    assert offline.version > away.version
+    assert await one.statuses([7], now + 3) == {}
+    for client in clients:
+        await client.aclose()
+
+
+async def test_a_dead_process_sockets_are_swept_offline_once(stores):
+    one, two, clients = _stores(stores)
+    now = time.time()
+    await one.touch(7, "p1.a", "active", now)
+    await two.touch(7, "p2.b", "active", now + 30)  # process two's socket pings later
+    await two.touch(9, "p2.c", "idle", now)  # process two then dies: no leave, no pings
+
+    assert await one.sweep(now + 59) == []
+    changes = await one.sweep(now + 61)  # 9's record expired; 7 still has p2.b
+    assert [(c.user_id, c.status) for c in changes] == [(9, "offline")]
+    assert await two.sweep(now + 61) == []  # the other process does not announce it again
+    changes = await two.sweep(now + 91)
+    assert [(c.user_id, c.status) for c in changes] == [(7, "offline")]
+    assert await one.sweep(now + 200) == []
+    assert await one.statuses([7, 9], now + 200) == {}
+    for client in clients:
+        await client.aclose()
+
+
+async def test_a_socket_swept_while_alive_comes_back_online_with_a_newer_version(stores):
+    one, _, clients = _stores(stores)
+    now = time.time()
+    online = await one.touch(7, "p1.a", "active", now)
+    [offline] = await one.sweep(now + 61)
+
+    back = await one.touch(7, "p1.a", "active", now + 62)  # its next ping
+
+    assert online is not None and back is not None
+    assert (offline.status, back.status) == ("offline", "online")
+    assert online.version < offline.version < back.version
+    for client in clients:
+        await client.aclose()
+
+
+def test_store_is_redis_when_configured():
+    store = async_to_sync(_current_store)()
+    expected = presence.RedisPresenceStore if settings.REDIS_URL else presence.LocalPresenceStore
+    assert isinstance(store, expected)
+
+
+async def _current_store() -> presence.PresenceStore:
+    store = presence.store()
+    await presence.close_store()
+    return store
