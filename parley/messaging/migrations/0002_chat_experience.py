@@ -4,6 +4,8 @@ import django.db.models.deletion
 import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
+
+import parley.messaging.models.messages
 from django.db.models import F
 
 
@@ -142,7 +144,7 @@ class Migration(migrations.Migration):
             name='Reaction',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('emoji', models.CharField(max_length=32)),
+                ('emoji', parley.messaging.models.messages.ExactCharField(max_length=32)),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('message', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reaction_set', to='messaging.message')),
                 ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -77,10 +79,24 @@ class MessageEdit(models.Model):
         return f"version of {self.message_id} until {self.replaced_at:%Y-%m-%d %H:%M}"
 
 
+class ExactCharField(models.CharField):
+    """Compared byte for byte on every database.
+
+    MariaDB/MySQL's default utf8mb4 collations count all emoji as equal (🎉 = 👍), so
+    there the column gets utf8mb4_bin; PostgreSQL and SQLite compare exactly already.
+    """
+
+    def db_parameters(self, connection: Any) -> dict[str, Any]:
+        params = super().db_parameters(connection)
+        if connection.vendor == "mysql":
+            params["collation"] = "utf8mb4_bin"
+        return params
+
+
 class Reaction(models.Model):
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reaction_set")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    emoji = models.CharField(max_length=32)
+    emoji = ExactCharField(max_length=32)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

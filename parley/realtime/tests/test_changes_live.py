@@ -150,7 +150,9 @@ async def test_a_move_tells_both_chats(room, chat, alice, bob):
           "reply_to": 999999999}, "not_found"),
     ],
 )  # fmt: skip
-async def test_bad_change_frames_get_an_error_and_change_nothing(room, chat, alice, bob, frame, code):
+async def test_bad_change_frames_get_an_error_and_change_nothing(
+    room, chat, alice, bob, frame, code
+):
     message = await database_sync_to_async(send)(bob, chat, "stable")
     socket, _, _ = await open_socket(bob)
     frame = {
