@@ -11,4 +11,4 @@ class SearchConfig(AppConfig):
 
         from parley.search.schema import repair_after_migrate
 
-        post_migrate.connect(repair_after_migrate, dispatch_uid="parley.search.repair")
+        post_migrate.connect(repair_after_migrate, sender=self, dispatch_uid="parley.search")

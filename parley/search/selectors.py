@@ -13,7 +13,7 @@ from django.utils.safestring import SafeString
 from parley.accounts.models import User
 from parley.core.errors import ErrorCode, ParleyError
 from parley.messaging.actions.direct import direct_key
-from parley.messaging.events import message_dict
+from parley.messaging.events import MESSAGE_RELATED, conversation_title, message_dict
 from parley.messaging.models import Conversation, Message, Participant
 from parley.search.backends import backend_for
 from parley.search.query import SearchQuery, parse_query
@@ -62,8 +62,8 @@ class SearchPage:
 
 
 def _message_dicts(messages: list[Message]) -> list[dict[str, Any]]:
-    """Messages as clients see them everywhere else (the messages come with their
-    sender, conversation and room; if message_dict needs more, fetch it here, per page)."""
+    """Messages as clients see them everywhere else. The messages come with
+    MESSAGE_RELATED; if message_dict comes to need more, fetch it here, once per page."""
     return [message_dict(m) for m in messages]
 
 
@@ -120,7 +120,7 @@ def _titles(user: User, conversations: list[Conversation]) -> dict[int, dict[str
     result = {}
     for c in conversations:
         if c.kind == Conversation.Kind.CHAT:
-            title = f"{c.room.title} › {c.title}" if c.room else c.title
+            title = conversation_title(c)
         else:
             title = c.title or ", ".join(names.get(c.pk, [])) or user.name
         result[c.pk] = {"id": c.pk, "title": title, "kind": c.kind}
@@ -145,19 +145,19 @@ def search_messages(user: User, query: str, page: int = 1) -> SearchPage:
         messages = messages.exclude(backend.matches(term))
     offset = (page - 1) * PAGE_SIZE
     rows = list(
-        backend.order(messages, parsed).select_related(
-            "sender", "conversation", "conversation__room"
-        )[offset : offset + PAGE_SIZE + 1]
+        backend.order(messages, parsed).select_related(*MESSAGE_RELATED, "conversation__room")[
+            offset : offset + PAGE_SIZE + 1
+        ]
     )
     has_next = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
-    headlines = backend.headlines([m.pk for m in rows], parsed)
+    matched = backend.highlights([m.pk for m in rows], parsed)
     titles = _titles(user, list({m.conversation_id: m.conversation for m in rows}.values()))
     results = [
         SearchResult(
             message=m,
             conversation=titles[m.conversation_id],
-            snippet=snippet(m.body, parsed.terms, headlines.get(m.pk)),
+            snippet=snippet(m.body, parsed.terms, matched.get(m.pk, ())),
         )
         for m in rows
     ]

@@ -1,12 +1,14 @@
-"""Snippets: a short piece of a message's text with the matches in <mark>.
+"""Snippets: about WIDTH characters of a message around its first match, the matches in
+<mark>, everything else HTML-escaped.
 
-Every piece of user text is HTML-escaped here, whether it comes from the message body
-or from a database headline (ts_headline, FTS5 snippet()). Headlines mark matches with
-control characters (START/STOP), never HTML, and those become <mark> only after the
-text around them has been escaped.
+What to mark comes from two places: the words the database matched (it knows that
+"deploy" matched "deployed"), and the query's own terms (substrings, and word prefixes
+where the database cannot say). The text shown is always the message's own body; the
+database's highlighted text is only read for which words it marked.
 """
 
 import re
+from collections.abc import Iterable
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -14,72 +16,64 @@ from django.utils.safestring import SafeString, mark_safe
 from parley.search.backends.base import START, STOP
 from parley.search.query import Term
 
-WIDTH = 200  # characters of the body around the first match
-BEFORE = 60  # of which at most this many come before it
+WIDTH = 200
+BEFORE = 60  # characters kept before the first match
 _SENTINELS = re.compile(f"[{START}{STOP}]")
 
 
-def _pattern(terms: tuple[Term, ...]) -> re.Pattern[str] | None:
-    """What to mark in text the database did not mark: words as prefixes, else substrings."""
-    parts = []
-    for term in sorted(terms, key=lambda t: len(t.text), reverse=True):
+def _word(text: str) -> str:
+    """`text` as a pattern that does not start or end inside a longer word."""
+    pattern = re.escape(text)
+    if text[:1].isalnum() or text[:1] == "_":
+        pattern = r"(?<!\w)" + pattern
+    if text[-1:].isalnum() or text[-1:] == "_":
+        pattern += r"(?!\w)"
+    return pattern
+
+
+def _pattern(terms: Iterable[Term], words: Iterable[str]) -> re.Pattern[str] | None:
+    parts = [_word(w) for w in words]
+    for term in terms:
         if term.phrase:
             parts.append(r"\s+".join(map(re.escape, term.text.split())))
         elif term.text.isalnum():
-            parts.append(r"\b" + re.escape(term.stem) + r"\w*")
+            parts.append(r"(?<!\w)" + re.escape(term.stem) + r"\w*")
         else:
             parts.append(re.escape(term.text))
-    return re.compile("|".join(parts), re.IGNORECASE) if parts else None
+    if not parts:
+        return None
+    parts.sort(key=len, reverse=True)  # the longest alternative wins where several match
+    return re.compile("|".join(parts), re.IGNORECASE)
 
 
-def _mark(text: str, pattern: re.Pattern[str] | None, *, whole: bool = False) -> str:
-    """`text` escaped, with the matches of `pattern` (or all of it, if `whole`) marked."""
-    if whole:
-        return f"<mark>{escape(text)}</mark>"
-    if pattern is None:
-        return escape(text)
-    out: list[str] = []
-    at = 0
-    for match in pattern.finditer(text):
-        if match.end() == match.start():
-            continue
-        out.append(escape(text[at : match.start()]))
-        out.append(f"<mark>{escape(match.group())}</mark>")
-        at = match.end()
-    out.append(escape(text[at:]))
-    return "".join(out)
-
-
-def _window(text: str, pattern: re.Pattern[str] | None) -> str:
-    """About WIDTH characters of `text` around the first match, cut at spaces, with "…"."""
+def _window(text: str, first: re.Match[str] | None) -> tuple[int, int]:
+    """About WIDTH characters of `text` around `first`, cut at spaces."""
     if len(text) <= WIDTH:
-        return text
-    match = pattern.search(text) if pattern else None
-    start = max(0, match.start() - BEFORE) if match else 0
+        return 0, len(text)
+    start = max(0, first.start() - BEFORE) if first else 0
     if start > 0:
-        space = text.find(" ", start, match.start() if match else None)
+        space = text.find(" ", start, first.start() if first else None)
         start = space + 1 if space >= 0 else start
     end = min(len(text), start + WIDTH)
     if end < len(text):
-        space = text.rfind(" ", max(start + 1, match.end() if match else start), end)
+        space = text.rfind(" ", first.end() if first else start + 1, end)
         end = space if space > 0 else end
-    return ("…" if start > 0 else "") + text[start:end] + ("…" if end < len(text) else "")
+    return start, end
 
 
-def snippet(body: str, terms: tuple[Term, ...], headline: str | None = None) -> SafeString:
-    """Safe HTML: part of `body` with the matches of `terms` in <mark>.
-
-    `headline` is the database's fragment of the body with matches between START and
-    STOP; it is used when it marked something and the body has no such characters itself.
-    """
-    pattern = _pattern(terms)
-    if headline and START in headline and not _SENTINELS.search(body):
-        text = " ".join(headline.split())
-    else:
-        text = _window(" ".join(_SENTINELS.sub("", body).split()), pattern)
-    pieces = re.split(f"{START}(.*?){STOP}", text)
-    html = "".join(
-        _mark(_SENTINELS.sub("", piece), pattern, whole=i % 2 == 1)
-        for i, piece in enumerate(pieces)
-    )
-    return mark_safe(html)  # noqa: S308 - every piece of text above is escaped
+def snippet(body: str, terms: tuple[Term, ...], words: Iterable[str] = ()) -> SafeString:
+    """Safe HTML: part of `body` with the matches of `terms` and `words` in <mark>."""
+    text = " ".join(_SENTINELS.sub("", body).split())
+    pattern = _pattern(terms, words)
+    first = pattern.search(text) if pattern else None
+    start, end = _window(text, first)
+    out = ["…" if start > 0 else ""]
+    at = start
+    for match in pattern.finditer(text, start, end) if pattern else ():
+        if match.end() > match.start():
+            out.append(escape(text[at : match.start()]))
+            out.append(f"<mark>{escape(match.group())}</mark>")
+            at = match.end()
+    out.append(escape(text[at:end]))
+    out.append("…" if end < len(text) else "")
+    return mark_safe("".join(out))  # noqa: S308 - every piece of text above is escaped

@@ -1,10 +1,18 @@
+import re
+
 from django.db.models import Q, QuerySet
 
 from parley.messaging.models import Message
 from parley.search.query import SearchQuery, Term
 
-# Around each match in a headline; removed (and the text HTML-escaped) by snippets.py.
+# Around each match in the database's highlighted text (ts_headline, FTS5 highlight()).
 START, STOP = "\x02", "\x03"
+_MARKED = re.compile(f"{START}(.*?){STOP}", re.DOTALL)
+
+
+def marked_words(highlighted: str) -> set[str]:
+    """The pieces of text a database function put between START and STOP."""
+    return {" ".join(w.split()) for w in _MARKED.findall(highlighted) if w.strip()}
 
 
 class SearchBackend:
@@ -21,7 +29,9 @@ class SearchBackend:
     def order(self, messages: QuerySet[Message], query: SearchQuery) -> QuerySet[Message]:
         return messages.order_by("-created_at", "-pk")
 
-    def headlines(self, ids: list[int], query: SearchQuery) -> dict[int, str]:
+    def highlights(self, ids: list[int], query: SearchQuery) -> dict[int, set[str]]:
+        """For each of these messages, the words of it that the database matched (in
+        any form: a stemmed "deploy" matches "deployed"), where it can say."""
         return {}
 
 

@@ -18,7 +18,7 @@ from parley.search.query import Term
 # MySQL's full-text words: letters, digits and underscores.
 _WORD = re.compile(r"\w+")
 # The boolean-mode query is a parameter; it is built from the term's words only.
-_MATCH = "MATCH(`messaging_message`.`body`) AGAINST (%s IN BOOLEAN MODE)"
+_MATCH = "MATCH(`messaging_message`.`body`) AGAINST (%s IN BOOLEAN MODE) > 0"
 _settings: dict[str, tuple[int, frozenset[str]]] = {}
 
 

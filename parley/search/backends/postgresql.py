@@ -1,5 +1,5 @@
 """PostgreSQL: websearch_to_tsquery on the stored, GIN-indexed tsvector, ranked by ts_rank,
-with ts_headline fragments; literal terms also match as substrings (pg_trgm index)."""
+ts_headline says which words matched; literal terms also match as substrings (pg_trgm)."""
 
 from typing import Any
 
@@ -14,7 +14,7 @@ from django.contrib.postgres.search import (
 from django.db.models import Expression, F, Q, QuerySet
 
 from parley.messaging.models import Message
-from parley.search.backends.base import START, STOP, SearchBackend
+from parley.search.backends.base import START, STOP, SearchBackend, marked_words
 from parley.search.query import SearchQuery, Term
 from parley.search.schema import PG_CONFIG
 
@@ -60,22 +60,23 @@ class PostgresBackend(SearchBackend):
     def order(self, messages: QuerySet[Message], query: SearchQuery) -> QuerySet[Message]:
         if not query.terms:
             return super().order(messages, query)
-        rank = SearchRank(F("search_vector"), _any_of(query.terms))
+        # Normalisation 1 divides by 1 + log(length): a short message about the words
+        # comes before a long one that mentions them in passing.
+        rank = SearchRank(F("search_vector"), _any_of(query.terms), normalization=1)
         return messages.alias(rank=rank).order_by("-rank", "-created_at", "-pk")
 
-    def headlines(self, ids: list[int], query: SearchQuery) -> dict[int, str]:
+    def highlights(self, ids: list[int], query: SearchQuery) -> dict[int, set[str]]:
         if not query.terms or not ids:
             return {}
+        # Only the marked words are used: ts_headline leaves out text that looks like
+        # HTML tags, so its output is never shown.
         headline = SearchHeadline(
             "body",
             _any_of(query.terms),
             config=PG_CONFIG,
             start_sel=START,
             stop_sel=STOP,
-            max_words=30,
-            min_words=12,
-            max_fragments=2,
-            fragment_delimiter=" … ",
+            highlight_all=True,
         )
         rows = Message.objects.filter(pk__in=ids).annotate(headline=headline)
-        return dict(rows.values_list("pk", "headline"))
+        return {pk: marked_words(text) for pk, text in rows.values_list("pk", "headline")}

@@ -1,5 +1,5 @@
-"""SQLite: FTS5 (porter stemming) through the external-content table the migration adds,
-with FTS5 snippet() fragments; literal terms also match as substrings (LIKE, a scan)."""
+"""SQLite: FTS5 (porter stemming) through the external-content table the migration adds;
+FTS5 highlight() says which words matched. Literal terms also match as substrings (LIKE)."""
 
 import json
 
@@ -7,13 +7,13 @@ from django.db import connection
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
 
-from parley.search.backends.base import START, STOP, SearchBackend
+from parley.search.backends.base import START, STOP, SearchBackend, marked_words
 from parley.search.query import SearchQuery, Term
 
 # Only the MATCH string is user input, always as a parameter.
 _IDS = "SELECT rowid FROM search_message_fts WHERE search_message_fts MATCH %s"
-_SNIPPETS = (
-    "SELECT rowid, snippet(search_message_fts, 0, %s, %s, '…', 24) FROM search_message_fts "
+_HIGHLIGHT = (
+    "SELECT rowid, highlight(search_message_fts, 0, %s, %s) FROM search_message_fts "
     "WHERE search_message_fts MATCH %s AND rowid IN (SELECT value FROM json_each(%s))"
 )
 
@@ -36,10 +36,10 @@ class SqliteBackend(SearchBackend):
         words = Q(pk__in=RawSQL(_IDS, [match])) if match else Q(pk__in=[])  # noqa: S611
         return words | Q(body__icontains=term.text) if term.literal else words
 
-    def headlines(self, ids: list[int], query: SearchQuery) -> dict[int, str]:
+    def highlights(self, ids: list[int], query: SearchQuery) -> dict[int, set[str]]:
         match = _any_of(query.terms)
         if match is None or not ids:
             return {}
         with connection.cursor() as cursor:
-            cursor.execute(_SNIPPETS, [START, STOP, match, json.dumps(ids)])
-            return dict(cursor.fetchall())
+            cursor.execute(_HIGHLIGHT, [START, STOP, match, json.dumps(ids)])
+            return {pk: marked_words(text) for pk, text in cursor.fetchall()}

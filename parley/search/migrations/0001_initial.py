@@ -17,6 +17,6 @@ def backwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
 
-    dependencies = [("messaging", "0001_initial")]
+    dependencies = [("messaging", "0002_chat_experience")]
 
     operations = [migrations.RunPython(forwards, backwards, elidable=False)]
