@@ -82,7 +82,8 @@ export class MessageMenu {
     this.target = article;
     this.replyButton.hidden = !this.app.canSend();
     this.reactButton.hidden = !this.app.canSend();
-    article.append(this.toolbar);
+    // First in the article, so that Tab reaches the actions before the links inside.
+    article.querySelector(":scope > .ch-msg-avatar").after(this.toolbar);
   }
 
   /** The pane replaced a message's article (an update) while the toolbar was on it. */
@@ -200,10 +201,11 @@ export class MessageMenu {
   closeMenu(refocus) {
     const menu = this.openMenu;
     if (!menu) return;
+    // Focus first: the toolbar is visible only while its menu is open or it holds the focus.
+    if (refocus && this.menuButton?.isConnected) this.menuButton.focus();
     menu.hidden = true;
     this.openMenu = null;
     this.menuButton?.setAttribute("aria-expanded", "false");
-    if (refocus && this.menuButton?.isConnected) this.menuButton.focus();
   }
 
   menuKeys(event, menu) {

@@ -15,7 +15,7 @@
 //
 // Pages come from GET /api/conversations/<id>/messages/ (newest first in each page).
 
-import { dayKey, dayLabel, h } from "./dom.js";
+import { dayKey, dayLabel, excerpt, h } from "./dom.js";
 import { isGone, messageElement, messageOf, pendingElement, replyQuote, updatedSeq } from "./messages.js";
 
 const PAGE = 50;
@@ -261,9 +261,19 @@ export class Pane {
         this.updateMarkers();
         this.updateJump();
         this.app.onSettled();
+        if (ok) requestAnimationFrame(() => this.checkEdges());
       }
     }
     return ok;
+  }
+
+  /** An end of the log is (still) in view after a page came in: page further. The
+   * observer only reports changes, and a short page can leave an end in view. */
+  checkEdges() {
+    if (this.loading || !this.id || !this.els.scroll.getClientRects().length) return;
+    const box = this.els.scroll.getBoundingClientRect();
+    if (!this.following && this.els.end.getBoundingClientRect().top < box.bottom + 300) this.loadNewer();
+    else if (this.hasOlder && this.els.start.getBoundingClientRect().bottom > box.top - 300) this.loadOlder();
   }
 
   /** Open conversation `id`: at `at` (a seq) if given, else at its first unread message. */
@@ -318,7 +328,6 @@ export class Pane {
   async loadOlder() {
     if (this.loading || !this.hasOlder || !this.id) return;
     this.olderLoading = true;
-    let more = false;
     await this.load({ before: this.first, limit: PAGE }, (page) => {
       const older = [...page.messages].reverse().filter((m) => m.seq < this.first && !this.byId.has(m.id));
       const scroll = this.els.scroll;
@@ -336,12 +345,9 @@ export class Pane {
       if (older.length) this.first = older[0].seq;
       this.hasOlder = page.has_more && older.length > 0;
       scroll.scrollTop = top + (scroll.scrollHeight - height);
-      more = this.hasOlder;
     });
     this.olderLoading = false;
     this.updateMarkers();
-    // Still at the top (short messages, a tall window): keep filling.
-    if (more && this.els.scroll.scrollTop < 200) requestAnimationFrame(() => this.loadOlder());
   }
 
   /** Page forward from the newest message shown until the conversation's newest. */
@@ -433,14 +439,15 @@ export class Pane {
 
   /** Replies quoting `message` show its new text (or that it was deleted). */
   refreshQuotes(message) {
+    if (message.moved_to) return; // the quote still leads to where it was
     for (const quote of this.els.log.querySelectorAll(`.ch-reply[data-reply="${message.id}"]`)) {
       const reply = {
         id: message.id,
         conversation: message.conversation,
         seq: message.seq,
         sender: message.sender,
-        excerpt: message.body.split(/\s+/).filter(Boolean).join(" ").slice(0, 140),
-        deleted: isGone(message),
+        excerpt: message.deleted ? "" : excerpt(message.body),
+        deleted: Boolean(message.deleted),
       };
       quote.replaceWith(replyQuote(reply));
     }

@@ -303,6 +303,50 @@ def test_escape_cancels_a_reply_and_an_edit(
     expect(message(alice_page, "plain").locator(".ch-reply")).to_have_count(0)
 
 
+def test_the_message_actions_work_from_the_keyboard(
+    team: Conversation, open_as: OpenAs, alice: User, bob: User
+) -> None:
+    say(alice, team, "older one")
+    say(alice, team, "newest one")
+    bob_page = open_as(bob, f"/chat/{team.pk}/")
+    log(bob_page).focus()
+    bob_page.keyboard.press("ArrowUp")
+    expect(message(bob_page, "newest one")).to_be_focused()
+    bob_page.keyboard.press("ArrowUp")
+    expect(message(bob_page, "older one")).to_be_focused()
+    bob_page.keyboard.press("ArrowDown")
+    newest = message(bob_page, "newest one")
+    expect(newest).to_be_focused()
+    toolbar = newest.get_by_role("toolbar", name="Message actions")
+    expect(toolbar).to_be_visible()
+
+    bob_page.keyboard.press("Tab")
+    expect(toolbar.get_by_role("button", name="Add reaction")).to_be_focused()
+    bob_page.keyboard.press("Enter")
+    reactions = bob_page.get_by_role("menu", name="Reactions")
+    expect(reactions.get_by_role("menuitem", name="React with 👍")).to_be_focused()
+    bob_page.keyboard.press("ArrowRight")
+    expect(reactions.get_by_role("menuitem", name="React with ❤️")).to_be_focused()
+    bob_page.keyboard.press("Enter")
+    expect(reactions).to_be_hidden()
+    chip = newest.get_by_role("button", name=re.compile("^❤️ 1"))
+    expect(chip).to_have_attribute("aria-pressed", "true")
+
+    # Escape closes a menu and gives the focus back to its button.
+    more = toolbar.get_by_role("button", name="More actions")
+    more.focus()
+    bob_page.keyboard.press("Enter")
+    expect(bob_page.get_by_role("menu", name="More actions")).to_be_visible()
+    expect(menu_item(bob_page, "More actions", "Copy link")).to_be_focused()
+    bob_page.keyboard.press("Escape")
+    expect(bob_page.get_by_role("menu", name="More actions")).to_be_hidden()
+    expect(more).to_be_focused()
+    # Someone else's message: no Edit or Delete for a member.
+    bob_page.keyboard.press("Enter")
+    items = bob_page.get_by_role("menu", name="More actions").get_by_role("menuitem")
+    expect(items).to_have_text(["Copy link"])
+
+
 def test_the_preview_renders_markdown_as_it_will_be_sent(
     team: Conversation, open_as: OpenAs, alice: User, bob: User
 ) -> None:
