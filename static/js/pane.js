@@ -195,7 +195,7 @@ export class Pane {
   /** The jump-to-newest button: shown when the newest messages are out of view. */
   updateJump() {
     const away = !this.following || !this.isNearBottom(JUMP_SHOWS_PX);
-    const show = Boolean(this.id) && !this.loading && away && this.byId.size > 0;
+    const show = Boolean(this.id) && away && this.byId.size > 0;
     this.jump.hidden = !show;
     if (!show) this.newBelow = 0;
     this.jump.textContent = this.newBelow
@@ -391,7 +391,10 @@ export class Pane {
     }
     if (frame.type !== "message") return; // a change to a message not shown here
     if (this.following && message.seq > this.last) this.append(message);
-    else this.updateJump();
+    else {
+      if (message.sender.id !== this.app.view.me.id) this.newBelow += 1;
+      this.updateJump();
+    }
   }
 
   /** A new message at the end (the pane is following). */

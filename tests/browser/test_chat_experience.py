@@ -252,6 +252,35 @@ def test_a_search_finds_a_message_and_opens_its_chat_at_it(
     expect(message(bob_page, "found it?")).to_be_visible()
 
 
+def test_history_pages_through_a_stream_with_holes_in_the_message_seqs(
+    team: Conversation, open_as: OpenAs, alice: User, bob: User
+) -> None:
+    for n in range(1, 71):
+        sent = say(alice, team, f"message {n}")
+        if n % 10 == 0:  # an edit takes the next seq: message seqs skip it
+            check_edit_message(alice, sent.pk, f"message {n} (fixed)")
+    team.refresh_from_db()
+    mark_read(bob, team.pk, team.last_seq)
+    bob_page = open_as(bob, f"/chat/{team.pk}/")
+    texts = log(bob_page).locator("article.ch-msg .ch-msg-body")
+    expect(texts).to_have_count(50)
+    expect(texts.last).to_have_text("message 70 (fixed)")
+
+    texts.first.scroll_into_view_if_needed()
+    expect(texts).to_have_count(70)
+    expect(bob_page.get_by_text("This is the start of the conversation.")).to_be_visible()
+    seqs = (
+        log(bob_page)
+        .locator("article.ch-msg")
+        .evaluate_all("a => a.map(m => Number(m.dataset.seq))")
+    )
+    assert seqs == sorted(set(seqs)) and len(seqs) == 70
+    assert seqs[-1] == team.last_seq - 1  # the last event is the edit of message 70
+    expect(log(bob_page).get_by_role("button", name="Edited: show earlier versions")).to_have_count(
+        7
+    )
+
+
 def test_typing_shows_and_clears_for_the_other(
     team: Conversation, open_as: OpenAs, alice: User, bob: User
 ) -> None:
