@@ -1,20 +1,25 @@
 """Presence as clients see it: hello's map, online/away/offline events, several tabs,
 expiry by the clock, load shedding, and the store shared by processes through Redis."""
 
+import asyncio
+import json
 import time
+from contextlib import AsyncExitStack
 
 import pytest
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from django.conf import settings
+from websockets.asyncio.client import connect
 
 from parley.accounts.actions.friends import send_friend_request
 from parley.accounts.tests.factories import UserFactory
+from parley.core.testing.clients import client_for
 from parley.core.testing.sockets import Socket, open_socket
 from parley.messaging.actions.groups import create_group
 from parley.messaging.actions.rooms import create_chat, create_room, join_room
 from parley.realtime import liveness, load, presence
-from parley.realtime.tests import liveness_helpers
+from parley.realtime.tests import liveness_helpers, test_scale_out
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -343,3 +348,64 @@ async def _current_store() -> presence.PresenceStore:
     store = presence.store()
     await presence.close_store()
     return store
+
+
+# --- two server processes on one Redis --------------------------------------------------
+
+servers = test_scale_out.servers  # two uvicorn processes (skipped without REDIS_URL)
+
+
+@pytest.mark.skipif(not settings.REDIS_URL, reason="needs REDIS_URL: processes share Redis")
+def test_tabs_on_two_processes_make_one_presence_and_typing_crosses_them(
+    servers, room, chat, alice, bob
+):
+    cookies = {
+        user.username: client_for(user).cookies[settings.SESSION_COOKIE_NAME].value
+        for user in (alice, bob)
+    }
+
+    def ws(port: int, username: str):
+        return connect(
+            f"ws://127.0.0.1:{port}/ws/",
+            origin="http://testserver",  # type: ignore[arg-type]
+            additional_headers={"Cookie": f"{settings.SESSION_COOKIE_NAME}={cookies[username]}"},
+        )
+
+    async def receive(socket, kind: str) -> dict:
+        while True:
+            frame = json.loads(await asyncio.wait_for(socket.recv(), timeout=10))
+            if frame["type"] == kind:
+                return frame
+
+    async def quiet(socket) -> bool:
+        try:
+            frame = await asyncio.wait_for(socket.recv(), timeout=0.5)
+        except TimeoutError:
+            return True
+        raise AssertionError(f"unexpected {frame}")
+
+    async def scenario() -> None:
+        async with AsyncExitStack() as stack:
+            b = await stack.enter_async_context(ws(servers[0], "bob"))
+            await receive(b, "hello")
+            a1 = await stack.enter_async_context(ws(servers[0], "alice"))
+            hello = await receive(a1, "hello")
+            assert hello["presence"] == {str(bob.pk): "online"}
+            assert await receive(b, "presence") == {
+                "type": "presence", "user": alice.pk, "status": "online"
+            }  # fmt: skip
+            a2 = await stack.enter_async_context(ws(servers[1], "alice"))
+            await receive(a2, "hello")
+            await a2.send(json.dumps({"type": "typing", "conversation": chat.pk, "state": "start"}))
+            typing = await receive(b, "typing")
+            assert (typing["user"]["id"], typing["state"]) == (alice.pk, "start")
+
+            await a1.close()  # alice is still online on the other process
+            assert await quiet(b)
+            await a2.close()  # her last tab: offline, and her typing stops
+            frames = [json.loads(await asyncio.wait_for(b.recv(), timeout=10)) for _ in range(2)]
+            assert sorted(f["type"] for f in frames) == ["presence", "typing"]
+            assert {"type": "presence", "user": alice.pk, "status": "offline"} in frames
+            assert await quiet(b)
+
+    asyncio.run(scenario())
