@@ -1,17 +1,32 @@
 """A conversation's stream: the gapless seq every change takes, under the row lock.
 
-Used inside the caller's transaction by every action that changes a conversation.
+Used inside the caller's transaction by every action that changes a conversation. The
+statements here run on every message sent, so they are plain SQL: building them with the
+ORM cost more CPU than running them (bench/README.md, "Per-send cost").
 """
 
 from datetime import datetime
 from typing import Any
 
-from django.db.models import F
-from django.db.models.functions import Coalesce
+from django.db import connection
 
 from parley.messaging.events import message_change_event
 from parley.messaging.models import Conversation, ConversationEvent, Message
 from parley.realtime.publish import publish_to_conversation
+
+_CONVERSATION = Conversation._meta.db_table
+# last_message_seq is assigned before last_seq on purpose: MySQL/MariaDB evaluate SET left
+# to right (later assignments see earlier ones); PostgreSQL and SQLite use the old values.
+_NEXT_MESSAGE_SEQ = f"""
+UPDATE {_CONVERSATION}
+SET last_message_seq = last_seq + 1, message_count = message_count + 1,
+    last_message_at = %s, first_message_at = COALESCE(first_message_at, %s),
+    last_seq = last_seq + 1
+WHERE id = %s
+"""  # noqa: S608 (table name from the model, values as parameters)
+_NEXT_SEQ = f"UPDATE {_CONVERSATION} SET last_seq = last_seq + 1 WHERE id = %s"  # noqa: S608
+_READ_BACK = f"SELECT last_seq, message_count FROM {_CONVERSATION} WHERE id = %s"  # noqa: S608
+_RETURNING = " RETURNING last_seq, message_count"
 
 
 def next_seq(conversation_id: int, now: datetime, *, message: bool = False) -> tuple[int, int]:
@@ -19,23 +34,21 @@ def next_seq(conversation_id: int, now: datetime, *, message: bool = False) -> t
 
     Returns (seq, message number). The UPDATE locks the conversation's row until the
     caller's transaction ends, so concurrent writers get consecutive seqs and commit in
-    seq order.
+    seq order. One statement on PostgreSQL and SQLite (UPDATE … RETURNING); MariaDB
+    reads the row back.
     """
-    updates: dict[str, Any] = {}
     if message:
-        # Listed before last_seq on purpose: MySQL/MariaDB evaluate SET left to right
-        # (later assignments see earlier ones); PostgreSQL and SQLite use old values.
-        updates = {
-            "last_message_seq": F("last_seq") + 1,
-            "message_count": F("message_count") + 1,
-            "last_message_at": now,
-            "first_message_at": Coalesce(F("first_message_at"), now),
-        }
-    updates["last_seq"] = F("last_seq") + 1
-    Conversation.objects.filter(pk=conversation_id).update(**updates)
-    seq, count = Conversation.objects.filter(pk=conversation_id).values_list(
-        "last_seq", "message_count"
-    )[0]
+        at = connection.ops.adapt_datetimefield_value(now)
+        sql, params = _NEXT_MESSAGE_SEQ, [at, at, conversation_id]
+    else:
+        sql, params = _NEXT_SEQ, [conversation_id]
+    with connection.cursor() as cursor:
+        if connection.vendor in ("postgresql", "sqlite"):
+            cursor.execute(sql + _RETURNING, params)
+        else:
+            cursor.execute(sql, params)
+            cursor.execute(_READ_BACK, [conversation_id])
+        seq, count = cursor.fetchone()
     return seq, count
 
 

@@ -1,6 +1,7 @@
 """Edits, deletes, reactions, replies, mentions and moves: what members see afterwards."""
 
 import itertools
+from typing import Any
 
 import pytest
 from django.urls import reverse
@@ -306,9 +307,7 @@ def test_direct_messages_cannot_be_moved(alice, bob, room):
 # --- the stream ----------------------------------------------------------------------
 
 
-def test_every_change_takes_the_next_seq_and_the_last_message_stays_the_preview(
-    alice, bob, chat
-):
+def test_every_change_takes_the_next_seq_and_the_last_message_stays_the_preview(alice, bob, chat):
     first = say(alice, "first", chat)
     check_edit_message(alice, first.pk, "first!")
     check_react(bob, first.pk, "👍", True)
@@ -389,7 +388,8 @@ def test_preview_of_a_conversation_you_are_not_in_is_not_found(carol, chat, clie
 
 
 def test_member_autocomplete_matches_username_or_name_prefix(alice, bob, room, chat, alice_client):
-    join_room(UserFactory(username="bobby", display_name="Roberta"), room)
+    bobby: Any = UserFactory(username="bobby", display_name="Roberta")
+    join_room(bobby, room)
     url = reverse("api_conversation_members", args=[chat.pk])
 
     by_username = alice_client.get(url, {"q": "@bo"}).json()["members"]
