@@ -416,7 +416,8 @@ export class Pane {
   /** Replace a shown message with a newer state of it (never an older one). */
   update(message) {
     const old = this.byId.get(message.id);
-    if (!old || updatedSeq(message) < Number(old.dataset.updated)) return;
+    // Only a newer state replaces it: replays and pages may bring older or the same.
+    if (!old || updatedSeq(message) <= Number(old.dataset.updated)) return;
     const article = this.element(message);
     const stick = this.isNearBottom();
     const wasFocused = old.contains(document.activeElement);

@@ -566,3 +566,78 @@ def test_screenshots_at_desktop_and_phone_width(
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         page.screenshot(path=folder / f"chat-{name}.png")
         page.close()
+
+
+PANE_RULES_JS = """
+async () => {
+  const { Pane } = await import("/static/js/pane.js");
+  const root = document.createElement("div");
+  document.body.append(root);
+  const el = (tag) => root.appendChild(document.createElement(tag));
+  const scroll = el("div");
+  scroll.style.cssText = "height: 200px; overflow-y: auto; position: relative";
+  const els = { scroll, start: scroll.appendChild(document.createElement("div")),
+                log: scroll.appendChild(document.createElement("div")),
+                end: scroll.appendChild(document.createElement("div")), jump: el("button") };
+  let resolvePage = null;
+  const app = {
+    els, view: { me: { id: 99, username: "me", name: "Me", avatar: null }, palette: ["#000"] },
+    fetchPage: () => new Promise((resolve) => { resolvePage = resolve; }),
+    onSettled() {}, settlePending() {}, showError() {}, onReplaced() {},
+  };
+  const at = new Date().toISOString();
+  const m = (id, seq, updated, body, extra = {}) => ({
+    id, conversation: 7, seq, updated_seq: updated, body, html: `<p>${body}</p>`, created_at: at,
+    sender: { id: 1, username: "a", name: "A", avatar: null }, client_id: `c${id}`, edited_at: null,
+    edit_count: 0, deleted: false, reply_to: null, mentions: [], reactions: [], moved_to: null,
+    moved_from: null, ...extra });
+  const texts = () =>
+    [...els.log.querySelectorAll(":scope > .ch-msg .ch-msg-body")].map((b) => b.textContent);
+  const seen = {};
+  const pane = new Pane(app);
+  pane.reset(7);
+  pane.show({ messages: [m(2, 2, 5, "b"), m(1, 1, 1, "a")], has_more: false, has_newer: false });
+  // An older state of a shown message never replaces a newer one; a newer one does.
+  pane.receive({ type: "message.edited", conversation: 7, seq: 4, message: m(2, 2, 4, "older") });
+  seen.afterOlder = texts();
+  pane.receive({ type: "message.edited", conversation: 7, seq: 6, message: m(2, 2, 6, "newer") });
+  seen.afterNewer = texts();
+  // A new message is appended while the pane shows the newest messages.
+  pane.receive({ type: "message", conversation: 7, seq: 7, message: m(3, 7, 7, "c") });
+  seen.appended = texts();
+  // While a page loads, events wait; then the page shows and they apply on top of it.
+  const loading = pane.reloadNewest();
+  pane.receive({ type: "message", conversation: 7, seq: 9, message: m(4, 9, 9, "d") });
+  pane.receive({ type: "message.deleted", conversation: 7, seq: 10,
+                 message: m(3, 7, 10, "", { deleted: true, html: "" }) });
+  seen.whileLoading = texts();
+  resolvePage({ messages: [m(3, 7, 8, "c edited"), m(2, 2, 6, "newer"), m(1, 1, 1, "a")],
+                has_more: false, last_seq: 8, last_read_seq: 8 });
+  await loading;
+  seen.afterLoad = texts();
+  // A pane opened further back does not append new messages; it offers the jump.
+  pane.reset(7);
+  pane.show({ messages: [m(1, 1, 1, "a")], has_more: false, has_newer: true }, { anchor: 1 });
+  pane.receive({ type: "message", conversation: 7, seq: 11, message: m(5, 11, 11, "e") });
+  seen.notFollowing = texts();
+  seen.jump = els.jump.hidden ? "" : els.jump.textContent;
+  root.remove();
+  return seen;
+}
+"""
+
+
+def test_the_pane_applies_the_stream_by_message_id_and_never_goes_back(
+    team: Conversation, open_as: OpenAs, alice: User
+) -> None:
+    """The pane's rules, on a Pane of its own in the page: an update replaces a shown
+    message only if it is newer (updated_seq); events wait while a page loads."""
+    page = open_as(alice, f"/chat/{team.pk}/")
+    seen = page.evaluate(PANE_RULES_JS)
+    assert seen["afterOlder"] == ["a", "b"]
+    assert seen["afterNewer"] == ["a", "newer"]
+    assert seen["appended"] == ["a", "newer", "c"]
+    assert seen["whileLoading"] == ["a", "newer", "c"]  # shown until the page replaces it
+    assert seen["afterLoad"] == ["a", "newer", "This message was deleted.", "d"]
+    assert seen["notFollowing"] == ["a"]
+    assert seen["jump"] == "1 new message ↓"
