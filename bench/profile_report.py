@@ -25,7 +25,7 @@ _CATEGORY_PATTERNS = {
     "Django ORM (query building, model instances)": r"django/db/",
     "Redis client (redis-py, channels_redis)": r"redis/|channels_redis/",
     "sessions / auth on connect": r"contrib/sessions|contrib/auth|channels/auth",
-    "channel layer (in-memory)": r"channels/layers\.py",
+    "channel layer (in-memory)": r"channels/layers\.py|parley/realtime/layers\.py",
     "JSON encode / decode": r"json/",
     "WebSocket framing (uvicorn / websockets)": r"uvicorn/protocols/websockets|websockets/",
     "asgiref thread hops (sync_to_async / async_to_sync)": r"asgiref/|concurrent/futures",

@@ -13,7 +13,7 @@ DATABASE_URL / REDIS_URL, CONN_MAX_AGE, middleware) is production's. What differ
 from django.core.exceptions import ImproperlyConfigured
 
 from config.settings.production import *  # noqa: F403
-from config.settings.production import DATABASES, REDIS_URL, STORAGES, env
+from config.settings.production import STORAGES, env
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
@@ -24,20 +24,11 @@ STORAGES = {
 
 # --- Experiments -------------------------------------------------------------------------
 # BENCH_EXPERIMENTS=name,name (bench.run --experiment NAME) measures a proposed change to
-# Parley without editing Parley: each name overrides one thing, the way the proposal in
-# bench/README.md would change the code. None is on by default. "lean-send" patches code
-# and is applied in bench/asgi.py once the apps are loaded.
+# Parley without editing Parley: each name overrides one thing, the way a proposal in
+# bench/README.md would change the code. The earlier ones have landed in Parley: the
+# plain-SQL send ("lean-send"), persistent SQLite connections ("sqlite-persistent") and
+# parley.realtime.layers.InMemoryLayer ("fast-layer"). None is defined now.
 EXPERIMENTS = {name for name in env.list("BENCH_EXPERIMENTS", default=[]) if name}
-KNOWN_EXPERIMENTS = {"lean-send", "sqlite-persistent", "fast-layer"}
+KNOWN_EXPERIMENTS: set[str] = set()
 if EXPERIMENTS - KNOWN_EXPERIMENTS:
     raise ImproperlyConfigured(f"Unknown BENCH_EXPERIMENTS: {EXPERIMENTS - KNOWN_EXPERIMENTS}")
-
-if "sqlite-persistent" in EXPERIMENTS and DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    # base.py sets CONN_MAX_AGE only for PostgreSQL/MariaDB: SQLite reconnects (and reruns
-    # its PRAGMAs) on every database_sync_to_async call.
-    DATABASES["default"]["CONN_MAX_AGE"] = 600
-
-if "fast-layer" in EXPERIMENTS and not REDIS_URL:
-    # channels' InMemoryChannelLayer walks every channel and every group membership on
-    # each receive() and group_send(): cost per delivery grows with connected sockets.
-    CHANNEL_LAYERS = {"default": {"BACKEND": "bench.layers.FastInMemoryChannelLayer"}}
