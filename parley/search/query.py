@@ -20,6 +20,7 @@ OPERATORS = frozenset({"from", "in", "before", "after", "has", "is"})
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 _SPACE = re.compile(r"\s")
 _ENDINGS = ("ing", "ed", "es", "s")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -132,6 +133,7 @@ def parse_query(text: str, *, today: date) -> SearchQuery:
     """
     if len(text) > QUERY_MAX_CHARS:
         raise _invalid(f"A search can be at most {QUERY_MAX_CHARS} characters.")
+    text = _CONTROL.sub(" ", text)  # NUL cannot even be sent to PostgreSQL
     terms: list[Term] = []
     excluded: list[Term] = []
     senders: list[str] = []

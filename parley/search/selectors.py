@@ -157,7 +157,9 @@ def search_messages(user: User, query: str, page: int = 1) -> SearchPage:
         SearchResult(
             message=m,
             conversation=titles[m.conversation_id],
-            snippet=snippet(m.body, parsed.terms, matched.get(m.pk, ())),
+            snippet=snippet(
+                m.body, parsed.terms, matched.get(m.pk, set()) if backend.reports_words else None
+            ),
         )
         for m in rows
     ]

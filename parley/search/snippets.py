@@ -2,9 +2,9 @@
 <mark>, everything else HTML-escaped.
 
 What to mark comes from two places: the words the database matched (it knows that
-"deploy" matched "deployed"), and the query's own terms (substrings, and word prefixes
-where the database cannot say). The text shown is always the message's own body; the
-database's highlighted text is only read for which words it marked.
+"studies" matched "study"), and the query's own terms (substrings and phrases, and word
+prefixes where the database cannot say which words matched). The text shown is always
+the message's own body; the database's highlighted text is only read for its marks.
 """
 
 import re
@@ -31,13 +31,14 @@ def _word(text: str) -> str:
     return pattern
 
 
-def _pattern(terms: Iterable[Term], words: Iterable[str]) -> re.Pattern[str] | None:
-    parts = [_word(w) for w in words]
+def _pattern(terms: Iterable[Term], words: Iterable[str] | None) -> re.Pattern[str] | None:
+    parts = [_word(w) for w in words or ()]
     for term in terms:
         if term.phrase:
             parts.append(r"\s+".join(map(re.escape, term.text.split())))
         elif term.text.isalnum():
-            parts.append(r"(?<!\w)" + re.escape(term.stem) + r"\w*")
+            if words is None:  # the database cannot say which forms matched: guess
+                parts.append(r"(?<!\w)" + re.escape(term.stem) + r"\w*")
         else:
             parts.append(re.escape(term.text))
     if not parts:
@@ -61,8 +62,12 @@ def _window(text: str, first: re.Match[str] | None) -> tuple[int, int]:
     return start, end
 
 
-def snippet(body: str, terms: tuple[Term, ...], words: Iterable[str] = ()) -> SafeString:
-    """Safe HTML: part of `body` with the matches of `terms` and `words` in <mark>."""
+def snippet(body: str, terms: tuple[Term, ...], words: Iterable[str] | None = None) -> SafeString:
+    """Safe HTML: part of `body` with the matches of `terms` and `words` in <mark>.
+
+    `words`: the words of `body` the database matched, or None where it cannot say
+    (then plain words are marked wherever a word starts with their stem).
+    """
     text = " ".join(_SENTINELS.sub("", body).split())
     pattern = _pattern(terms, words)
     first = pattern.search(text) if pattern else None

@@ -16,7 +16,10 @@ def marked_words(highlighted: str) -> set[str]:
 
 
 class SearchBackend:
-    """Newest first, with no headlines; subclasses match words through an index."""
+    """Newest first; subclasses match words through an index."""
+
+    # Whether highlights() reports the matched words (else snippets guess by prefix).
+    reports_words = False
 
     def prepare(self, messages: QuerySet[Message], query: SearchQuery) -> QuerySet[Message]:
         """Add what matches() and order() refer to (an alias of an index column)."""

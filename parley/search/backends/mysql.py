@@ -19,29 +19,32 @@ from parley.search.query import Term
 _WORD = re.compile(r"\w+")
 # The boolean-mode query is a parameter; it is built from the term's words only.
 _MATCH = "MATCH(`messaging_message`.`body`) AGAINST (%s IN BOOLEAN MODE) > 0"
-_settings: dict[str, tuple[int, frozenset[str]]] = {}
+_settings: dict[str, tuple[int, int, frozenset[str]]] = {}
 
 
-def _ft_settings() -> tuple[int, frozenset[str]]:
-    """(minimum token size, stopwords) of the server, read once per process."""
+def _ft_settings() -> tuple[int, int, frozenset[str]]:
+    """(shortest and longest indexed word, stopwords) of the server, read once per process."""
     key = connection.settings_dict["NAME"]
     if key not in _settings:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT @@innodb_ft_min_token_size, @@innodb_ft_enable_stopword")
-            min_size, stopwords_on = cursor.fetchone()
+            cursor.execute(
+                "SELECT @@innodb_ft_min_token_size, @@innodb_ft_max_token_size, "
+                "@@innodb_ft_enable_stopword"
+            )
+            shortest, longest, stopwords_on = cursor.fetchone()
             stopwords: frozenset[str] = frozenset()
             if stopwords_on:
                 cursor.execute("SELECT value FROM information_schema.INNODB_FT_DEFAULT_STOPWORD")
                 stopwords = frozenset(row[0].lower() for row in cursor.fetchall())
-        _settings[key] = (int(min_size), stopwords)
+        _settings[key] = (int(shortest), int(longest), stopwords)
     return _settings[key]
 
 
 def _indexed(term: Term) -> bool:
     """Whether FULLTEXT can find every word of `term`."""
-    min_size, stopwords = _ft_settings()
+    shortest, longest, stopwords = _ft_settings()
     words = _WORD.findall(term.text.lower())
-    return bool(words) and all(len(w) >= min_size and w not in stopwords for w in words)
+    return bool(words) and all(shortest <= len(w) <= longest and w not in stopwords for w in words)
 
 
 def _boolean(term: Term) -> str:

@@ -50,6 +50,8 @@ def _any_of(terms: tuple[Term, ...]) -> TsQuery:
 
 
 class PostgresBackend(SearchBackend):
+    reports_words = True
+
     def prepare(self, messages: QuerySet[Message], query: SearchQuery) -> QuerySet[Message]:
         return messages.alias(search_vector=StoredVector())
 

@@ -31,6 +31,8 @@ def _any_of(terms: tuple[Term, ...]) -> str | None:
 
 
 class SqliteBackend(SearchBackend):
+    reports_words = True
+
     def matches(self, term: Term) -> Q:
         match = fts_string(term)
         words = Q(pk__in=RawSQL(_IDS, [match])) if match else Q(pk__in=[])  # noqa: S611

@@ -117,3 +117,7 @@ def test_stems_for_prefix_matches():
     assert Term("deployed").stem == "deploy"
     assert Term("uses").stem == "uses"
     assert Term("bus").stem == "bus"
+
+
+def test_control_characters_are_spaces():
+    assert parse("foo\x00bar\x02").terms == (Term("foo"), Term("bar"))

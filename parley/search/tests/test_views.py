@@ -69,6 +69,15 @@ def test_api_bad_input_is_400_json(bob_client, params, message):
     assert body["error"]["message"] == message
 
 
+def test_api_takes_any_characters(chat, alice, bob_client):
+    say(alice, chat, "zero byte")
+
+    status, body = api(bob_client, q="zero\x00byte\x02 ' \\ %_ ) ( * -")
+
+    assert status == 200
+    assert [r["message"]["body"] for r in body["results"]] == ["zero byte"]
+
+
 def test_api_needs_a_login(db):
     status, body = api(Client(), q="x")
 
