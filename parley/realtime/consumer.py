@@ -12,6 +12,8 @@ from the database after the replay. So a replay never overtakes or repeats a liv
 
 import asyncio
 import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from channels.consumer import get_handler_name
@@ -46,13 +48,22 @@ CLOSE_NOT_FOUND = 4404
 HOLD_SECONDS = 3.0
 
 
-# Sends may run in parallel threads, each with its own persistent database connection;
-# the row lock on the conversation keeps their seqs in order.
-_send_message = database_sync_to_async(check_send_message, thread_sensitive=False)
-_edit_message = database_sync_to_async(check_edit_message, thread_sensitive=False)
-_delete_message = database_sync_to_async(check_delete_message, thread_sensitive=False)
-_react = database_sync_to_async(check_react, thread_sensitive=False)
-_move_message = database_sync_to_async(check_move_message, thread_sensitive=False)
+# Writes run in a small pool of their own threads (SEND_THREADS), each with its own
+# persistent database connection; the row lock on the conversation keeps seqs in order.
+# The pool is bounded so that under overload writes queue, and each socket waits for its
+# frame to finish, instead of many threads starving the event loop that delivers.
+_writers = ThreadPoolExecutor(max_workers=settings.SEND_THREADS, thread_name_prefix="parley-write")
+
+
+def _writer(action: Callable[..., Any]) -> Callable[..., Any]:
+    return database_sync_to_async(action, thread_sensitive=False, executor=_writers)
+
+
+_send_message = _writer(check_send_message)
+_edit_message = _writer(check_edit_message)
+_delete_message = _writer(check_delete_message)
+_react = _writer(check_react)
+_move_message = _writer(check_move_message)
 
 
 class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
