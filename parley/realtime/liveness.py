@@ -142,7 +142,10 @@ async def sweep(now: float | None = None) -> None:
         if not load.shedding():
             await _publish_typing(typer, "stop")
     for change in await presence.store().sweep(now):
-        await announce(change)
+        try:
+            await announce(change)
+        except Exception:  # one failure must not cost the others their announcement
+            logger.exception("presence change of user %s not announced", change.user_id)
 
 
 async def announce(change: Change) -> None:
@@ -155,10 +158,6 @@ async def announce(change: Change) -> None:
 async def _publish_typing(typer: Typer, state: Literal["start", "stop"]) -> None:
     event = typing_event(typer.conversation, typer.user, state)
     await publish_typing(typer.conversation, typer.user_id, event)
-
-
-def _audience(user_id: int) -> list[int]:
-    return presence.presence_audience(user_id)
 
 
 # --- the consumer's side ------------------------------------------------------------------
@@ -194,7 +193,7 @@ class LivenessMixin:
         self._liveness_open = True
         try:
             await self._touch_presence()
-            audience = await database_sync_to_async(_audience)(self.user.pk)
+            audience = await database_sync_to_async(presence.presence_audience)(self.user.pk)
             read_at = time.time()
             self._presence_floor = presence.version_at(read_at) - 1
             statuses = await presence.store().statuses(audience, read_at)
