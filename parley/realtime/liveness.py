@@ -37,7 +37,7 @@ from channels.db import database_sync_to_async
 from parley.core.errors import ErrorCode, ParleyError
 from parley.realtime import load, presence
 from parley.realtime.presence import Change, Status
-from parley.realtime.publish import publish_presence, publish_typing
+from parley.realtime.publish import publish_presence, publish_typing, serialise
 from parley.realtime.typing_state import Typer, typers, typing_event
 
 logger = logging.getLogger(__name__)
@@ -260,6 +260,32 @@ class LivenessMixin:
             stopped = typers.stop(self.channel_name, frame.conversation)
             if stopped is not None:
                 await _publish_typing(stopped, "stop")
+
+    async def liveness_joined(self, conversation_id: int) -> None:
+        """This socket now follows a new conversation: send it the statuses of members it
+        had not heard of, and tell the members this user's status (they may not know it)."""
+        try:
+            members = await database_sync_to_async(presence.conversation_members)(conversation_id)
+            now = time.time()
+            unknown = [m for m in members if m not in self._presence_seen and m != self.user.pk]
+            for user_id, status in (await presence.store().statuses(unknown, now)).items():
+                self._presence_seen[user_id] = (status, presence.version_at(now) - 1)
+                await self.send(text_data=serialise({"type": "presence", "user": user_id,
+                                                     "status": status}))  # fmt: skip
+            own = (await presence.store().statuses([self.user.pk], now)).get(self.user.pk)
+            if own is not None:
+                # Newer than anything the members hold about this user, older than any
+                # change to come; those who knew the status already forward nothing.
+                event = presence.presence_event(Change(self.user.pk, own, 0))
+                await publish_presence(event, presence.version_at(now), [conversation_id], [])
+        except Exception:
+            logger.exception("presence of conversation %s not sent", conversation_id)
+
+    async def liveness_left(self, conversation_id: int) -> None:
+        """This socket no longer follows a conversation: stop its typing there."""
+        stopped = typers.stop(self.channel_name, conversation_id)
+        if stopped is not None and not load.shedding():
+            await _publish_typing(stopped, "stop")
 
     async def _touch_presence(self) -> None:
         change = await presence.store().touch(

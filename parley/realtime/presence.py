@@ -359,6 +359,12 @@ def presence_audience(user_id: int) -> list[int]:
     return sorted(people)
 
 
+def conversation_members(conversation_id: int) -> list[int]:
+    """The ids of a conversation's members (one index scan)."""
+    members = Participant.objects.filter(conversation_id=conversation_id)
+    return list(members.values_list("user_id", flat=True))
+
+
 @dataclass(frozen=True)
 class Routes:
     """Where a user's presence events go so that each of their audience hears of them."""

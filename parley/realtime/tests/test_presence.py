@@ -2,6 +2,7 @@
 expiry by the clock, load shedding, and the store shared by processes through Redis."""
 
 import asyncio
+import inspect
 import json
 import time
 from contextlib import AsyncExitStack
@@ -17,8 +18,9 @@ from parley.accounts.tests.factories import UserFactory
 from parley.core.testing.clients import client_for
 from parley.core.testing.sockets import Socket, open_socket
 from parley.messaging.actions.groups import create_group
-from parley.messaging.actions.rooms import create_chat, create_room, join_room
+from parley.messaging.actions.rooms import create_chat, create_room, join_room, leave_room
 from parley.realtime import liveness, load, presence
+from parley.realtime.consumer import ParleyConsumer
 from parley.realtime.tests import liveness_helpers, test_scale_out
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -179,6 +181,46 @@ def test_presence_routes_use_one_chat_per_room_and_only_friends_not_reached(
     join_room(dave, room)
     assert presence.presence_routes(alice.pk).friends == []
     assert presence.presence_audience(alice.pk) == sorted([bob.pk, carol.pk, dave.pk])
+
+
+_WIRED = "liveness_joined" in inspect.getsource(ParleyConsumer)
+wired = pytest.mark.skipif(
+    not _WIRED, reason="the consumer does not call liveness_joined/liveness_left yet"
+)
+
+
+@wired
+async def test_joining_a_room_brings_presence_both_ways(alice, carol):
+    other = await database_sync_to_async(create_room)(carol, title="Other")
+    carol_tab, _, _ = await open_socket(carol)
+    alice_tab, _, _ = await open_socket(alice)
+    assert alice_tab.hello["presence"] == {}  # strangers, so far
+
+    await database_sync_to_async(join_room)(alice, other)
+
+    assert await presence_event(alice_tab) == {
+        "type": "presence", "user": carol.pk, "status": "online"
+    }  # fmt: skip
+    assert await presence_event(carol_tab) == {
+        "type": "presence", "user": alice.pk, "status": "online"
+    }  # fmt: skip
+    assert await alice_tab.nothing_more() and await carol_tab.nothing_more()
+    await close_all(alice_tab, carol_tab)
+
+
+@wired
+async def test_leaving_a_conversation_stops_typing_there(room, chat, alice, bob):
+    bob_tab, _, _ = await open_socket(bob)
+    alice_tab, _, _ = await open_socket(alice)
+    await presence_event(bob_tab)
+    await bob_tab.send(type="typing", conversation=chat.pk, state="start")
+    assert (await alice_tab.receive_until("typing"))[-1]["state"] == "start"
+
+    await database_sync_to_async(leave_room)(bob, room)
+
+    stop = (await alice_tab.receive_until("typing"))[-1]
+    assert (stop["user"]["id"], stop["state"]) == (bob.pk, "stop")
+    await close_all(alice_tab, bob_tab)
 
 
 # --- expiry -----------------------------------------------------------------------------
