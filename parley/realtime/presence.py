@@ -33,8 +33,9 @@ Status = Literal["online", "away", "offline"]
 State = Literal["active", "idle"]
 STATES = ("active", "idle")
 
-# A socket record lives this many heartbeats past its last touch.
-TTL_HEARTBEATS = 2.5
+# A socket record lives this many heartbeats past its last touch: pings from a hidden tab
+# can come once a minute (browsers throttle its timers), and one may be lost.
+TTL_HEARTBEATS = 3
 
 
 def socket_ttl() -> float:
