@@ -8,10 +8,18 @@ whatever the channel layer drops or reorders.
 Between `hello` and the client's first frame (normally `resume`) live events are held
 back: only the conversations they belong to are noted, and their messages are then sent
 from the database after the replay. So a replay never overtakes or repeats a live event.
+
+Events reach the socket from its process's Fanout (parley/realtime/fanout.py), not from a
+channel-layer channel of its own. An event that is simply the next one is written at once;
+anything else (a gap to fill, a membership change, typing, presence, or any event while
+the socket is connecting, resuming or still working through earlier ones) goes to the
+socket's inbox, which is worked through in order under the socket's lock.
 """
 
 import asyncio
 import logging
+import uuid
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -36,6 +44,7 @@ from parley.messaging.selectors import (
     stream_after,
 )
 from parley.realtime import liveness, protocol
+from parley.realtime.fanout import fanout
 from parley.realtime.groups import conversation_group, session_group, user_group
 from parley.realtime.publish import serialise
 
@@ -67,13 +76,18 @@ _move_message = _writer(check_move_message)
 
 
 class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
+    # No channel-layer channel per socket (an alias that is not configured gives none):
+    # the process's Fanout delivers events to deliver().
+    channel_layer_alias = "parley.fanout"
+    drainer: "asyncio.Future[None] | None" = None
+
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Call the handler for `message` directly.
 
         Channels' dispatch first closes stale database connections through a hop to the
-        one sync thread, for every message: per recipient, that is the largest cost of
-        fan-out. These handlers touch the database only through database_sync_to_async,
-        which does the same cleanup in the thread that uses the connection.
+        one sync thread, for every message. These handlers touch the database only
+        through database_sync_to_async, which does the same cleanup in the thread that
+        uses the connection.
         """
         handler = getattr(self, get_handler_name(message), None)
         if handler is None:
@@ -88,8 +102,38 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
             # take the socket down; the client repairs from its seqs on the next event.
             logger.exception("event %s failed for user %s", message["type"], self.user.pk)
 
+    async def deliver(self, message: dict[str, Any]) -> None:
+        """An event for this socket, from the Fanout: write it now if it is simply the
+        next one, otherwise queue it for ordered handling."""
+        if self.closed:
+            return
+        if not self.inbox and not self.lock.locked():
+            kind = message["type"]
+            if kind == "parley.sequenced":
+                delivered = self.delivered.get(message["conversation"])
+                if delivered is None or message["seq"] <= delivered:
+                    return  # not followed any more, or a repeat
+                if message["seq"] == delivered + 1 and not self.holding:
+                    self.delivered[message["conversation"]] = message["seq"]
+                    await self.base_send({"type": "websocket.send", "text": message["payload"]})
+                    return
+            elif kind == "parley.event":
+                await self.base_send({"type": "websocket.send", "text": message["payload"]})
+                return
+        self.inbox.append(message)
+        if self.drainer is None or self.drainer.done():
+            self.drainer = asyncio.ensure_future(self._drain())
+
+    async def _drain(self) -> None:
+        async with self.lock:
+            while self.inbox and not self.closed:
+                await self.dispatch(self.inbox.popleft())
+
     async def connect(self) -> None:
         """Accept signed-in users; follow their conversations, then say hello."""
+        self.closed = False
+        self.opened = False
+        self.lock = asyncio.Lock()
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             # Accept first: a close before accept reaches browsers as 1006, not our code.
@@ -97,11 +141,19 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         self.user = user
+        self.channel_name = f"socket.{uuid.uuid4().hex}"  # this socket's name, for presence
         self.delivered: dict[int, int] = {}
         self.joined: set[str] = set()
         self.holding = True
         self.held: set[int] = set()
+        self.inbox: deque[dict[str, Any]] = deque()
+        async with self.lock:  # events that arrive meanwhile wait in the inbox
+            await self._connect(user)
+
+    async def _connect(self, user: Any) -> None:
         await self.accept()
+        await fanout().open()
+        self.opened = True
         await self._join(user_group(user.pk))
         session = self.scope.get("session")
         if session is not None and session.session_key:
@@ -122,20 +174,29 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
             }
         )
         self._release_timer = asyncio.get_running_loop().call_later(
-            HOLD_SECONDS, lambda: asyncio.ensure_future(self._post_release())
+            HOLD_SECONDS, lambda: asyncio.ensure_future(self.deliver({"type": "parley.release"}))
         )
 
     async def disconnect(self, code: int) -> None:
+        self.closed = True
         timer = getattr(self, "_release_timer", None)
         if timer is not None:
             timer.cancel()
         if hasattr(self, "user"):
             await self.liveness_disconnected()
-        for group in getattr(self, "joined", ()):
-            await self.channel_layer.group_discard(group, self.channel_name)
+        if getattr(self, "opened", False):
+            await fanout().close(self, self.joined)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        """Parse one frame and answer it; bad input gets an error event, never a close."""
+        """Parse one frame and answer it; bad input gets an error event, never a close.
+
+        Under the socket's lock, as one step: events that arrive meanwhile are written
+        after the answer (a sender gets its ack before its own message, as it always has).
+        """
+        async with self.lock:
+            await self._receive(text_data)
+
+    async def _receive(self, text_data: str | None) -> None:
         data = None
         try:
             if text_data is None:
@@ -270,16 +331,13 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
             self.delivered.pop(conversation_id, None)
             if group in self.joined:
                 self.joined.discard(group)
-                await self.channel_layer.group_discard(group, self.channel_name)
+                await fanout().leave(group, self)
             await self.send(text_data=event["payload"])
 
     async def parley_release(self, event: dict[str, Any]) -> None:
-        """The hold after hello timed out without a frame from the client."""
+        """The hold after hello timed out without a frame from the client (queued through
+        the inbox, so that it runs in turn with other events)."""
         await self._release()
-
-    async def _post_release(self) -> None:
-        # Through the socket's own channel, so that it runs in turn with other handlers.
-        await self.channel_layer.send(self.channel_name, {"type": "parley.release"})
 
     async def _release(self) -> None:
         """End the hold: send what arrived meanwhile, from the database, in order."""
@@ -308,7 +366,7 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
     async def _join(self, group: str) -> None:
         if group not in self.joined:
             self.joined.add(group)
-            await self.channel_layer.group_add(group, self.channel_name)
+            await fanout().join(group, self)
 
     async def _send_json(self, payload: dict[str, Any]) -> None:
         await self.send(text_data=serialise(payload))
@@ -325,6 +383,8 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
 
 class NotFoundConsumer(AsyncWebsocketConsumer):
     """Any WebSocket path but /ws/: refused with a clear close code."""
+
+    channel_layer_alias = "parley.fanout"  # no channel-layer channel
 
     async def connect(self) -> None:
         await self.accept()

@@ -20,6 +20,14 @@ from channels.layers import InMemoryChannelLayer
 
 class InMemoryLayer(InMemoryChannelLayer):
     clean_interval = 1.0  # seconds
+    # A process's Fanout channel carries every event for all its sockets: a burst must
+    # not overflow it (sockets would then repair from the database).
+    fanout_capacity = 10_000
+
+    def get_capacity(self, channel: str) -> int:
+        if channel.startswith("fanout."):
+            return self.fanout_capacity
+        return int(super().get_capacity(channel))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -79,7 +79,8 @@ def _send(groups: list[str], message: dict[str, Any]) -> None:
         return
     for group in groups:
         try:
-            async_to_sync(layer.group_send)(group, message)
+            # The group's name travels with the message: see parley/realtime/fanout.py.
+            async_to_sync(layer.group_send)(group, {**message, "group": group})
         except Exception:
             # The channel layer is the fast path only; clients repair gaps from the database.
             logger.exception("could not publish to %s", group)
@@ -126,6 +127,6 @@ async def _send_now(groups: list[str], message: dict[str, Any]) -> None:
         return
     for group in groups:
         try:
-            await layer.group_send(group, message)
+            await layer.group_send(group, {**message, "group": group})
         except Exception:
             logger.exception("could not publish to %s", group)

@@ -56,3 +56,13 @@ async def test_each_member_gets_its_own_copy(layer):
     (await layer.receive(a))["type"] = "changed by a handler"
 
     assert await layer.receive(b) == {"type": "m"}
+
+
+async def test_the_process_fanout_channel_holds_a_burst(layer):
+    channel = await layer.new_channel("fanout.")
+    await layer.group_add("g", channel)
+
+    for n in range(500):
+        await layer.group_send("g", {"type": "m", "n": n})
+
+    assert [(await layer.receive(channel))["n"] for _ in range(500)] == list(range(500))
