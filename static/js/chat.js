@@ -631,6 +631,7 @@ socket.addEventListener("status", ({ detail }) => {
 // --- wiring ---------------------------------------------------------------------------------
 
 els.log.addEventListener("click", (event) => {
+  if (followChatLink(event)) return;
   const retry = event.target.closest("[data-retry]");
   if (!retry) return;
   const entry = state.outbox.get(retry.dataset.retry);
@@ -639,6 +640,26 @@ els.log.addEventListener("click", (event) => {
     transmit(entry);
   }
 });
+
+/** A link to a message (/chat/<id>/?at=SEQ: a reply's quote, a message's time) opens it in
+ * this page: the pane jumps to it, in this conversation or another of yours. */
+function followChatLink(event) {
+  const link = event.target.closest("a[href]");
+  if (!link || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return false;
+  const url = new URL(link.href);
+  const match = url.origin === location.origin && url.pathname.match(/^\/chat\/(\d+)\/$/);
+  const at = Number(url.searchParams.get("at"));
+  if (!match || !at || !state.conversations.has(Number(match[1]))) return false;
+  event.preventDefault();
+  const id = Number(match[1]);
+  if (id === state.current && !state.gone) {
+    history.pushState({ conversation: id }, "", url.pathname + url.search);
+    pane.jumpTo(at);
+  } else {
+    openConversation(id, { at });
+  }
+  return true;
+}
 
 els.jump.addEventListener("click", () => pane.jumpToNewest());
 

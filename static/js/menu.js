@@ -121,15 +121,6 @@ export class MessageMenu {
       if (message) this.react(message, chip.dataset.emoji, chip.getAttribute("aria-pressed") !== "true");
       return;
     }
-    const quote = event.target.closest(".ch-reply[data-jump]");
-    if (quote && !event.metaKey && !event.ctrlKey && !event.shiftKey) {
-      const url = new URL(quote.href);
-      if (url.pathname === chatUrl(this.app.current())) {
-        event.preventDefault();
-        this.app.pane.jumpTo(Number(quote.dataset.jump));
-      }
-      return;
-    }
     const edited = event.target.closest("[data-action=edits]");
     if (edited) {
       const message = messageOf.get(edited.closest(".ch-msg"));

@@ -150,6 +150,12 @@ def test_reactions_replies_mentions_edits_and_deletes_appear_live_for_the_other(
     ).to_be_visible()
     expect(reply).to_have_class(re.compile(r"\bmentions-me\b"))
     expect(reply.locator(f'.mention[data-user="{alice.pk}"]')).to_have_text("@alice")
+    # The quote leads to the message it answers, in the same page.
+    alice_page.evaluate("window.sameDocument = true")
+    reply.get_by_role("link", name="Reply to Alice Liddell: Lunch at **noon**?").click()
+    expect(message(alice_page, "Lunch at noon?")).to_have_class(re.compile(r"\bis-target\b"))
+    expect(alice_page).to_have_url(re.compile(rf"/chat/{team.pk}/\?at=\d+$"))
+    assert alice_page.evaluate("window.sameDocument") is True
 
     # Alice edits her message with Up in the empty composer; Bob sees it and the quote.
     composer(alice_page).click()
