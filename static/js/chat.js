@@ -155,6 +155,7 @@ function renderList() {
   }
   if (!sections.length) sections.push(h("p", { class: "ch-list-empty" }, "No conversations yet."));
   els.convs.replaceChildren(...sections);
+  showDocumentTitle();
   if (focused) els.convs.querySelector(`[data-conversation="${focused}"] a`)?.focus();
 }
 
@@ -199,6 +200,14 @@ function listItem(c) {
       count ? h("span", { class: "badge", "aria-label": `${count} unread` }, String(count)) : null,
     ),
   );
+}
+
+/** The tab's title: the open conversation, after the number of unread messages. */
+function showDocumentTitle() {
+  let unread = 0;
+  for (const c of state.conversations.values()) unread += c.unread || 0;
+  const title = `${unread ? `(${unread}) ` : ""}${state.pageTitle || "Chat"} · Parley`;
+  if (document.title !== title) document.title = title;
 }
 
 function moveToTop(id) {
@@ -370,7 +379,8 @@ function composerLabel() {
 function showTitle(c) {
   const title = c ? c.title : state.draft ? state.draft.user.name : "Chat";
   els.title.textContent = title;
-  document.title = `${title} · Parley`;
+  state.pageTitle = title;
+  showDocumentTitle();
   if (state.draft && !c) els.sub.replaceChildren(`New direct message to @${state.draft.user.username}`);
   else if (c?.kind === "direct" && c.people.length) {
     const person = c.people[0];

@@ -217,9 +217,11 @@ def test_a_mention_elsewhere_shows_a_mention_badge_until_read(
     )
     expect(link.get_by_label("1 mention")).to_have_text("@1")
     expect(link.get_by_label("1 unread")).to_have_text("1")
+    expect(bob_page).to_have_title("(1) Team › general · Parley")
     link.click()
     expect(message(bob_page, "can you check this?")).to_have_class(re.compile(r"\bmentions-me\b"))
     expect(link.locator(".badge")).to_have_count(0)
+    expect(bob_page).to_have_title("Team › side · Parley")
 
 
 def test_a_search_finds_a_message_and_opens_its_chat_at_it(
