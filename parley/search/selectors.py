@@ -135,7 +135,7 @@ def search_messages(user: User, query: str, page: int = 1) -> SearchPage:
     moved elsewhere) are never found. Raises ParleyError(INVALID) for a bad query or page.
     """
     if not 1 <= page <= PAGE_MAX:
-        raise ParleyError(ErrorCode.INVALID, f"“page” must be from 1 to {PAGE_MAX}.")
+        raise ParleyError(ErrorCode.INVALID, f'"page" must be from 1 to {PAGE_MAX}.')
     parsed = parse_query(query, today=timezone.localdate())
     backend = backend_for(connection.vendor)
     messages = backend.prepare(_filtered(user, parsed), parsed)

@@ -57,7 +57,7 @@ def test_api_pages(chat, alice, bob_client):
         ),
         ({"q": "x", "page": "0"}, '"page" must be a whole number of at least 1.'),
         ({"q": "x", "page": "two"}, '"page" must be a whole number of at least 1.'),
-        ({"q": "x", "page": "101"}, "“page” must be from 1 to 100."),
+        ({"q": "x", "page": "101"}, '"page" must be from 1 to 100.'),
         ({"q": "-is:unread"}, "Only words and phrases can be excluded with “-”, not is:."),
     ],
 )
