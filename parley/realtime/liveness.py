@@ -296,15 +296,22 @@ class LivenessMixin:
 
     # --- events from the channel layer (see parley/realtime/publish.py) ----------------
 
+    def liveness_wanted(self, event: dict[str, Any]) -> bool:
+        """False for a typing event this socket drops anyway (its own user's, a conversation
+        it does not follow, or while shedding): a cheap check, so that the consumer's
+        delivery can drop it before queueing it."""
+        if event["type"] != "parley.typing":
+            return True
+        return (
+            event["user"] != self.user.pk
+            and event["conversation"] in self.delivered
+            and not load.shedding()
+        )
+
     async def parley_typing(self, event: dict[str, Any]) -> None:
         """Someone typing in a conversation this socket follows; not shown to the typer."""
-        if (
-            event["user"] == self.user.pk
-            or event["conversation"] not in self.delivered
-            or load.shedding()
-        ):
-            return
-        await self.send(text_data=event["payload"])
+        if self.liveness_wanted(event):
+            await self.send(text_data=event["payload"])
 
     async def parley_presence(self, event: dict[str, Any]) -> None:
         """A user's status changed: forwarded if newer than and different from the last."""
