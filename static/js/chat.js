@@ -514,6 +514,7 @@ function onSequenced(frame) {
     scheduleList();
   }
   if (frame.type === "message") presence.sent(frame.conversation, message.sender.id);
+  else if (composer.mode?.message.id === message.id) composer.messageChanged(message);
   if (frame.conversation === state.current && !state.gone) {
     pane.receive(frame);
     markRead();

@@ -7,7 +7,7 @@
 // is sent, emptied or left.
 
 import { csrfToken, excerpt, h, setMessageHtml } from "./dom.js";
-import { quoteOf } from "./messages.js";
+import { isGone, quoteOf } from "./messages.js";
 
 const MAX_CHARS = 10_000;
 const TYPING_EVERY_MS = 3_000;
@@ -158,6 +158,17 @@ export class Composer {
     );
     this.context.hidden = false;
     this.els.label.textContent = mode.kind === "edit" ? "Edit your message" : `Reply to ${m.sender.name}`;
+  }
+
+  /** The message being answered or edited changed: keep up, or give up if it is gone. */
+  messageChanged(message) {
+    if (!isGone(message)) {
+      this.mode.message = message;
+      return;
+    }
+    const kind = this.mode.kind;
+    this.cancelMode();
+    this.app.showError(kind === "edit" ? "Your message was deleted or moved while you edited it." : "The message you were answering was deleted or moved.");
   }
 
   /** The conversation changed: modes and previews belong to the old one. */

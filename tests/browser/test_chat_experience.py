@@ -181,12 +181,18 @@ def test_reactions_replies_mentions_edits_and_deletes_appear_live_for_the_other(
     versions.get_by_role("button", name="Close").click()
     expect(versions).to_be_hidden()
 
-    # Alice deletes it; both see the tombstone, and the reply's quote says so.
+    # Alice deletes it while Bob starts another reply to it: his reply is called off.
+    action(bob_page, "Lunch at one?", "Reply")
+    expect(bob_page.locator("#ch-context")).to_contain_text("Replying to Alice Liddell")
     action(alice_page, "Lunch at one?", "More actions")
     menu_item(alice_page, "More actions", "Delete").click()
     alice_page.get_by_role("dialog", name="Delete this message?").get_by_role(
         "button", name="Delete"
     ).click()
+    expect(bob_page.locator("#ch-context")).to_be_hidden()
+    expect(bob_page.get_by_role("alert")).to_have_text(
+        "The message you were answering was deleted or moved."
+    )
     for page in (bob_page, alice_page):
         expect(message(page, "This message was deleted.")).to_be_visible()
         expect(log(page)).not_to_contain_text("Lunch at one?")
