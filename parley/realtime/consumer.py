@@ -120,6 +120,11 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
             elif kind == "parley.event":
                 await self.base_send({"type": "websocket.send", "text": message["payload"]})
                 return
+            elif kind in ("parley.typing", "parley.presence"):
+                await self.dispatch(message)  # checks in memory, then one write
+                return
+        elif not self.liveness_wanted(message):
+            return  # a typing event this socket would drop: not worth queueing
         self.inbox.append(message)
         if self.drainer is None or self.drainer.done():
             self.drainer = asyncio.ensure_future(self._drain())
@@ -327,12 +332,14 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
                 self.delivered[conversation_id] = event["seq"]
             await self.send(text_data=event["payload"])
             await self._fill(conversation_id, self.delivered[conversation_id])
+            await self.liveness_joined(conversation_id)
         else:
             self.delivered.pop(conversation_id, None)
             if group in self.joined:
                 self.joined.discard(group)
                 await fanout().leave(group, self)
             await self.send(text_data=event["payload"])
+            await self.liveness_left(conversation_id)
 
     async def parley_release(self, event: dict[str, Any]) -> None:
         """The hold after hello timed out without a frame from the client (queued through
