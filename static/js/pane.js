@@ -391,7 +391,11 @@ export class Pane {
     }
     if (frame.type !== "message") return; // a change to a message not shown here
     if (this.following && message.seq > this.last) this.append(message);
-    else {
+    else if (this.following && message.seq >= this.first) {
+      // A new message inside the stretch shown, yet not shown: this pane missed
+      // something it cannot place; start again from the newest page.
+      this.reloadNewest();
+    } else {
       if (message.sender.id !== this.app.view.me.id) this.newBelow += 1;
       this.updateJump();
     }
