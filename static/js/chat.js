@@ -510,8 +510,8 @@ function onSequenced(frame) {
         c.unread = (c.unread || 0) + 1;
         if ((message.mentions || []).includes(view.me.id)) c.mentions = (c.mentions || 0) + 1;
       }
+      scheduleList(); // changes to older messages show nothing in the list
     }
-    scheduleList();
   }
   if (frame.type === "message") presence.sent(frame.conversation, message.sender.id);
   else if (composer.mode?.message.id === message.id) composer.messageChanged(message);
