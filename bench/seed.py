@@ -163,6 +163,15 @@ def _seed(url: str, params: dict[str, int]) -> Manifest:
     return manifest
 
 
+def _migrations_pending() -> bool:
+    """True when the code has migrations the seeded database lacks: rebuild it then."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    return bool(executor.migration_plan(executor.loader.graph.leaf_nodes()))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--manifest", type=Path, required=True)
@@ -184,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     from django.core.management import call_command
 
     manifest = _load_manifest(args.manifest)
-    if not args.fresh and _reusable(manifest, url, params):
+    if not args.fresh and _reusable(manifest, url, params) and not _migrations_pending():
         print(f"Reusing the seeded database ({len(manifest.users)} users).")  # type: ignore[union-attr]
         return 0
     from django.db import connections

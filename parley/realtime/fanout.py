@@ -33,19 +33,25 @@ class Fanout:
         self.layer = layer
         self.channel: str | None = None
         self.members: dict[str, set[Member]] = {}
-        # A group being subscribed: later joiners wait for it, so that no socket reads
-        # its state before the stream it follows is live.
-        self._subscribing: dict[str, asyncio.Future[None]] = {}
+        self._subscribed: set[str] = set()
+        # Subscribing and unsubscribing a group are awaited; one at a time per group, so a
+        # late unsubscribe can never undo a newer subscribe.
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._started: asyncio.Future[None] | None = None
         self._task: asyncio.Task[None] | None = None
         self._sockets = 0
 
     async def open(self) -> None:
-        """A socket of this process opened: start receiving if it is the first."""
+        """A socket of this process opened: the first one starts receiving (the others
+        wait for that: sockets connect in parallel)."""
         self._sockets += 1
-        if self.channel is None:
-            self.channel = await self.layer.new_channel("fanout.")
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._receive_forever())
+        if self._started is None:
+            self._started = asyncio.ensure_future(self._start())
+        await asyncio.shield(self._started)
+
+    async def _start(self) -> None:
+        self.channel = await self.layer.new_channel("fanout.")
+        self._task = asyncio.get_running_loop().create_task(self._receive_forever())
 
     async def close(self, member: Member, groups: set[str]) -> None:
         """A socket closed: leave its groups; stop receiving after the last socket."""
@@ -53,26 +59,16 @@ class Fanout:
             await self.leave(group, member)
         self._sockets -= 1
         if self._sockets == 0 and self._task is not None:
-            task, self._task = self._task, None
+            # Reset before awaiting, so that a socket opening meanwhile starts afresh.
+            task, self._task, self._started, self.channel = self._task, None, None, None
+            self._subscribed.clear()
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
-            self.channel = None  # the layer forgets a channel whose receive was cancelled
 
     async def join(self, group: str, member: Member) -> None:
-        members = self.members.setdefault(group, set())
-        members.add(member)
-        pending = self._subscribing.get(group)
-        if pending is not None:
-            await asyncio.shield(pending)
-        elif len(members) == 1:
-            done = asyncio.get_running_loop().create_future()
-            self._subscribing[group] = done
-            try:
-                assert self.channel is not None, "open() before join()"
-                await self.layer.group_add(group, self.channel)
-            finally:
-                del self._subscribing[group]
-                done.set_result(None)
+        """Follow `group` for `member`; returns once the process is subscribed to it."""
+        self.members.setdefault(group, set()).add(member)
+        await self._sync(group)
 
     async def leave(self, group: str, member: Member) -> None:
         members = self.members.get(group)
@@ -81,8 +77,21 @@ class Fanout:
         members.discard(member)
         if not members:
             del self.members[group]
-            if self.channel is not None:
-                await self.layer.group_discard(group, self.channel)
+        await self._sync(group)
+
+    async def _sync(self, group: str) -> None:
+        """Subscribe to or unsubscribe from `group` to match whether it has members."""
+        async with self._locks.setdefault(group, asyncio.Lock()):
+            channel = self.channel
+            if channel is None:
+                return
+            wanted, subscribed = group in self.members, group in self._subscribed
+            if wanted and not subscribed:
+                await self.layer.group_add(group, channel)
+                self._subscribed.add(group)
+            elif subscribed and not wanted:
+                self._subscribed.discard(group)
+                await self.layer.group_discard(group, channel)
 
     async def _receive_forever(self) -> None:
         assert self.channel is not None

@@ -66,7 +66,7 @@ class Socket:
         await self.communicator.disconnect()
 
 
-def _signed_in_client(user: Any) -> Client:
+def signed_in_client(user: Any) -> Client:
     client = Client()
     client.force_login(user)
     return client
@@ -88,7 +88,7 @@ async def open_socket(
     from config.asgi import application
 
     if client is None and user is not None:
-        client = await database_sync_to_async(_signed_in_client)(user)
+        client = await database_sync_to_async(signed_in_client)(user)
     headers = [(b"origin", origin.encode())]
     if client is not None:
         cookie = client.cookies[settings.SESSION_COOKIE_NAME].value

@@ -1,5 +1,6 @@
 """The delivery guarantees of docs/protocol.md, each pinned by a test."""
 
+import asyncio
 import threading
 
 import pytest
@@ -8,7 +9,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.test import override_settings
 
-from parley.core.testing.sockets import open_socket
+from parley.core.testing.sockets import open_socket, signed_in_client
 from parley.messaging.actions.send import check_send_message
 from parley.messaging.models import Conversation, Message
 from parley.messaging.rendering import render_markdown
@@ -183,3 +184,21 @@ async def test_a_client_that_never_resumes_still_gets_live_messages(room, chat, 
 
     assert (await quiet.receive())["seq"] == 1  # released by the server after a moment
     await quiet.close()
+
+
+async def test_sockets_that_connect_at_the_same_moment_all_receive(room, chat, alice, bob):
+    """The process subscribes once for all its sockets, also when they connect at once."""
+    people = [alice, bob] * 4
+    clients = [await database_sync_to_async(signed_in_client)(user) for user in people]
+    opened = await asyncio.gather(
+        *(open_socket(u, client=c) for u, c in zip(people, clients, strict=True))
+    )
+    sockets = [socket for socket, _, _ in opened]
+
+    await database_sync_to_async(send)(alice, chat, 1)
+
+    for socket in sockets:
+        [event] = await socket.receive_sequenced(1)
+        assert (event["type"], event["seq"]) == ("message", 1)
+    for socket in sockets:
+        await socket.close()
