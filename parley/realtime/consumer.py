@@ -10,10 +10,9 @@ back: only the conversations they belong to are noted, and their messages are th
 from the database after the replay. So a replay never overtakes or repeats a live event.
 
 Events reach the socket from its process's Fanout (parley/realtime/fanout.py), not from a
-channel-layer channel of its own. An event that is simply the next one is written at once;
-anything else (a gap to fill, a membership change, typing, presence, or any event while
-the socket is connecting, resuming or still working through earlier ones) goes to the
-socket's inbox, which is worked through in order under the socket's lock.
+channel-layer channel of its own: they go to the socket's inbox, which its own writer task
+works through in order under the socket's lock. Frames from the client are handled under
+the same lock, so events that arrive meanwhile follow the answer.
 """
 
 import asyncio
@@ -97,42 +96,49 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
             return
         try:
             await handler(message)
+        except OSError:  # uvicorn's ClientDisconnected: the socket is going
+            self.closed = True
         except Exception:
             # A failed event (say, the database briefly away during a gap fill) must not
             # take the socket down; the client repairs from its seqs on the next event.
             logger.exception("event %s failed for user %s", message["type"], self.user.pk)
 
-    async def deliver(self, message: dict[str, Any]) -> None:
-        """An event for this socket, from the Fanout: write it now if it is simply the
-        next one, otherwise queue it for ordered handling."""
+    def deliver(self, message: dict[str, Any]) -> None:
+        """An event for this socket, from the Fanout: queued for this socket's own writer.
+
+        Never waits: a socket that is slow to read (its transport paused) holds up only
+        its own writer task, not the process's other sockets. Repeats and typing this
+        socket would drop are discarded here, before any queueing.
+        """
         if self.closed:
             return
-        if not self.inbox and not self.lock.locked():
-            kind = message["type"]
-            if kind == "parley.sequenced":
-                delivered = self.delivered.get(message["conversation"])
-                if delivered is None or message["seq"] <= delivered:
-                    return  # not followed any more, or a repeat
-                if message["seq"] == delivered + 1 and not self.holding:
-                    self.delivered[message["conversation"]] = message["seq"]
-                    await self.base_send({"type": "websocket.send", "text": message["payload"]})
-                    return
-            elif kind == "parley.event":
-                await self.base_send({"type": "websocket.send", "text": message["payload"]})
+        kind = message["type"]
+        if kind == "parley.sequenced":
+            delivered = self.delivered.get(message["conversation"])
+            if delivered is not None and message["seq"] <= delivered:
                 return
-            elif kind in ("parley.typing", "parley.presence"):
-                await self.dispatch(message)  # checks in memory, then one write
-                return
-        elif not self.liveness_wanted(message):
-            return  # a typing event this socket would drop: not worth queueing
+        elif kind == "parley.typing" and not self.liveness_wanted(message):
+            return
         self.inbox.append(message)
         if self.drainer is None or self.drainer.done():
             self.drainer = asyncio.ensure_future(self._drain())
 
     async def _drain(self) -> None:
+        """Work through the inbox in order, under the socket's lock."""
         async with self.lock:
             while self.inbox and not self.closed:
-                await self.dispatch(self.inbox.popleft())
+                message = self.inbox.popleft()
+                if message["type"] == "parley.event":
+                    await self._write(message["payload"])
+                else:
+                    await self.dispatch(message)
+
+    async def _write(self, text: str) -> None:
+        """One frame out; a socket that went away meanwhile is simply closed."""
+        try:
+            await self.base_send({"type": "websocket.send", "text": text})
+        except OSError:  # uvicorn's ClientDisconnected: disconnect() follows
+            self.closed = True
 
     async def connect(self) -> None:
         """Accept signed-in users; follow their conversations, then say hello."""
@@ -179,7 +185,7 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
             }
         )
         self._release_timer = asyncio.get_running_loop().call_later(
-            HOLD_SECONDS, lambda: asyncio.ensure_future(self.deliver({"type": "parley.release"}))
+            HOLD_SECONDS, self.deliver, {"type": "parley.release"}
         )
 
     async def disconnect(self, code: int) -> None:
@@ -217,6 +223,8 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
         except ParleyError as error:
             logger.info("ws frame refused for user %s: %s", self.user.pk, error.message)
             await self._send_error(error, data)
+        except OSError:  # uvicorn's ClientDisconnected: nobody to answer
+            self.closed = True
         except Exception:
             logger.exception("ws frame failed for user %s", self.user.pk)
             await self._send_error(

@@ -4,9 +4,9 @@ Without this, every socket is its own channel-layer channel: each event is queue
 decoded (msgpack, with Redis) and dispatched as a new task once per recipient, which cost
 about 115 µs per delivery against 17 µs for the socket write itself (bench/README.md).
 Here the process holds one channel, joins each group once (when the first local socket
-needs it) and hands every event to the local member sockets in one loop; a socket writes
-an in-order event straight away and queues anything else for its own, ordered handling
-(see ParleyConsumer.deliver).
+needs it) and hands every event to the local member sockets in one loop. Each socket
+queues it for its own writer task (see ParleyConsumer.deliver), so one slow reader never
+holds up the others.
 
 Publishers put the group's name in each message ("group"), so the process knows whom a
 message is for without a channel per group.
@@ -23,7 +23,8 @@ logger = logging.getLogger(__name__)
 
 
 class Member(Protocol):
-    async def deliver(self, message: dict[str, Any]) -> None: ...
+    def deliver(self, message: dict[str, Any]) -> None:
+        """Take the message for later writing; must not block."""
 
 
 class Fanout:
@@ -97,12 +98,12 @@ class Fanout:
         assert self.channel is not None
         while True:
             message = await self.layer.receive(self.channel)
-            await self._fan_out(message)
+            self._fan_out(message)
 
-    async def _fan_out(self, message: dict[str, Any]) -> None:
+    def _fan_out(self, message: dict[str, Any]) -> None:
         for member in tuple(self.members.get(message.get("group", ""), ())):
             try:
-                await member.deliver(message)
+                member.deliver(message)
             except Exception:
                 logger.exception("delivery of %s failed", message.get("type"))
 
