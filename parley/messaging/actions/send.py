@@ -16,7 +16,7 @@ from django.utils import timezone
 from parley.accounts.models import User
 from parley.core.errors import ErrorCode, ParleyError, not_found
 from parley.core.ratelimit import Limit, take_token
-from parley.messaging.access import access_participant
+from parley.messaging.access import access_for_send
 from parley.messaging.actions.direct import (
     check_direct_not_blocked,
     direct_conversation_for_send,
@@ -87,12 +87,12 @@ def check_send_message(
     if (conversation_id is None) == (to_user_id is None):
         raise ParleyError(ErrorCode.INVALID, "Send to a conversation or to a user, not both.")
     if conversation_id is not None:
-        conversation = access_participant(sender, conversation_id).conversation
+        conversation, archived = access_for_send(sender, conversation_id)
         check_direct_not_blocked(sender, conversation)
     else:
         assert to_user_id is not None
-        conversation = direct_conversation_for_send(sender, to_user_id)
-    if conversation.room is not None and conversation.room.is_archived:
+        conversation, archived = direct_conversation_for_send(sender, to_user_id), False
+    if archived:
         raise ParleyError(ErrorCode.FORBIDDEN, "This room is archived; it is read-only.")
     original = _reply_target(conversation, reply_to) if reply_to is not None else None
     # A resend is found by its client_id only when the insert collides (or the rate
