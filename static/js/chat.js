@@ -529,6 +529,7 @@ function onHello(frame) {
   state.order = frame.conversations.map((c) => c.id);
   presence.hello(frame.presence);
   if (state.current && !state.conversations.has(state.current)) leaveOpenConversation();
+  else if (state.current) showTitle(state.conversations.get(state.current)); // renamed meanwhile
   renderList();
 }
 
