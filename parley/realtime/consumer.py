@@ -128,10 +128,18 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
         async with self.lock:
             while self.inbox and not self.closed:
                 message = self.inbox.popleft()
-                if message["type"] == "parley.event":
+                kind = message["type"]
+                if kind == "parley.sequenced" and not self.holding:
+                    # The common case, inline: the next event of a conversation.
+                    conversation, seq = message["conversation"], message["seq"]
+                    if self.delivered.get(conversation) == seq - 1:
+                        self.delivered[conversation] = seq
+                        await self._write(message["payload"])
+                        continue
+                elif kind == "parley.event":
                     await self._write(message["payload"])
-                else:
-                    await self.dispatch(message)
+                    continue
+                await self.dispatch(message)
 
     async def _write(self, text: str) -> None:
         """One frame out; a socket that went away meanwhile is simply closed."""

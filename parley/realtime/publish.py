@@ -5,12 +5,16 @@ client ever hears of a change that was rolled back. Each event is serialised onc
 and the same text goes to every socket: consumers forward it without parsing it.
 """
 
+import asyncio
+import collections
 import json
 import logging
+import os
+import weakref
 from collections.abc import Iterable
 from typing import Any
 
-from asgiref.sync import async_to_sync
+from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
@@ -77,6 +81,14 @@ def _send(groups: list[str], message: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
+    loop = _server_loop()
+    if loop is not None:
+        # In a worker thread of the server's event loop (a socket's action): hand the
+        # sends to the loop and return at once. Waiting for them held the thread, and the
+        # sender's ack, on a busy loop. Callbacks run first in, first out, so events go
+        # out in commit order as before.
+        loop.call_soon_threadsafe(_send_on_loop, layer, groups, message)
+        return
     for group in groups:
         try:
             # The group's name travels with the message: see parley/realtime/fanout.py.
@@ -84,6 +96,54 @@ def _send(groups: list[str], message: dict[str, Any]) -> None:
         except Exception:
             # The channel layer is the fast path only; clients repair gaps from the database.
             logger.exception("could not publish to %s", group)
+
+
+def _server_loop() -> asyncio.AbstractEventLoop | None:
+    """The running event loop that started this worker thread (asgiref records it), if any."""
+    loop = getattr(SyncToAsync.threadlocal, "main_event_loop", None)
+    if loop is None or getattr(SyncToAsync.threadlocal, "main_event_loop_pid", None) != os.getpid():
+        return None
+    return loop if loop.is_running() else None
+
+
+class _Publisher:
+    """Publishes one event at a time, in the order the loop was handed them.
+
+    Concurrent group_sends can overtake each other (channels_redis may use different
+    connections), and an event that overtakes its predecessor costs every member's socket
+    a gap repair from the database.
+    """
+
+    def __init__(self) -> None:
+        self.queue: collections.deque[tuple[Any, str, dict[str, Any]]] = collections.deque()
+        self.task: asyncio.Task[None] | None = None
+
+    def put(self, layer: Any, groups: list[str], message: dict[str, Any]) -> None:
+        self.queue.extend((layer, group, {**message, "group": group}) for group in groups)
+        if self.task is None or self.task.done():
+            self.task = asyncio.get_running_loop().create_task(self._run())
+
+    async def _run(self) -> None:
+        while self.queue:
+            layer, group, message = self.queue.popleft()
+            try:
+                await layer.group_send(group, message)
+            except Exception:
+                # The channel layer is the fast path only; clients repair from the database.
+                logger.exception("could not publish to %s", group)
+
+
+_publishers: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Publisher]" = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _send_on_loop(layer: Any, groups: list[str], message: dict[str, Any]) -> None:
+    loop = asyncio.get_running_loop()
+    publisher = _publishers.get(loop)
+    if publisher is None:
+        publisher = _publishers[loop] = _Publisher()
+    publisher.put(layer, groups, message)
 
 
 # --- typing and presence: live only ---------------------------------------------------
