@@ -64,6 +64,7 @@ def message_dict(message: Message) -> dict[str, Any]:
             {
                 "conversation": moved_to.conversation_id,
                 "id": moved_to.pk,
+                "seq": moved_to.seq,
                 "title": conversation_title(moved_to.conversation),
             }
             if moved_to is not None

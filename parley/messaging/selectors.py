@@ -92,6 +92,8 @@ def _summaries(user: User, participants: list[Participant]) -> list[dict[str, An
                         "slug": c.room.slug,
                         "title": c.room.title,
                         "archived": c.room.is_archived,
+                        # The viewer's role: the client offers moderation to owner/admin.
+                        "role": getattr(p, "room_role", None),
                     }
                     if c.room
                     else None
@@ -106,6 +108,15 @@ def _summaries(user: User, participants: list[Participant]) -> list[dict[str, An
             }
         )
     return result
+
+
+def _with_room_role(participants: QuerySet[Participant]) -> QuerySet[Participant]:
+    """Each participation with `room_role`: the user's role in the conversation's room
+    (None outside rooms), in the same query."""
+    role = RoomMember.objects.filter(
+        room_id=OuterRef("conversation__room_id"), user_id=OuterRef("user_id")
+    ).values("role")[:1]
+    return participants.annotate(room_role=Subquery(role))
 
 
 def _unread_mentions(user: User, participants: list[Participant]) -> dict[int, int]:
@@ -128,7 +139,7 @@ def _unread_mentions(user: User, participants: list[Participant]) -> dict[int, i
 def conversation_list(user: User) -> list[dict[str, Any]]:
     """Every conversation `user` is in, most recent activity first, with unread counts."""
     participants = list(
-        Participant.objects.filter(user=user)
+        _with_room_role(Participant.objects.filter(user=user))
         .select_related("conversation", "conversation__room")
         .order_by(
             F("conversation__last_message_at").desc(nulls_last=True),
@@ -140,9 +151,9 @@ def conversation_list(user: User) -> list[dict[str, Any]]:
 
 def conversation_summary(user: User, conversation_id: int) -> dict[str, Any]:
     participants = list(
-        Participant.objects.filter(user=user, conversation_id=conversation_id).select_related(
-            "conversation", "conversation__room"
-        )
+        _with_room_role(
+            Participant.objects.filter(user=user, conversation_id=conversation_id)
+        ).select_related("conversation", "conversation__room")
     )
     return _summaries(user, participants)[0]
 
@@ -176,11 +187,19 @@ def history(
         page = list(messages.order_by("-seq")[: limit + 1])
         has_more = len(page) > limit
         page = page[:limit]
+    conversation = participant.conversation
+    if after is not None:
+        has_newer = has_more
+    elif before is not None:
+        has_newer = before <= conversation.last_message_seq
+    else:
+        has_newer = False
     return {
         "conversation": conversation_id,
         "messages": [message_dict(m) for m in page],
         "has_more": has_more,
-        "last_seq": participant.conversation.last_seq,
+        "has_newer": has_newer,
+        "last_seq": conversation.last_seq,
         "last_read_seq": participant.last_read_seq,
     }
 

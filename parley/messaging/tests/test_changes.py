@@ -278,6 +278,7 @@ def test_an_admin_moves_a_message_to_another_chat_of_the_room(alice, bob, room, 
     assert tombstone["body"] == ""
     assert tombstone["moved_to"]["conversation"] == target.pk
     assert tombstone["moved_to"]["title"] == "Team › ops"
+    assert tombstone["moved_to"]["seq"] == newest(bob, target)[0]["seq"]
     copy = newest(bob, target)[0]
     assert copy["id"] == tombstone["moved_to"]["id"]
     assert copy["body"] == "deploy is red @alice"
@@ -397,3 +398,24 @@ def test_member_autocomplete_matches_username_or_name_prefix(alice, bob, room, c
 
     assert [m["username"] for m in by_username] == ["bob", "bobby"]
     assert [m["username"] for m in by_name] == ["bobby"]
+
+
+def test_the_list_tells_each_member_their_role_in_the_room(alice, bob, room, chat):
+    assert seen_by(alice, chat)["room"]["role"] == "owner"
+    assert seen_by(bob, chat)["room"]["role"] == "member"
+    change_role(alice, room, bob.pk, "admin")
+    assert seen_by(bob, chat)["room"]["role"] == "admin"
+
+
+def test_pages_say_whether_newer_messages_exist(alice, bob, chat, bob_client, settings):
+    settings.SEND_RATE_BURST = 100
+    sent = [say(alice, f"m{n}", chat) for n in range(6)]
+    url = reverse("api_messages", args=[chat.pk])
+
+    newest_page = bob_client.get(url, {"limit": 3}).json()
+    older_page = bob_client.get(url, {"before": sent[3].seq, "limit": 3}).json()
+    newer_page = bob_client.get(url, {"after": sent[0].seq, "limit": 3}).json()
+
+    assert (newest_page["has_more"], newest_page["has_newer"]) == (True, False)
+    assert (older_page["has_more"], older_page["has_newer"]) == (False, True)
+    assert (newer_page["has_more"], newer_page["has_newer"]) == (True, True)
