@@ -3,7 +3,11 @@
 Every event is listed in docs/protocol.md; keep the two in step.
 """
 
+import html
+import re
 from typing import Any
+
+from django.utils.html import strip_tags
 
 from parley.accounts.events import user_summary
 from parley.messaging.models import Conversation, Message
@@ -18,9 +22,15 @@ def conversation_title(conversation: Conversation | None) -> str:
     return f"{room.title} › {conversation.title}" if room else conversation.title
 
 
-def excerpt(body: str, limit: int = EXCERPT_CHARS) -> str:
-    """A message body as one line of plain text, cut at `limit` characters."""
-    text = " ".join(body.split())
+# Where rendered blocks end: a space there, so that paragraphs do not run together.
+_BLOCK_END = re.compile(r"<(?:br|hr)\s*/?>|</(?:p|li|h[1-6]|blockquote|pre|tr|td|th)>")
+
+
+def excerpt(message: Message, limit: int = EXCERPT_CHARS) -> str:
+    """A message as one line of plain text (its rendered text, without Markdown marks),
+    cut at `limit` characters."""
+    text = html.unescape(strip_tags(_BLOCK_END.sub(" ", message.html)))
+    text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -31,7 +41,7 @@ def _reply_dict(original: Message) -> dict[str, Any]:
         "conversation": original.conversation_id,
         "seq": original.seq,
         "sender": {"id": sender.pk, "username": sender.username, "name": sender.name},
-        "excerpt": "" if original.is_deleted else excerpt(original.body),
+        "excerpt": "" if original.is_deleted else excerpt(original),
         "deleted": original.is_deleted,
     }
 

@@ -51,7 +51,7 @@ def _preview(message: Message | None) -> dict[str, Any] | None:
     elif message.moved_to_id:
         text = "(moved)"
     else:
-        text = excerpt(message.body, PREVIEW_CHARS)
+        text = excerpt(message, PREVIEW_CHARS)
     return {"sender": message.sender.name, "sender_id": message.sender_id, "text": text}
 
 

@@ -12,7 +12,7 @@
 // it twice.
 
 import { Composer } from "./composer.js";
-import { avatar, excerpt, h, localiseTime, newClientId } from "./dom.js";
+import { avatar, excerpt, h, localiseTime, newClientId, textOf } from "./dom.js";
 import { MessageMenu } from "./menu.js";
 import { Pane } from "./pane.js";
 import { Presence } from "./presence.js";
@@ -502,7 +502,7 @@ function onSequenced(frame) {
     c.last_seq = Math.max(c.last_seq, frame.seq);
     if (frame.type === "message" && isNew) {
       c.last_message_at = message.created_at;
-      c.preview = { sender: message.sender.name, sender_id: message.sender.id, text: excerpt(message.body) };
+      c.preview = { sender: message.sender.name, sender_id: message.sender.id, text: excerpt(textOf(message)) };
       moveToTop(c.id);
       if (message.sender.id === view.me.id) {
         c.last_read_seq = Math.max(c.last_read_seq, frame.seq);

@@ -6,7 +6,7 @@
 // While you type it sends `typing` "start" at most every 3 s, and "stop" when the text
 // is sent, emptied or left.
 
-import { csrfToken, excerpt, h, setMessageHtml } from "./dom.js";
+import { csrfToken, excerpt, h, setMessageHtml, textOf } from "./dom.js";
 import { isGone, quoteOf } from "./messages.js";
 
 const MAX_CHARS = 10_000;
@@ -147,7 +147,7 @@ export class Composer {
     const what =
       mode.kind === "edit"
         ? [h("strong", {}, "Editing your message")]
-        : [h("strong", {}, `Replying to ${m.sender.name}`), ": ", h("span", { class: "ch-context-text" }, excerpt(m.body, 80))];
+        : [h("strong", {}, `Replying to ${m.sender.name}`), ": ", h("span", { class: "ch-context-text" }, excerpt(textOf(m), 80))];
     this.context.replaceChildren(
       h("span", { class: "ch-context-what" }, ...what),
       h(

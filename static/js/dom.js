@@ -115,6 +115,17 @@ export function csrfToken() {
 }
 
 /** One line of plain text from a message body, at most `chars` long. */
+/**
+ * A message's rendered text without its Markdown marks, as the server's excerpts are: the
+ * sanitised html is parsed in an inert <template> (nothing in it runs or loads), with a
+ * space where a block ends so that paragraphs do not run together.
+ */
+export function textOf(message) {
+  const template = document.createElement("template");
+  template.innerHTML = (message.html || "").replace(/<(br|hr)\s*\/?>|<\/(p|li|h[1-6]|blockquote|pre|tr|td|th)>/g, " $&");
+  return template.content.textContent;
+}
+
 export function excerpt(text, chars = 140) {
   const line = text.split(/\s+/).filter(Boolean).join(" ");
   return line.length > chars ? `${line.slice(0, chars - 1)}…` : line;

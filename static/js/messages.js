@@ -5,7 +5,7 @@
 // updated (the stream seq of its last change: an update older than that is ignored),
 // sender and at (created, in ms). The message dict itself is kept in `messageOf`.
 
-import { avatar, excerpt, h, setMessageHtml, timeElement } from "./dom.js";
+import { avatar, excerpt, h, setMessageHtml, textOf, timeElement } from "./dom.js";
 
 /** @type {WeakMap<Element, object>} article → the message dict it shows */
 export const messageOf = new WeakMap();
@@ -174,7 +174,7 @@ export function quoteOf(message) {
     conversation: message.conversation,
     seq: message.seq,
     sender: message.sender,
-    excerpt: excerpt(message.body),
+    excerpt: excerpt(textOf(message)),
     deleted: Boolean(message.deleted),
   };
 }

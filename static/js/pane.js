@@ -15,7 +15,7 @@
 //
 // Pages come from GET /api/conversations/<id>/messages/ (newest first in each page).
 
-import { dayKey, dayLabel, excerpt, h } from "./dom.js";
+import { dayKey, dayLabel, excerpt, h, textOf } from "./dom.js";
 import { isGone, messageElement, messageOf, pendingElement, replyQuote, updatedSeq } from "./messages.js";
 
 const PAGE = 50;
@@ -454,7 +454,7 @@ export class Pane {
         conversation: message.conversation,
         seq: message.seq,
         sender: message.sender,
-        excerpt: message.deleted ? "" : excerpt(message.body),
+        excerpt: message.deleted ? "" : excerpt(textOf(message)),
         deleted: Boolean(message.deleted),
       };
       quote.replaceWith(replyQuote(reply));

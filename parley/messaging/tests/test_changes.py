@@ -214,7 +214,7 @@ def test_a_reply_quotes_and_links_to_the_original(alice, bob, chat):
         "conversation": chat.pk,
         "seq": original.seq,
         "sender": {"id": alice.pk, "username": "alice", "name": "Alice Liddell"},
-        "excerpt": "Lunch at **noon**? Or later.",
+        "excerpt": "Lunch at noon? Or later.",
         "deleted": False,
     }
     check_delete_message(alice, original.pk)
