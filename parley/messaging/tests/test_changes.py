@@ -29,18 +29,6 @@ pytestmark = pytest.mark.django_db
 _ids = itertools.count()
 
 
-@pytest.fixture
-def room(alice, bob):
-    room = create_room(alice, title="Team")
-    join_room(bob, room)
-    return room
-
-
-@pytest.fixture
-def chat(room):
-    return room.chats.get(is_default=True)
-
-
 def say(user, body, chat, **extra):
     return check_send_message(
         user, client_id=f"c{next(_ids)}", body=body, conversation_id=chat.pk, **extra

@@ -1,6 +1,5 @@
 """The chat page as the server renders it (the live parts are in tests/browser/test_chat.py)."""
 
-import json
 import re
 
 import pytest
@@ -10,6 +9,7 @@ from parley.accounts.models import Block, Friendship
 from parley.messaging.actions.rooms import archive_room, create_room, join_room
 from parley.messaging.actions.send import check_send_message
 from parley.messaging.models import Conversation
+from parley.messaging.tests.pages import chat_data
 
 pytestmark = pytest.mark.django_db
 
@@ -17,13 +17,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def _no_send_limit(settings):
     settings.SEND_RATE_BURST = 1000
-
-
-@pytest.fixture
-def chat(alice, bob):
-    room = create_room(alice, title="Team")
-    join_room(bob, room)
-    return room.chats.get()
 
 
 def say(user, body, conversation=None, to=None, client_id=None):
@@ -34,16 +27,6 @@ def say(user, body, conversation=None, to=None, client_id=None):
         conversation_id=conversation.pk if conversation else None,
         to_user_id=to.pk if to else None,
     ).message
-
-
-def chat_data(response) -> dict:
-    found = re.search(
-        r'<script id="chat-data" type="application/json">(.*?)</script>',
-        response.content.decode(),
-        re.S,
-    )
-    assert found, "the page passes its data to chat.js"
-    return json.loads(found.group(1))
 
 
 def befriend(a, b):

@@ -1,15 +1,13 @@
 """The chat page opened at a message: /chat/<id>/?at=SEQ and ?message=ID
 (parley/messaging/views/chat.py); search results and "moved" notes link there."""
 
-import json
-import re
-
 import pytest
 from django.urls import reverse
 
 from parley.messaging.actions.edit import check_edit_message
-from parley.messaging.actions.rooms import create_room, join_room
+from parley.messaging.actions.rooms import create_room
 from parley.messaging.actions.send import check_send_message
+from parley.messaging.tests.pages import chat_data
 
 pytestmark = pytest.mark.django_db
 
@@ -19,13 +17,6 @@ def _no_send_limit(settings):
     settings.SEND_RATE_BURST = 1000
 
 
-@pytest.fixture
-def chat(alice, bob):
-    room = create_room(alice, title="Team")
-    join_room(bob, room)
-    return room.chats.get()
-
-
 def fill(chat, user, count):
     return [
         check_send_message(
@@ -33,16 +24,6 @@ def fill(chat, user, count):
         ).message
         for n in range(1, count + 1)
     ]
-
-
-def chat_data(response) -> dict:
-    found = re.search(
-        r'<script id="chat-data" type="application/json">(.*?)</script>',
-        response.content.decode(),
-        re.S,
-    )
-    assert found
-    return json.loads(found.group(1))
 
 
 def shown_seqs(data: dict) -> list[int]:

@@ -9,13 +9,6 @@ from parley.messaging.rendering import render_markdown
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def chat(alice, bob):
-    room = create_room(alice, title="Team")
-    join_room(bob, room)
-    return room.chats.get()
-
-
 def fill(chat, sender, count: int) -> None:
     Message.objects.bulk_create(
         Message(conversation=chat, seq=n, number=n, updated_seq=n, sender=sender,

@@ -1,0 +1,19 @@
+"""Fixtures shared by the messaging tests."""
+
+import pytest
+
+from parley.messaging.actions.rooms import create_room, join_room
+
+
+@pytest.fixture
+def room(alice, bob):
+    """A public room "Team" owned by alice, with bob as a member."""
+    room = create_room(alice, title="Team")
+    join_room(bob, room)
+    return room
+
+
+@pytest.fixture
+def chat(room):
+    """The room's default chat, "general"."""
+    return room.chats.get(is_default=True)
