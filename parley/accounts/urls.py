@@ -27,8 +27,8 @@ urlpatterns = [
     path("people/<str:username>/block/", friends.block, name="block"),
     path("people/<str:username>/unblock/", friends.unblock, name="unblock"),
     path("friends/", friends.friend_list, name="friends"),
-    path("friends/requests/<int:request_id>/accept/", friends.accept, name="accept_request"),
-    path("friends/requests/<int:request_id>/decline/", friends.decline, name="decline_request"),
-    path("friends/requests/<int:request_id>/cancel/", friends.cancel, name="cancel_request"),
+    path("friends/requests/<id:request_id>/accept/", friends.accept, name="accept_request"),
+    path("friends/requests/<id:request_id>/decline/", friends.decline, name="decline_request"),
+    path("friends/requests/<id:request_id>/cancel/", friends.cancel, name="cancel_request"),
     path("media/avatars/<str:name>", profile.avatar, name="avatar"),
 ]

@@ -35,6 +35,8 @@ def excerpt(message: Message, limit: int = EXCERPT_CHARS) -> str:
 
 
 def _reply_dict(original: Message) -> dict[str, Any]:
+    if original.moved_to_id and original.moved_to is not None:
+        original = original.moved_to  # the quote follows the message to its new chat
     sender = original.sender
     return {
         "id": original.pk,
@@ -95,6 +97,7 @@ def message_dict(message: Message) -> dict[str, Any]:
 MESSAGE_RELATED = (
     "sender",
     "reply_to__sender",
+    "reply_to__moved_to__sender",
     "moved_to__conversation__room",
     "moved_from__room",
 )

@@ -52,7 +52,12 @@ def _preview(message: Message | None) -> dict[str, Any] | None:
         text = "(moved)"
     else:
         text = excerpt(message, PREVIEW_CHARS)
-    return {"sender": message.sender.name, "sender_id": message.sender_id, "text": text}
+    return {
+        "id": message.pk,
+        "sender": message.sender.name,
+        "sender_id": message.sender_id,
+        "text": text,
+    }
 
 
 def _summaries(user: User, participants: list[Participant]) -> list[dict[str, Any]]:

@@ -7,15 +7,15 @@ urlpatterns = [
     path("", include("parley.messaging.urls_rooms")),
     path("api/conversations/", api.conversations, name="api_conversations"),
     path(
-        "api/conversations/<int:conversation_id>/messages/",
+        "api/conversations/<id:conversation_id>/messages/",
         api.messages,
         name="api_messages",
     ),
     path(
-        "api/conversations/<int:conversation_id>/members/",
+        "api/conversations/<id:conversation_id>/members/",
         api.members,
         name="api_conversation_members",
     ),
-    path("api/messages/<int:message_id>/edits/", api.message_versions, name="api_message_edits"),
+    path("api/messages/<id:message_id>/edits/", api.message_versions, name="api_message_edits"),
     path("api/preview/", api.preview, name="api_preview"),
 ]

@@ -6,5 +6,5 @@ from parley.messaging.views import chat
 
 urlpatterns = [
     path("chat/", chat.chat, name="chat"),
-    path("chat/<int:conversation_id>/", chat.chat, name="chat_conversation"),
+    path("chat/<id:conversation_id>/", chat.chat, name="chat_conversation"),
 ]

@@ -180,6 +180,7 @@ class LivenessMixin:
         "presence": the status of everyone in the user's audience who is not offline.
         """
         self._presence_state: presence.State = "active"
+        self._stored_state: presence.State = "active"
         self._typing_as = {
             "id": self.user.pk,
             "username": self.user.username,
@@ -236,10 +237,13 @@ class LivenessMixin:
         """
         frame = parse_frame(data)
         if isinstance(frame, PresenceFrame):
-            if load.shedding() or frame.state == self._presence_state:
+            if frame.state == self._presence_state:
                 return
+            # Always remembered, so that the next heartbeat after a shedding spell
+            # announces it; only the announcement itself is shed.
             self._presence_state = frame.state
-            await self._touch_presence()
+            if not load.shedding():
+                await self._touch_presence()
             return
         if frame.conversation not in self.delivered:
             raise ParleyError(
@@ -287,8 +291,13 @@ class LivenessMixin:
             await _publish_typing(stopped, "stop")
 
     async def _touch_presence(self) -> None:
+        """Refresh this socket's record. While shedding, a state the client changed to
+        meanwhile is not written yet (that would announce it): the first heartbeat after
+        the spell does."""
+        if not load.shedding():
+            self._stored_state = self._presence_state
         change = await presence.store().touch(
-            self.user.pk, self.channel_name, self._presence_state, time.time()
+            self.user.pk, self.channel_name, self._stored_state, time.time()
         )
         if change is not None:
             await announce(change)

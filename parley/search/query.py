@@ -104,6 +104,9 @@ def _tokens(text: str) -> list[tuple[bool, str, str | None, bool]]:
     return tokens
 
 
+_FIRST_DAY, _LAST_DAY = date(1900, 1, 1), date(9000, 12, 31)
+
+
 def _day(name: str, value: str, today: date) -> date:
     lowered = value.lower()
     if lowered == "today":
@@ -112,7 +115,11 @@ def _day(name: str, value: str, today: date) -> date:
         return today - timedelta(days=1)
     try:
         if _DATE.match(value):
-            return date.fromisoformat(value)
+            day = date.fromisoformat(value)
+            # Dates are turned into moments a day either side: keep clear of the ends.
+            if not _FIRST_DAY <= day <= _LAST_DAY:
+                raise _invalid(f"{name}: takes a date between {_FIRST_DAY:%Y} and {_LAST_DAY:%Y}.")
+            return day
     except ValueError:
         pass
     raise _invalid(f"“{value}” is not a date: write {name}:YYYY-MM-DD, e.g. {name}:2026-01-31.")

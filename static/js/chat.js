@@ -493,6 +493,14 @@ function markRead() {
 
 // --- frames from the server -------------------------------------------------------------
 
+/** The list's line for a conversation's last message, as the server's summary has it. */
+function previewOf(message) {
+  let text = excerpt(textOf(message));
+  if (message.deleted) text = "(deleted)";
+  else if (message.moved_to) text = "(moved)";
+  return { id: message.id, sender: message.sender.name, sender_id: message.sender.id, text };
+}
+
 /** Any sequenced event: the summary moves on; the pane takes it if it is open. */
 function onSequenced(frame) {
   const message = frame.message;
@@ -502,7 +510,7 @@ function onSequenced(frame) {
     c.last_seq = Math.max(c.last_seq, frame.seq);
     if (frame.type === "message" && isNew) {
       c.last_message_at = message.created_at;
-      c.preview = { sender: message.sender.name, sender_id: message.sender.id, text: excerpt(textOf(message)) };
+      c.preview = previewOf(message);
       moveToTop(c.id);
       if (message.sender.id === view.me.id) {
         c.last_read_seq = Math.max(c.last_read_seq, frame.seq);
@@ -511,6 +519,10 @@ function onSequenced(frame) {
         if ((message.mentions || []).includes(view.me.id)) c.mentions = (c.mentions || 0) + 1;
       }
       scheduleList(); // changes to older messages show nothing in the list
+    } else if (frame.type !== "message" && c.preview?.id === message.id) {
+      // The last message was edited, deleted or moved: the list must not keep old text.
+      c.preview = previewOf(message);
+      scheduleList();
     }
   }
   if (frame.type === "message") presence.sent(frame.conversation, message.sender.id);

@@ -121,6 +121,16 @@ function body(message) {
   return element;
 }
 
+/** "Alice Liddell, Bob Marley and 3 others": who reacted, from the names the server sends. */
+function reactedBy(reaction) {
+  const names = reaction.names || [];
+  const rest = reaction.count - names.length;
+  if (!names.length) return "";
+  if (rest > 0) return `${names.join(", ")} and ${rest} other${rest > 1 ? "s" : ""}`;
+  if (names.length === 1) return names[0];
+  return `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}`;
+}
+
 function reactions(message, me) {
   const list = message.reactions || [];
   if (!list.length) return null;
@@ -137,6 +147,7 @@ function reactions(message, me) {
           type: "button",
           class: "ch-reaction",
           "data-emoji": reaction.emoji,
+          title: reactedBy(reaction),
           "aria-pressed": mine ? "true" : "false",
           "aria-label": `${reaction.emoji} ${reaction.count}: ${mine ? `${who}; press to remove yours` : `${who}; press to add yours`}`,
         },

@@ -123,13 +123,13 @@ def test_reactions_replies_mentions_edits_and_deletes_appear_live_for_the_other(
     menu_item(bob_page, "Reactions", "React with 👍").click()
     chip = message(alice_page, "Lunch at noon?").get_by_role("button", name=re.compile("^👍 1"))
     expect(chip).to_have_attribute("aria-pressed", "false")
+    expect(chip).to_have_attribute("title", "Bob Marley")  # who reacted
     bob_chip = message(bob_page, "Lunch at noon?").get_by_role("button", name=re.compile("^👍 1"))
     expect(bob_chip).to_have_attribute("aria-pressed", "true")
     # Alice adds hers by pressing the chip.
     chip.click()
-    expect(
-        message(bob_page, "Lunch at noon?").get_by_role("button", name=re.compile("^👍 2"))
-    ).to_be_visible()
+    both = message(bob_page, "Lunch at noon?").get_by_role("button", name=re.compile("^👍 2"))
+    expect(both).to_have_attribute("title", "Bob Marley and Alice Liddell")
 
     # Bob replies, mentioning Alice through the suggestions.
     action(bob_page, "Lunch at noon?", "Reply")

@@ -63,7 +63,7 @@ def do_move_message(message: Message, target: Conversation) -> int:
             number=number,
             updated_seq=target_seq,
             sender=current.sender,
-            client_id=f"moved-{current.pk}",
+            client_id=f"moved:{current.pk}",  # ":" is not allowed in clients' ids
             body=current.body,
             html=current.html,
             created_at=current.created_at,

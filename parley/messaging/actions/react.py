@@ -39,16 +39,29 @@ def check_react(user: User, message_id: int, emoji: str, on: bool) -> int | None
     return do_react(message, user, emoji, on)
 
 
+NAMES_SHOWN = 10  # per emoji: who reacted, for "Alice, Bob and 3 others"
+
+
 def _summary(message: Message) -> list[dict[str, Any]]:
-    """Reactions grouped by emoji, in the order each emoji was first used."""
-    grouped: dict[str, list[int]] = {}
-    for emoji, user_id in (
+    """Reactions grouped by emoji, in the order each emoji was first used: the count, every
+    user id, and the names of the first NAMES_SHOWN."""
+    grouped: dict[str, list[tuple[int, str]]] = {}
+    rows = (
         Reaction.objects.filter(message=message)
         .order_by("created_at", "pk")
-        .values_list("emoji", "user_id")
-    ):
-        grouped.setdefault(emoji, []).append(user_id)
-    return [{"emoji": e, "count": len(users), "users": users} for e, users in grouped.items()]
+        .values_list("emoji", "user_id", "user__display_name", "user__username")
+    )
+    for emoji, user_id, display_name, username in rows:
+        grouped.setdefault(emoji, []).append((user_id, display_name or username))
+    return [
+        {
+            "emoji": emoji,
+            "count": len(people),
+            "users": [user_id for user_id, _ in people],
+            "names": [name for _, name in people[:NAMES_SHOWN]],
+        }
+        for emoji, people in grouped.items()
+    ]
 
 
 def do_react(message: Message, user: User, emoji: str, on: bool) -> int | None:
@@ -57,6 +70,11 @@ def do_react(message: Message, user: User, emoji: str, on: bool) -> int | None:
         seq, _ = next_seq(message.conversation_id, now)
         current = lock_message(message.pk)
         check_message_writable(current)
+        new_kind = on and not any(r["emoji"] == emoji for r in current.reactions)
+        if new_kind and len(current.reactions) >= MAX_KINDS:  # checked again under the lock
+            raise ParleyError(
+                ErrorCode.INVALID, f"A message can have at most {MAX_KINDS} different reactions."
+            )
         if on:
             try:
                 with transaction.atomic():

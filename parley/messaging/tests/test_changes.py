@@ -166,8 +166,8 @@ def test_reactions_count_who_reacted_and_can_be_taken_back(alice, bob, carol, ro
     assert check_react(carol, message.pk, "👍", False) is None
 
     assert newest(alice, chat)[0]["reactions"] == [
-        {"emoji": "👍", "count": 1, "users": [bob.pk]},
-        {"emoji": "🎉", "count": 1, "users": [carol.pk]},
+        {"emoji": "👍", "count": 1, "users": [bob.pk], "names": ["Bob Marley"]},
+        {"emoji": "🎉", "count": 1, "users": [carol.pk], "names": ["Carol King"]},
     ]
 
 
@@ -272,7 +272,9 @@ def test_an_admin_moves_a_message_to_another_chat_of_the_room(alice, bob, room, 
     assert copy["body"] == "deploy is red @alice"
     assert copy["sender"]["id"] == bob.pk
     assert copy["moved_from"] == {"conversation": chat.pk, "title": "Team › general"}
-    assert copy["reactions"] == [{"emoji": "👀", "count": 1, "users": [alice.pk]}]
+    assert copy["reactions"] == [
+        {"emoji": "👀", "count": 1, "users": [alice.pk], "names": ["Alice Liddell"]}
+    ]
     assert seen_by(bob, target)["unread"] == 1
 
 
@@ -407,3 +409,52 @@ def test_pages_say_whether_newer_messages_exist(alice, bob, chat, bob_client, se
     assert (newest_page["has_more"], newest_page["has_newer"]) == (True, False)
     assert (older_page["has_more"], older_page["has_newer"]) == (False, True)
     assert (newer_page["has_more"], newer_page["has_newer"]) == (True, True)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/api/conversations/{2**70}/messages/",
+        f"/api/conversations/{2**63}/members/",
+        f"/api/messages/{10**30}/edits/",
+        f"/chat/{2**64}/",
+    ],
+)
+def test_ids_beyond_any_row_are_not_found(alice_client, path):
+    response = alice_client.get(path)
+
+    assert response.status_code == 404
+
+
+def test_preview_of_an_impossible_conversation_id_is_refused(alice_client):
+    response = alice_client.post(
+        reverse("api_preview"), {"body": "hi", "conversation": 2**70},
+        content_type="application/json",
+    )  # fmt: skip
+
+    assert response.status_code == 400
+
+
+def test_a_reply_follows_its_original_to_the_chat_it_was_moved_to(alice, bob, room, chat):
+    target = create_chat(alice, room, title="ops")
+    original = say(alice, "deploy at *five*", chat)
+    say(bob, "ok", chat, reply_to=original.pk)
+
+    check_move_message(alice, original.pk, target.pk)
+
+    quoted = newest(bob, chat)[0]["reply_to"]
+    copy = newest(bob, target)[0]
+    assert (quoted["id"], quoted["conversation"], quoted["seq"]) == (
+        copy["id"], target.pk, copy["seq"]
+    )  # fmt: skip
+    assert quoted["excerpt"] == "deploy at five"
+
+
+def test_a_message_whose_sender_used_a_moved_looking_client_id_still_moves(alice, room, chat):
+    target = create_chat(alice, room, title="ops")
+    message = say(alice, "one", chat)
+    check_send_message(alice, client_id=f"moved-{message.pk}", body="two", conversation_id=chat.pk)
+
+    check_move_message(alice, message.pk, target.pk)
+
+    assert newest(alice, target)[0]["body"] == "one"

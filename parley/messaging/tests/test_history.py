@@ -64,7 +64,12 @@ def test_conversation_list_sorted_by_activity_with_unread(chat, alice, bob, bob_
     listed = response.json()["conversations"]
     assert [c["title"] for c in listed] == ["Team › general", "Later › general"]
     assert listed[0]["unread"] == 3
-    assert listed[0]["preview"] == {"sender": "Alice Liddell", "sender_id": alice.pk, "text": "m3"}
+    assert listed[0]["preview"] == {
+        "id": Message.objects.get(conversation=chat, seq=3).pk,
+        "sender": "Alice Liddell",
+        "sender_id": alice.pk,
+        "text": "m3",
+    }
 
 
 def test_history_cost_does_not_grow_with_the_conversation(

@@ -80,7 +80,11 @@ def preview(request: AuthenticatedRequest) -> JsonResponse:
     conversation_id = data.get("conversation")
     mentionable: Mentionable = {}
     if conversation_id is not None:
-        if isinstance(conversation_id, bool) or not isinstance(conversation_id, int):
+        if (
+            isinstance(conversation_id, bool)
+            or not isinstance(conversation_id, int)
+            or not 0 < conversation_id < 2**63
+        ):
             raise ParleyError(ErrorCode.INVALID, '"conversation" must be a conversation id.')
         access_participant(request.user, conversation_id)
         mentionable = mentionable_members(conversation_id, body)

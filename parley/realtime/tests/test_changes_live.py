@@ -48,7 +48,9 @@ async def test_changes_reach_the_other_member_live_in_seq_order(room, chat, alic
     assert events[0]["message"]["html"] == (
         f'<p>hello <span class="mention" data-user="{bob.pk}">@bob</span></p>'
     )
-    assert events[1]["message"]["reactions"] == [{"emoji": "👋", "count": 1, "users": [bob.pk]}]
+    assert events[1]["message"]["reactions"] == [
+        {"emoji": "👋", "count": 1, "users": [bob.pk], "names": ["Bob Marley"]}
+    ]
     assert (events[1]["emoji"], events[1]["user"], events[1]["on"]) == ("👋", bob.pk, True)
     assert events[2]["message"]["reply_to"]["excerpt"] == "hello @bob"
     assert events[3]["message"]["deleted"] is True

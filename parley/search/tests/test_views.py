@@ -59,6 +59,8 @@ def test_api_pages(chat, alice, bob_client):
         ({"q": "x", "page": "two"}, '"page" must be a whole number of at least 1.'),
         ({"q": "x", "page": "101"}, '"page" must be from 1 to 100.'),
         ({"q": "-is:unread"}, "Only words and phrases can be excluded with “-”, not is:."),
+        ({"q": "x after:9999-12-31"}, "after: takes a date between 1900 and 9000."),
+        ({"q": "x before:0001-01-01"}, "before: takes a date between 1900 and 9000."),
     ],
 )
 def test_api_bad_input_is_400_json(bob_client, params, message):
