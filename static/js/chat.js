@@ -90,6 +90,7 @@ app.pane = new Pane(app);
 app.composer = new Composer(app);
 app.menu = new MessageMenu(app);
 app.presence = new Presence(app);
+view.presence = app.presence; // messages show their senders' presence dots
 const { pane, composer, presence } = app;
 
 // --- the conversation list ----------------------------------------------------------

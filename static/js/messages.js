@@ -50,7 +50,12 @@ export function messageElement(message, view) {
       tabindex: "-1",
       "aria-labelledby": `m-${message.id}-who`,
     },
-    h("div", { class: "ch-msg-avatar" }, avatar(message.sender, view.palette)),
+    h(
+      "div",
+      { class: "ch-msg-avatar" },
+      avatar(message.sender, view.palette),
+      view.presence && message.sender.id !== view.me.id ? view.presence.dot(message.sender.id) : null,
+    ),
     header(message),
     message.reply_to && !isGone(message) ? replyQuote(message.reply_to) : null,
     body(message),

@@ -515,8 +515,12 @@ def test_presence_dots_follow_the_other_persons_pages(
     alice_page = open_as(alice, "/chat/")
     expect(dot).to_have_attribute("aria-label", "online")
     expect(bob_page.locator("#ch-pane-sub").get_by_role("img", name="online")).to_be_visible()
+    # Her messages carry the same dot.
+    sender_dot = message(bob_page, "hi Bob").locator(f'.ch-dot[data-presence="{alice.pk}"]')
+    expect(sender_dot).to_have_attribute("aria-label", "online")
     alice_page.close()
     expect(dot).to_have_attribute("aria-label", "offline")
+    expect(sender_dot).to_have_attribute("aria-label", "offline")
 
 
 def _seed_screenshot_conversations(alice: User, bob: User, carol: User) -> Conversation:
