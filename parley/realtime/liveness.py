@@ -186,8 +186,8 @@ class LivenessMixin:
             "username": self.user.username,
             "name": self.user.name,
         }
-        # What this socket has forwarded about whom since hello: (status, version).
-        # Changes older than the statuses read for hello are stale.
+        # What this socket has forwarded about whom: (status, version). Changes older
+        # than the statuses read for hello are stale.
         self._presence_seen: dict[int, tuple[Status, int]] = {}
         self._presence_floor = 0
         await _socket_opened()
@@ -201,8 +201,9 @@ class LivenessMixin:
         except Exception:
             logger.exception("presence unavailable for user %s", self.user.pk)
             statuses = {}
-        # hello's statuses are not kept per socket (memory per idle socket): a later event
-        # repeating one of them is forwarded once more, which clients take as it is.
+        self._presence_seen = {
+            user_id: (status, self._presence_floor) for user_id, status in statuses.items()
+        }
         return {"presence": {str(user_id): status for user_id, status in statuses.items()}}
 
     async def liveness_disconnected(self) -> None:

@@ -10,6 +10,8 @@ from django.test import Client
 
 # Generous: on PostgreSQL a receive may wait on a commit in another thread.
 TIMEOUT = 5
+# Frames about who is around, not about conversations' contents.
+LIVENESS = frozenset({"presence", "typing"})
 
 
 class Socket:
@@ -28,6 +30,14 @@ class Socket:
         await self.communicator.send_to(text_data=text, bytes_data=data)
 
     async def receive(self) -> dict[str, Any]:
+        """The next frame that is not presence or typing (see receive_frame)."""
+        while True:
+            frame = await self.receive_frame()
+            if frame["type"] not in LIVENESS:
+                return frame
+
+    async def receive_frame(self) -> dict[str, Any]:
+        """The next frame, whatever it is."""
         return json.loads(await self.communicator.receive_from(timeout=TIMEOUT))
 
     async def receive_sequenced(self, count: int = 1) -> list[dict[str, Any]]:
@@ -41,16 +51,20 @@ class Socket:
         return frames
 
     async def receive_until(self, kind: str) -> list[dict[str, Any]]:
-        """Frames up to and including the first of type `kind`."""
+        """Frames up to and including the first of type `kind`, leaving out presence and
+        typing (they come whenever people come and go) unless `kind` is one of them."""
         frames = []
         while True:
-            frame = await self.receive()
+            frame = await self.receive_frame()
+            if frame["type"] in LIVENESS and frame["type"] != kind:
+                continue
             frames.append(frame)
             if frame["type"] == kind:
                 return frames
 
     async def nothing_more(self) -> bool:
-        """True if no frame is waiting (a bounded check for absence, not a sync point)."""
+        """True if no frame at all is waiting, presence and typing included (a bounded
+        check for absence, not a sync point)."""
         return bool(await self.communicator.receive_nothing(timeout=0.3))
 
     async def request(self, **frame: Any) -> dict[str, Any]:
