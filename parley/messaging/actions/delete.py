@@ -8,6 +8,7 @@ from parley.accounts.models import User
 from parley.core.errors import ErrorCode, ParleyError
 from parley.messaging.access import access_message
 from parley.messaging.actions.edit import check_message_writable
+from parley.messaging.actions.read import publish_counts
 from parley.messaging.actions.stream import lock_message, next_seq, record_change
 from parley.messaging.models import (
     ConversationEvent,
@@ -48,6 +49,7 @@ def do_delete_message(message: Message, actor: User) -> int:
         check_message_writable(current)
         MessageEdit.objects.filter(message=current).delete()
         Reaction.objects.filter(message=current).delete()
+        mentioned = list(Mention.objects.filter(message=current).values_list("user_id", flat=True))
         Mention.objects.filter(message=current).delete()
         current.body = current.html = ""
         current.deleted_at, current.deleted_by, current.updated_seq = now, actor, seq
@@ -64,4 +66,5 @@ def do_delete_message(message: Message, actor: User) -> int:
             ]
         )
         record_change(ConversationEvent.Kind.DELETED, current, seq, now)
+        publish_counts(current.conversation_id, mentioned)  # their mention badges drop
     return seq

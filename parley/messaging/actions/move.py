@@ -13,6 +13,7 @@ from parley.core.errors import ErrorCode, ParleyError, not_found
 from parley.messaging.access import access_message
 from parley.messaging.actions.delete import may_moderate
 from parley.messaging.actions.edit import check_message_writable
+from parley.messaging.actions.read import publish_counts
 from parley.messaging.actions.stream import lock_message, next_seq, record_change
 from parley.messaging.events import message_event
 from parley.messaging.models import (
@@ -76,6 +77,7 @@ def do_move_message(message: Message, target: Conversation) -> int:
         )
         Reaction.objects.filter(message=current).update(message=copy)
         MessageEdit.objects.filter(message=current).update(message=copy)
+        mentioned = list(Mention.objects.filter(message=current).values_list("user_id", flat=True))
         Mention.objects.filter(message=current).update(
             message=copy, conversation=target, seq=target_seq
         )
@@ -90,4 +92,5 @@ def do_move_message(message: Message, target: Conversation) -> int:
             pk=copy.pk
         )
         publish_to_conversation(target.pk, target_seq, message_event(copy))
+        publish_counts(current.conversation_id, mentioned)  # the mention left this chat
     return source_seq

@@ -5,7 +5,7 @@ from django.db import transaction
 from parley.accounts.models import User
 from parley.messaging.access import access_participant
 from parley.messaging.events import read_event
-from parley.messaging.models import Mention, Message, Participant
+from parley.messaging.models import Conversation, Mention, Message, Participant
 from parley.realtime.publish import publish_to_users
 
 
@@ -40,3 +40,21 @@ def mark_read(user: User, conversation_id: int, seq: int) -> int:
         ).count()
         publish_to_users([user.pk], read_event(conversation_id, current, unread, mentions))
     return unread
+
+
+def publish_counts(conversation_id: int, user_ids: list[int]) -> None:
+    """After commit, send each user a `read` event with their current unread and mention
+    counts for a conversation (their marker unchanged): after a change that lowered them,
+    such as a deleted or moved message that mentioned them."""
+    if not user_ids:
+        return
+    conversation = Conversation.objects.only("message_count").get(pk=conversation_id)
+    rows = Participant.objects.filter(conversation_id=conversation_id, user_id__in=user_ids)
+    for user_id, last_read_seq, read_count in rows.values_list(
+        "user_id", "last_read_seq", "read_count"
+    ):
+        mentions = Mention.objects.filter(
+            user_id=user_id, conversation_id=conversation_id, seq__gt=last_read_seq
+        ).count()
+        unread = max(0, conversation.message_count - read_count)
+        publish_to_users([user_id], read_event(conversation_id, last_read_seq, unread, mentions))

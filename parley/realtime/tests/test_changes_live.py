@@ -168,3 +168,19 @@ async def test_bad_change_frames_get_an_error_and_change_nothing(
     assert (stored.body, stored.reactions, stored.updated_seq) == ("stable", [], message.seq)
     assert await socket.nothing_more()
     await socket.close()
+
+
+async def test_deleting_an_unread_mention_lowers_the_mentioned_users_badge(room, chat, alice, bob):
+    message = await database_sync_to_async(send)(alice, chat, "@bob look")
+    reader, _, _ = await open_socket(bob)
+    assert reader.hello["conversations"][0]["mentions"] == 1
+    author, _, _ = await open_socket(alice)
+
+    await author.request(type="delete", message=message.pk)
+
+    frames = await reader.receive_until("read")
+    assert frames[-1] == {
+        "type": "read", "conversation": chat.pk, "seq": 0, "unread": 1, "mentions": 0
+    }  # fmt: skip
+    for socket in (reader, author):
+        await socket.close()
