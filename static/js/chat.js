@@ -16,6 +16,7 @@ import { avatar, excerpt, h, localiseTime, newClientId, textOf } from "./dom.js"
 import { MessageMenu } from "./menu.js";
 import { Pane } from "./pane.js";
 import { Presence } from "./presence.js";
+import { SearchPanel } from "./search.js";
 import { ParleySocket } from "./socket.js";
 
 const ACK_TIMEOUT_MS = 20_000;
@@ -668,8 +669,7 @@ els.log.addEventListener("click", (event) => {
 
 /** A link to a message (/chat/<id>/?at=SEQ: a reply's quote, a message's time) opens it in
  * this page: the pane jumps to it, in this conversation or another of yours. */
-function followChatLink(event) {
-  const link = event.target.closest("a[href]");
+function followChatLink(event, link = event.target.closest("a[href]")) {
   if (!link || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return false;
   const url = new URL(link.href);
   const match = url.origin === location.origin && url.pathname.match(/^\/chat\/(\d+)\/$/);
@@ -687,6 +687,9 @@ function followChatLink(event) {
 }
 
 els.jump.addEventListener("click", () => pane.jumpToNewest());
+
+// The top bar's search shows its results beside the pane; a result opens in this page.
+app.search = new SearchPanel(app, followChatLink);
 
 els.list.addEventListener("click", (event) => {
   const link = event.target.closest("a.ch-conv");

@@ -243,13 +243,32 @@ def test_a_search_finds_a_message_and_opens_its_chat_at_it(
     bob_page = open_as(bob, f"/chat/{team.pk}/")
     expect(log(bob_page)).not_to_contain_text("zanzibar")
 
+    # On the chat page the top bar's search shows its results in a panel beside the pane.
     search = bob_page.get_by_role("search", name="Search messages").get_by_role("searchbox")
+    search.fill("-from:alice")
+    search.press("Enter")
+    panel = bob_page.get_by_role("region", name=re.compile("Search results for"))
+    expect(panel).to_be_visible()
+    expect(panel.get_by_role("alert")).not_to_be_empty()
+    search.fill("nothingmatchesthis")
+    search.press("Enter")
+    expect(panel).to_contain_text("No messages found.")
+    expect(panel.get_by_role("alert")).to_have_count(0)  # the error is gone
+    search.press("Escape")
+    expect(panel).to_be_hidden()
+
     search.fill("zanzibar")
     search.press("Enter")
-    expect(bob_page).to_have_url(re.compile(r"/search/\?q=zanzibar"))
-    result = bob_page.get_by_role("link", name=re.compile("zanzibar plan"))
+    panel = bob_page.get_by_role("region", name="Search results for “zanzibar”")
+    expect(panel).to_be_visible()
+    expect(bob_page).to_have_url(re.compile(rf"/chat/{team.pk}/$"))
+    result = panel.get_by_role("listitem")
     expect(result).to_have_count(1)
-    result.click()
+    expect(result).to_contain_text(alice.name)
+    expect(result).to_contain_text(team.title)
+    expect(panel.get_by_role("button", name="More results")).to_be_hidden()
+    bob_page.evaluate("() => { window.__stillHere = true; }")  # gone if the page reloads
+    result.get_by_role("link", name=re.compile("zanzibar plan")).click()
 
     expect(bob_page).to_have_url(re.compile(rf"/chat/{team.pk}/\?at={needle.seq}$"))
     expect(bob_page.locator("#chat-app")).to_have_attribute("data-connection", "online")
@@ -266,6 +285,20 @@ def test_a_search_finds_a_message_and_opens_its_chat_at_it(
     alice_page = open_as(alice, f"/chat/{team.pk}/")
     send(alice_page, "found it?")
     expect(message(bob_page, "found it?")).to_be_visible()
+    # The panel stays open beside the pane; Close closes it. The page was never reloaded.
+    expect(panel).to_be_visible()
+    panel.get_by_role("button", name="Close search results").click()
+    expect(panel).to_be_hidden()
+    assert bob_page.evaluate("() => window.__stillHere") is True
+
+    # Without the panel (no JavaScript, or a link), /search/?q= is still a page of results.
+    bob_page.goto("/search/?q=zanzibar")
+    page_result = bob_page.get_by_role("link", name=re.compile("zanzibar plan"))
+    expect(page_result).to_have_count(1)
+    page_result.click()
+    expect(bob_page).to_have_url(re.compile(rf"/chat/{team.pk}/\?at={needle.seq}$"))
+    found = message(bob_page, "The zanzibar plan, step one")
+    expect(found).to_have_class(re.compile(r"\bis-target\b"))
 
 
 def test_history_pages_through_a_stream_with_holes_in_the_message_seqs(
@@ -493,6 +526,21 @@ def test_at_phone_width_the_list_and_the_pane_are_separate_screens(
     expect(bob_page.locator("#ch-pane")).to_be_hidden()
     conversations.get_by_role("link", name=re.compile("general")).click()
     expect(message(bob_page, "hi from the desk")).to_be_visible()
+    # Search results take the whole screen; Close goes back, and a result opens the pane.
+    search = bob_page.get_by_role("search", name="Search messages").get_by_role("searchbox")
+    search.fill("desk")
+    search.press("Enter")
+    panel = bob_page.get_by_role("region", name=re.compile("Search results for"))
+    expect(panel.get_by_role("link", name=re.compile("hi from the desk"))).to_be_visible()
+    expect(bob_page.locator("#ch-pane")).to_be_hidden()
+    assert bob_page.evaluate("document.documentElement.scrollWidth") <= 390
+    panel.get_by_role("button", name="Close search results").click()
+    expect(panel).to_be_hidden()
+    expect(message(bob_page, "hi from the desk")).to_be_visible()
+    search.press("Enter")
+    panel.get_by_role("link", name=re.compile("hi from the desk")).click()
+    expect(panel).to_be_hidden()
+    expect(message(bob_page, "hi from the desk")).to_have_class(re.compile(r"\bis-target\b"))
     # Nothing is wider than the screen.
     assert bob_page.evaluate("document.documentElement.scrollWidth") <= 390
 
