@@ -22,6 +22,7 @@ from parley.accounts.models import User
 from parley.messaging.access import access_message, access_participant
 from parley.messaging.events import (
     MESSAGE_RELATED,
+    conversation_title,
     excerpt,
     message_change_event,
     message_dict,
@@ -60,6 +61,29 @@ def _preview(message: Message | None) -> dict[str, Any] | None:
     }
 
 
+def other_members(user: User, conversations: list[Conversation]) -> dict[int, list[User]]:
+    """The members other than `user` of each direct and group conversation, by username
+    (one query; chats are titled by their room instead)."""
+    personal = [c.pk for c in conversations if c.kind != Conversation.Kind.CHAT]
+    others: dict[int, list[User]] = {}
+    for p in (
+        Participant.objects.filter(conversation_id__in=personal)
+        .exclude(user=user)
+        .select_related("user")
+        .order_by("user__username")
+    ):
+        others.setdefault(p.conversation_id, []).append(p.user)
+    return others
+
+
+def title_for(user: User, conversation: Conversation, people: list[User]) -> str:
+    """What `user` sees a conversation called: room and chat, else its title or the other
+    people (`people`, from other_members)."""
+    if conversation.kind == Conversation.Kind.CHAT:
+        return conversation_title(conversation)
+    return conversation.title or ", ".join(u.name for u in people) or user.name
+
+
 def _summaries(user: User, participants: list[Participant]) -> list[dict[str, Any]]:
     conversations = [p.conversation for p in participants]
     last = Q(pk__in=[])
@@ -68,23 +92,12 @@ def _summaries(user: User, participants: list[Participant]) -> list[dict[str, An
             last |= Q(conversation_id=c.pk, seq=c.last_message_seq)
     previews = {m.conversation_id: m for m in Message.objects.filter(last).select_related("sender")}
     mentions = _unread_mentions(user, participants)
-    others: dict[int, list[User]] = {}
-    personal = [c.pk for c in conversations if c.kind != Conversation.Kind.CHAT]
-    for p in (
-        Participant.objects.filter(conversation_id__in=personal)
-        .exclude(user=user)
-        .select_related("user")
-        .order_by("user__username")
-    ):
-        others.setdefault(p.conversation_id, []).append(p.user)
+    others = other_members(user, conversations)
     result = []
     for p in participants:
         c = p.conversation
         people = others.get(c.pk, [])
-        if c.kind == Conversation.Kind.CHAT:
-            title = f"{c.room.title} › {c.title}" if c.room else c.title
-        else:
-            title = c.title or ", ".join(u.name for u in people) or user.name
+        title = title_for(user, c, people)
         result.append(
             {
                 "id": c.pk,

@@ -13,8 +13,9 @@ from django.utils.safestring import SafeString
 from parley.accounts.models import User
 from parley.core.errors import ErrorCode, ParleyError
 from parley.messaging.actions.direct import direct_key
-from parley.messaging.events import MESSAGE_RELATED, conversation_title, message_dict
-from parley.messaging.models import Conversation, Message, Participant
+from parley.messaging.events import MESSAGE_RELATED, message_dict
+from parley.messaging.models import Conversation, Message
+from parley.messaging.selectors import other_members, title_for
 from parley.search.backends import backend_for
 from parley.search.query import SearchQuery, parse_query
 from parley.search.snippets import snippet
@@ -105,26 +106,12 @@ def _filtered(user: User, query: SearchQuery) -> QuerySet[Message]:
 
 
 def _titles(user: User, conversations: list[Conversation]) -> dict[int, dict[str, Any]]:
-    """{"id", "title", "kind"} per conversation, titled as in the conversation list
-    (parley.messaging.selectors): room and chat, else the title or the other people."""
-    personal = [c.pk for c in conversations if c.kind != Conversation.Kind.CHAT]
-    names: dict[int, list[str]] = {}
-    if personal:
-        for p in (
-            Participant.objects.filter(conversation_id__in=personal)
-            .exclude(user=user)
-            .select_related("user")
-            .order_by("user__username")
-        ):
-            names.setdefault(p.conversation_id, []).append(p.user.name)
-    result = {}
-    for c in conversations:
-        if c.kind == Conversation.Kind.CHAT:
-            title = conversation_title(c)
-        else:
-            title = c.title or ", ".join(names.get(c.pk, [])) or user.name
-        result[c.pk] = {"id": c.pk, "title": title, "kind": c.kind}
-    return result
+    """{"id", "title", "kind"} per conversation, titled as in the conversation list."""
+    others = other_members(user, conversations)
+    return {
+        c.pk: {"id": c.pk, "title": title_for(user, c, others.get(c.pk, [])), "kind": c.kind}
+        for c in conversations
+    }
 
 
 def search_messages(user: User, query: str, page: int = 1) -> SearchPage:
