@@ -89,10 +89,15 @@ def _send(groups: list[str], message: dict[str, Any]) -> None:
         # out in commit order as before.
         loop.call_soon_threadsafe(_send_on_loop, layer, groups, message)
         return
+    async_to_sync(_group_send)(layer, groups, message)
+
+
+async def _group_send(layer: Any, groups: list[str], message: dict[str, Any]) -> None:
+    """`message` to each group, one after the other; a failure is logged, not raised."""
     for group in groups:
         try:
             # The group's name travels with the message: see parley/realtime/fanout.py.
-            async_to_sync(layer.group_send)(group, {**message, "group": group})
+            await layer.group_send(group, {**message, "group": group})
         except Exception:
             # The channel layer is the fast path only; clients repair gaps from the database.
             logger.exception("could not publish to %s", group)
@@ -115,22 +120,17 @@ class _Publisher:
     """
 
     def __init__(self) -> None:
-        self.queue: collections.deque[tuple[Any, str, dict[str, Any]]] = collections.deque()
+        self.queue: collections.deque[tuple[Any, list[str], dict[str, Any]]] = collections.deque()
         self.task: asyncio.Task[None] | None = None
 
     def put(self, layer: Any, groups: list[str], message: dict[str, Any]) -> None:
-        self.queue.extend((layer, group, {**message, "group": group}) for group in groups)
+        self.queue.append((layer, groups, message))
         if self.task is None or self.task.done():
             self.task = asyncio.get_running_loop().create_task(self._run())
 
     async def _run(self) -> None:
         while self.queue:
-            layer, group, message = self.queue.popleft()
-            try:
-                await layer.group_send(group, message)
-            except Exception:
-                # The channel layer is the fast path only; clients repair from the database.
-                logger.exception("could not publish to %s", group)
+            await _group_send(*self.queue.popleft())
 
 
 _publishers: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Publisher]" = (
@@ -183,10 +183,5 @@ async def publish_presence(
 
 async def _send_now(groups: list[str], message: dict[str, Any]) -> None:
     layer = get_channel_layer()
-    if layer is None:
-        return
-    for group in groups:
-        try:
-            await layer.group_send(group, {**message, "group": group})
-        except Exception:
-            logger.exception("could not publish to %s", group)
+    if layer is not None:
+        await _group_send(layer, groups, message)
