@@ -320,10 +320,6 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
 
     # --- events from the channel layer (see parley/realtime/publish.py) -------------
 
-    async def parley_event(self, event: dict[str, Any]) -> None:
-        """An unsequenced event for this user: forwarded as it is."""
-        await self.send(text_data=event["payload"])
-
     async def parley_sequenced(self, event: dict[str, Any]) -> None:
         """A conversation event numbered `seq`: drop repeats, fill gaps, keep order."""
         conversation_id, seq = event["conversation"], event["seq"]

@@ -101,7 +101,8 @@ class Fanout:
             self._fan_out(message)
 
     def _fan_out(self, message: dict[str, Any]) -> None:
-        for member in tuple(self.members.get(message.get("group", ""), ())):
+        # deliver() only queues, so the set cannot change while it is walked.
+        for member in self.members.get(message.get("group", ""), ()):
             try:
                 member.deliver(message)
             except Exception:

@@ -274,8 +274,8 @@ class LivenessMixin:
             unknown = [m for m in members if m not in self._presence_seen and m != self.user.pk]
             for user_id, status in (await presence.store().statuses(unknown, now)).items():
                 self._presence_seen[user_id] = (status, presence.version_at(now) - 1)
-                await self.send(text_data=serialise({"type": "presence", "user": user_id,
-                                                     "status": status}))  # fmt: skip
+                event = presence.presence_event(Change(user_id, status, 0))
+                await self.send(text_data=serialise(event))
             own = (await presence.store().statuses([self.user.pk], now)).get(self.user.pk)
             if own is not None:
                 # Newer than anything the members hold about this user, older than any
@@ -309,8 +309,6 @@ class LivenessMixin:
         """False for a typing event this socket drops anyway (its own user's, a conversation
         it does not follow, or while shedding): a cheap check, so that the consumer's
         delivery can drop it before queueing it."""
-        if event["type"] != "parley.typing":
-            return True
         return (
             event["user"] != self.user.pk
             and event["conversation"] in self.delivered

@@ -89,7 +89,12 @@ def _send(groups: list[str], message: dict[str, Any]) -> None:
         # out in commit order as before.
         loop.call_soon_threadsafe(_send_on_loop, layer, groups, message)
         return
-    async_to_sync(_group_send)(layer, groups, message)
+    try:
+        async_to_sync(_group_send)(layer, groups, message)
+    except RuntimeError:
+        # Called from a thread that runs an event loop itself (no worker of the server):
+        # the channel layer is the fast path only; clients repair from the database.
+        logger.exception("could not publish to %s", ", ".join(groups))
 
 
 async def _group_send(layer: Any, groups: list[str], message: dict[str, Any]) -> None:

@@ -114,7 +114,6 @@ export function csrfToken() {
   return found ? decodeURIComponent(found.slice("csrftoken=".length)) : "";
 }
 
-/** One line of plain text from a message body, at most `chars` long. */
 /**
  * A message's rendered text without its Markdown marks, as the server's excerpts are: the
  * sanitised html is parsed in an inert <template> (nothing in it runs or loads), with a
@@ -126,6 +125,7 @@ export function textOf(message) {
   return template.content.textContent;
 }
 
+/** One line of plain text, at most `chars` long. */
 export function excerpt(text, chars = 140) {
   const line = text.split(/\s+/).filter(Boolean).join(" ");
   return line.length > chars ? `${line.slice(0, chars - 1)}…` : line;

@@ -190,7 +190,7 @@ export function quoteOf(message) {
     conversation: message.conversation,
     seq: message.seq,
     sender: message.sender,
-    excerpt: excerpt(textOf(message)),
+    excerpt: message.deleted ? "" : excerpt(textOf(message)),
     deleted: Boolean(message.deleted),
   };
 }

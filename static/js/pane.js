@@ -15,8 +15,8 @@
 //
 // Pages come from GET /api/conversations/<id>/messages/ (newest first in each page).
 
-import { dayKey, dayLabel, excerpt, h, textOf } from "./dom.js";
-import { isGone, messageElement, messageOf, pendingElement, replyQuote, updatedSeq } from "./messages.js";
+import { dayKey, dayLabel, h } from "./dom.js";
+import { isGone, messageElement, messageOf, pendingElement, quoteOf, replyQuote, updatedSeq } from "./messages.js";
 
 const PAGE = 50;
 const NEAR_BOTTOM_PX = 80;
@@ -449,15 +449,7 @@ export class Pane {
   refreshQuotes(message) {
     if (message.moved_to) return; // the quote still leads to where it was
     for (const quote of this.els.log.querySelectorAll(`.ch-reply[data-reply="${message.id}"]`)) {
-      const reply = {
-        id: message.id,
-        conversation: message.conversation,
-        seq: message.seq,
-        sender: message.sender,
-        excerpt: message.deleted ? "" : excerpt(textOf(message)),
-        deleted: Boolean(message.deleted),
-      };
-      quote.replaceWith(replyQuote(reply));
+      quote.replaceWith(replyQuote(quoteOf(message)));
     }
   }
 

@@ -47,7 +47,6 @@ export class ParleySocket extends EventTarget {
     this.seen = new Map();
     this.ws = null;
     this.ready = false; // a hello arrived on the current connection
-    this.connectedOnce = false;
     this.failures = 0;
     this.stopped = true;
     this.heartbeatMs = 25_000;
@@ -240,7 +239,6 @@ export class ParleySocket extends EventTarget {
 
   hello(frame) {
     this.ready = true;
-    this.connectedOnce = true;
     this.failures = 0;
     this.heartbeatMs = Math.max(5, frame.heartbeat || 25) * 1000;
     this.heartbeat();
