@@ -25,9 +25,8 @@ def may_moderate(user: User, message: Message) -> bool:
     room = message.conversation.room
     if room is None:
         return False
-    return RoomMember.objects.filter(
-        room=room, user=user, role__in=[RoomMember.Role.OWNER, RoomMember.Role.ADMIN]
-    ).exists()
+    membership = RoomMember.objects.filter(room=room, user=user).first()
+    return membership is not None and membership.can_manage
 
 
 def check_delete_message(actor: User, message_id: int) -> int:

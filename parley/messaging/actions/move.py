@@ -15,7 +15,7 @@ from parley.messaging.actions.delete import may_moderate
 from parley.messaging.actions.edit import check_message_writable
 from parley.messaging.actions.read import publish_counts
 from parley.messaging.actions.stream import lock_message, next_seq, record_change
-from parley.messaging.events import message_event
+from parley.messaging.events import MESSAGE_RELATED, message_event
 from parley.messaging.models import (
     Conversation,
     ConversationEvent,
@@ -88,9 +88,7 @@ def do_move_message(message: Message, target: Conversation) -> int:
             update_fields=["body", "html", "moved_to", "updated_seq", "reactions", "mentioned_ids"]
         )
         record_change(ConversationEvent.Kind.MOVED, current, source_seq, now)
-        copy = Message.objects.select_related("sender", "reply_to__sender", "moved_from__room").get(
-            pk=copy.pk
-        )
+        copy = Message.objects.select_related(*MESSAGE_RELATED).get(pk=copy.pk)
         publish_to_conversation(target.pk, target_seq, message_event(copy))
         publish_counts(current.conversation_id, mentioned)  # the mention left this chat
     return source_seq

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.db import connection
 
-from parley.messaging.events import message_change_event
+from parley.messaging.events import MESSAGE_RELATED, message_change_event
 from parley.messaging.models import Conversation, ConversationEvent, Message
 from parley.realtime.publish import publish_to_conversation
 
@@ -54,7 +54,7 @@ def next_seq(conversation_id: int, now: datetime, *, message: bool = False) -> t
 
 def lock_message(message_id: int) -> Message:
     """Re-read a message inside the transaction, after its conversation's row is locked."""
-    return Message.objects.select_related("sender", "conversation__room").get(pk=message_id)
+    return Message.objects.select_related(*MESSAGE_RELATED, "conversation__room").get(pk=message_id)
 
 
 def record_change(
