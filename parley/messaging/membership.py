@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 
 from parley.messaging.events import conversation_updated_event, membership_event
-from parley.messaging.models import Conversation
+from parley.messaging.models import Conversation, RoomMember
 from parley.realtime.publish import publish_membership, publish_to_conversation_members
 
 
@@ -11,8 +11,8 @@ def announce_joined(conversation: Conversation, user_ids: Iterable[int]) -> None
     """After commit: these users' sockets follow `conversation` from its current seq.
 
     A chat looks the same to every member who just joined it (no people list, nothing
-    read yet), so its summary is built once however many join; direct and group
-    summaries name the other people, so each gets their own.
+    read yet) but for their role in the room, so its summary is built once however many
+    join; direct and group summaries name the other people, so each gets their own.
     """
     from parley.accounts.models import User
     from parley.messaging.selectors import conversation_summary
@@ -22,10 +22,17 @@ def announce_joined(conversation: Conversation, user_ids: Iterable[int]) -> None
         return
     if conversation.kind == Conversation.Kind.CHAT:
         shared = conversation_summary(User.objects.get(pk=ids[0]), conversation.pk)
-        shared.update(last_read_seq=0, unread=shared["last_seq"])
-        event = membership_event(conversation.pk, "joined", shared["last_seq"], shared)
+        assert conversation.room_id is not None  # a chat always belongs to a room
+        roles = dict(
+            RoomMember.objects.filter(room_id=conversation.room_id, user_id__in=ids).values_list(
+                "user_id", "role"
+            )
+        )
         for user_id in ids:
-            publish_membership(user_id, event)
+            summary = {**shared, "room": {**shared["room"], "role": roles.get(user_id)}}
+            publish_membership(
+                user_id, membership_event(conversation.pk, "joined", shared["last_seq"], summary)
+            )
         return
     for user in User.objects.filter(pk__in=ids):
         summary = conversation_summary(user, conversation.pk)

@@ -184,3 +184,15 @@ async def test_deleting_an_unread_mention_lowers_the_mentioned_users_badge(room,
     }  # fmt: skip
     for socket in (reader, author):
         await socket.close()
+
+
+async def test_a_new_chat_tells_each_member_their_own_role(room, chat, alice, bob):
+    owner, _, _ = await open_socket(alice)
+    member, _, _ = await open_socket(bob)
+
+    await database_sync_to_async(create_chat)(alice, room, title="ops")
+
+    for socket, role in ((owner, "owner"), (member, "member")):
+        [joined] = [f for f in await socket.receive_until("membership.changed")]
+        assert (joined["summary"]["room"]["role"], joined["summary"]["unread"]) == (role, 0)
+        await socket.close()
