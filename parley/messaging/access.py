@@ -19,10 +19,6 @@ def access_participant(user: User, conversation_id: int) -> Participant:
     return participant
 
 
-def access_conversation(user: User, conversation_id: int) -> Conversation:
-    return access_participant(user, conversation_id).conversation
-
-
 def access_room(user: User, slug: str) -> tuple[Room, RoomMember | None]:
     """A room `user` may see (public, or private and a member), with their membership."""
     room = Room.objects.filter(slug=slug).first()

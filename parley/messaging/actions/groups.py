@@ -6,11 +6,11 @@ from parley.accounts.models import User
 from parley.core.errors import ErrorCode, ParleyError
 from parley.messaging.access import access_participant
 from parley.messaging.actions.direct import may_message_directly
+from parley.messaging.actions.rooms import TITLE_MAX
 from parley.messaging.membership import announce_joined
 from parley.messaging.models import Conversation, Participant
 
 GROUP_MIN, GROUP_MAX = 3, 20
-TITLE_MAX = 80
 
 
 def _check_size(count: int) -> None:

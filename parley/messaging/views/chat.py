@@ -69,7 +69,7 @@ def chat(request: AuthenticatedRequest, conversation_id: int | None = None) -> H
             page = selectors.history_around(user, conversation_id, at, PAGE)
         elif current is not None and current["unread"] < PAGE // 2:
             # Few unread: the newest page, which also shows the first unread message.
-            page = {**selectors.history(user, conversation_id, limit=PAGE), "has_newer": False}
+            page = selectors.history(user, conversation_id, limit=PAGE)
         else:
             page = selectors.first_unread_page(user, conversation_id, limit=PAGE)
         if current is None:  # joined between the two reads
