@@ -16,7 +16,7 @@ run: $(VENV)/.stamp-run
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/python -m uvicorn config.asgi:application --host $(HOST) --port $(PORT) --lifespan off \
-		--ws-per-message-deflate false
+		--ws parley.realtime.server:WebSocketProtocol --ws-per-message-deflate false
 
 ## test: run the whole test suite (SQLite + in-memory unless DATABASE_URL / REDIS_URL are set)
 test: $(VENV)/.stamp-dev

@@ -458,8 +458,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="clients do not offer permessage-deflate (browsers do)")  # fmt: skip
     parser.add_argument("--no-server-deflate", dest="server_deflate", action="store_false",
                         help="uvicorn --ws-per-message-deflate false")  # fmt: skip
-    parser.add_argument("--ws", default="auto",
-                        choices=["auto", "websockets", "websockets-sansio", "wsproto"])  # fmt: skip
+    parser.add_argument("--ws", default="parley.realtime.server:WebSocketProtocol",
+                        help="uvicorn's --ws: Parley's protocol (default), auto, websockets, "
+                             "websockets-sansio or wsproto")  # fmt: skip
     parser.add_argument("--send-rate", type=int, default=10_000,
                         help="SEND_RATE_PER_SECOND and SEND_RATE_BURST for the server")  # fmt: skip
     parser.add_argument("--experiment", action="append", default=[],

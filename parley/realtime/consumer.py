@@ -46,6 +46,7 @@ from parley.realtime import liveness, protocol
 from parley.realtime.fanout import fanout
 from parley.realtime.groups import conversation_group, session_group, user_group
 from parley.realtime.publish import serialise
+from parley.realtime.server import EXTENSION, frame
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +80,7 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
     # the process's Fanout delivers events to deliver().
     channel_layer_alias = "parley.fanout"
     drainer: "asyncio.Future[None] | None" = None
+    write: Callable[[str, bytes], bool] | None = None  # the server's direct write, if any
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Call the handler for `message` directly.
@@ -106,22 +108,44 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
     def deliver(self, message: dict[str, Any]) -> None:
         """An event for this socket, from the Fanout: queued for this socket's own writer.
 
-        Never waits: a socket that is slow to read (its transport paused) holds up only
-        its own writer task, not the process's other sockets. Repeats and typing this
-        socket would drop are discarded here, before any queueing.
+        Never waits. The next event of a conversation, with nothing ahead of it, is
+        written at once (_write_now); anything else, or any event for a socket that is
+        slow to read (its transport paused), is queued: one slow reader holds up only its
+        own writer task, not the process's other sockets. Repeats and typing this socket
+        would drop are discarded here, before any queueing.
         """
         if self.closed:
             return
         kind = message["type"]
         if kind == "parley.sequenced":
-            delivered = self.delivered.get(message["conversation"])
-            if delivered is not None and message["seq"] <= delivered:
+            conversation, seq = message["conversation"], message["seq"]
+            delivered = self.delivered.get(conversation)
+            if delivered is not None:
+                if seq <= delivered:
+                    return
+                if seq == delivered + 1 and self._write_now(message):
+                    self.delivered[conversation] = seq
+                    return
+        elif kind == "parley.event":
+            if self._write_now(message):
                 return
         elif kind == "parley.typing" and not self.liveness_wanted(message):
             return
         self.inbox.append(message)
         if self.drainer is None or self.drainer.done():
             self.drainer = asyncio.ensure_future(self._drain())
+
+    def _write_now(self, message: dict[str, Any]) -> bool:
+        """Write the event's payload at once, when nothing is ahead of it for this socket
+        (no held events, no queue, no frame being answered) and the server offers a
+        direct write (parley/realtime/server.py). The frame is built once per event and
+        shared by every socket of the process."""
+        if self.write is None or self.holding or self.inbox or self.lock.locked():
+            return False
+        framed = message.get("frame")
+        if framed is None:
+            framed = message["frame"] = frame(message["payload"])
+        return bool(self.write(message["payload"], framed))
 
     async def _drain(self) -> None:
         """Work through the inbox in order, under the socket's lock."""
@@ -166,6 +190,7 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
         self.holding = True
         self.held: set[int] = set()
         self.inbox: deque[dict[str, Any]] = deque()
+        self.write = (self.scope.get("extensions") or {}).get(EXTENSION, {}).get("write")
         async with self.lock:  # events that arrive meanwhile wait in the inbox
             await self._connect(user)
 

@@ -1,0 +1,115 @@
+"""Parley served by real uvicorn processes, as in production, for tests that need sockets
+between processes or the server's own WebSocket protocol."""
+
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+from websockets.asyncio.client import connect
+
+from parley.core.testing.clients import client_for
+from parley.realtime.server import PROTOCOL
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def database_url() -> str:
+    """The test database, as a DATABASE_URL another process can open."""
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    scheme = "postgres" if db["ENGINE"].endswith("postgresql") else "mysql"
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    return f"{scheme}://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT']}/{db['NAME']}"
+
+
+def _wait_until_listening(port: int, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server on {port} exited: {process.stdout.read().decode()}")  # type: ignore[union-attr]
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)  # polling for readiness, not synchronising the test
+    raise RuntimeError(f"server on {port} did not start")
+
+
+@contextmanager
+def uvicorn_servers(count: int, *, deflate: bool = False) -> Iterator[list[int]]:
+    """`count` uvicorn processes serving config.asgi:application with Parley's WebSocket
+    protocol, on the test database and the configured channel layer; yields their ports.
+    The sockets' origin must be http://testserver (the test settings allow it)."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": database_url(),
+        "REDIS_URL": settings.REDIS_URL or "",
+        "REDIS_PREFIX": settings.REDIS_PREFIX,
+    }
+    ports = [free_port() for _ in range(count)]
+    command = [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
+               "--lifespan", "off", "--ws", PROTOCOL, "--log-level", "warning",
+               "--ws-per-message-deflate", "true" if deflate else "false"]  # fmt: skip
+    processes = [
+        subprocess.Popen(  # noqa: S603 (this interpreter, fixed arguments)
+            [*command, "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        for port in ports
+    ]
+    try:
+        for port, process in zip(ports, processes, strict=True):
+            _wait_until_listening(port, process)
+        yield ports
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait(timeout=10)
+
+
+def session_cookie(user: Any) -> str:
+    """A signed-in session for `user`, as the value of the session cookie."""
+    return str(client_for(user).cookies[settings.SESSION_COOKIE_NAME].value)
+
+
+def connect_as(port: int, cookie: str, **options: Any) -> Any:
+    """A WebSocket client (websockets' asyncio connect) to /ws/ on `port` with the session
+    `cookie` (see session_cookie), from the origin the test settings allow."""
+    return connect(
+        f"ws://127.0.0.1:{port}/ws/",
+        origin="http://testserver",  # type: ignore[arg-type]
+        additional_headers={"Cookie": f"{settings.SESSION_COOKIE_NAME}={cookie}"},
+        **options,
+    )
+
+
+async def receive_json(ws: Any, kind: str) -> dict[str, Any]:
+    """The next frame of type `kind` from a websockets client; others are skipped, but an
+    error fails the test at once."""
+    while True:
+        frame: dict[str, Any] = json.loads(await asyncio.wait_for(ws.recv(), timeout=10))
+        if frame["type"] == kind:
+            return frame
+        if frame["type"] == "error":
+            raise AssertionError(f"waiting for {kind!r}, got {frame}")
