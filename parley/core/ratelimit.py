@@ -11,18 +11,23 @@ from typing import Any
 
 from django.conf import settings
 
-# KEYS[1] bucket; ARGV rate, burst, now. Returns 0 if a token was taken, else the wait in ms.
+# KEYS the buckets (a key may repeat); ARGV rate, burst, now. Returns, for each key, 0 if
+# a token was taken, else the wait in ms.
 _LUA = """
 local rate, burst, now = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
-local tokens = tonumber(state[1]) or burst
-local at = tonumber(state[2]) or now
-tokens = math.min(burst, tokens + math.max(0, now - at) * rate)
-local wait = 0
-if tokens >= 1 then tokens = tokens - 1 else wait = math.ceil((1 - tokens) / rate * 1000) end
-redis.call('HSET', KEYS[1], 'tokens', tokens, 'at', now)
-redis.call('PEXPIRE', KEYS[1], math.ceil(burst / rate * 1000) + 1000)
-return wait
+local waits = {}
+for i, key in ipairs(KEYS) do
+    local state = redis.call('HMGET', key, 'tokens', 'at')
+    local tokens = tonumber(state[1]) or burst
+    local at = tonumber(state[2]) or now
+    tokens = math.min(burst, tokens + math.max(0, now - at) * rate)
+    local wait = 0
+    if tokens >= 1 then tokens = tokens - 1 else wait = math.ceil((1 - tokens) / rate * 1000) end
+    redis.call('HSET', key, 'tokens', tokens, 'at', now)
+    redis.call('PEXPIRE', key, math.ceil(burst / rate * 1000) + 1000)
+    waits[i] = wait
+end
+return waits
 """
 
 
@@ -61,11 +66,15 @@ def _redis_script() -> Any:
     return client.register_script(_LUA)
 
 
-def take_token(key: str, limit: Limit) -> float:
-    """Take one token from `key`'s bucket. Returns 0 if allowed, else seconds to wait."""
+def take_tokens(keys: list[str], limit: Limit) -> list[float]:
+    """Take one token from each key's bucket (a key may repeat), in one Redis round trip:
+    for each, 0 if allowed, else the seconds to wait."""
+    if not keys:
+        return []
     now = time.time()
     if settings.REDIS_URL:
         prefix = getattr(settings, "REDIS_PREFIX", "parley")
-        waited = _redis_script()(keys=[f"{prefix}:rl:{key}"], args=[limit.rate, limit.burst, now])
-        return int(waited) / 1000
-    return _local.take(key, limit, now)
+        buckets = [f"{prefix}:rl:{key}" for key in keys]
+        waited = _redis_script()(keys=buckets, args=[limit.rate, limit.burst, now])
+        return [int(ms) / 1000 for ms in waited]
+    return [_local.take(key, limit, now) for key in keys]

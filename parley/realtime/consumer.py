@@ -35,7 +35,7 @@ from parley.messaging.actions.edit import check_edit_message
 from parley.messaging.actions.move import check_move_message
 from parley.messaging.actions.react import check_react
 from parley.messaging.actions.read import mark_read
-from parley.messaging.actions.send import check_send_message
+from parley.messaging.actions.send import SendRequest
 from parley.messaging.selectors import (
     conversation_list,
     history,
@@ -46,6 +46,7 @@ from parley.realtime import liveness, protocol
 from parley.realtime.fanout import fanout
 from parley.realtime.groups import conversation_group, session_group, user_group
 from parley.realtime.publish import serialise
+from parley.realtime.sending import send_message
 from parley.realtime.server import EXTENSION, frame
 
 logger = logging.getLogger(__name__)
@@ -68,7 +69,6 @@ def _writer(action: Callable[..., Any]) -> Callable[..., Any]:
     return database_sync_to_async(action, thread_sensitive=False, executor=_writers)
 
 
-_send_message = _writer(check_send_message)
 _edit_message = _writer(check_edit_message)
 _delete_message = _writer(check_delete_message)
 _react = _writer(check_react)
@@ -268,13 +268,15 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
         ref = protocol.ref_of(data)
         match frame:
             case protocol.Send():
-                result = await _send_message(
-                    self.user,
-                    client_id=frame.client_id,
-                    body=frame.body,
-                    conversation_id=frame.conversation,
-                    to_user_id=frame.user,
-                    reply_to=frame.reply_to,
+                result = await send_message(
+                    SendRequest(
+                        self.user,
+                        client_id=frame.client_id,
+                        body=frame.body,
+                        conversation_id=frame.conversation,
+                        to_user_id=frame.user,
+                        reply_to=frame.reply_to,
+                    )
                 )
                 message = result.message
                 await self._send_json(

@@ -7,11 +7,13 @@ and the same text goes to every socket: consumers forward it without parsing it.
 
 import asyncio
 import collections
+import contextlib
 import json
 import logging
 import os
+import threading
 import weakref
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from asgiref.sync import SyncToAsync, async_to_sync
@@ -108,10 +110,29 @@ async def _group_send(layer: Any, groups: list[str], message: dict[str, Any]) ->
             logger.exception("could not publish to %s", group)
 
 
+_thread = threading.local()
+
+
+@contextlib.contextmanager
+def publishing_from(loop: asyncio.AbstractEventLoop) -> Iterator[None]:
+    """Within this block, this thread's publishes are handed to `loop`, as from a worker
+    thread of that loop (for threads of Parley's own, see parley/realtime/sending.py)."""
+    _thread.loop = loop
+    try:
+        yield
+    finally:
+        _thread.loop = None
+
+
 def _server_loop() -> asyncio.AbstractEventLoop | None:
-    """The running event loop that started this worker thread (asgiref records it), if any."""
-    loop = getattr(SyncToAsync.threadlocal, "main_event_loop", None)
-    if loop is None or getattr(SyncToAsync.threadlocal, "main_event_loop_pid", None) != os.getpid():
+    """The running event loop that this thread works for, if any: the one set by
+    publishing_from, or the one that started this worker thread (asgiref records it)."""
+    loop = getattr(_thread, "loop", None)
+    if loop is None:
+        loop = getattr(SyncToAsync.threadlocal, "main_event_loop", None)
+        if getattr(SyncToAsync.threadlocal, "main_event_loop_pid", None) != os.getpid():
+            return None
+    if loop is None:
         return None
     return loop if loop.is_running() else None
 

@@ -1,16 +1,19 @@
-"""Sending a message: the hot path.
+"""Sending messages: the hot path.
 
-check_send_message validates and authorises, then do_send_message allocates the next
-seq under the conversation's row lock, stores the message and publishes it after commit.
-A resend with the same client_id returns the original message and publishes nothing: the
-unique (sender, client_id) index refuses the second insert, which rolls the seq back.
+send_messages takes several sends at once (the socket server's group commit, see
+parley/realtime/sending.py); check_send_message is one of them. Plain messages go
+together in one statement on PostgreSQL (_send_plain); the others take the full path:
+do_send_message allocates the next seq under the conversation's row lock, stores the
+message and publishes it after commit. A resend with the same client_id returns the
+original message and publishes nothing: the unique (sender, client_id) index refuses the
+second insert, which rolls the seq back.
 """
 
 import re
-from collections.abc import Callable
+from collections.abc import Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
-from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -18,7 +21,7 @@ from django.utils import timezone
 
 from parley.accounts.models import Block, User
 from parley.core.errors import ErrorCode, ParleyError, not_found
-from parley.core.ratelimit import Limit, take_token
+from parley.core.ratelimit import Limit, take_tokens
 from parley.messaging.access import access_for_send
 from parley.messaging.actions.direct import (
     check_direct_not_blocked,
@@ -58,15 +61,16 @@ def check_body(body: str) -> str:
     return body
 
 
-def _check_rate(sender: User) -> None:
-    limit = Limit(rate=settings.SEND_RATE_PER_SECOND, burst=settings.SEND_RATE_BURST)
-    wait = take_token(f"send:{sender.pk}", limit)
-    if wait:
-        raise ParleyError(
-            ErrorCode.RATE_LIMITED,
-            "You are sending messages too fast; wait a moment.",
-            retry_after=round(wait, 3),
-        )
+@dataclass(frozen=True)
+class SendRequest:
+    """One message to send: to a conversation, or as a direct message to a user."""
+
+    sender: User
+    client_id: str
+    body: str
+    conversation_id: int | None = None
+    to_user_id: int | None = None
+    reply_to: int | None = None
 
 
 def check_send_message(
@@ -84,57 +88,108 @@ def check_send_message(
     conversation. Raises ParleyError for bad input, a conversation or message the sender
     cannot see (not_found), an archived room, or the rate limit.
     """
-    if not CLIENT_ID.match(client_id):
+    request = SendRequest(sender, client_id, body, conversation_id, to_user_id, reply_to)
+    result = send_messages([request])[0]
+    if isinstance(result, ParleyError):
+        raise result
+    return result
+
+
+def send_messages(requests: Sequence[SendRequest]) -> list[SendResult | ParleyError]:
+    """Send several messages at once (group commit): a result or an error for each.
+
+    Each gets what check_send_message would give it. The plain ones (to a conversation,
+    no reply, nothing that could be a mention) are stored together, on PostgreSQL in one
+    statement; the rest one by one. The rate-limit tokens are taken in one round trip.
+    Messages to one conversation keep the order of `requests`.
+    """
+    results: list[SendResult | ParleyError | None] = [None] * len(requests)
+    valid: list[int] = []
+    for i, request in enumerate(requests):
+        try:
+            _check_request(request)
+            valid.append(i)
+        except ParleyError as error:
+            results[i] = error
+    limit = Limit(rate=settings.SEND_RATE_PER_SECOND, burst=settings.SEND_RATE_BURST)
+    waits = take_tokens([f"send:{requests[i].sender.pk}" for i in valid], limit)
+    allowed = []
+    for i, wait in zip(valid, waits, strict=True):
+        if wait:
+            results[i] = _resend_or(requests[i], _rate_limited(wait))
+        else:
+            allowed.append(i)
+    plain = [i for i in allowed if _plain(requests[i])]
+    sent = _send_plain([requests[i] for i in plain]) if plain else {}
+    for i in allowed:
+        request = requests[i]
+        message = sent.get((request.sender.pk, request.client_id))
+        if message is not None:
+            results[i] = SendResult(message, created=True)
+            continue
+        try:
+            results[i] = _send_one(request)
+        except ParleyError as error:
+            results[i] = error
+    return [result for result in results if result is not None]
+
+
+def _check_request(request: SendRequest) -> None:
+    if not CLIENT_ID.match(request.client_id):
         raise ParleyError(ErrorCode.INVALID, "client_id must be 1-64 letters, digits, - or _.")
-    check_body(body)
-    if (conversation_id is None) == (to_user_id is None):
+    check_body(request.body)
+    if (request.conversation_id is None) == (request.to_user_id is None):
         raise ParleyError(ErrorCode.INVALID, "Send to a conversation or to a user, not both.")
-    if conversation_id is not None and reply_to is None and _one_statement(body):
-        sent = _send_or_existing(sender, client_id, lambda: _send_in_one_statement(
-            sender, conversation_id, client_id, body))  # fmt: skip
-        if sent is not None:
-            return sent
-        # Refused: the checks below say why (not found, archived or blocked).
-    if conversation_id is not None:
-        conversation, archived = access_for_send(sender, conversation_id)
-        check_direct_not_blocked(sender, conversation)
-    else:
-        assert to_user_id is not None
-        conversation, archived = direct_conversation_for_send(sender, to_user_id), False
-    if archived:
-        raise ParleyError(ErrorCode.FORBIDDEN, "This room is archived; it is read-only.")
-    original = _reply_target(conversation, reply_to) if reply_to is not None else None
-    sent = _send_or_existing(sender, client_id, lambda: do_send_message(
-        sender, conversation, client_id, body, reply_to=original,
-        mentionable=mentionable_members(conversation.pk, body),
-    ))  # fmt: skip
-    assert sent is not None
-    return sent
 
 
-def _send_or_existing(
-    sender: User, client_id: str, send: Callable[[], Message | None]
-) -> SendResult | None:
-    """Take a rate-limit token and send; a resend returns the original message instead.
+def _rate_limited(wait: float) -> ParleyError:
+    return ParleyError(
+        ErrorCode.RATE_LIMITED,
+        "You are sending messages too fast; wait a moment.",
+        retry_after=round(wait, 3),
+    )
+
+
+def _resend_or(request: SendRequest, error: ParleyError) -> SendResult | ParleyError:
+    """A resend gets its original message; a new message gets `error`.
 
     A resend is found by its client_id only when the insert collides (or the rate limit
     refuses it): the common, first send pays no extra query for it.
     """
+    existing = _existing(request.sender, request.client_id)
+    return error if existing is None else SendResult(existing, created=False)
+
+
+def _send_one(request: SendRequest) -> SendResult:
+    """The full path, for one message whose rate-limit token is taken: every check with
+    its own error, replies, mentions, the first message of a direct conversation."""
+    sender = request.sender
+    if request.conversation_id is not None:
+        conversation, archived = access_for_send(sender, request.conversation_id)
+        check_direct_not_blocked(sender, conversation)
+    else:
+        assert request.to_user_id is not None
+        conversation, archived = direct_conversation_for_send(sender, request.to_user_id), False
+    if archived:
+        raise ParleyError(ErrorCode.FORBIDDEN, "This room is archived; it is read-only.")
+    original = (
+        _reply_target(conversation, request.reply_to) if request.reply_to is not None else None
+    )
     try:
-        _check_rate(sender)
-    except ParleyError:
-        existing = _existing(sender, client_id)
-        if existing is None:
-            raise
-        return SendResult(existing, created=False)
-    try:
-        message = send()
+        message = do_send_message(
+            sender,
+            conversation,
+            request.client_id,
+            request.body,
+            reply_to=original,
+            mentionable=mentionable_members(conversation.pk, request.body),
+        )
     except IntegrityError:
-        existing = _existing(sender, client_id)
+        existing = _existing(sender, request.client_id)
         if existing is None:
             raise
         return SendResult(existing, created=False)
-    return None if message is None else SendResult(message, created=True)
+    return SendResult(message, created=True)
 
 
 def _reply_target(conversation: Conversation, message_id: int) -> Message:
@@ -234,95 +289,131 @@ def _insert(message: Message) -> None:
     message._state.db = connection.alias
 
 
-# --- PostgreSQL: a plain message in one statement ---------------------------------------
-# The common send (to a conversation, no reply, nothing that could be a mention) as one
-# statement: the access check, the seq under the conversation's row lock, the insert and
-# the sender's read marker, in data-modifying CTEs. Outside a transaction it is its own
-# transaction: one round trip instead of six (SELECT, BEGIN, UPDATE, INSERT, UPDATE,
-# COMMIT), which was two thirds of a send's CPU (bench/README.md). A send it refuses
-# returns no row, and the full path then says why. A duplicate client_id fails the
-# insert, which rolls the seq back, as on the full path.
-_ONE_STATEMENT = f"""
-WITH allowed AS (
-    SELECT c.id FROM {Participant._meta.db_table} p
-    JOIN {Conversation._meta.db_table} c ON c.id = p.conversation_id
+# --- Plain messages together: one statement on PostgreSQL ----------------------------
+# Plain sends (to a conversation, no reply, nothing that could be a mention) are stored
+# together: on PostgreSQL in one statement of data-modifying CTEs, which checks access,
+# locks the conversations' rows in id order (so that two batches can never deadlock),
+# takes consecutive seqs per conversation, inserts the messages and moves the senders'
+# read markers. Outside a transaction it is its own transaction: one round trip for the
+# whole batch, where one message alone took six (SELECT, BEGIN, UPDATE, INSERT, UPDATE,
+# COMMIT), two thirds of a send's CPU (bench/README.md). A send it refuses (not a member,
+# an archived room, a block) gets no row, and the full path then says why. A duplicate
+# client_id fails the whole statement, seqs included; every send of the batch then takes
+# the full path, which finds the original.
+_PARTICIPANT = Participant._meta.db_table
+_CONVERSATION = Conversation._meta.db_table
+_SEND_PLAIN = f"""
+WITH input AS (
+    SELECT * FROM unnest(%(conversation)s::bigint[], %(sender)s::bigint[],
+                         %(client_id)s::text[], %(body)s::text[], %(html)s::text[])
+        WITH ORDINALITY AS i(conversation_id, sender_id, client_id, body, html, ord)
+), allowed AS (
+    SELECT i.* FROM input i
+    JOIN {_PARTICIPANT} p ON p.conversation_id = i.conversation_id AND p.user_id = i.sender_id
+    JOIN {_CONVERSATION} c ON c.id = i.conversation_id
     LEFT JOIN {Room._meta.db_table} r ON r.id = c.room_id
-    WHERE p.user_id = %(sender)s AND p.conversation_id = %(conversation)s
-      AND NOT COALESCE(r.is_archived, FALSE)
+    WHERE NOT COALESCE(r.is_archived, FALSE)
       AND NOT EXISTS (
-          SELECT 1 FROM {Participant._meta.db_table} o
+          SELECT 1 FROM {_PARTICIPANT} o
           JOIN {Block._meta.db_table} b
-            ON (b.blocker_id = %(sender)s AND b.blocked_id = o.user_id)
-            OR (b.blocker_id = o.user_id AND b.blocked_id = %(sender)s)
-          WHERE c.kind = 'direct' AND o.conversation_id = c.id AND o.user_id <> %(sender)s
+            ON (b.blocker_id = i.sender_id AND b.blocked_id = o.user_id)
+            OR (b.blocker_id = o.user_id AND b.blocked_id = i.sender_id)
+          WHERE c.kind = 'direct' AND o.conversation_id = c.id AND o.user_id <> i.sender_id
       )
+), counted AS (
+    SELECT conversation_id, count(*) AS n FROM allowed GROUP BY conversation_id
+), locked AS (
+    SELECT id FROM {_CONVERSATION} WHERE id IN (SELECT conversation_id FROM counted)
+    ORDER BY id FOR UPDATE
 ), seq AS (
-    UPDATE {Conversation._meta.db_table}
-    SET last_message_seq = last_seq + 1, message_count = message_count + 1,
-        last_message_at = %(now)s, first_message_at = COALESCE(first_message_at, %(now)s),
-        last_seq = last_seq + 1
-    WHERE id = (SELECT id FROM allowed)
-    RETURNING last_seq, message_count
+    UPDATE {_CONVERSATION} c
+    SET last_message_seq = c.last_seq + counted.n, message_count = c.message_count + counted.n,
+        last_message_at = %(now)s, first_message_at = COALESCE(c.first_message_at, %(now)s),
+        last_seq = c.last_seq + counted.n
+    FROM counted
+    WHERE c.id = counted.conversation_id AND c.id = ANY(ARRAY(SELECT id FROM locked))
+    RETURNING c.id, c.last_seq - counted.n AS base_seq, c.message_count - counted.n AS base_number
+), numbered AS (
+    SELECT a.conversation_id, a.sender_id, a.client_id, a.body, a.html,
+           s.base_seq + row_number() OVER w AS seq,
+           s.base_number + row_number() OVER w AS number
+    FROM allowed a JOIN seq s ON s.id = a.conversation_id
+    WINDOW w AS (PARTITION BY a.conversation_id ORDER BY a.ord)
 ), message AS (
     INSERT INTO {_MESSAGE} (conversation_id, seq, number, updated_seq, sender_id, client_id,
         body, html, created_at, edit_count, reply_to_id, mentioned_ids, reactions)
-    SELECT %(conversation)s, last_seq, message_count, last_seq, %(sender)s, %(client_id)s,
-        %(body)s, %(html)s, %(now)s, 0, NULL, '[]', '[]'
-    FROM seq
-    RETURNING id, seq, number
+    SELECT conversation_id, seq, number, seq, sender_id, client_id, body, html, %(now)s, 0,
+        NULL, '[]', '[]'
+    FROM numbered ORDER BY conversation_id, seq
+    RETURNING id, conversation_id, seq, number, sender_id, client_id
 ), read AS (
-    UPDATE {Participant._meta.db_table} SET last_read_seq = message.seq, read_count = message.number
-    FROM message
-    WHERE conversation_id = %(conversation)s AND user_id = %(sender)s
-      AND last_read_seq < message.seq
+    UPDATE {_PARTICIPANT} p SET last_read_seq = m.seq, read_count = m.number
+    FROM (
+        SELECT DISTINCT ON (conversation_id, sender_id) conversation_id, sender_id, seq, number
+        FROM message ORDER BY conversation_id, sender_id, seq DESC
+    ) m
+    WHERE p.conversation_id = m.conversation_id AND p.user_id = m.sender_id
+      AND p.last_read_seq < m.seq
 )
-SELECT id, seq, number FROM message
+SELECT id, conversation_id, seq, number, sender_id, client_id FROM message
+ORDER BY conversation_id, seq
 """  # noqa: S608 (table names from the models, values as parameters)
 
 
-def _one_statement(body: str) -> bool:
-    """Whether this send can take the one-statement path: PostgreSQL, and a body that
-    mentions nobody (a mention needs the members read first, and Mention rows)."""
-    return connection.vendor == "postgresql" and "@" not in body
+def _plain(request: SendRequest) -> bool:
+    """Whether a send can go with the others in one statement: PostgreSQL, to a
+    conversation, no reply, and a body that mentions nobody (a mention needs the members
+    read first, and Mention rows)."""
+    return (
+        connection.vendor == "postgresql"
+        and request.conversation_id is not None
+        and request.reply_to is None
+        and "@" not in request.body
+    )
 
 
-def _send_in_one_statement(
-    sender: User, conversation_id: int, client_id: str, body: str
-) -> Message | None:
-    """Store and publish a message in one statement; None if the sender may not send
-    there (not a member, an archived room, a block): nothing is changed then."""
-    html, _ = render(body)
+def _send_plain(requests: list[SendRequest]) -> dict[tuple[int, str], Message]:
+    """Store and publish plain messages together; the stored ones by (sender, client_id).
+    Those missing were refused, or their batch held a duplicate: nothing of theirs changed."""
+    rendered = [render(request.body)[0] for request in requests]
     now = timezone.now()
-    params: dict[str, int | str | datetime] = {
-        "sender": sender.pk,
-        "conversation": conversation_id,
-        "client_id": client_id,
-        "body": body,
-        "html": html,
+    params: dict[str, Any] = {
+        "conversation": [request.conversation_id for request in requests],
+        "sender": [request.sender.pk for request in requests],
+        "client_id": [request.client_id for request in requests],
+        "body": [request.body for request in requests],
+        "html": rendered,
         "now": now,
     }
-    with transaction.atomic() if connection.in_atomic_block else nullcontext():
-        with connection.cursor() as cursor:
-            cursor.execute(_ONE_STATEMENT, params)
-            row = cursor.fetchone()
-        if row is None:
-            return None
-        pk, seq, number = row
-        message = Message(
-            pk=pk,
-            conversation_id=conversation_id,
-            seq=seq,
-            number=number,
-            updated_seq=seq,
-            sender=sender,
-            client_id=client_id,
-            body=body,
-            html=html,
-            created_at=now,
-            mentioned_ids=[],
-        )
-        message._state.adding = False
-        message._state.db = connection.alias
-        # Committed already, unless inside the caller's transaction: then after its commit.
-        publish_to_conversation(conversation_id, seq, message_event(message))
-    return message
+    by_key = {
+        (r.sender.pk, r.client_id): (r, html) for r, html in zip(requests, rendered, strict=True)
+    }
+    sent: dict[tuple[int, str], Message] = {}
+    try:
+        with transaction.atomic() if connection.in_atomic_block else nullcontext():
+            with connection.cursor() as cursor:
+                cursor.execute(_SEND_PLAIN, params)
+                rows = cursor.fetchall()
+            for pk, conversation_id, seq, number, sender_id, client_id in rows:
+                request, html = by_key[(sender_id, client_id)]
+                message = Message(
+                    pk=pk,
+                    conversation_id=conversation_id,
+                    seq=seq,
+                    number=number,
+                    updated_seq=seq,
+                    sender=request.sender,
+                    client_id=client_id,
+                    body=request.body,
+                    html=html,
+                    created_at=now,
+                    mentioned_ids=[],
+                )
+                message._state.adding = False
+                message._state.db = connection.alias
+                sent[(sender_id, client_id)] = message
+                # Committed already, unless inside the caller's transaction: then after it.
+                publish_to_conversation(conversation_id, seq, message_event(message))
+    except IntegrityError:
+        return {}
+    return sent

@@ -1,0 +1,95 @@
+"""Several sends at once (the socket server's group commit): each gets what it would have
+got alone, and every member hears each stored message once, in seq order."""
+
+import pytest
+from channels.db import database_sync_to_async
+from django.test import override_settings
+
+from parley.core.errors import ErrorCode, ParleyError
+from parley.core.testing.sockets import open_socket
+from parley.messaging.actions.rooms import archive_room, create_room, join_room
+from parley.messaging.actions.send import SendRequest, check_send_message, send_messages
+from parley.messaging.models import Message
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def codes(results) -> list:
+    return [r.code if isinstance(r, ParleyError) else r.message.seq for r in results]
+
+
+def test_a_batch_gives_each_send_its_own_result(room, chat, alice, bob, carol):
+    other = create_room(bob, title="Other").chats.get()
+    first = check_send_message(alice, conversation_id=chat.pk, client_id="a0", body="before")
+
+    results = send_messages([
+        SendRequest(alice, "a1", "one", conversation_id=chat.pk),
+        SendRequest(bob, "b1", "two", conversation_id=chat.pk),
+        SendRequest(bob, "b2", "elsewhere", conversation_id=other.pk),
+        SendRequest(carol, "c1", "not a member", conversation_id=chat.pk),
+        SendRequest(alice, "a0", "a resend", conversation_id=chat.pk),
+        SendRequest(alice, "bad id!", "invalid", conversation_id=chat.pk),
+        SendRequest(alice, "a2", "three", conversation_id=chat.pk),
+        SendRequest(alice, "a3", "a reply", conversation_id=chat.pk, reply_to=first.message.pk),
+    ])  # fmt: skip
+
+    assert codes(results) == [2, 3, 1, ErrorCode.NOT_FOUND, 1, ErrorCode.INVALID, 4, 5]
+    assert [r.created for r in results if not isinstance(r, ParleyError)] == [
+        True, True, True, False, True, True
+    ]  # fmt: skip
+    assert results[7].message.reply_to_id == first.message.pk
+    stored = Message.objects.filter(conversation=chat).order_by("seq")
+    assert [m.body for m in stored] == ["before", "one", "two", "three", "a reply"]
+    assert [m.number for m in stored] == [1, 2, 3, 4, 5]
+    assert not Message.objects.filter(sender=carol).exists()
+    chat.refresh_from_db()
+    assert (chat.last_seq, chat.message_count) == (5, 5)
+    # what you send, you have read
+    assert chat.participants.get(user=bob).last_read_seq == 3
+    assert chat.participants.get(user=alice).last_read_seq == 5
+
+
+def test_a_batch_with_the_same_client_id_twice_stores_it_once(room, chat, alice):
+    results = send_messages([
+        SendRequest(alice, "same", "first", conversation_id=chat.pk),
+        SendRequest(alice, "other", "second", conversation_id=chat.pk),
+        SendRequest(alice, "same", "first again", conversation_id=chat.pk),
+    ])  # fmt: skip
+
+    assert [(r.message.body, r.created) for r in results] == [
+        ("first", True), ("second", True), ("first", False)
+    ]  # fmt: skip
+    assert sorted(Message.objects.values_list("seq", flat=True)) == [1, 2]
+
+
+def test_a_batch_refuses_archived_rooms_and_spent_rate_limits(alice, bob):
+    archived = create_room(alice, title="Archive")
+    join_room(bob, archived)
+    archive_room(alice, archived)
+    room = create_room(alice, title="Busy")
+
+    with override_settings(SEND_RATE_BURST=2, SEND_RATE_PER_SECOND=0.5):
+        results = send_messages([
+            SendRequest(bob, "b1", "read-only", conversation_id=archived.chats.get().pk),
+            SendRequest(alice, "a1", "one", conversation_id=room.chats.get().pk),
+            SendRequest(alice, "a2", "two", conversation_id=room.chats.get().pk),
+            SendRequest(alice, "a3", "three", conversation_id=room.chats.get().pk),
+        ])  # fmt: skip
+
+    assert codes(results) == [ErrorCode.FORBIDDEN, 1, 2, ErrorCode.RATE_LIMITED]
+    assert results[3].details["retry_after"] > 0
+    assert Message.objects.count() == 2
+
+
+async def test_members_hear_a_batch_once_each_in_seq_order(room, chat, alice, bob):
+    receiver, _, _ = await open_socket(bob)
+
+    await database_sync_to_async(send_messages)(
+        [SendRequest(alice if n % 2 else bob, f"m{n}", f"message {n}", chat.pk) for n in range(6)]
+    )
+
+    frames = await receiver.receive_sequenced(6)
+    assert [f["seq"] for f in frames] == [1, 2, 3, 4, 5, 6]
+    assert [f["message"]["body"] for f in frames] == [f"message {n}" for n in range(6)]
+    assert await receiver.nothing_more()
+    await receiver.close()
