@@ -8,7 +8,12 @@ from django.test import override_settings
 from parley.core.errors import ErrorCode, ParleyError
 from parley.core.testing.sockets import open_socket
 from parley.messaging.actions.rooms import archive_room, create_room, join_room
-from parley.messaging.actions.send import SendRequest, check_send_message, send_messages
+from parley.messaging.actions.send import (
+    SendRequest,
+    SendResult,
+    check_send_message,
+    send_messages,
+)
 from parley.messaging.models import Message
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -16,6 +21,16 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def codes(results) -> list:
     return [r.code if isinstance(r, ParleyError) else r.message.seq for r in results]
+
+
+def sent(result: SendResult | ParleyError) -> SendResult:
+    assert isinstance(result, SendResult), result
+    return result
+
+
+def refused(result: SendResult | ParleyError) -> ParleyError:
+    assert isinstance(result, ParleyError), result
+    return result
 
 
 def test_a_batch_gives_each_send_its_own_result(room, chat, alice, bob, carol):
@@ -37,7 +52,7 @@ def test_a_batch_gives_each_send_its_own_result(room, chat, alice, bob, carol):
     assert [r.created for r in results if not isinstance(r, ParleyError)] == [
         True, True, True, False, True, True
     ]  # fmt: skip
-    assert results[7].message.reply_to_id == first.message.pk
+    assert sent(results[7]).message.reply_to_id == first.message.pk
     stored = Message.objects.filter(conversation=chat).order_by("seq")
     assert [m.body for m in stored] == ["before", "one", "two", "three", "a reply"]
     assert [m.number for m in stored] == [1, 2, 3, 4, 5]
@@ -56,7 +71,7 @@ def test_a_batch_with_the_same_client_id_twice_stores_it_once(room, chat, alice)
         SendRequest(alice, "same", "first again", conversation_id=chat.pk),
     ])  # fmt: skip
 
-    assert [(r.message.body, r.created) for r in results] == [
+    assert [(sent(r).message.body, sent(r).created) for r in results] == [
         ("first", True), ("second", True), ("first", False)
     ]  # fmt: skip
     assert sorted(Message.objects.values_list("seq", flat=True)) == [1, 2]
@@ -77,7 +92,7 @@ def test_a_batch_refuses_archived_rooms_and_spent_rate_limits(alice, bob):
         ])  # fmt: skip
 
     assert codes(results) == [ErrorCode.FORBIDDEN, 1, 2, ErrorCode.RATE_LIMITED]
-    assert results[3].details["retry_after"] > 0
+    assert refused(results[3]).details["retry_after"] > 0
     assert Message.objects.count() == 2
 
 
