@@ -158,16 +158,20 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
                     conversation, seq = message["conversation"], message["seq"]
                     if self.delivered.get(conversation) == seq - 1:
                         self.delivered[conversation] = seq
-                        await self._write(message["payload"])
+                        await self._write(message["payload"], message.get("frame"))
                         continue
                 elif kind == "parley.event":
-                    await self._write(message["payload"])
+                    await self._write(message["payload"], message.get("frame"))
                     continue
                 await self.dispatch(message)
 
-    async def _write(self, text: str) -> None:
-        """One frame out; a socket that went away meanwhile is simply closed."""
+    async def _write(self, text: str, framed: bytes | None = None) -> None:
+        """One frame out, in turn (under the lock, or from the connect): straight to the
+        socket when the server offers it, else through Channels' send. A socket that went
+        away meanwhile is simply closed."""
         try:
+            if self.write is not None and self.write(text, framed or frame(text)):
+                return
             await self.base_send({"type": "websocket.send", "text": text})
         except OSError:  # uvicorn's ClientDisconnected: disconnect() follows
             self.closed = True
@@ -340,7 +344,7 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
                 )
             else:
                 for _, event in missed:
-                    await self.send(text_data=serialise(event))
+                    await self._write(serialise(event))
             self.delivered[conversation_id] = max(self.delivered[conversation_id], latest, seq)
             resumed[str(conversation_id)] = self.delivered[conversation_id]
         await self._send_json({"type": "resumed", "ref": ref, "conversations": resumed})
@@ -358,7 +362,7 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
             return
         if seq > delivered + 1:
             await self._fill(conversation_id, delivered, until=seq - 1)
-        await self.send(text_data=event["payload"])
+        await self._write(event["payload"])
         self.delivered[conversation_id] = seq
 
     async def parley_membership(self, event: dict[str, Any]) -> None:
@@ -369,7 +373,7 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
             await self._join(group)
             if conversation_id not in self.delivered:
                 self.delivered[conversation_id] = event["seq"]
-            await self.send(text_data=event["payload"])
+            await self._write(event["payload"])
             await self._fill(conversation_id, self.delivered[conversation_id])
             await self.liveness_joined(conversation_id)
         else:
@@ -377,7 +381,7 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
             if group in self.joined:
                 self.joined.discard(group)
                 await fanout().leave(group, self)
-            await self.send(text_data=event["payload"])
+            await self._write(event["payload"])
             await self.liveness_left(conversation_id)
 
     async def parley_release(self, event: dict[str, Any]) -> None:
@@ -406,7 +410,7 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
     async def _fill(self, conversation_id: int, after: int, until: int | None = None) -> None:
         missed = await database_sync_to_async(stream_after)(conversation_id, after, until)
         for seq, event in missed:
-            await self.send(text_data=serialise(event))
+            await self._write(serialise(event))
             self.delivered[conversation_id] = seq
 
     async def _join(self, group: str) -> None:
@@ -415,7 +419,7 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
             await fanout().join(group, self)
 
     async def _send_json(self, payload: dict[str, Any]) -> None:
-        await self.send(text_data=serialise(payload))
+        await self._write(serialise(payload))
 
     async def _send_done(self, ref: str | int | None, message_id: int, seq: int | None) -> None:
         await self._send_json({"type": "done", "ref": ref, "message": message_id, "seq": seq})
