@@ -42,12 +42,11 @@ from parley.messaging.selectors import (
     member_conversations,
     stream_after,
 )
-from parley.realtime import liveness, protocol
+from parley.realtime import liveness, protocol, server
 from parley.realtime.fanout import fanout
 from parley.realtime.groups import conversation_group, session_group, user_group
 from parley.realtime.publish import serialise
 from parley.realtime.sending import send_message
-from parley.realtime.server import EXTENSION, frame
 
 logger = logging.getLogger(__name__)
 
@@ -144,7 +143,7 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
             return False
         framed = message.get("frame")
         if framed is None:
-            framed = message["frame"] = frame(message["payload"])
+            framed = message["frame"] = server.frame(message["payload"])
         return bool(self.write(message["payload"], framed))
 
     async def _drain(self) -> None:
@@ -170,7 +169,7 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
         socket when the server offers it, else through Channels' send. A socket that went
         away meanwhile is simply closed."""
         try:
-            if self.write is not None and self.write(text, framed or frame(text)):
+            if self.write is not None and self.write(text, framed or server.frame(text)):
                 return
             await self.base_send({"type": "websocket.send", "text": text})
         except OSError:  # uvicorn's ClientDisconnected: disconnect() follows
@@ -194,7 +193,7 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
         self.holding = True
         self.held: set[int] = set()
         self.inbox: deque[dict[str, Any]] = deque()
-        self.write = (self.scope.get("extensions") or {}).get(EXTENSION, {}).get("write")
+        self.write = (self.scope.get("extensions") or {}).get(server.EXTENSION, {}).get("write")
         async with self.lock:  # events that arrive meanwhile wait in the inbox
             await self._connect(user)
 
