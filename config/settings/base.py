@@ -137,10 +137,10 @@ WEBSOCKET_HEARTBEAT_SECONDS = 25
 # Sends per user: a sustained rate and a burst (token bucket), across all their sockets.
 SEND_RATE_PER_SECOND = env.float("SEND_RATE_PER_SECOND", default=5.0)
 SEND_RATE_BURST = env.int("SEND_RATE_BURST", default=20)
-# Threads that store sends, a batch at a time (parley/realtime/sending.py), and as many
-# again for edits, deletes, reactions and moves. Few on purpose: past them, changes queue
-# (and each socket stops being read until its frame is done) instead of starving the
-# event loop that delivers; each also holds a database connection.
+# Threads for edits, deletes, reactions and moves (sends have one thread of their own,
+# which stores them a batch at a time: parley/realtime/sending.py). Few on purpose: past
+# them, changes queue (and each socket stops being read until its frame is done) instead
+# of starving the event loop that delivers; each also holds a database connection.
 SEND_THREADS = env.int("SEND_THREADS", default=2)
 # Resume replays at most this many messages per conversation; beyond it the client pages.
 RESUME_MAX_MESSAGES = 500
