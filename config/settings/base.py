@@ -107,10 +107,11 @@ REDIS_URL = env.str("REDIS_URL", default="")
 REDIS_PREFIX = env.str("REDIS_PREFIX", default="parley")
 if REDIS_URL:
     # Pub/sub: one PUBLISH per event, received once per process and fanned out to that
-    # process's sockets in memory. At-most-once, like every layer: clients resume by seq.
+    # process's sockets in memory; the publishes that gather are pipelined. At-most-once,
+    # like every layer: clients resume by seq.
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "BACKEND": "parley.realtime.layers.RedisPubSubLayer",
             "CONFIG": {"hosts": [REDIS_URL], "prefix": f"{REDIS_PREFIX}:"},
         }
     }

@@ -1,4 +1,11 @@
-"""The channel layer of a single process without Redis (the laptop stack).
+"""Parley's channel layers: in memory for a single process without Redis (the laptop
+stack), and channels_redis's pub/sub layer with a batched publish.
+
+Both offer group_send_many(sends): several group sends, in order, at once; with Redis one
+pipeline (one round trip) per shard instead of a round trip, and a turn of the event loop,
+per event (see parley/realtime/publish.py).
+
+In memory:
 
 channels.layers.InMemoryChannelLayer calls _clean_expired() on every receive() and
 group_send(); it walks every channel queue and every group membership, so with 500 sockets
@@ -16,6 +23,7 @@ from typing import Any
 
 from channels.exceptions import ChannelFull
 from channels.layers import InMemoryChannelLayer
+from channels_redis.pubsub import RedisPubSubChannelLayer
 
 
 class InMemoryLayer(InMemoryChannelLayer):
@@ -51,3 +59,33 @@ class InMemoryLayer(InMemoryChannelLayer):
             with contextlib.suppress(asyncio.QueueFull, ChannelFull):
                 # A shallow copy: the values Parley sends are str and int.
                 queue.put_nowait((expires, dict(message)))
+
+    async def group_send_many(self, sends: list[tuple[str, dict[str, Any]]]) -> None:
+        for group, message in sends:
+            await self.group_send(group, message)
+
+
+class RedisPubSubLayer(RedisPubSubChannelLayer):
+    """channels_redis's pub/sub layer (one PUBLISH per group send, one subscription per
+    group and process) plus group_send_many, which pipelines the publishes.
+
+    It uses the layer's own shard connections and channel names, so a group_send and a
+    group_send_many reach the same subscribers; channels_redis is pinned in
+    requirements/constraints.txt, and tests/test_layers.py pins the behaviour.
+    """
+
+    async def group_send_many(self, sends: list[tuple[str, dict[str, Any]]]) -> None:
+        layer = self._get_layer()
+        by_shard: dict[Any, list[tuple[str, bytes]]] = {}
+        for group, message in sends:
+            channel = layer._get_group_channel_name(group)
+            by_shard.setdefault(layer._get_shard(channel), []).append(
+                (channel, self.serialize(message))
+            )
+        for shard, items in by_shard.items():
+            async with shard._lock:  # as the shard's own publish does
+                shard._ensure_redis()
+                async with shard._redis.pipeline(transaction=False) as pipe:
+                    for channel, data in items:
+                        pipe.publish(channel, data)
+                    await pipe.execute()

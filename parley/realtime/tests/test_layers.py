@@ -1,6 +1,9 @@
-"""The in-process channel layer (no Redis): group fan-out, capacity, membership."""
+"""Parley's channel layers: the in-process one (group fan-out, capacity, membership) and
+the batched publish of whichever is configured."""
 
 import pytest
+from channels import DEFAULT_CHANNEL_LAYER
+from channels.layers import channel_layers
 
 from parley.realtime.layers import InMemoryLayer
 
@@ -66,3 +69,23 @@ async def test_the_process_fanout_channel_holds_a_burst(layer):
         await layer.group_send("g", {"type": "m", "n": n})
 
     assert [(await layer.receive(channel))["n"] for _ in range(500)] == list(range(500))
+
+
+async def test_group_send_many_delivers_each_send_in_order():
+    """Parley's configured layer (in memory, or Redis pub/sub in CI's Redis pass)."""
+    layer = channel_layers.make_backend(DEFAULT_CHANNEL_LAYER)
+    try:
+        channel = await layer.new_channel("fanout.")
+        for group in ("g1", "g2"):
+            await layer.group_add(group, channel)
+        await layer.group_add("elsewhere", await layer.new_channel("fanout."))
+
+        await layer.group_send_many(
+            [("g1", {"type": "m", "n": 1}), ("elsewhere", {"type": "m", "n": 2}),
+             ("g2", {"type": "m", "n": 3}), ("g1", {"type": "m", "n": 4})]
+        )  # fmt: skip
+        await layer.group_send("g2", {"type": "m", "n": 5})
+
+        assert [(await layer.receive(channel))["n"] for _ in range(4)] == [1, 3, 4, 5]
+    finally:
+        await layer.flush()
