@@ -45,7 +45,7 @@ from parley.messaging.selectors import (
 )
 from parley.realtime import liveness, protocol, server
 from parley.realtime.fanout import fanout
-from parley.realtime.groups import conversation_group, session_group, user_group
+from parley.realtime.groups import conversation_group, session_tag, user_group
 from parley.realtime.publish import serialise
 from parley.realtime.sending import send_message
 
@@ -223,8 +223,9 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
         self.opened = True
         await self._join(user_group(user.pk))
         session = self.scope.get("session")
-        if session is not None and session.session_key:
-            await self._join(session_group(session.session_key))
+        self.session_tag = (
+            session_tag(session.session_key) if session and session.session_key else None
+        )
         # Join the streams before reading the state: nothing committed in between is lost.
         for conversation_id in await database_sync_to_async(member_conversations)(user):
             await self._join(conversation_group(conversation_id))
@@ -421,6 +422,8 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
 
     async def parley_session_ended(self, event: dict[str, Any]) -> None:
         """The login session behind this socket ended (logout): stop at once."""
+        if event["session"] != self.session_tag:
+            return  # another login of the same user
         await self._send_json({"type": "session.ended"})
         await self.close(code=CLOSE_SESSION_ENDED)
 

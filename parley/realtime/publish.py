@@ -20,7 +20,7 @@ from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
-from parley.realtime.groups import conversation_group, session_group, user_group
+from parley.realtime.groups import conversation_group, session_tag, user_group
 
 logger = logging.getLogger(__name__)
 
@@ -74,9 +74,10 @@ def publish_membership(user_id: int, event: Event) -> None:
     transaction.on_commit(lambda: _send([user_group(user_id)], message))
 
 
-def end_session(session_key: str) -> None:
-    """Close every socket opened with this login session (at logout)."""
-    _send([session_group(session_key)], {"type": "parley.session_ended"})
+def end_session(user_id: int, session_key: str) -> None:
+    """Close every socket opened with this login session of the user (at logout)."""
+    message = {"type": "parley.session_ended", "session": session_tag(session_key)}
+    _send([user_group(user_id)], message)
 
 
 def _send(groups: list[str], message: dict[str, Any]) -> None:

@@ -153,13 +153,19 @@ async def test_a_removed_member_stops_receiving_at_once(room, chat, alice, bob):
     await removed.close()
 
 
-async def test_logging_out_closes_that_sessions_sockets(room, chat, alice, bob):
+async def test_logging_out_closes_that_sessions_sockets_and_no_other(room, chat, alice, bob):
     socket, _, _ = await open_socket(bob)
+    elsewhere, _, _ = await open_socket(bob)  # another login of bob's (its own session)
+    sender, _, _ = await open_socket(alice)
 
     await database_sync_to_async(socket.client.post)("/logout/")
 
     assert await socket.receive() == {"type": "session.ended"}
     assert (await socket.communicator.receive_output(timeout=5))["type"] == "websocket.close"
+    await sender.request(type="send", conversation=chat.pk, client_id="a", body="still here?")
+    assert (await elsewhere.receive())["message"]["body"] == "still here?"
+    await elsewhere.close()
+    await sender.close()
 
 
 async def test_archived_room_takes_no_messages(room, chat, alice, bob):
