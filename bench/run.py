@@ -482,11 +482,35 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
+# A fixed piece of pure-Python work, timed on the server's core: how fast this machine is
+# today. Machines of the same kind differ by 2-3x (bench/README.md), so figures from two
+# sessions compare only through it.
+CALIBRATION = """
+import time
+t = time.process_time()
+s = 0
+for i in range(10**7):
+    s += i
+print(time.process_time() - t)
+"""
+
+
+def calibrate() -> float:
+    """CPU seconds for 10^7 additions in a Python loop, pinned to the server's core."""
+    out = subprocess.run(  # noqa: S603 (this interpreter, a fixed program)
+        [*pinned(SERVER_CORE, 0), PYTHON, "-c", CALIBRATION],
+        check=True, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    return round(float(out.stdout), 3)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     VAR.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    results = []
+    speed = calibrate()
+    print(f"machine: 10^7 Python additions in {speed} s of CPU on core {SERVER_CORE}")
+    results: list[dict] = [{"calibration_s": speed}]
     for name in args.stack:
         stack = {
             "sqlite": SQLITE,
