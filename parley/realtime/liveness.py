@@ -29,6 +29,9 @@ import asyncio
 import logging
 import time
 import weakref
+from array import array
+from bisect import bisect_left
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -160,6 +163,64 @@ async def _publish_typing(typer: Typer, state: Literal["start", "stop"]) -> None
     await publish_typing(typer.conversation, typer.user_id, event)
 
 
+# --- what a socket knows of its audience's statuses ---------------------------------------
+
+# Status codes, in the low two bits of a packed entry.
+_CODES: dict[Status, int] = {status: code for code, status in enumerate(presence.STATUSES)}
+
+
+class KnownStatuses:
+    """The status and version a socket last knew of each user it heard of; every other
+    user is "offline" as of `floor` (hello's read: older changes are stale).
+
+    Every idle socket holds one entry per member of its audience, so they are packed
+    into two sorted int64 arrays, user ids and version << 2 | status code: 16 bytes an
+    entry, where a dict of (status, version) tuples cost ≈200 (≈7.5 KB of RSS per idle
+    socket in the benchmark). Versions are the clock in µs: version << 2 fits in 63 bits
+    until the year 70,000.
+    """
+
+    __slots__ = ("_ids", "_packed", "floor")
+
+    def __init__(self, floor: int = 0, statuses: Mapping[int, Status] | None = None) -> None:
+        statuses = statuses or {}
+        self.floor = floor
+        ids = sorted(statuses)
+        self._ids = array("q", ids)
+        self._packed = array("q", [floor << 2 | _CODES[statuses[u]] for u in ids])
+
+    def _find(self, user_id: int) -> tuple[int, bool]:
+        """Where the user's entry is, or would go; and whether it is there."""
+        at = bisect_left(self._ids, user_id)
+        return at, at < len(self._ids) and self._ids[at] == user_id
+
+    def __contains__(self, user_id: int) -> bool:
+        return self._find(user_id)[1]
+
+    def put(self, user_id: int, status: Status, version: int) -> None:
+        """Know this of the user, whatever was known before."""
+        at, found = self._find(user_id)
+        self._set(at, found, user_id, version << 2 | _CODES[status])
+
+    def learn(self, user_id: int, status: Status, version: int) -> bool:
+        """A change heard by some route: kept if newer than what is known; True if it is
+        also news (a status other than the known one), i.e. the client should hear it."""
+        at, found = self._find(user_id)
+        known = self._packed[at] if found else self.floor << 2 | _CODES["offline"]
+        if version <= known >> 2:
+            return False
+        packed = version << 2 | _CODES[status]
+        self._set(at, found, user_id, packed)
+        return packed & 3 != known & 3
+
+    def _set(self, at: int, found: bool, user_id: int, packed: int) -> None:
+        if found:
+            self._packed[at] = packed
+        else:
+            self._ids.insert(at, user_id)
+            self._packed.insert(at, packed)
+
+
 # --- the consumer's side ------------------------------------------------------------------
 
 
@@ -186,24 +247,21 @@ class LivenessMixin:
             "username": self.user.username,
             "name": self.user.name,
         }
-        # What this socket has forwarded about whom: (status, version). Changes older
-        # than the statuses read for hello are stale.
-        self._presence_seen: dict[int, tuple[Status, int]] = {}
-        self._presence_floor = 0
+        # What this socket has forwarded about whom. Changes older than the statuses read
+        # for hello are stale.
+        self._presence_known = KnownStatuses()
         await _socket_opened()
         self._liveness_open = True
         try:
             await self._touch_presence()
             audience = await database_sync_to_async(presence.presence_audience)(self.user.pk)
             read_at = time.time()
-            self._presence_floor = presence.version_at(read_at) - 1
+            self._presence_known.floor = presence.version_at(read_at) - 1
             statuses = await presence.store().statuses(audience, read_at)
         except Exception:
             logger.exception("presence unavailable for user %s", self.user.pk)
             statuses = {}
-        self._presence_seen = {
-            user_id: (status, self._presence_floor) for user_id, status in statuses.items()
-        }
+        self._presence_known = KnownStatuses(self._presence_known.floor, statuses)
         return {"presence": {str(user_id): status for user_id, status in statuses.items()}}
 
     async def liveness_disconnected(self) -> None:
@@ -271,9 +329,10 @@ class LivenessMixin:
         try:
             members = await database_sync_to_async(presence.conversation_members)(conversation_id)
             now = time.time()
-            unknown = [m for m in members if m not in self._presence_seen and m != self.user.pk]
+            known = self._presence_known
+            unknown = [m for m in members if m not in known and m != self.user.pk]
             for user_id, status in (await presence.store().statuses(unknown, now)).items():
-                self._presence_seen[user_id] = (status, presence.version_at(now) - 1)
+                known.put(user_id, status, presence.version_at(now) - 1)
                 event = presence.presence_event(Change(user_id, status, 0))
                 await self.send(text_data=serialise(event))
             own = (await presence.store().statuses([self.user.pk], now)).get(self.user.pk)
@@ -325,9 +384,5 @@ class LivenessMixin:
         user_id, status, version = event["user"], event["status"], event["version"]
         if user_id == self.user.pk:
             return
-        seen, seen_version = self._presence_seen.get(user_id, ("offline", self._presence_floor))
-        if version <= seen_version:
-            return
-        self._presence_seen[user_id] = (status, version)
-        if status != seen:
+        if self._presence_known.learn(user_id, status, version):
             await self.send(text_data=event["payload"])

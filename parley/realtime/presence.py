@@ -21,7 +21,7 @@ import asyncio
 import threading
 import weakref
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol, cast
+from typing import Any, Literal, Protocol
 
 from django.conf import settings
 from django.db.models import Q
@@ -30,6 +30,7 @@ from parley.accounts.models import Friendship
 from parley.messaging.models import Participant
 
 Status = Literal["online", "away", "offline"]
+STATUSES: tuple[Status, ...] = ("online", "away", "offline")
 State = Literal["active", "idle"]
 STATES = ("active", "idle")
 
@@ -253,15 +254,21 @@ SWEEP_BATCH = 500
 STATUS_BATCH = 1000
 
 
-def _text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
+# The module's own literals for Redis's replies: decoding would make a new str each time.
+_STATUS_REPLIES: dict[Any, Status] = {
+    reply: status for status in STATUSES for reply in (status, status.encode())
+}
+
+
+def _status(value: Any) -> Status:
+    return _STATUS_REPLIES[value]
 
 
 def _change(user_id: int, reply: Any) -> Change | None:
     if not reply:
         return None
     status, version = reply
-    return Change(user_id, cast(Status, _text(status)), int(version))
+    return Change(user_id, _status(status), int(version))
 
 
 class RedisPresenceStore:
@@ -300,7 +307,7 @@ class RedisPresenceStore:
             batch = user_ids[start : start + STATUS_BATCH]
             replies = await self._statuses(args=[self.base, repr(now), *batch])
             for user_id, reply in zip(batch, replies, strict=True):
-                status = cast(Status, _text(reply))
+                status = _status(reply)
                 if status != "offline":
                     found[user_id] = status
         return found

@@ -21,6 +21,7 @@ from parley.messaging.actions.groups import create_group
 from parley.messaging.actions.rooms import create_chat, create_room, join_room, leave_room
 from parley.realtime import liveness, load, presence
 from parley.realtime.consumer import ParleyConsumer
+from parley.realtime.publish import publish_presence
 from parley.realtime.tests import liveness_helpers, test_scale_out
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -165,6 +166,32 @@ async def test_one_event_per_change_however_many_conversations_are_shared(
         assert (await presence_event(tab))["status"] == "offline"
         assert await tab.nothing_more()
     await close_all(bob_tab, dave_tab)
+
+
+async def test_a_change_is_forwarded_once_and_never_after_a_newer_one(
+    room, chat, alice, bob, carol
+):
+    before_hello = presence.version_at(time.time()) - 1
+    bob_tab, _, _ = await open_socket(bob)
+    now = presence.version_at(time.time())
+
+    async def change(user, status: presence.Status, version: int) -> None:
+        event = presence.presence_event(presence.Change(user.pk, status, version))
+        await publish_presence(event, version, [chat.pk], [])
+
+    await change(carol, "online", before_hello)  # older than bob's hello: stale
+    await change(alice, "online", now + 2)
+    await change(alice, "online", now + 2)  # the same change by another route
+    await change(alice, "offline", now + 1)  # an older change, arriving late
+    await change(alice, "online", now + 3)  # newer, but nothing new
+    await change(alice, "away", now + 4)
+
+    assert [await presence_event(bob_tab) for _ in range(2)] == [
+        {"type": "presence", "user": alice.pk, "status": "online"},
+        {"type": "presence", "user": alice.pk, "status": "away"},
+    ]
+    assert await bob_tab.nothing_more()
+    await bob_tab.close()
 
 
 def test_presence_routes_use_one_chat_per_room_and_only_friends_not_reached(
