@@ -249,9 +249,14 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
                 **extra,
             }
         )
-        self._release_timer = asyncio.get_running_loop().call_later(
+        self._release_timer: asyncio.TimerHandle | None = asyncio.get_running_loop().call_later(
             HOLD_SECONDS, self.deliver, {"type": "parley.release"}
         )
+        # The handshake's headers (one list, shared by every middleware's copy of the
+        # scope) are read by now; kept, they are 1.1 KB of an idle socket.
+        headers = self.scope.get("headers")
+        if isinstance(headers, list):
+            headers.clear()
 
     async def disconnect(self, code: int) -> None:
         self.closed = True
@@ -423,7 +428,9 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
         if not self.holding:
             return
         self.holding = False
-        self._release_timer.cancel()
+        if self._release_timer is not None:
+            self._release_timer.cancel()
+            self._release_timer = None
         for conversation_id in sorted(self.held):
             if conversation_id in self.delivered:
                 await self._fill(conversation_id, self.delivered[conversation_id])
