@@ -213,7 +213,9 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
             await self.accept()
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
-        self.user = user
+        # The User itself, not Channels' lazy proxy (resolved by AuthMiddleware): every
+        # attribute read through the proxy costs a call, and sends read many.
+        self.user = user = getattr(user, "_wrapped", user)
         self.channel_name = f"socket.{uuid.uuid4().hex}"  # this socket's name, for presence
         self.delivered: dict[int, int] = {}
         self.joined: set[str] = set()
