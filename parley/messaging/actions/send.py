@@ -101,7 +101,10 @@ def send_messages(requests: Sequence[SendRequest]) -> list[SendResult | ParleyEr
     Each gets what check_send_message would give it. The plain ones (to a conversation,
     no reply, nothing that could be a mention) are stored together, on PostgreSQL in one
     statement; the rest one by one. The rate-limit tokens are taken in one round trip.
-    Messages to one conversation keep the order of `requests`.
+    The sends of a batch are concurrent: plain ones to one conversation take seqs in the
+    order of `requests`, before the others. A failure other than a ParleyError (the
+    database away) is raised; sends stored before it stay stored, and a resend of them
+    gets its original.
     """
     results: list[SendResult | ParleyError | None] = [None] * len(requests)
     valid: list[int] = []
