@@ -84,13 +84,17 @@ def _send(groups: list[str], message: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
+    held = getattr(_thread, "held", None)
+    if held is not None:  # inside publishing_from: handed over together at its end
+        held.append((layer, groups, message))
+        return
     loop = _server_loop()
     if loop is not None:
         # In a worker thread of the server's event loop (a socket's action): hand the
         # sends to the loop and return at once. Waiting for them held the thread, and the
         # sender's ack, on a busy loop. Callbacks run first in, first out, so events go
         # out in commit order as before.
-        loop.call_soon_threadsafe(_send_on_loop, layer, groups, message)
+        loop.call_soon_threadsafe(_send_on_loop, [(layer, groups, message)])
         return
     try:
         async_to_sync(_group_send)(layer, groups, message)
@@ -117,12 +121,16 @@ _thread = threading.local()
 @contextlib.contextmanager
 def publishing_from(loop: asyncio.AbstractEventLoop) -> Iterator[None]:
     """Within this block, this thread's publishes are handed to `loop`, as from a worker
-    thread of that loop (for threads of Parley's own, see parley/realtime/sending.py)."""
-    _thread.loop = loop
+    thread of that loop (for threads of Parley's own, see parley/realtime/sending.py):
+    all together when the block ends, in one wake-up of the loop instead of one each."""
+    _thread.loop, _thread.held = loop, []
     try:
         yield
     finally:
-        _thread.loop = None
+        held, _thread.loop, _thread.held = _thread.held, None, None
+        if held:
+            with contextlib.suppress(RuntimeError):  # that loop closed: nobody listens
+                loop.call_soon_threadsafe(_send_on_loop, held)
 
 
 def _server_loop() -> asyncio.AbstractEventLoop | None:
@@ -181,12 +189,13 @@ _publishers: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Publisher]" 
 )
 
 
-def _send_on_loop(layer: Any, groups: list[str], message: dict[str, Any]) -> None:
+def _send_on_loop(sends: list[tuple[Any, list[str], dict[str, Any]]]) -> None:
     loop = asyncio.get_running_loop()
     publisher = _publishers.get(loop)
     if publisher is None:
         publisher = _publishers[loop] = _Publisher()
-    publisher.put(layer, groups, message)
+    for layer, groups, message in sends:
+        publisher.put(layer, groups, message)
 
 
 # --- typing and presence: live only ---------------------------------------------------
