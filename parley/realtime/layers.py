@@ -71,7 +71,7 @@ class RedisPubSubLayer(RedisPubSubChannelLayer):
 
     It uses the layer's own shard connections and channel names, so a group_send and a
     group_send_many reach the same subscribers; channels_redis is pinned in
-    requirements/constraints.txt, and tests/test_layers.py pins the behaviour.
+    requirements/constraints.txt, and parley/realtime/tests/test_layers.py pins the behaviour.
     """
 
     async def group_send_many(self, sends: list[tuple[str, dict[str, Any]]]) -> None:
