@@ -76,9 +76,8 @@ _move_message = _writer(check_move_message)
 
 
 class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
-    # No channel-layer channel per socket (an alias that is not configured gives none):
-    # the process's Fanout delivers events to deliver().
-    channel_layer_alias = "parley.fanout"
+    # No channel-layer channel per socket (see __call__): the process's Fanout delivers
+    # events to deliver().
     drainer: "asyncio.Future[None] | None" = None
     inbox: deque[dict[str, Any]] | None = None  # events waiting their turn; made when needed
     write: Callable[[str, bytes], bool] | None = None  # the server's direct write, if any

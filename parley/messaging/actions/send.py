@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -227,19 +228,10 @@ def do_send_message(
     with transaction.atomic():
         now = timezone.now()
         seq, number = next_seq(conversation.pk, now, message=True)
-        message = Message(
-            conversation=conversation,
-            seq=seq,
-            number=number,
-            updated_seq=seq,
-            sender=sender,
-            client_id=client_id,
-            body=body,
-            html=html,
-            created_at=now,
-            reply_to=reply_to,
-            mentioned_ids=mentioned,
-        )
+        message = _message(
+            sender, client_id, body, html, seq, number, now,
+            conversation=conversation, reply_to=reply_to, mentioned_ids=mentioned,
+        )  # fmt: skip
         _insert(message)
         if mentioned:
             store_mentions(message, mentioned)
@@ -262,6 +254,29 @@ _READ = f"""
 UPDATE {Participant._meta.db_table} SET last_read_seq = %s, read_count = %s
 WHERE conversation_id = %s AND user_id = %s AND last_read_seq < %s
 """  # noqa: S608
+
+
+def _message(
+    sender: User,
+    client_id: str,
+    body: str,
+    html: str,
+    seq: int,
+    number: int,
+    now: datetime,
+    **fields: Any,
+) -> Message:
+    """A new message as stored at `seq` (its first version: updated_seq is seq)."""
+    return Message(
+        seq=seq, number=number, updated_seq=seq, sender=sender, client_id=client_id,
+        body=body, html=html, created_at=now, **fields,
+    )  # fmt: skip
+
+
+def _stored(message: Message) -> None:
+    """Mark a message built here as a row of the database (its INSERT ran)."""
+    message._state.adding = False
+    message._state.db = connection.alias
 
 
 def _insert(message: Message) -> None:
@@ -288,8 +303,7 @@ def _insert(message: Message) -> None:
         else:
             cursor.execute(_INSERT, params)
             message.pk = cursor.lastrowid
-    message._state.adding = False
-    message._state.db = connection.alias
+    _stored(message)
 
 
 # --- Plain messages together: one statement on PostgreSQL ----------------------------
@@ -399,21 +413,11 @@ def _send_plain(requests: list[SendRequest]) -> dict[tuple[int, str], Message]:
                 rows = cursor.fetchall()
             for pk, conversation_id, seq, number, sender_id, client_id in rows:
                 request, html = by_key[(sender_id, client_id)]
-                message = Message(
-                    pk=pk,
-                    conversation_id=conversation_id,
-                    seq=seq,
-                    number=number,
-                    updated_seq=seq,
-                    sender=request.sender,
-                    client_id=client_id,
-                    body=request.body,
-                    html=html,
-                    created_at=now,
-                    mentioned_ids=[],
-                )
-                message._state.adding = False
-                message._state.db = connection.alias
+                message = _message(
+                    request.sender, client_id, request.body, html, seq, number, now,
+                    pk=pk, conversation_id=conversation_id, mentioned_ids=[],
+                )  # fmt: skip
+                _stored(message)
                 sent[(sender_id, client_id)] = message
                 # Committed already, unless inside the caller's transaction: then after it.
                 publish_to_conversation(conversation_id, seq, message_event(message))
