@@ -24,3 +24,7 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+import gc  # noqa: E402
+
+gc.freeze()

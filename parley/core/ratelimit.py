@@ -3,8 +3,10 @@
 Without Redis (one process) the buckets live in this process's memory.
 """
 
+import asyncio
 import threading
 import time
+import weakref
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -66,6 +68,23 @@ def _redis_script() -> Any:
     return client.register_script(_LUA)
 
 
+# redis.asyncio clients belong to the event loop that made them: one script per loop.
+_async_scripts: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any]" = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _async_redis_script() -> Any:
+    loop = asyncio.get_running_loop()
+    script = _async_scripts.get(loop)
+    if script is None:
+        import redis.asyncio
+
+        client = redis.asyncio.Redis.from_url(settings.REDIS_URL)
+        script = _async_scripts[loop] = client.register_script(_LUA)
+    return script
+
+
 def take_tokens(keys: list[str], limit: Limit) -> list[float]:
     """Take one token from each key's bucket (a key may repeat), in one Redis round trip:
     for each, 0 if allowed, else the seconds to wait."""
@@ -73,8 +92,26 @@ def take_tokens(keys: list[str], limit: Limit) -> list[float]:
         return []
     now = time.time()
     if settings.REDIS_URL:
-        prefix = getattr(settings, "REDIS_PREFIX", "parley")
-        buckets = [f"{prefix}:rl:{key}" for key in keys]
-        waited = _redis_script()(keys=buckets, args=[limit.rate, limit.burst, now])
-        return [int(ms) / 1000 for ms in waited]
+        waited = _redis_script()(keys=_buckets(keys), args=[limit.rate, limit.burst, now])
+        return _seconds(waited)
     return [_local.take(key, limit, now) for key in keys]
+
+
+async def atake_tokens(keys: list[str], limit: Limit) -> list[float]:
+    """take_tokens for code on the event loop: the same buckets, awaited."""
+    if not keys:
+        return []
+    now = time.time()
+    if settings.REDIS_URL:
+        script = _async_redis_script()
+        return _seconds(await script(keys=_buckets(keys), args=[limit.rate, limit.burst, now]))
+    return [_local.take(key, limit, now) for key in keys]
+
+
+def _buckets(keys: list[str]) -> list[str]:
+    prefix = getattr(settings, "REDIS_PREFIX", "parley")
+    return [f"{prefix}:rl:{key}" for key in keys]
+
+
+def _seconds(waited: list[Any]) -> list[float]:
+    return [int(ms) / 1000 for ms in waited]

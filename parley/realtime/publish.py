@@ -43,13 +43,26 @@ def publish_to_conversation(conversation_id: int, seq: int, event: Event) -> Non
 
     Consumers use (conversation, seq) to drop repeats and to fill gaps from the database.
     """
-    message = {
+    message = _sequenced(conversation_id, seq, event)
+    transaction.on_commit(lambda: _send([conversation_group(conversation_id)], message))
+
+
+def publish_committed(conversation_id: int, seq: int, event: Event) -> None:
+    """publish_to_conversation for code on the event loop whose change is committed
+    already (parley/core/db_async.py): handed to the loop's publisher at once, in order."""
+    layer = get_channel_layer()
+    if layer is not None:
+        message = _sequenced(conversation_id, seq, event)
+        _send_on_loop([(layer, [conversation_group(conversation_id)], message)])
+
+
+def _sequenced(conversation_id: int, seq: int, event: Event) -> dict[str, Any]:
+    return {
         "type": "parley.sequenced",
         "conversation": conversation_id,
         "seq": seq,
         "payload": serialise(event),
     }
-    transaction.on_commit(lambda: _send([conversation_group(conversation_id)], message))
 
 
 def publish_to_conversation_members(conversation_id: int, event: Event) -> None:

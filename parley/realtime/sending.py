@@ -2,108 +2,164 @@
 
 A send frame used to take a worker thread of its own: per message a thread hop, a Redis
 round trip for the rate limit and a database transaction, each costing a wait for the
-GIL that the busy event loop holds. Here every socket of the process puts its sends in
-one queue, and one thread takes whatever has gathered (up to MAX_BATCH) and stores it
-with send_messages (parley/messaging/actions/send.py): one hop, one Redis round trip and,
-on PostgreSQL, one statement for the whole batch. A lone send goes at once; it never
-waits for company. Under load, sends arriving while a batch is stored form the next one.
+GIL that the busy event loop holds. Here the sockets of an event loop put their sends in
+one queue, and one task takes whatever has gathered (up to MAX_BATCH) and stores it with
+asend_messages (parley/messaging/actions/send.py): one Redis round trip for the rate
+limits and, on PostgreSQL, one statement for all the plain sends, both awaited on the
+loop itself, which goes on delivering meanwhile. What needs Django's ORM (replies,
+mentions, a first direct message; every send on SQLite and MariaDB) runs in the one send
+thread. A lone send goes at once; it never waits for company. Sends arriving while a
+batch is stored form the next one.
 
-One thread, not several: its batches commit one after the other and are published in
-that order, so every socket of the process sees each conversation's seqs in order. With
-two, a later batch's events could overtake an earlier one's on their way to the event
-loop, and every member's socket would then repair the apparent gap from the database
-(measured: the repairs, 50 per message, took the server down at 400 messages/s).
+One batch at a time, and one thread: batches commit one after the other and are
+published in that order, so every socket of the process sees each conversation's seqs in
+order. When a later batch's events overtook an earlier one's, every member's socket
+repaired the apparent gap from the database (measured: the repairs, 50 per message, took
+the server down at 400 messages/s).
+
+Measured (bench/README.md): the store of a batch in a thread took 43 ms of wall time for
+17 ms of CPU at 2,000 direct messages a second, most of it waiting for the GIL; that wait
+was the latency of every message.
 """
 
 import asyncio
-import contextlib
 import logging
-import queue
-import threading
-from collections import defaultdict
-from typing import Any
+import weakref
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 from django.db import close_old_connections
 
-from parley.messaging.actions.send import SendRequest, SendResult, send_messages
+from parley.messaging.actions.send import (
+    Batch,
+    SendRequest,
+    SendResult,
+    finish_batch,
+    prepare_batch,
+    store_batch,
+)
 from parley.realtime.publish import publishing_from
 
 logger = logging.getLogger(__name__)
 
 MAX_BATCH = 100
+T = TypeVar("T")
 
-_Item = tuple[SendRequest, "asyncio.Future[SendResult | BaseException]", asyncio.AbstractEventLoop]
+_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parley-send")
+
+
+_Items = list[tuple[SendRequest, "asyncio.Future[Any]"]]
 
 
 class SendQueue:
-    """The process's sends, stored by a few threads, a batch at a time."""
+    """The sends of one event loop's sockets, stored a batch at a time, in order.
 
-    def __init__(self, threads: int) -> None:
-        self._queue: queue.SimpleQueue[_Item] = queue.SimpleQueue()
-        self._threads = threads
-        self._started = False
-        self._start_lock = threading.Lock()
+    A batch is prepared (checked, rate-limited, rendered), stored (one statement) and
+    finished (published, the rest sent by the full path): send.prepare_batch,
+    store_batch, finish_batch. The steps of two batches overlap, never their statements:
+    the next batch is prepared while this one's statement runs, and its statement starts
+    as soon as this one's has committed, while this one is published. So PostgreSQL and
+    the loop work at the same time, and statements still commit, and batches publish,
+    one after the other. A batch that needs the send thread is finished before the next
+    statement starts (its full-path sends come before the next batch's, as in one queue).
+    """
+
+    def __init__(self) -> None:
+        self._pending: deque[tuple[SendRequest, asyncio.Future[Any]]] = deque()
+        self._task: asyncio.Task[None] | None = None
 
     async def send(self, request: SendRequest) -> SendResult:
         """Store and publish one message; raises ParleyError as check_send_message does."""
         loop = asyncio.get_running_loop()
-        future: asyncio.Future[SendResult | BaseException] = loop.create_future()
-        self._start()
-        self._queue.put((request, future, loop))
+        future: asyncio.Future[Any] = loop.create_future()
+        self._pending.append((request, future))
+        if self._task is None or self._task.done():
+            self._task = loop.create_task(self._run())
         result = await future
         if isinstance(result, BaseException):
             raise result
         return result
 
-    def _start(self) -> None:
-        if self._started:
-            return
-        with self._start_lock:
-            if not self._started:
-                for n in range(self._threads):
-                    name = f"parley-send-{n}"
-                    threading.Thread(target=self._work, name=name, daemon=True).start()
-                self._started = True
-
-    def _work(self) -> None:
+    async def _run(self) -> None:
+        ready: tuple[_Items, Batch] | None = None  # prepared, its statement not started
+        storing: tuple[_Items, Batch, asyncio.Task[None]] | None = None
         while True:
-            batch = [self._queue.get()]
-            while len(batch) < MAX_BATCH:
-                try:
-                    batch.append(self._queue.get_nowait())
-                except queue.Empty:
-                    break
-            by_loop: dict[asyncio.AbstractEventLoop, list[_Item]] = defaultdict(list)
-            for item in batch:
-                by_loop[item[2]].append(item)
-            for loop, items in by_loop.items():
-                self._store(loop, items)
+            if storing is None:
+                ready = ready or await self._prepare()
+                if ready is None:
+                    return
+                storing, ready = _store(*ready), None
+            if ready is None:
+                ready = await self._prepare()  # while the statement runs
+            items, batch, statement = storing
+            storing = None
+            try:
+                await statement
+            except Exception as error:  # the database away, say: each sender hears of it
+                _fail(items, error)
+                continue
+            if ready is not None and not batch.needs_thread:
+                storing, ready = _store(*ready), None  # runs while this batch is published
+            try:
+                results = await finish_batch(batch, _in_thread)
+            except Exception as error:
+                _fail(items, error)
+                continue
+            _settle(items, results)
 
-    def _store(self, loop: asyncio.AbstractEventLoop, items: list[_Item]) -> None:
-        results: list[Any]
-        close_old_connections()
-        try:
-            # Publishing hands each event to the loop of the sockets that sent it.
-            with publishing_from(loop):
-                results = send_messages([request for request, _, _ in items])
-        except Exception as error:  # the database away, say: each sender hears of it
-            logger.exception("a batch of %d sends failed", len(items))
-            results = [error] * len(items)
-        finally:
-            close_old_connections()
-        with contextlib.suppress(RuntimeError):  # that loop closed: nobody waits any more
-            loop.call_soon_threadsafe(_settle, [future for _, future, _ in items], results)
+    async def _prepare(self) -> tuple[_Items, Batch] | None:
+        """The next batch, prepared; None when no send waits (or its preparing failed)."""
+        while self._pending:
+            count = min(MAX_BATCH, len(self._pending))
+            items = [self._pending.popleft() for _ in range(count)]
+            try:
+                return items, await prepare_batch([request for request, _ in items])
+            except Exception as error:  # Redis away, say
+                _fail(items, error)
+        return None
 
 
-def _settle(futures: list["asyncio.Future[Any]"], results: list[Any]) -> None:
-    for future, result in zip(futures, results, strict=True):
+def _store(items: _Items, batch: Batch) -> tuple[_Items, Batch, "asyncio.Task[None]"]:
+    return items, batch, asyncio.get_running_loop().create_task(store_batch(batch))
+
+
+def _fail(items: _Items, error: Exception) -> None:
+    logger.error("a batch of %d sends failed", len(items), exc_info=error)
+    _settle(items, [error] * len(items))
+
+
+def _settle(items: _Items, results: list[Any]) -> None:
+    for (_, future), result in zip(items, results, strict=True):
         if not future.done():  # a sender that went away meanwhile cancelled its wait
             future.set_result(result)
 
 
-_queue = SendQueue(threads=1)
+async def _in_thread(function: Callable[..., T], *args: Any) -> T:
+    """Run `function` in the send thread, its publishes handed to this loop in order."""
+    loop = asyncio.get_running_loop()
+
+    def run() -> T:
+        close_old_connections()
+        try:
+            with publishing_from(loop):
+                return function(*args)
+        finally:
+            close_old_connections()
+
+    return await loop.run_in_executor(_thread, run)
+
+
+_queues: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, SendQueue]" = (
+    weakref.WeakKeyDictionary()
+)
 
 
 async def send_message(request: SendRequest) -> SendResult:
-    """Send one message through the process's queue (see the module's docstring)."""
-    return await _queue.send(request)
+    """Send one message through this event loop's queue (see the module's docstring)."""
+    loop = asyncio.get_running_loop()
+    queue = _queues.get(loop)
+    if queue is None:
+        queue = _queues[loop] = SendQueue()
+    return await queue.send(request)

@@ -10,19 +10,21 @@ second insert, which rolls the seq back.
 """
 
 import re
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import psycopg
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from parley.accounts.models import Block, User
+from parley.core import db_async
 from parley.core.errors import ErrorCode, ParleyError, not_found
-from parley.core.ratelimit import Limit, take_tokens
+from parley.core.ratelimit import Limit, atake_tokens, take_tokens
 from parley.messaging.access import access_for_send
 from parley.messaging.actions.direct import (
     check_direct_not_blocked,
@@ -33,7 +35,7 @@ from parley.messaging.actions.stream import next_seq
 from parley.messaging.events import message_event
 from parley.messaging.models import Conversation, Message, Participant, Room
 from parley.messaging.rendering import Mentionable, render
-from parley.realtime.publish import publish_to_conversation
+from parley.realtime.publish import publish_committed, publish_to_conversation
 
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}\Z")
 
@@ -107,7 +109,102 @@ def send_messages(requests: Sequence[SendRequest]) -> list[SendResult | ParleyEr
     database away) is raised; sends stored before it stay stored, and a resend of them
     gets its original.
     """
-    results: list[SendResult | ParleyError | None] = [None] * len(requests)
+    results, valid = _checked(requests)
+    waits = take_tokens(_token_keys(requests, valid), _send_limit())
+    allowed, limited = _admitted(valid, waits)
+    plain = [requests[i] for i in allowed if _plain(requests[i])]
+    sent = _send_plain(plain) if plain else {}
+    return _finish(requests, results, allowed, limited, sent)
+
+
+# Runs a function in a worker thread that publishes to the calling event loop.
+InThread = Callable[..., Awaitable[list[SendResult | ParleyError]]]
+
+
+async def asend_messages(
+    requests: Sequence[SendRequest], in_thread: InThread
+) -> list[SendResult | ParleyError]:
+    """send_messages for the event loop (parley/realtime/sending.py): the same results,
+    in three steps that the socket server overlaps from one batch to the next."""
+    batch = await prepare_batch(requests)
+    await store_batch(batch)
+    return await finish_batch(batch, in_thread)
+
+
+@dataclass
+class Batch:
+    """Sends on their way through the event loop (prepare_batch, store_batch,
+    finish_batch). On PostgreSQL the common batch, all plain, never leaves the loop: the
+    rate limits are an awaited Redis call, the plain sends one awaited statement on the
+    loop's own connection (parley/core/db_async.py). What needs Django's ORM (the full
+    path, a resend's original) runs in a worker thread; on other databases, all of it."""
+
+    requests: Sequence[SendRequest]
+    results: "_Results"
+    allowed: list[int]
+    limited: list[tuple[int, float]]
+    plain: list[SendRequest]
+    params: dict[str, Any]
+    rendered: list[str]
+    now: datetime
+    rows: list[tuple[Any, ...]] | None = None  # what the statement stored
+
+    @property
+    def needs_thread(self) -> bool:
+        """Whether finish_batch must go to a worker thread (and so publish later); known
+        once the statement has run."""
+        if not db_async.available() or self.limited:
+            return True
+        stored = {(sender_id, client_id) for *_, sender_id, client_id in self.rows or ()}
+        return any(_key(self.requests[i]) not in stored for i in self.allowed)
+
+
+async def prepare_batch(requests: Sequence[SendRequest]) -> Batch:
+    """Check the sends, take their rate-limit tokens and render the plain ones: all but
+    the statement, which store_batch runs."""
+    now = timezone.now()
+    if not db_async.available():
+        return Batch(requests, [], [], [], [], {}, [], now)
+    results, valid = _checked(requests)
+    waits = await atake_tokens(_token_keys(requests, valid), _send_limit())
+    allowed, limited = _admitted(valid, waits)
+    plain = [requests[i] for i in allowed if _plain(requests[i])]
+    params, rendered = _plain_params(plain, now) if plain else ({}, [])
+    return Batch(requests, results, allowed, limited, plain, params, rendered, now)
+
+
+async def store_batch(batch: Batch) -> None:
+    """Store the batch's plain sends in one statement, its own transaction (committed when
+    this returns). A batch with a duplicate client_id stores none of them: finish_batch
+    sends each by the full path, which finds the original."""
+    if not batch.plain:
+        return
+    try:
+        batch.rows = await db_async.fetchall(_SEND_PLAIN, batch.params)
+    except psycopg.IntegrityError:
+        batch.rows = []
+
+
+async def finish_batch(batch: Batch, in_thread: InThread) -> list[SendResult | ParleyError]:
+    """Publish what store_batch stored, in seq order, and send the rest by the full path
+    (through `in_thread(function, *args)`); every send's result, in order."""
+    if not db_async.available():
+        return await in_thread(send_messages, batch.requests)
+    sent = _plain_stored(batch.plain, batch.rendered, batch.rows or [], batch.now)
+    for message in sent.values():  # the statement was its own transaction: committed
+        publish_committed(message.conversation_id, message.seq, message_event(message))
+    args = (batch.requests, batch.results, batch.allowed, batch.limited, sent)
+    if batch.needs_thread:
+        return await in_thread(_finish, *args)
+    return _finish(*args)  # all stored: no query
+
+
+_Results = list[SendResult | ParleyError | None]
+
+
+def _checked(requests: Sequence[SendRequest]) -> tuple[_Results, list[int]]:
+    """Every request's result so far (its error, if its frame is bad), and the valid ones."""
+    results: _Results = [None] * len(requests)
     valid: list[int] = []
     for i, request in enumerate(requests):
         try:
@@ -115,19 +212,46 @@ def send_messages(requests: Sequence[SendRequest]) -> list[SendResult | ParleyEr
             valid.append(i)
         except ParleyError as error:
             results[i] = error
-    limit = Limit(rate=settings.SEND_RATE_PER_SECOND, burst=settings.SEND_RATE_BURST)
-    waits = take_tokens([f"send:{requests[i].sender.pk}" for i in valid], limit)
-    allowed = []
+    return results, valid
+
+
+def _send_limit() -> Limit:
+    return Limit(rate=settings.SEND_RATE_PER_SECOND, burst=settings.SEND_RATE_BURST)
+
+
+def _token_keys(requests: Sequence[SendRequest], indices: list[int]) -> list[str]:
+    return [f"send:{requests[i].sender.pk}" for i in indices]
+
+
+def _admitted(valid: list[int], waits: list[float]) -> tuple[list[int], list[tuple[int, float]]]:
+    """Those that got a token, and those refused with the time to wait."""
+    allowed, limited = [], []
     for i, wait in zip(valid, waits, strict=True):
         if wait:
-            results[i] = _resend_or(requests[i], _rate_limited(wait))
+            limited.append((i, wait))
         else:
             allowed.append(i)
-    plain = [i for i in allowed if _plain(requests[i])]
-    sent = _send_plain([requests[i] for i in plain]) if plain else {}
+    return allowed, limited
+
+
+def _key(request: SendRequest) -> tuple[int, str]:
+    return (request.sender.pk, request.client_id)
+
+
+def _finish(
+    requests: Sequence[SendRequest],
+    results: _Results,
+    allowed: list[int],
+    limited: list[tuple[int, float]],
+    sent: dict[tuple[int, str], Message],
+) -> list[SendResult | ParleyError]:
+    """The results, once the plain sends are stored (`sent`): the others take the full
+    path, and a send over the rate limit gets its original if it is a resend."""
+    for i, wait in limited:
+        results[i] = _resend_or(requests[i], _rate_limited(wait))
     for i in allowed:
         request = requests[i]
-        message = sent.get((request.sender.pk, request.client_id))
+        message = sent.get(_key(request))
         if message is not None:
             results[i] = SendResult(message, created=True)
             continue
@@ -392,8 +516,26 @@ def _plain(request: SendRequest) -> bool:
 def _send_plain(requests: list[SendRequest]) -> dict[tuple[int, str], Message]:
     """Store and publish plain messages together; the stored ones by (sender, client_id).
     Those missing were refused, or their batch held a duplicate: nothing of theirs changed."""
-    rendered = [render(request.body)[0] for request in requests]
     now = timezone.now()
+    params, rendered = _plain_params(requests, now)
+    try:
+        with transaction.atomic() if connection.in_atomic_block else nullcontext():
+            with connection.cursor() as cursor:
+                cursor.execute(_SEND_PLAIN, params)
+                sent = _plain_stored(requests, rendered, cursor.fetchall(), now)
+            for message in sent.values():
+                # Committed already, unless inside the caller's transaction: then after it.
+                publish_to_conversation(
+                    message.conversation_id, message.seq, message_event(message)
+                )
+    except IntegrityError:
+        return {}
+    return sent
+
+
+def _plain_params(requests: list[SendRequest], now: datetime) -> tuple[dict[str, Any], list[str]]:
+    """_SEND_PLAIN's parameters for these sends, and their bodies rendered."""
+    rendered = [render(request.body)[0] for request in requests]
     params: dict[str, Any] = {
         "conversation": [request.conversation_id for request in requests],
         "sender": [request.sender.pk for request in requests],
@@ -402,25 +544,21 @@ def _send_plain(requests: list[SendRequest]) -> dict[tuple[int, str], Message]:
         "html": rendered,
         "now": now,
     }
-    by_key = {
-        (r.sender.pk, r.client_id): (r, html) for r, html in zip(requests, rendered, strict=True)
-    }
+    return params, rendered
+
+
+def _plain_stored(
+    requests: list[SendRequest], rendered: list[str], rows: list[tuple[Any, ...]], now: datetime
+) -> dict[tuple[int, str], Message]:
+    """The messages _SEND_PLAIN stored (its rows), by (sender, client_id), in seq order."""
+    by_key = {_key(r): (r, html) for r, html in zip(requests, rendered, strict=True)}
     sent: dict[tuple[int, str], Message] = {}
-    try:
-        with transaction.atomic() if connection.in_atomic_block else nullcontext():
-            with connection.cursor() as cursor:
-                cursor.execute(_SEND_PLAIN, params)
-                rows = cursor.fetchall()
-            for pk, conversation_id, seq, number, sender_id, client_id in rows:
-                request, html = by_key[(sender_id, client_id)]
-                message = _message(
-                    request.sender, client_id, request.body, html, seq, number, now,
-                    pk=pk, conversation_id=conversation_id, mentioned_ids=[],
-                )  # fmt: skip
-                _stored(message)
-                sent[(sender_id, client_id)] = message
-                # Committed already, unless inside the caller's transaction: then after it.
-                publish_to_conversation(conversation_id, seq, message_event(message))
-    except IntegrityError:
-        return {}
+    for pk, conversation_id, seq, number, sender_id, client_id in rows:
+        request, html = by_key[(sender_id, client_id)]
+        message = _message(
+            request.sender, client_id, request.body, html, seq, number, now,
+            pk=pk, conversation_id=conversation_id, mentioned_ids=[],
+        )  # fmt: skip
+        _stored(message)
+        sent[(sender_id, client_id)] = message
     return sent

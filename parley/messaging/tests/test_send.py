@@ -1,8 +1,11 @@
 """Several sends at once (the socket server's group commit): each gets what it would have
 got alone, and every member hears each stored message once, in seq order."""
 
+import psycopg
 import pytest
+from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
+from django.db import connection
 from django.test import override_settings
 
 from parley.core.errors import ErrorCode, ParleyError
@@ -11,12 +14,27 @@ from parley.messaging.actions.rooms import archive_room, create_room, join_room
 from parley.messaging.actions.send import (
     SendRequest,
     SendResult,
+    asend_messages,
     check_send_message,
     send_messages,
 )
 from parley.messaging.models import Message
+from parley.realtime import sending
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+async def on_the_loop(requests: list[SendRequest]) -> list[SendResult | ParleyError]:
+    """As the socket server stores a batch: on its event loop (on PostgreSQL the plain
+    sends in one awaited statement), the rest in the send thread."""
+    return await asend_messages(requests, sending._in_thread)
+
+
+@pytest.fixture(params=["in a thread", "on the loop"])
+def store(request):
+    """send_messages, or the same batch stored as the socket server stores it: both must
+    give every send the same result."""
+    return send_messages if request.param == "in a thread" else async_to_sync(on_the_loop)
 
 
 def codes(results) -> list:
@@ -33,11 +51,11 @@ def refused(result: SendResult | ParleyError) -> ParleyError:
     return result
 
 
-def test_a_batch_gives_each_send_its_own_result(room, chat, alice, bob, carol):
+def test_a_batch_gives_each_send_its_own_result(store, room, chat, alice, bob, carol):
     other = create_room(bob, title="Other").chats.get()
     first = check_send_message(alice, conversation_id=chat.pk, client_id="a0", body="before")
 
-    results = send_messages([
+    results = store([
         SendRequest(alice, "a1", "one", conversation_id=chat.pk),
         SendRequest(bob, "b1", "two", conversation_id=chat.pk),
         SendRequest(bob, "b2", "elsewhere", conversation_id=other.pk),
@@ -64,8 +82,8 @@ def test_a_batch_gives_each_send_its_own_result(room, chat, alice, bob, carol):
     assert chat.participants.get(user=alice).last_read_seq == 5
 
 
-def test_a_batch_with_the_same_client_id_twice_stores_it_once(room, chat, alice):
-    results = send_messages([
+def test_a_batch_with_the_same_client_id_twice_stores_it_once(store, room, chat, alice):
+    results = store([
         SendRequest(alice, "same", "first", conversation_id=chat.pk),
         SendRequest(alice, "other", "second", conversation_id=chat.pk),
         SendRequest(alice, "same", "first again", conversation_id=chat.pk),
@@ -77,14 +95,14 @@ def test_a_batch_with_the_same_client_id_twice_stores_it_once(room, chat, alice)
     assert sorted(Message.objects.values_list("seq", flat=True)) == [1, 2]
 
 
-def test_a_batch_refuses_archived_rooms_and_spent_rate_limits(alice, bob):
+def test_a_batch_refuses_archived_rooms_and_spent_rate_limits(store, alice, bob):
     archived = create_room(alice, title="Archive")
     join_room(bob, archived)
     archive_room(alice, archived)
     room = create_room(alice, title="Busy")
 
     with override_settings(SEND_RATE_BURST=2, SEND_RATE_PER_SECOND=0.5):
-        results = send_messages([
+        results = store([
             SendRequest(bob, "b1", "read-only", conversation_id=archived.chats.get().pk),
             SendRequest(alice, "a1", "one", conversation_id=room.chats.get().pk),
             SendRequest(alice, "a2", "two", conversation_id=room.chats.get().pk),
@@ -96,15 +114,47 @@ def test_a_batch_refuses_archived_rooms_and_spent_rate_limits(alice, bob):
     assert Message.objects.count() == 2
 
 
-async def test_members_hear_a_batch_once_each_in_seq_order(room, chat, alice, bob):
+@pytest.mark.parametrize("where", ["in a thread", "on the loop"])
+async def test_members_hear_a_batch_once_each_in_seq_order(where, room, chat, alice, bob):
     receiver, _, _ = await open_socket(bob)
+    batch = [
+        SendRequest(alice if n % 2 else bob, f"m{n}", f"message {n}", chat.pk) for n in range(6)
+    ]
 
-    await database_sync_to_async(send_messages)(
-        [SendRequest(alice if n % 2 else bob, f"m{n}", f"message {n}", chat.pk) for n in range(6)]
-    )
+    if where == "in a thread":
+        await database_sync_to_async(send_messages)(batch)
+    else:
+        await on_the_loop(batch)
 
     frames = await receiver.receive_sequenced(6)
     assert [f["seq"] for f in frames] == [1, 2, 3, 4, 5, 6]
     assert [f["message"]["body"] for f in frames] == [f"message {n}" for n in range(6)]
     assert await receiver.nothing_more()
     await receiver.close()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the loop's own connection")
+async def test_sends_go_on_after_the_loops_database_connection_is_lost(room, chat, alice, bob):
+    """A batch that meets a dead connection fails (its senders hear so and resend); the
+    next batch opens a new connection and is stored."""
+    from parley.core import db_async
+
+    await on_the_loop([SendRequest(alice, "a1", "one", chat.pk)])
+    backend = (await db_async.fetchall("SELECT pg_backend_pid()", []))[0][0]
+    await database_sync_to_async(_terminate)(backend)
+
+    with pytest.raises(psycopg.OperationalError):
+        await on_the_loop([SendRequest(alice, "a2", "two", chat.pk)])
+    results = await on_the_loop([SendRequest(alice, "a2", "two", chat.pk)])
+
+    assert codes(results) == [2]
+    bodies = await database_sync_to_async(
+        lambda: list(Message.objects.order_by("seq").values_list("body", flat=True))
+    )()
+    assert bodies == ["one", "two"]
+    await db_async.close()
+
+
+def _terminate(pid: int) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
