@@ -202,3 +202,42 @@ async def test_sockets_that_connect_at_the_same_moment_all_receive(room, chat, a
         assert (event["type"], event["seq"]) == ("message", 1)
     for socket in sockets:
         await socket.close()
+
+
+@override_settings(SEND_RATE_BURST=1000)
+async def test_sends_from_many_sockets_at_once_are_stored_and_heard_in_order(
+    room, chat, alice, bob
+):
+    """Through the socket server's queue, where batches overlap (the next one's statement
+    runs while this one is published) and a mention takes the full path in the send
+    thread: every send is acked once, seqs run 1..60 without a gap, each member hears all
+    of them once and in seq order, and each socket's sends keep the order they were sent in."""
+    people = [alice, bob] * 5
+    clients = [await database_sync_to_async(signed_in_client)(user) for user in people]
+    sockets = [(await open_socket(u, client=c))[0] for u, c in zip(people, clients, strict=True)]
+
+    for round_ in range(6):
+        for n, socket in enumerate(sockets):
+            body = "hey @bob" if (round_, n) == (3, 4) else f"socket {n} says {round_}"
+            await socket.send(type="send", conversation=chat.pk, client_id=f"s{n}r{round_}",
+                              body=body, ref=f"s{n}r{round_}")  # fmt: skip
+
+    for n, socket in enumerate(sockets):
+        heard, acks = [], []
+        while len(heard) < 60 or len(acks) < 6:
+            frame = await socket.receive()
+            if frame["type"] == "message":
+                heard.append(frame["seq"])
+            elif frame["type"] == "ack":
+                acks.append(frame)
+        assert heard == list(range(1, 61))
+        assert [a["client_id"] for a in acks] == [f"s{n}r{r}" for r in range(6)]
+        assert [a["seq"] for a in acks] == sorted(a["seq"] for a in acks)
+        assert not any(a["duplicate"] for a in acks)
+        assert await socket.nothing_more()
+    seqs = await database_sync_to_async(
+        lambda: list(Message.objects.filter(conversation=chat).values_list("seq", flat=True))
+    )()
+    assert sorted(seqs) == list(range(1, 61))
+    for socket in sockets:
+        await socket.close()
