@@ -1,8 +1,11 @@
 """Sending messages: the hot path.
 
-send_messages takes several sends at once (the socket server's group commit, see
-parley/realtime/sending.py); check_send_message is one of them. Plain messages go
-together in one statement on PostgreSQL (_send_plain); the others take the full path:
+send_messages takes several sends at once (group commit); check_send_message is one of
+them. The socket server stores its batches on the event loop instead, in three steps
+(prepare_batch, store_batch, finish_batch; see parley/realtime/sending.py), with the
+same results. Plain messages go together in one statement on PostgreSQL (_SEND_PLAIN,
+through Django's connection in _send_plain, or the loop's own in store_batch); the
+others take the full path:
 do_send_message allocates the next seq under the conversation's row lock, stores the
 message and publishes it after commit. A resend with the same client_id returns the
 original message and publishes nothing: the unique (sender, client_id) index refuses the
