@@ -46,3 +46,18 @@ def test_sqlite_triggers_come_back_after_django_rebuilds_the_table(chat, alice, 
     assert repair(connection) is False  # nothing left to repair
     say(alice, chat, "and later")
     assert found(bob, "later") == ["and later"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="GIN indexes are PostgreSQL's")
+def test_postgresql_gin_indexes_merge_their_pending_lists_in_small_steps(db):
+    """Not in one 4 MB merge that stalls a send statement every few seconds."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, reloptions FROM pg_class WHERE relname IN "
+            "('search_message_vector_idx', 'search_message_body_trgm_idx') ORDER BY relname"
+        )
+        options = cursor.fetchall()
+    assert options == [
+        ("search_message_body_trgm_idx", ["gin_pending_list_limit=256"]),
+        ("search_message_vector_idx", ["gin_pending_list_limit=256"]),
+    ]
