@@ -1,4 +1,4 @@
-"""ASGI entry point: HTTP through Django, WebSockets at /ws/ through Channels."""
+"""ASGI entry point: HTTP through Django, WebSockets through parley.realtime.asgi."""
 
 import gc
 
@@ -6,24 +6,20 @@ from config.env import use_settings_from_environment
 
 use_settings_from_environment()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
-from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import OriginValidator  # noqa: E402
-from django.conf import settings  # noqa: E402
+from channels.routing import ProtocolTypeRouter  # noqa: E402
 from django.core.asgi import get_asgi_application  # noqa: E402
 
 django_asgi_app = get_asgi_application()
 
-from parley.realtime.routing import websocket_urlpatterns  # noqa: E402
+from parley.realtime.asgi import WebSocketApplication  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        # Authentication is a middleware layer: API tokens can be stacked in beside sessions.
-        "websocket": OriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns)),
-            settings.WEBSOCKET_ALLOWED_ORIGINS,
-        ),
+        # Origin check, authentication (sessions; API tokens can be listed beside them)
+        # and routing to the consumer, in one callable: Channels' middleware stack costs
+        # every idle socket a copy of the scope per layer (parley/realtime/asgi.py).
+        "websocket": WebSocketApplication(),
     }
 )
 

@@ -77,10 +77,36 @@ _move_message = _writer(check_move_message)
 
 class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
     # No channel-layer channel per socket (see __call__): the process's Fanout delivers
-    # events to deliver().
-    drainer: "asyncio.Future[None] | None" = None
-    inbox: deque[dict[str, Any]] | None = None  # events waiting their turn; made when needed
-    write: Callable[[str, bytes], bool] | None = None  # the server's direct write, if any
+    # events to deliver(). No channel-layer groups either, and no list of them per socket.
+    groups: list[str] = []
+
+    def __init__(self) -> None:
+        """Every attribute a socket has, set here before any await.
+
+        CPython shares one table of attribute names among a class's instances (PEP 412)
+        and leaves less room in it with each new instance. Set first after an await,
+        while several sockets were connecting, an attribute could find the table full;
+        from then on every socket had a dict of its own (0.8 KB of an idle socket,
+        tracemalloc).
+        """
+        super().__init__()
+        self.scope: dict[str, Any] = {}
+        self.channel_layer = None
+        self.base_send: Any = None
+        self.closed = False
+        self.opened = False
+        self.lock = asyncio.Lock()
+        self.user: Any = None  # the signed-in User, once accepted
+        self.channel_name = ""
+        self.session_tag: str | None = None
+        self.delivered: dict[int, int] = {}
+        self.joined: set[str] = set()
+        self.holding = True
+        self.held: set[int] = set()
+        self.inbox: deque[dict[str, Any]] | None = None  # events waiting their turn
+        self.drainer: asyncio.Future[None] | None = None
+        self.write: Callable[[str, bytes], bool] | None = None  # the server's direct write
+        self._release_timer: asyncio.TimerHandle | None = None
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         """Channels' consumer loop, minus what a socket without a channel-layer channel of
@@ -203,24 +229,14 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
 
     async def connect(self) -> None:
         """Accept signed-in users; follow their conversations, then say hello."""
-        self.closed = False
-        self.opened = False
-        self.lock = asyncio.Lock()
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             # Accept first: a close before accept reaches browsers as 1006, not our code.
             await self.accept()
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
-        # The User itself, not Channels' lazy proxy (resolved by AuthMiddleware): every
-        # attribute read through the proxy costs a call, and sends read many.
-        self.user = user = getattr(user, "_wrapped", user)
+        self.user = user  # the User itself (parley.realtime.asgi), not a lazy proxy
         self.channel_name = f"socket.{uuid.uuid4().hex}"  # this socket's name, for presence
-        self.delivered: dict[int, int] = {}
-        self.joined: set[str] = set()
-        self.holding = True
-        self.held: set[int] = set()
-        self.inbox = None
         self.write = (self.scope.get("extensions") or {}).get(server.EXTENSION, {}).get("write")
         async with self.lock:  # events that arrive meanwhile wait in the inbox
             await self._connect(user)
@@ -250,23 +266,22 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
                 **extra,
             }
         )
-        self._release_timer: asyncio.TimerHandle | None = asyncio.get_running_loop().call_later(
+        self._release_timer = asyncio.get_running_loop().call_later(
             HOLD_SECONDS, self.deliver, {"type": "parley.release"}
         )
-        # The handshake's headers (one list, shared by every middleware's copy of the
-        # scope) are read by now; kept, they are 1.1 KB of an idle socket.
+        # The handshake's headers (the server's list, in the one scope) are read by now;
+        # kept, they are 1.1 KB of an idle socket.
         headers = self.scope.get("headers")
         if isinstance(headers, list):
             headers.clear()
 
     async def disconnect(self, code: int) -> None:
         self.closed = True
-        timer = getattr(self, "_release_timer", None)
-        if timer is not None:
-            timer.cancel()
-        if hasattr(self, "user"):
+        if self._release_timer is not None:
+            self._release_timer.cancel()
+        if self.user is not None:
             await self.liveness_disconnected()
-        if getattr(self, "opened", False):
+        if self.opened:
             await fanout().close(self, self.joined)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:

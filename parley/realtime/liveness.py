@@ -234,19 +234,22 @@ class LivenessMixin:
             self, text_data: str | None = None, bytes_data: bytes | None = None, close: bool = False
         ) -> None: ...
 
+    def __init__(self) -> None:
+        """This socket's liveness attributes, set with the consumer's (ParleyConsumer's
+        __init__ says why they are all set at once)."""
+        super().__init__()
+        self._presence_state: presence.State = "active"
+        self._stored_state: presence.State = "active"
+        self._presence_known = KnownStatuses()
+        self._liveness_open = False
+
     async def liveness_connected(self) -> dict[str, Any]:
         """After the socket joined its groups: returns extra keys for the hello frame.
 
         Marks the socket active (announcing the user online if that is new) and returns
         "presence": the status of everyone in the user's audience who is not offline.
         """
-        self._presence_state: presence.State = "active"
-        self._stored_state: presence.State = "active"
-        self._typing_as = {
-            "id": self.user.pk,
-            "username": self.user.username,
-            "name": self.user.name,
-        }
+        self._presence_state = self._stored_state = "active"
         # What this socket has forwarded about whom. Changes older than the statuses read
         # for hello are stale.
         self._presence_known = KnownStatuses()
@@ -266,7 +269,7 @@ class LivenessMixin:
 
     async def liveness_disconnected(self) -> None:
         """When the socket closes: its typers stop, its presence record goes."""
-        if not getattr(self, "_liveness_open", False):
+        if not self._liveness_open:
             return
         self._liveness_open = False
         try:
@@ -313,8 +316,10 @@ class LivenessMixin:
         if load.shedding():
             return
         if frame.state == "start":
+            # Who is typing, made here rather than kept by every socket (0.2 KB each).
+            typing_as = {"id": self.user.pk, "username": self.user.username, "name": self.user.name}
             typer = Typer(
-                self.channel_name, frame.conversation, self.user.pk, self._typing_as, time.time()
+                self.channel_name, frame.conversation, self.user.pk, typing_as, time.time()
             )
             if typers.start(typer):
                 await _publish_typing(typer, "start")

@@ -1,8 +1,6 @@
-from django.urls import path, re_path
+"""Which consumer serves each WebSocket path (parley.realtime.asgi routes by exact path)."""
 
 from parley.realtime.consumer import NotFoundConsumer, ParleyConsumer
 
-websocket_urlpatterns = [
-    path("ws/", ParleyConsumer.as_asgi()),
-    re_path(r"", NotFoundConsumer.as_asgi()),
-]
+websocket_routes = {"/ws/": ParleyConsumer}
+websocket_not_found = NotFoundConsumer  # any other path

@@ -128,7 +128,7 @@ def _serve_asgi(database_name: str, media_root: str, tell_port: Connection) -> N
     port = listener.getsockname()[1]
     settings.DATABASES["default"]["NAME"] = database_name
     settings.MEDIA_ROOT = media_root
-    # config/asgi.py reads the allowed origins when it is imported: set them first.
+    # The WebSocket takes this server's own origin (parley/realtime/asgi.py reads it).
     settings.WEBSOCKET_ALLOWED_ORIGINS = [f"http://127.0.0.1:{port}"]
     from config.asgi import application
 

@@ -1,0 +1,125 @@
+"""The WebSocket application (parley/realtime/asgi.py): origin, authentication, routing."""
+
+from typing import Any, ClassVar
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.testing.websocket import WebsocketCommunicator
+from django.conf import settings
+
+from parley.accounts.models import User
+from parley.core.testing.sockets import open_socket, signed_in_client
+from parley.realtime import asgi
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ORIGIN = (b"origin", b"http://testserver")
+
+
+class ScopeKeeper(AsyncWebsocketConsumer):
+    """Accepts every socket and keeps the scope it was given."""
+
+    channel_layer_alias = "parley.fanout"  # no channel-layer channel
+    scopes: ClassVar[list[dict[str, Any]]] = []
+
+    async def connect(self) -> None:
+        self.scopes.append(self.scope)
+        await self.accept()
+
+
+@pytest.fixture
+def keeper(monkeypatch):
+    """/ws/ served by ScopeKeeper; returns the scopes it saw."""
+    monkeypatch.setattr(asgi, "websocket_routes", {"/ws/": ScopeKeeper})
+    ScopeKeeper.scopes = []
+    return ScopeKeeper.scopes
+
+
+async def session_cookie(user: Any) -> tuple[bytes, bytes]:
+    client = await database_sync_to_async(signed_in_client)(user)
+    key = client.cookies[settings.SESSION_COOKIE_NAME].value
+    return (b"cookie", f"{settings.SESSION_COOKIE_NAME}={key}".encode())
+
+
+async def connect(app: Any, headers: list[tuple[bytes, bytes]], path: str = "/ws/") -> Any:
+    communicator = WebsocketCommunicator(app, path, headers=headers)
+    connected, _ = await communicator.connect()
+    return communicator, connected
+
+
+async def test_the_consumer_gets_the_servers_scope_with_the_user_itself(keeper, alice):
+    cookie = await session_cookie(alice)
+    communicator, connected = await connect(asgi.WebSocketApplication(), [ORIGIN, cookie])
+
+    assert connected
+    [scope] = keeper
+    assert scope is communicator.scope  # one scope: no copies per layer
+    assert type(scope["user"]) is User
+    assert scope["user"].pk == alice.pk
+    assert scope["session"].session_key == cookie[1].decode().split("=", 1)[1]
+    await communicator.disconnect()
+
+
+@pytest.mark.parametrize(
+    "origin",
+    [
+        None,
+        b"http://evil.example",
+        b"http://testserver:8080",
+        b"https://testserver",
+        b"http://testserver.evil.example",
+    ],
+)
+async def test_another_origin_is_refused_before_accept(keeper, alice, origin):
+    headers = [await session_cookie(alice)]
+    if origin is not None:
+        headers.append((b"origin", origin))
+    _, connected = await connect(asgi.WebSocketApplication(), headers)
+
+    assert not connected  # closed before accept: the server answers HTTP 403
+    assert keeper == []
+
+
+async def test_no_or_a_bad_session_cookie_means_anonymous(keeper, alice):
+    name = settings.SESSION_COOKIE_NAME.encode()
+    for headers in (
+        [ORIGIN],
+        [ORIGIN, (b"cookie", b"other=1")],
+        [ORIGIN, (b"cookie", name + b"=nosuchsession")],
+    ):
+        communicator, connected = await connect(asgi.WebSocketApplication(), headers)
+        assert connected
+        await communicator.disconnect()
+
+    assert [scope["user"].is_authenticated for scope in keeper] == [False, False, False]
+    assert all(scope["session"].session_key is None for scope in keeper)
+
+
+async def test_a_socket_with_an_ended_or_unknown_session_is_closed_with_4401(room, alice):
+    client = await database_sync_to_async(signed_in_client)(alice)
+    ended = client.cookies[settings.SESSION_COOKIE_NAME].value
+    await database_sync_to_async(client.post)("/logout/")
+
+    for key in (ended, "nosuchsession"):
+        client.cookies[settings.SESSION_COOKIE_NAME] = key
+        _, connected, code = await open_socket(None, client=client)
+        assert not connected
+        assert code == 4401
+
+
+async def test_another_authenticator_can_sign_a_socket_in(keeper, alice, bob):
+    async def bob_by_header(scope: dict[str, Any]) -> Any:
+        if (b"x-test-user", b"bob") in scope["headers"]:
+            return await User.objects.aget(pk=bob.pk)
+        return None
+
+    app = asgi.WebSocketApplication([bob_by_header, *asgi.AUTHENTICATORS])
+    cookie = await session_cookie(alice)
+    for headers in ([ORIGIN, (b"x-test-user", b"bob")], [ORIGIN, cookie]):
+        communicator, connected = await connect(app, headers)
+        assert connected
+        await communicator.disconnect()
+
+    assert [scope["user"].username for scope in keeper] == [bob.username, alice.username]
+    assert "session" not in keeper[0]  # the session authenticator was not needed
