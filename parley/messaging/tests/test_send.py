@@ -1,6 +1,8 @@
 """Several sends at once (the socket server's group commit): each gets what it would have
 got alone, and every member hears each stored message once, in seq order."""
 
+from collections.abc import Sequence
+
 import psycopg
 import pytest
 from asgiref.sync import async_to_sync
@@ -24,7 +26,7 @@ from parley.realtime import sending
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-async def on_the_loop(requests: list[SendRequest]) -> list[SendResult | ParleyError]:
+async def on_the_loop(requests: Sequence[SendRequest]) -> list[SendResult | ParleyError]:
     """As the socket server stores a batch: on its event loop (on PostgreSQL the plain
     sends in one awaited statement), the rest in the send thread."""
     return await asend_messages(requests, sending._in_thread)

@@ -223,7 +223,8 @@ async def test_sends_from_many_sockets_at_once_are_stored_and_heard_in_order(
                               body=body, ref=f"s{n}r{round_}")  # fmt: skip
 
     for n, socket in enumerate(sockets):
-        heard, acks = [], []
+        heard: list[int] = []
+        acks: list[dict] = []
         while len(heard) < 60 or len(acks) < 6:
             frame = await socket.receive()
             if frame["type"] == "message":
