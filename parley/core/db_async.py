@@ -18,15 +18,12 @@ spanning several statements belongs here. Callers run one statement at a time pe
 """
 
 import asyncio
-import logging
 import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import psycopg
 from django.db import connections
-
-logger = logging.getLogger(__name__)
 
 _Connection = psycopg.AsyncConnection[Any]
 _connections: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Connection]" = (

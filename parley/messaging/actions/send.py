@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 import psycopg
@@ -152,10 +153,10 @@ class Batch:
     now: datetime
     rows: list[tuple[Any, ...]] | None = None  # what the statement stored
 
-    @property
+    @cached_property
     def needs_thread(self) -> bool:
-        """Whether finish_batch must go to a worker thread (and so publish later); known
-        once the statement has run."""
+        """Whether finish_batch must go to a worker thread (and so publish later); read
+        only once the statement has run (the queue and finish_batch both ask)."""
         if not db_async.available() or self.limited:
             return True
         stored = {(sender_id, client_id) for *_, sender_id, client_id in self.rows or ()}
