@@ -138,6 +138,46 @@ WEBSOCKET_HEARTBEAT_SECONDS = 25
 # Sends per user: a sustained rate and a burst (token bucket), across all their sockets.
 SEND_RATE_PER_SECOND = env.float("SEND_RATE_PER_SECOND", default=5.0)
 SEND_RATE_BURST = env.int("SEND_RATE_BURST", default=20)
+
+
+def _rate_limits(overrides: str) -> dict[str, tuple[float, int]]:
+    """Every rate limit as (per second, burst): a token bucket per user (per address for
+    connect_ip), shared by all processes through Redis. RATE_LIMITS overrides any of
+    them: "edit=1/10,react=2/20" (README, "Limits")."""
+    limits: dict[str, tuple[float, int]] = {
+        "send": (SEND_RATE_PER_SECOND, SEND_RATE_BURST),
+        "edit": (1.0, 10),
+        "delete": (1.0, 10),
+        "react": (2.0, 20),
+        "move": (1.0, 10),
+        "read": (10.0, 50),
+        "typing": (1.0, 5),
+        "history": (5.0, 30),
+        "search": (1.0, 10),
+        "preview": (2.0, 20),
+        "room": (0.2, 10),  # create, edit, join, leave, archive, members, chats
+        "invite": (0.5, 20),
+        "friend": (0.2, 10),  # friend requests, blocks and their answers
+        "connect_ip": (10.0, 100),  # new WebSockets per client address
+    }
+    for item in filter(None, (part.strip() for part in overrides.split(","))):
+        name, _, value = item.partition("=")
+        rate, _, burst = value.partition("/")
+        limits[name.strip()] = (float(rate), int(burst))
+    return limits
+
+
+RATE_LIMITS = _rate_limits(env.str("RATE_LIMITS", default=""))
+# Open sockets per user (tabs, devices); one more is refused with close code 4429.
+WEBSOCKET_MAX_SOCKETS_PER_USER = env.int("WEBSOCKET_MAX_SOCKETS_PER_USER", default=20)
+# Refused frames (malformed, unknown, over a limit) a socket may send in
+# WEBSOCKET_BAD_FRAMES_WINDOW seconds before it is closed with 1008.
+WEBSOCKET_MAX_BAD_FRAMES = env.int("WEBSOCKET_MAX_BAD_FRAMES", default=20)
+WEBSOCKET_BAD_FRAMES_WINDOW = 60.0
+# What one socket may owe a client that reads too slowly: past either, typing and
+# presence are dropped; past twice either, the socket is closed with 4408 (it resumes).
+WEBSOCKET_QUEUE_MAX_MESSAGES = env.int("WEBSOCKET_QUEUE_MAX_MESSAGES", default=1000)
+WEBSOCKET_QUEUE_MAX_BYTES = env.int("WEBSOCKET_QUEUE_MAX_BYTES", default=1024 * 1024)
 # Threads for edits, deletes, reactions and moves (sends have one thread of their own,
 # which stores them a batch at a time: parley/realtime/sending.py). Few on purpose: past
 # them, changes queue (and each socket stops being read until its frame is done) instead

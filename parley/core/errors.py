@@ -11,19 +11,25 @@ from typing import Any
 
 class ErrorCode(StrEnum):
     INVALID = "invalid"
+    INVALID_TEXT = "invalid_text"  # a NUL or a lone surrogate: text no column can hold
     NOT_FOUND = "not_found"
     FORBIDDEN = "forbidden"
     CONFLICT = "conflict"
     RATE_LIMITED = "rate_limited"
+    TOO_LARGE = "too_large"
+    UNAVAILABLE = "unavailable"  # the database or another service is briefly away
     INTERNAL = "internal"
 
 
 _STATUS = {
     ErrorCode.INVALID: HTTPStatus.BAD_REQUEST,
+    ErrorCode.INVALID_TEXT: HTTPStatus.BAD_REQUEST,
     ErrorCode.NOT_FOUND: HTTPStatus.NOT_FOUND,
     ErrorCode.FORBIDDEN: HTTPStatus.FORBIDDEN,
     ErrorCode.CONFLICT: HTTPStatus.CONFLICT,
     ErrorCode.RATE_LIMITED: HTTPStatus.TOO_MANY_REQUESTS,
+    ErrorCode.TOO_LARGE: HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+    ErrorCode.UNAVAILABLE: HTTPStatus.SERVICE_UNAVAILABLE,
     ErrorCode.INTERNAL: HTTPStatus.INTERNAL_SERVER_ERROR,
 }
 

@@ -1,6 +1,7 @@
 """Renders ParleyError raised by any view: JSON for API clients, a page for browsers."""
 
 import logging
+import math
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -35,6 +36,17 @@ class ParleyErrorMiddleware:
             exc.code,
             exc.message,
         )
-        if wants_json(request):
-            return JsonResponse({"error": exc.as_dict()}, status=exc.status)
-        return render(request, "error.html", {"error": exc}, status=exc.status)
+        return error_response(request, exc)
+
+
+def error_response(request: HttpRequest, error: ParleyError) -> HttpResponse:
+    """`error` as the client wants it (JSON or a page), with Retry-After when it says
+    how long to wait."""
+    if wants_json(request):
+        response: HttpResponse = JsonResponse({"error": error.as_dict()}, status=error.status)
+    else:
+        response = render(request, "error.html", {"error": error}, status=error.status)
+    retry_after = error.details.get("retry_after")
+    if retry_after is not None:
+        response["Retry-After"] = str(max(1, math.ceil(retry_after)))
+    return response

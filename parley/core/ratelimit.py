@@ -1,6 +1,10 @@
 """Token buckets: `rate` tokens a second, up to `burst`, shared by all processes via Redis.
 
-Without Redis (one process) the buckets live in this process's memory.
+Without Redis (one process) the buckets live in this process's memory. Every limit a
+user can hit is named in settings.RATE_LIMITS; check_rate/acheck_rate take a token for
+one action of one subject (a user id, an address) or raise ParleyError(rate_limited)
+with the seconds to wait, which HTTP renders as 429 with Retry-After and the socket as
+an error event with "retry_after".
 """
 
 import asyncio
@@ -12,6 +16,8 @@ from functools import cache
 from typing import Any
 
 from django.conf import settings
+
+from parley.core.errors import ErrorCode, ParleyError
 
 # KEYS the buckets (a key may repeat); ARGV rate, burst, now. Returns, for each key, 0 if
 # a token was taken, else the wait in ms.
@@ -37,6 +43,53 @@ return waits
 class Limit:
     rate: float  # tokens a second
     burst: int
+
+
+def limit_for(action: str) -> Limit:
+    """The limit settings.RATE_LIMITS sets for `action` (read at call time)."""
+    rate, burst = settings.RATE_LIMITS[action]
+    return Limit(rate=float(rate), burst=int(burst))
+
+
+def rate_limited(action: str, wait: float) -> ParleyError:
+    """The error for an action over its limit, with the seconds until it may go again."""
+    return ParleyError(
+        ErrorCode.RATE_LIMITED,
+        f"Too many {_NOUNS.get(action, action)} too quickly; wait a moment.",
+        retry_after=round(wait, 3),
+    )
+
+
+_NOUNS = {
+    "send": "messages",
+    "edit": "edits",
+    "delete": "deletions",
+    "react": "reactions",
+    "move": "moves",
+    "typing": "typing updates",
+    "history": "history requests",
+    "search": "searches",
+    "preview": "previews",
+    "room": "room changes",
+    "invite": "invitations",
+    "friend": "friend requests",
+    "connect_ip": "new connections",
+    "frames": "frames",
+}
+
+
+def check_rate(action: str, subject: int | str) -> None:
+    """Take a token for `action` by `subject`, or raise rate_limited."""
+    (wait,) = take_tokens([f"{action}:{subject}"], limit_for(action))
+    if wait:
+        raise rate_limited(action, wait)
+
+
+async def acheck_rate(action: str, subject: int | str) -> None:
+    """check_rate for code on the event loop."""
+    (wait,) = await atake_tokens([f"{action}:{subject}"], limit_for(action))
+    if wait:
+        raise rate_limited(action, wait)
 
 
 class _LocalBuckets:
