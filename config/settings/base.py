@@ -141,11 +141,10 @@ SEND_RATE_BURST = env.int("SEND_RATE_BURST", default=20)
 
 
 def _rate_limits(overrides: str) -> dict[str, tuple[float, int]]:
-    """Every rate limit as (per second, burst): a token bucket per user (per address for
-    connect_ip), shared by all processes through Redis. RATE_LIMITS overrides any of
-    them: "edit=1/10,react=2/20" (README, "Limits")."""
+    """Every rate limit but the send's as (per second, burst): a token bucket per user
+    (per address for connect_ip), shared by all processes through Redis. RATE_LIMITS
+    overrides any of them: "edit=1/10,react=2/20" (README, "Limits")."""
     limits: dict[str, tuple[float, int]] = {
-        "send": (SEND_RATE_PER_SECOND, SEND_RATE_BURST),
         "edit": (1.0, 10),
         "delete": (1.0, 10),
         "react": (2.0, 20),

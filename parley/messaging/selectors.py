@@ -261,6 +261,12 @@ def history_around(user: User, conversation_id: int, seq: int, limit: int = 50) 
     }
 
 
+def conversation_last_seq(conversation_id: int) -> int:
+    """The seq of the conversation's latest event (0 when it has none, or is gone)."""
+    found = Conversation.objects.filter(pk=conversation_id).values_list("last_seq", flat=True)
+    return found.first() or 0
+
+
 def stream_after(
     conversation_id: int, seq: int, until: int | None = None
 ) -> list[tuple[int, dict[str, Any]]]:

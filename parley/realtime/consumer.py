@@ -16,7 +16,9 @@ the same lock, so events that arrive meanwhile follow the answer.
 """
 
 import asyncio
+import contextlib
 import logging
+import time
 import uuid
 from collections import deque
 from collections.abc import Callable
@@ -31,21 +33,31 @@ from django.conf import settings
 
 from parley.accounts.events import user_summary
 from parley.core.errors import ErrorCode, ParleyError
+from parley.core.ratelimit import acheck_rate
 from parley.messaging.actions.delete import check_delete_message
 from parley.messaging.actions.edit import check_edit_message
 from parley.messaging.actions.move import check_move_message
 from parley.messaging.actions.react import check_react
 from parley.messaging.actions.read import mark_read
-from parley.messaging.actions.send import SendRequest
+from parley.messaging.actions.send import CLIENT_ID, SendRequest
 from parley.messaging.selectors import (
+    conversation_last_seq,
     conversation_list,
     history,
     member_conversations,
     stream_after,
 )
-from parley.realtime import liveness, protocol, server
+from parley.realtime import liveness, presence, protocol, server
 from parley.realtime.fanout import fanout
 from parley.realtime.groups import conversation_group, session_tag, user_group
+from parley.realtime.limits import (
+    CLOSE_POLICY,
+    CLOSE_RATE_LIMITED,
+    CLOSE_TOO_MANY_SOCKETS,
+    RefusedFrames,
+    check_frame_rate,
+    client_address,
+)
 from parley.realtime.publish import serialise
 from parley.realtime.sending import send_message
 
@@ -54,6 +66,13 @@ logger = logging.getLogger(__name__)
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_SESSION_ENDED = 4001
 CLOSE_NOT_FOUND = 4404
+CLOSE_SERVER_ERROR = 1011
+CLOSE_TOO_SLOW = 4408  # the client read too slowly; it reconnects and resumes
+_closing: set["asyncio.Future[None]"] = set()  # closes under way without the server's help
+# Events a client that reads slowly can go without: dropped first when its queue is long.
+_SHEDDABLE = frozenset({"parley.typing", "parley.presence"})
+# Refusals that are the server's trouble, not the client's: never count against a socket.
+_NOT_THE_CLIENTS = frozenset({ErrorCode.INTERNAL, ErrorCode.UNAVAILABLE})
 # A client that sends nothing after hello gets its held live events after this long.
 HOLD_SECONDS = 3.0
 
@@ -104,9 +123,13 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
         self.holding = True
         self.held: set[int] = set()
         self.inbox: deque[dict[str, Any]] | None = None  # events waiting their turn
+        self.owed = 0  # bytes of the payloads in the inbox
         self.drainer: asyncio.Future[None] | None = None
         self.write: Callable[[str, bytes], bool] | None = None  # the server's direct write
+        self.close_now: Callable[[int], None] | None = None  # the server's immediate close
         self._release_timer: asyncio.TimerHandle | None = None
+        self.refused_frames = RefusedFrames()
+        self.released = False  # disconnect's clean-up has run
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         """Channels' consumer loop, minus what a socket without a channel-layer channel of
@@ -121,6 +144,16 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
                 await self.dispatch(await receive())
         except StopConsumer:
             pass
+        except Exception:
+            # A bug must not leave the socket open and unanswered, nor its user "online"
+            # to others: close it (the client reconnects and resumes) and clean up.
+            logger.exception("socket of user %s failed", getattr(self.user, "pk", None))
+            if not self.closed:
+                self.closed = True
+                with contextlib.suppress(Exception):
+                    await self.base_send({"type": "websocket.close", "code": CLOSE_SERVER_ERROR})
+        finally:
+            await self.disconnect(CLOSE_SERVER_ERROR)
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Call the handler for `message` directly.
@@ -173,8 +206,43 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
             return
         if self.inbox is None:
             self.inbox = deque()
+        elif self._backlogged(kind):
+            return
         self.inbox.append(message)
+        self.owed += len(message.get("payload", ""))
         self._kick()
+
+    def _backlogged(self, kind: str) -> bool:
+        """Whether an event of `kind` is not to be queued: the client reads too slowly.
+
+        Past WEBSOCKET_QUEUE_MAX_MESSAGES or _BYTES owed, typing and presence are dropped;
+        past twice either, the socket is closed (CLOSE_TOO_SLOW) and what it owed freed at
+        once: the client reconnects and resumes, and gets what it missed from the database.
+        """
+        assert self.inbox is not None
+        count, limit = len(self.inbox), settings.WEBSOCKET_QUEUE_MAX_MESSAGES
+        owed, most = self.owed, settings.WEBSOCKET_QUEUE_MAX_BYTES
+        if count < limit and owed < most:
+            return False
+        if count < 2 * limit and owed < 2 * most:
+            return kind in _SHEDDABLE
+        logger.warning(
+            "socket of user %s closed: %d events (%d B) unread", self.user.pk, count, owed
+        )
+        self._close_at_once(CLOSE_TOO_SLOW)
+        return True
+
+    def _close_at_once(self, code: int) -> None:
+        """Close now, however much the client still owes, and free what it was owed."""
+        self.closed = True
+        self.inbox = None
+        self.owed = 0
+        if self.close_now is not None:
+            self.close_now(code)  # the server tells the consumer: websocket.disconnect
+        else:
+            closing = asyncio.ensure_future(self.close(code=code))
+            _closing.add(closing)
+            closing.add_done_callback(_closing.discard)
 
     def _kick(self) -> None:
         """Start the writer task if events wait and nothing holds the lock; whoever holds
@@ -202,6 +270,7 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
         async with self.lock:
             while self.inbox and not self.closed:
                 message = self.inbox.popleft()
+                self.owed -= len(message.get("payload", ""))
                 kind = message["type"]
                 if kind == "parley.sequenced" and not self.holding:
                     # The common case, inline: the next event of a conversation.
@@ -224,7 +293,7 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
             if self.write is not None and self.write(text, framed or server.frame(text)):
                 return
             await self.base_send({"type": "websocket.send", "text": text})
-        except OSError:  # uvicorn's ClientDisconnected: disconnect() follows
+        except (OSError, RuntimeError):  # gone (ClientDisconnected) or closed: disconnect()
             self.closed = True
 
     async def connect(self) -> None:
@@ -236,11 +305,39 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         self.user = user  # the User itself (parley.realtime.asgi), not a lazy proxy
+        refusal = await self._refusal(user)
+        if refusal is not None:
+            error, code = refusal
+            await self.accept()
+            await self._send_error(error, None)
+            await self.close(code=code)
+            return
         self.channel_name = f"socket.{uuid.uuid4().hex}"  # this socket's name, for presence
-        self.write = (self.scope.get("extensions") or {}).get(server.EXTENSION, {}).get("write")
+        extension = (self.scope.get("extensions") or {}).get(server.EXTENSION, {})
+        self.write, self.close_now = extension.get("write"), extension.get("close")
         async with self.lock:  # events that arrive meanwhile wait in the inbox
             await self._connect(user)
         self._kick()
+
+    async def _refusal(self, user: Any) -> tuple[ParleyError, int] | None:
+        """Why this socket may not open (its address opens sockets too fast, or the user
+        has too many open), with the close code; None if it may."""
+        try:
+            await acheck_rate("connect_ip", client_address(self.scope))
+        except ParleyError as error:
+            logger.info("socket refused for user %s: %s", user.pk, error.message)
+            return error, CLOSE_RATE_LIMITED
+        limit = settings.WEBSOCKET_MAX_SOCKETS_PER_USER
+        try:
+            open_now = await presence.store().sockets(user.pk, time.time())
+        except Exception:  # the count is a safeguard: never refuse for want of it
+            logger.warning("open sockets of user %s not counted", user.pk, exc_info=True)
+            return None
+        if open_now >= limit:
+            logger.info("socket refused for user %s: %d open", user.pk, open_now)
+            message = f"You have {limit} connections open; close one (another tab) first."
+            return ParleyError(ErrorCode.CONFLICT, message, limit=limit), CLOSE_TOO_MANY_SOCKETS
+        return None
 
     async def _connect(self, user: Any) -> None:
         await self.accept()
@@ -276,7 +373,11 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
             headers.clear()
 
     async def disconnect(self, code: int) -> None:
+        """Let go of everything the socket holds (once, however it ended)."""
         self.closed = True
+        if self.released:
+            return
+        self.released = True
         if self._release_timer is not None:
             self._release_timer.cancel()
         if self.user is not None:
@@ -290,6 +391,8 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
         Under the socket's lock, as one step: events that arrive meanwhile are written
         after the answer (a sender gets its ack before its own message, as it always has).
         """
+        if self.closed:
+            return
         async with self.lock:
             await self._receive(text_data)
         self._kick()
@@ -300,6 +403,7 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
             if text_data is None:
                 raise ParleyError(ErrorCode.INVALID, "Frames must be JSON text, not binary.")
             data = protocol.decode(text_data)
+            await check_frame_rate(data.get("type"), self.user.pk)
             if data.get("type") in liveness.FRAMES:
                 await self.liveness_frame(data)
                 return
@@ -310,6 +414,10 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
         except ParleyError as error:
             logger.info("ws frame refused for user %s: %s", self.user.pk, error.message)
             await self._send_error(error, data)
+            if error.code not in _NOT_THE_CLIENTS and self.refused_frames.refused():
+                logger.warning("socket of user %s closed: too many refused frames", self.user.pk)
+                await self.close(code=CLOSE_POLICY)
+                self.closed = True
         except OSError:  # uvicorn's ClientDisconnected: nobody to answer
             self.closed = True
         except Exception:
@@ -388,6 +496,14 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
             self.held.discard(conversation_id)  # the replay covers what was held
             missed = await database_sync_to_async(stream_after)(conversation_id, seq)
             latest = max([self.delivered[conversation_id], *(s for s, _ in missed)])
+            if seq > latest and seq > await self._last_seq(conversation_id):
+                # Taken as seen, a seq from the future would mute the conversation.
+                await self._send_error(
+                    ParleyError(ErrorCode.INVALID, "That seq is past the conversation's end.",
+                                conversation=conversation_id),
+                    {"ref": ref},
+                )  # fmt: skip
+                continue
             if len(missed) >= settings.RESUME_MAX_MESSAGES:
                 await self._send_json(
                     {"type": "gap", "conversation": conversation_id, "from": seq, "to": latest}
@@ -467,10 +583,29 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
             await self._write(serialise(event))
             self.delivered[conversation_id] = seq
 
+    async def _last_seq(self, conversation_id: int) -> int:
+        return await database_sync_to_async(conversation_last_seq)(conversation_id)
+
     async def _join(self, group: str) -> None:
         if group not in self.joined:
             self.joined.add(group)
             await fanout().join(group, self)
+
+    async def send(
+        self, text_data: str | None = None, bytes_data: bytes | None = None, close: bool = False
+    ) -> None:
+        """Channels' send, for the liveness mixin: text goes the one way every frame goes."""
+        if text_data is None:
+            raise ValueError("Parley sends text frames only")
+        await self._write(text_data)
+        if close:
+            await self.close()
+
+    async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
+        """Channels' close, once: a socket that is closing already is left to it."""
+        with contextlib.suppress(OSError, RuntimeError):  # gone meanwhile, or closed twice
+            await super().close(code, reason)
+        self.closed = True
 
     async def _send_json(self, payload: dict[str, Any]) -> None:
         await self._write(serialise(payload))
@@ -480,8 +615,9 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
 
     async def _send_error(self, error: ParleyError, data: dict[str, Any] | None) -> None:
         body: dict[str, Any] = {"type": "error", "ref": protocol.ref_of(data), **error.as_dict()}
-        if data and isinstance(data.get("client_id"), str):
-            body["client_id"] = data["client_id"][:64]
+        client_id = (data or {}).get("client_id")
+        if isinstance(client_id, str) and CLIENT_ID.match(client_id):  # echoed only if valid
+            body["client_id"] = client_id
         await self._send_json(body)
 
 

@@ -77,6 +77,9 @@ class PresenceStore(Protocol):
     async def statuses(self, user_ids: list[int], now: float) -> dict[int, Status]:
         """The current status of each of these users who is not offline."""
 
+    async def sockets(self, user_id: int, now: float) -> int:
+        """How many of the user's sockets have a live record, in any process."""
+
 
 # --- in this process's memory ---------------------------------------------------------
 
@@ -146,6 +149,11 @@ class LocalPresenceStore:
                     if status != "offline":
                         found[user_id] = status
         return found
+
+    async def sockets(self, user_id: int, now: float) -> int:
+        with self._lock:
+            user = self._users.get(user_id)
+            return sum(expiry > now for _, expiry in user.sockets.values()) if user else 0
 
     def clear(self) -> None:
         with self._lock:
@@ -300,6 +308,14 @@ class RedisPresenceStore:
         replies = await self._sweep(args=[self.base, repr(now), self._keep_ms(), SWEEP_BATCH])
         changes = [_change(int(uid), (status, version)) for uid, status, version in replies]
         return [change for change in changes if change is not None]
+
+    async def sockets(self, user_id: int, now: float) -> int:
+        base, alive = f"{self.base}{user_id}", f"({now!r}"
+        async with self.client.pipeline(transaction=False) as pipe:
+            pipe.zcount(f"{base}:active", alive, "+inf")
+            pipe.zcount(f"{base}:idle", alive, "+inf")
+            active, idle = await pipe.execute()
+        return int(active) + int(idle)
 
     async def statuses(self, user_ids: list[int], now: float) -> dict[int, Status]:
         found: dict[int, Status] = {}

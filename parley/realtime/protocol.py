@@ -4,7 +4,6 @@ Every frame is a JSON object with a "type"; an optional "ref" (string or number 
 64 characters) is echoed in the reply so a client can match answers to requests.
 """
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -12,6 +11,7 @@ from typing import Any
 from django.conf import settings
 
 from parley.core.errors import ErrorCode, ParleyError
+from parley.core.validation import INT64_MAX, ascii_int, loads_strict, text_problem
 
 
 def _invalid(message: str) -> ParleyError:
@@ -78,34 +78,16 @@ class Ping:
 Frame = Send | Read | Resume | History | Ping | Edit | Delete | React | Move
 
 
-def _depth(value: Any) -> int:
-    """Nesting depth of a parsed JSON value, without recursion."""
-    deepest, stack = 0, [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        deepest = max(deepest, depth)
-        if isinstance(item, dict):
-            stack.extend((v, depth + 1) for v in item.values())
-        elif isinstance(item, list):
-            stack.extend((v, depth + 1) for v in item)
-    return deepest
-
-
 def decode(text: str) -> dict[str, Any]:
-    """Size, JSON and nesting checks; returns the frame object."""
-    if len(text.encode()) > settings.WEBSOCKET_MAX_FRAME_BYTES:
-        raise ParleyError(
-            ErrorCode.INVALID,
-            f"Frames can be at most {settings.WEBSOCKET_MAX_FRAME_BYTES // 1024} KiB.",
-        )
-    try:
-        data = json.loads(text)
-    except (ValueError, RecursionError) as exc:
-        raise _invalid("A frame must be a JSON object.") from exc
+    """Size, nesting and JSON checks (parley.core.validation.loads_strict: no NaN, numbers
+    within 64 bits, no key twice, text a column can hold); returns the frame object."""
+    data = loads_strict(
+        text,
+        max_bytes=settings.WEBSOCKET_MAX_FRAME_BYTES,
+        max_depth=settings.WEBSOCKET_MAX_JSON_DEPTH,
+    )
     if not isinstance(data, dict):
         raise _invalid("A frame must be a JSON object.")
-    if _depth(data) > settings.WEBSOCKET_MAX_JSON_DEPTH:
-        raise _invalid("That frame is nested too deeply.")
     return data
 
 
@@ -115,7 +97,7 @@ def _int(data: dict[str, Any], key: str, *, required: bool = True, minimum: int 
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise _invalid(f'"{key}" must be a whole number of at least {minimum}.')
-    if value > 2**63 - 1:
+    if value > INT64_MAX:
         raise _invalid(f'"{key}" is too large.')
     return value
 
@@ -157,9 +139,10 @@ def _parse_resume(data: dict[str, Any]) -> Resume:
         raise _invalid('"conversations" must be an object of conversation id to last seq.')
     parsed: dict[int, int] = {}
     for key, seq in raw.items():
-        if not str(key).isdigit() or isinstance(seq, bool) or not isinstance(seq, int) or seq < 0:
+        conversation = ascii_int(key, "conversations", minimum=1)
+        if isinstance(seq, bool) or not isinstance(seq, int) or not 0 <= seq <= INT64_MAX:
             raise _invalid('"conversations" must map conversation ids to seqs (0 or more).')
-        parsed[int(key)] = seq
+        parsed[conversation] = seq
     return Resume(parsed)
 
 
@@ -195,9 +178,11 @@ def parse(data: dict[str, Any]) -> Frame:
 
 
 def ref_of(data: dict[str, Any] | None) -> str | int | None:
+    """The frame's "ref" as it may be echoed: a string of at most 64 characters that a
+    client can read back (decode already refused unstorable text), or a 64-bit number."""
     ref = (data or {}).get("ref")
-    if isinstance(ref, int) and not isinstance(ref, bool):
+    if isinstance(ref, int) and not isinstance(ref, bool) and abs(ref) <= INT64_MAX:
         return ref
-    if isinstance(ref, str) and len(ref) <= 64:
+    if isinstance(ref, str) and len(ref) <= 64 and text_problem(ref) is None:
         return ref
     return None

@@ -97,9 +97,9 @@ class SendQueue:
             storing = None
             try:
                 await statement
-            except Exception as error:  # the database away, say: each sender hears of it
-                _fail(items, error)
-                continue
+            except Exception as error:  # store_batch keeps the database's own errors
+                logger.warning("a batch statement failed, each send goes alone: %r", error)
+                batch.rows = []  # finish_batch sends each by the full path
             if ready is not None and not batch.needs_thread:
                 storing, ready = _store(*ready), None  # runs while this batch is published
             try:

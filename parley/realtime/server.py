@@ -12,6 +12,15 @@ at once or says it cannot. The caller frames a message once (`frame()`) and the 
 bytes go to every socket that negotiated no compression; a socket with permessage-deflate
 compresses its own copy, as uvicorn would.
 
+Two more things uvicorn's protocol does not do, both for clients that stop reading:
+`close_now` (in the same extension) closes a socket at once, however much it still
+owes: the close frame follows what is buffered and the connection is cut if that is not
+read within CLOSE_GRACE seconds (uvicorn's own close first waits for the client to read);
+and a failed keepalive cuts the connection (uvicorn closes it politely, which waits for
+its buffer to drain: a black-holed client kept its socket, and its place in every
+audience, until TCP itself gave up). Frames larger than settings.WEBSOCKET_MAX_FRAME_BYTES
+are refused with 1009 by the parser, from the frame's header, before they are read.
+
 It also keeps an idle socket smaller (bench/README.md, "Idle"): the receive queue and the
 writable flag below hold no deque until something waits, and the handshake's request (its
 headers) and response are dropped once the socket is open.
@@ -24,6 +33,7 @@ server the extension is absent and the consumer awaits `send()` as usual.
 import asyncio
 from typing import Any
 
+from django.conf import settings
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.frames import Frame, Opcode
 from websockets.http11 import Request
@@ -31,6 +41,7 @@ from websockets.protocol import State
 
 EXTENSION = "parley.websocket.write"
 PROTOCOL = "parley.realtime.server:WebSocketProtocol"  # uvicorn's --ws
+CLOSE_GRACE = 5.0  # seconds a closed socket's buffer may take to drain before it is cut
 
 
 def frame(text: str) -> bytes:
@@ -100,8 +111,10 @@ class _Flag:
 
 
 class WebSocketProtocol(WebSocketsSansIOProtocol):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, config: Any, *args: Any, **kwargs: Any) -> None:
+        # Parley's frame limit, whatever --ws-max-size says (uvicorn's default is 16 MiB).
+        config.ws_max_size = min(config.ws_max_size, settings.WEBSOCKET_MAX_FRAME_BYTES)
+        super().__init__(config, *args, **kwargs)
         self.queue = _Inbox()  # type: ignore[assignment]
         self.writable = _Flag()  # type: ignore[assignment]
 
@@ -118,7 +131,7 @@ class WebSocketProtocol(WebSocketsSansIOProtocol):
         super().handle_connect(event)
         scope: dict[str, Any] | None = getattr(self, "scope", None)
         if scope is not None:  # the handshake goes on; the application has not started yet
-            scope["extensions"][EXTENSION] = {"write": self.write_now}
+            scope["extensions"][EXTENSION] = {"write": self.write_now, "close": self.close_now}
 
     def write_now(self, text: str, framed: bytes) -> bool:
         """Write `text`, already framed as `framed`, to this socket; False when it cannot
@@ -139,3 +152,24 @@ class WebSocketProtocol(WebSocketsSansIOProtocol):
         else:
             self.transport.write(framed)
         return True
+
+    def close_now(self, code: int) -> None:
+        """Close with `code` now, without waiting for the client to read what it owes: the
+        close frame goes after the buffered data, and the connection is cut if that is not
+        read within CLOSE_GRACE seconds. The application hears websocket.disconnect."""
+        if self.close_sent or self.disconnected or not self.handshake_complete:
+            return
+        self.queue.put_nowait({"type": "websocket.disconnect", "code": code})
+        self.conn.send_close(code)
+        self.transport.write(b"".join(self.conn.data_to_send()))
+        self.close_sent = True
+        self.stop_keepalive()
+        self.transport.close()  # reading stops; the buffer drains, then the socket closes
+        self.loop.call_later(CLOSE_GRACE, self.transport.abort)  # a no-op once it has
+
+    def keepalive_timeout(self) -> None:
+        """The client stopped answering pings: close, and cut the connection at once (a
+        polite close waits for a buffer that a vanished client never drains)."""
+        super().keepalive_timeout()
+        if not self.disconnected:
+            self.transport.abort()

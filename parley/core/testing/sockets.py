@@ -116,6 +116,10 @@ async def open_socket(
     if first["type"] == "websocket.close":
         return socket, False, first.get("code")
     socket.hello = json.loads(first["text"])
+    if socket.hello["type"] == "error":  # refused with a reason (hello holds it), then closed
+        closed = await communicator.receive_output(timeout=TIMEOUT)
+        assert closed["type"] == "websocket.close", closed
+        return socket, False, closed.get("code")
     if not hold:
         socket.replayed = await socket.request(type="resume", conversations=resume or {})
     return socket, True, None

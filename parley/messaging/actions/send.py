@@ -12,6 +12,7 @@ original message and publishes nothing: the unique (sender, client_id) index ref
 second insert, which rolls the seq back.
 """
 
+import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import nullcontext
@@ -22,13 +23,21 @@ from typing import Any
 
 import psycopg
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import (
+    DatabaseError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    connection,
+    transaction,
+)
 from django.utils import timezone
 
 from parley.accounts.models import Block, User
 from parley.core import db_async
 from parley.core.errors import ErrorCode, ParleyError, not_found
 from parley.core.ratelimit import Limit, atake_tokens, take_tokens
+from parley.core.validation import check_text
 from parley.messaging.access import access_for_send
 from parley.messaging.actions.direct import (
     check_direct_not_blocked,
@@ -41,7 +50,16 @@ from parley.messaging.models import Conversation, Message, Participant, Room
 from parley.messaging.rendering import Mentionable, render
 from parley.realtime.publish import publish_committed, publish_to_conversation
 
+logger = logging.getLogger(__name__)
+
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}\Z")
+
+
+def unavailable() -> ParleyError:
+    """The answer to a send that met the database away: retry it (same client_id)."""
+    return ParleyError(
+        ErrorCode.UNAVAILABLE, "The database is briefly unavailable; try again.", retry_after=1
+    )
 
 
 @dataclass(frozen=True)
@@ -57,6 +75,7 @@ def _existing(sender: User, client_id: str) -> Message | None:
 
 
 def check_body(body: str) -> str:
+    check_text(body, "body")
     if not body.strip():
         raise ParleyError(ErrorCode.INVALID, "A message can't be empty.")
     limit = settings.MESSAGE_MAX_CHARS
@@ -116,8 +135,8 @@ def send_messages(requests: Sequence[SendRequest]) -> list[SendResult | ParleyEr
     results, valid = _checked(requests)
     waits = take_tokens(_token_keys(requests, valid), _send_limit())
     allowed, limited = _admitted(valid, waits)
-    plain = [requests[i] for i in allowed if _plain(requests[i])]
-    sent = _send_plain(plain) if plain else {}
+    plain, rendered = _rendered_plain(requests, allowed, results)
+    sent = _send_plain(plain, rendered) if plain else {}
     return _finish(requests, results, allowed, limited, sent)
 
 
@@ -172,20 +191,26 @@ async def prepare_batch(requests: Sequence[SendRequest]) -> Batch:
     results, valid = _checked(requests)
     waits = await atake_tokens(_token_keys(requests, valid), _send_limit())
     allowed, limited = _admitted(valid, waits)
-    plain = [requests[i] for i in allowed if _plain(requests[i])]
-    params, rendered = _plain_params(plain, now) if plain else ({}, [])
+    plain, rendered = _rendered_plain(requests, allowed, results)
+    params = _plain_params(plain, rendered, now) if plain else {}
     return Batch(requests, results, allowed, limited, plain, params, rendered, now)
 
 
 async def store_batch(batch: Batch) -> None:
     """Store the batch's plain sends in one statement, its own transaction (committed when
-    this returns). A batch with a duplicate client_id stores none of them: finish_batch
-    sends each by the full path, which finds the original."""
+    this returns). A batch with a duplicate client_id, or whose statement fails, stores
+    none of them: finish_batch sends each alone by the full path, which finds an original
+    and fails only the send that fails there."""
     if not batch.plain:
         return
     try:
         batch.rows = await db_async.fetchall(_SEND_PLAIN, batch.params)
     except psycopg.IntegrityError:
+        batch.rows = []
+    except psycopg.Error as error:  # one bad send, or the database away: each goes alone
+        logger.warning(
+            "a statement of %d sends failed, each goes alone: %r", len(batch.plain), error
+        )
         batch.rows = []
 
 
@@ -259,11 +284,25 @@ def _finish(
         if message is not None:
             results[i] = SendResult(message, created=True)
             continue
-        try:
-            results[i] = _send_one(request)
-        except ParleyError as error:
-            results[i] = error
+        results[i] = _send_alone(request)
     return [result for result in results if result is not None]
+
+
+def _send_alone(request: SendRequest) -> SendResult | ParleyError:
+    """_send_one, whose failure is this send's alone: any error becomes its result, so
+    that the other sends of its batch are stored and answered as if it were not there."""
+    try:
+        return _send_one(request)
+    except ParleyError as error:
+        return error
+    except DatabaseError as error:
+        logger.warning("send %s of user %s failed: %r", request.client_id, request.sender.pk, error)
+        if isinstance(error, OperationalError | InterfaceError):
+            return unavailable()
+        return ParleyError(ErrorCode.INTERNAL, "That message could not be stored.")
+    except Exception:
+        logger.exception("send %s of user %s failed", request.client_id, request.sender.pk)
+        return ParleyError(ErrorCode.INTERNAL, "That message could not be stored.")
 
 
 def _check_request(request: SendRequest) -> None:
@@ -517,11 +556,12 @@ def _plain(request: SendRequest) -> bool:
     )
 
 
-def _send_plain(requests: list[SendRequest]) -> dict[tuple[int, str], Message]:
+def _send_plain(requests: list[SendRequest], rendered: list[str]) -> dict[tuple[int, str], Message]:
     """Store and publish plain messages together; the stored ones by (sender, client_id).
-    Those missing were refused, or their batch held a duplicate: nothing of theirs changed."""
+    Those missing were refused, or their batch held a duplicate or failed as a whole (the
+    full path then sends each alone): nothing of theirs changed."""
     now = timezone.now()
-    params, rendered = _plain_params(requests, now)
+    params = _plain_params(requests, rendered, now)
     try:
         with transaction.atomic() if connection.in_atomic_block else nullcontext():
             with connection.cursor() as cursor:
@@ -534,12 +574,39 @@ def _send_plain(requests: list[SendRequest]) -> dict[tuple[int, str], Message]:
                 )
     except IntegrityError:
         return {}
+    except DatabaseError as error:  # rolled back (its own transaction, or a savepoint)
+        logger.warning("a statement of %d sends failed, each goes alone: %r", len(requests), error)
+        return {}
     return sent
 
 
-def _plain_params(requests: list[SendRequest], now: datetime) -> tuple[dict[str, Any], list[str]]:
-    """_SEND_PLAIN's parameters for these sends, and their bodies rendered."""
-    rendered = [render(request.body)[0] for request in requests]
+def _rendered_plain(
+    requests: Sequence[SendRequest], allowed: list[int], results: _Results
+) -> tuple[list[SendRequest], list[str]]:
+    """The allowed sends that can go in one statement, and their bodies rendered. A body
+    the renderer fails on fails alone: its send gets an error and leaves `allowed`."""
+    plain: list[SendRequest] = []
+    rendered: list[str] = []
+    for i in list(allowed):
+        request = requests[i]
+        if not _plain(request):
+            continue
+        try:
+            html = render(request.body)[0]
+        except Exception:
+            logger.exception("rendering send %s failed", request.client_id)
+            results[i] = ParleyError(ErrorCode.INTERNAL, "That message could not be stored.")
+            allowed.remove(i)
+            continue
+        plain.append(request)
+        rendered.append(html)
+    return plain, rendered
+
+
+def _plain_params(
+    requests: list[SendRequest], rendered: list[str], now: datetime
+) -> dict[str, Any]:
+    """_SEND_PLAIN's parameters for these sends (their bodies rendered)."""
     params: dict[str, Any] = {
         "conversation": [request.conversation_id for request in requests],
         "sender": [request.sender.pk for request in requests],
@@ -548,7 +615,7 @@ def _plain_params(requests: list[SendRequest], now: datetime) -> tuple[dict[str,
         "html": rendered,
         "now": now,
     }
-    return params, rendered
+    return params
 
 
 def _plain_stored(

@@ -3,7 +3,6 @@ got alone, and every member hears each stored message once, in seq order."""
 
 from collections.abc import Sequence
 
-import psycopg
 import pytest
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
@@ -137,26 +136,90 @@ async def test_members_hear_a_batch_once_each_in_seq_order(where, room, chat, al
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the loop's own connection")
 async def test_sends_go_on_after_the_loops_database_connection_is_lost(room, chat, alice, bob):
-    """A batch that meets a dead connection fails (its senders hear so and resend); the
-    next batch opens a new connection and is stored."""
+    """A batch that meets a dead connection is sent by the full path, each send alone, on
+    Django's connection; the next batch opens a new connection of its own and is stored."""
     from parley.core import db_async
 
     await on_the_loop([SendRequest(alice, "a1", "one", chat.pk)])
     backend = (await db_async.fetchall("SELECT pg_backend_pid()", []))[0][0]
     await database_sync_to_async(_terminate)(backend)
 
-    with pytest.raises(psycopg.OperationalError):
-        await on_the_loop([SendRequest(alice, "a2", "two", chat.pk)])
-    results = await on_the_loop([SendRequest(alice, "a2", "two", chat.pk)])
+    assert codes(await on_the_loop([SendRequest(alice, "a2", "two", chat.pk)])) == [2]
+    assert codes(await on_the_loop([SendRequest(alice, "a3", "three", chat.pk)])) == [3]
+    assert (await db_async.fetchall("SELECT pg_backend_pid()", []))[0][0] != backend
 
-    assert codes(results) == [2]
     bodies = await database_sync_to_async(
         lambda: list(Message.objects.order_by("seq").values_list("body", flat=True))
     )()
-    assert bodies == ["one", "two"]
+    assert bodies == ["one", "two", "three"]
     await db_async.close()
 
 
 def _terminate(pid: int) -> None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+
+
+_POISON = {
+    # A trigger that refuses one body, as a real database refuses a row it cannot store.
+    "postgresql": [
+        """CREATE FUNCTION parley_poison() RETURNS trigger AS $$ BEGIN
+           IF NEW.body = 'poison' THEN RAISE EXCEPTION 'poisoned'; END IF; RETURN NEW;
+           END $$ LANGUAGE plpgsql""",
+        """CREATE TRIGGER parley_poison BEFORE INSERT ON messaging_message
+           FOR EACH ROW EXECUTE FUNCTION parley_poison()""",
+    ],
+    "sqlite": [
+        """CREATE TRIGGER parley_poison BEFORE INSERT ON messaging_message
+           WHEN NEW.body = 'poison' BEGIN SELECT RAISE(ABORT, 'poisoned'); END""",
+    ],
+    "mysql": [
+        """CREATE TRIGGER parley_poison BEFORE INSERT ON messaging_message FOR EACH ROW
+           BEGIN IF NEW.body = 'poison' THEN
+           SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'poisoned'; END IF; END""",
+    ],
+}
+_CURE = {
+    "postgresql": [
+        "DROP TRIGGER parley_poison ON messaging_message",
+        "DROP FUNCTION parley_poison",
+    ],
+    "sqlite": ["DROP TRIGGER parley_poison"],
+    "mysql": ["DROP TRIGGER parley_poison"],
+}
+
+
+@pytest.fixture
+def poison(transactional_db):
+    """The database refuses to store a message whose body is "poison"."""
+    with connection.cursor() as cursor:
+        for sql in _POISON[connection.vendor]:
+            cursor.execute(sql)
+    yield
+    with connection.cursor() as cursor:
+        for sql in _CURE[connection.vendor]:
+            cursor.execute(sql)
+
+
+def test_a_send_the_database_refuses_fails_alone(store, poison, room, chat, alice, bob):
+    """One body that fails at storage, in the middle of a batch: its sender gets an error,
+    every other send is stored once and gets its seq."""
+    results = store([
+        SendRequest(alice, "a1", "one", conversation_id=chat.pk),
+        SendRequest(bob, "b1", "two", conversation_id=chat.pk),
+        SendRequest(bob, "b2", "poison", conversation_id=chat.pk),
+        SendRequest(alice, "a2", "three", conversation_id=chat.pk),
+        SendRequest(alice, "a3", "hey @bob", conversation_id=chat.pk),
+    ])  # fmt: skip
+
+    assert codes(results) == [1, 2, ErrorCode.INTERNAL, 3, 4]
+    stored = list(Message.objects.order_by("seq").values_list("client_id", "seq"))
+    assert stored == [("a1", 1), ("b1", 2), ("a2", 3), ("a3", 4)]
+    # Each resend of a stored one gets its original; the refused one is still refused.
+    again = store([
+        SendRequest(alice, "a1", "one", conversation_id=chat.pk),
+        SendRequest(bob, "b2", "poison", conversation_id=chat.pk),
+    ])  # fmt: skip
+    assert codes(again) == [1, ErrorCode.INTERNAL]
+    assert not sent(again[0]).created
+    assert Message.objects.count() == 4
