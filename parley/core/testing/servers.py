@@ -8,7 +8,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -53,12 +53,20 @@ def _wait_until_listening(port: int, process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def uvicorn_servers(count: int, *, deflate: bool = False) -> Iterator[list[int]]:
+def uvicorn_servers(
+    count: int,
+    *,
+    deflate: bool = False,
+    environ: Mapping[str, str] | None = None,
+    options: Sequence[str] = (),
+) -> Iterator[list[int]]:
     """`count` uvicorn processes serving config.asgi:application with Parley's WebSocket
     protocol, on the test database and the configured channel layer; yields their ports.
-    The sockets' origin must be http://testserver (the test settings allow it)."""
+    The sockets' origin must be http://testserver (the test settings allow it). `environ`
+    adds settings from the environment, `options` uvicorn's own."""
     env = {
         **os.environ,
+        **(environ or {}),
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DATABASE_URL": database_url(),
         "REDIS_URL": settings.REDIS_URL or "",
@@ -67,7 +75,7 @@ def uvicorn_servers(count: int, *, deflate: bool = False) -> Iterator[list[int]]
     ports = [free_port() for _ in range(count)]
     command = [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
                "--lifespan", "off", "--ws", PROTOCOL, "--log-level", "warning",
-               "--ws-per-message-deflate", "true" if deflate else "false"]  # fmt: skip
+               "--ws-per-message-deflate", "true" if deflate else "false", *options]  # fmt: skip
     processes = [
         subprocess.Popen(  # noqa: S603 (this interpreter, fixed arguments)
             [*command, "--port", str(port)],
