@@ -12,6 +12,9 @@ Scenarios:
   ramp   rooms (or --ramp-of dm) at rising rates until a step loses a message or its p99
          reaches --ramp-p99-ms; reports the best step
   idle   --sockets sockets that only say hello; reports server RSS per connection
+  storm  --sockets sockets open, then all closed at once and all reconnected at once
+         (as after a worker restart), each resuming from the seqs it had; reports the
+         seconds until every one has `resumed`, and the close's effect on the server
 
 Every send has a unique client_id. A delivery is one `message` event on one socket; the
 sender's own socket counts, since it gets the event too. Lost: an acked message that a
@@ -500,6 +503,8 @@ class LoadGenerator:
             self._on_error(data)
         elif kind == "hello":
             for summary in data["conversations"]:
+                if summary["id"] in client.conversations:  # a reconnect: resume from ours
+                    continue
                 client.conversations[summary["id"]] = summary["last_seq"]
                 client.missing[summary["id"]] = set()
                 self.online[summary["id"]] += 1
@@ -648,7 +653,8 @@ class LoadGenerator:
             "server_cpu_seconds": round(server_end.cpu_seconds - server_start.cpu_seconds, 3),
             # Server CPU for one message with its fan-out, over the sending window.
             "server_cpu_ms_per_message": round(
-                1000 * (server_mid.cpu_seconds - server_start.cpu_seconds) / max(step.sent, 1), 2
+                1000 * (server_mid.cpu_seconds - server_start.cpu_seconds) / max(step.sent, 1),
+                2,
             ),
             "server_rss_mib_max": round(self.monitor.rss_max / 1024, 1),
             "server_threads": server_end.threads,
@@ -692,6 +698,8 @@ class LoadGenerator:
         try:
             if args.scenario == "idle":
                 return await self._idle()
+            if args.scenario == "storm":
+                return await self._storm()
             of = args.ramp_of if args.scenario == "ramp" else args.scenario
             users, plan = self._room_plan() if of == "rooms" else self._dm_plan()
             connect_seconds = await self.connect_all(users)
@@ -828,6 +836,57 @@ class LoadGenerator:
             "db_connections": await self.monitor.db_connections(),
         }
 
+    async def _reconnect_all(self, concurrency: int) -> float:
+        """Every client connects again at once (at most `concurrency` handshakes in
+        flight), resuming from its seqs; the seconds until the last has `resumed`."""
+        for client in self.clients:
+            client.hello = asyncio.Event()
+            client.ws = None
+        gate = asyncio.Semaphore(concurrency)
+
+        async def one(client: Client) -> None:
+            async with gate:
+                await self.open(client)
+
+        started = time.monotonic()
+        await asyncio.gather(*(one(c) for c in self.clients))
+        return time.monotonic() - started
+
+    async def _storm(self) -> dict[str, Any]:
+        """--sockets open; all closed at once; all reconnected at once, each resuming."""
+        args = self.args
+        users = [(int(uid), str(name)) for uid, name in self.manifest["users"]]
+        chosen = [users[i % len(users)] for i in range(args.sockets)]
+        sessions = await self.log_in(list(dict.fromkeys(chosen)))
+        self.clients = [Client(uid, name, sessions[name]) for uid, name in chosen]
+        first = await self._reconnect_all(args.connect_concurrency)
+        await self._wait_server_idle(15)
+        before = self.monitor.server()
+        started = time.monotonic()
+        await self.close_all()
+        close_seconds = time.monotonic() - started
+        await self._wait_server_idle(30)
+        closed = self.monitor.server()
+        if args.ready_file:  # profile the storm itself
+            Path(args.ready_file).write_text(str(time.time()))
+        storm_seconds = await self._reconnect_all(args.storm_concurrency)
+        after = self.monitor.server()
+        return {
+            "scenario": "storm",
+            "sockets": len(self.clients),
+            "first_connect_seconds": round(first, 2),
+            "close_seconds": round(close_seconds, 2),
+            "close_cpu_s": round(closed.cpu_seconds - before.cpu_seconds, 2),
+            "storm_seconds": round(storm_seconds, 2),
+            "reconnects_per_s": round(len(self.clients) / storm_seconds, 1),
+            "storm_cpu_s": round(after.cpu_seconds - closed.cpu_seconds, 2),
+            "server_cpu_ms_per_reconnect": round(
+                (after.cpu_seconds - closed.cpu_seconds) * 1000 / len(self.clients), 2
+            ),
+            "storm_concurrency": args.storm_concurrency,
+            "db_connections": await self.monitor.db_connections(),
+        }
+
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
@@ -836,7 +895,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--base-url", required=True, help="http://127.0.0.1:PORT")
     parser.add_argument("--manifest", required=True, help="written by bench.seed")
     parser.add_argument("--sessions", required=True, help="session cookie cache (JSON)")
-    parser.add_argument("--scenario", choices=["rooms", "dm", "ramp", "idle"], required=True)
+    parser.add_argument("--scenario", choices=["rooms", "dm", "ramp", "idle", "storm"],
+                        required=True)  # fmt: skip
     parser.add_argument("--server-pid", type=int, required=True)
     parser.add_argument("--rate", type=float, default=400.0, help="messages a second, in total")
     parser.add_argument("--duration", type=float, default=15.0, help="seconds of sending")
@@ -859,6 +919,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="do not offer permessage-deflate (browsers offer it)")  # fmt: skip
     parser.add_argument("--login-concurrency", type=int, default=8)
     parser.add_argument("--connect-concurrency", type=int, default=50)
+    parser.add_argument("--storm-concurrency", type=int, default=1000,
+                        help="storm: handshakes in flight at once")  # fmt: skip
     parser.add_argument("--pg-dsn", default="", help="to count connections in pg_stat_activity")
     parser.add_argument("--pg-database", default="")
     parser.add_argument("--sqlite-path", default="", help="to count the server's SQLite handles")

@@ -32,7 +32,7 @@ from bench import procstat
 ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var" / "bench"
 PYTHON = sys.executable
-SCENARIOS = ("rooms", "dm", "ramp", "idle", "sendcost")
+SCENARIOS = ("rooms", "dm", "ramp", "idle", "storm", "sendcost")
 DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/parley_bench"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
 SERVER_CORE, LOADGEN_CORE = "0", "1"
@@ -110,6 +110,9 @@ def server_env(
         "WEBSOCKET_ALLOWED_ORIGINS": f"http://127.0.0.1:{port}",
         "SEND_RATE_PER_SECOND": str(send_rate),
         "SEND_RATE_BURST": str(send_rate),
+        # Thousands of sockets from one address, several per user: no refusals here.
+        "RATE_LIMITS": "connect_ip=1000000/1000000,history=1000000/1000000",
+        "WEBSOCKET_MAX_SOCKETS_PER_USER": "1000000",
         "LOG_LEVEL": "WARNING",
         "REDIS_PREFIX": "parleybench",
         "PYTHONPATH": str(ROOT),
@@ -396,6 +399,13 @@ def _step_line(step: dict[str, Any]) -> str:
 
 
 def summarise(result: dict[str, Any]) -> str:
+    if result.get("scenario") == "storm":
+        return (
+            f"  {result['sockets']} sockets closed at once in {result['close_seconds']} s "
+            f"(server CPU {result['close_cpu_s']} s), then reconnected and resumed in "
+            f"{result['storm_seconds']} s = {result['reconnects_per_s']}/s, "
+            f"{result['server_cpu_ms_per_reconnect']} ms of server CPU each"
+        )
     if result.get("scenario") == "idle":
         return (
             f"  {result['sockets']} idle sockets (deflate offered: {result['deflate']}): "
