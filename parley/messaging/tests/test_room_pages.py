@@ -682,3 +682,27 @@ def test_page_cost_does_not_grow_with_rooms_members_chats_or_invites(alice, alic
     after = [queries(alice_client, p) for p in ("/rooms/", "/rooms/team/", "/rooms/team/settings/")]
 
     assert after == before
+
+
+def test_a_private_rooms_chats_and_messages_look_missing_by_id(private_room, alice, bob_client):
+    """The routes addressed by conversation or message id answer an outsider the same for
+    a private room's chat as for an id that does not exist."""
+    from parley.messaging.actions.send import check_send_message
+
+    chat = private_room.chats.get()
+    message = check_send_message(
+        alice, client_id="c1", body="hush", conversation_id=chat.pk
+    ).message
+    routes = [
+        ("chat_conversation", chat.pk),
+        ("api_messages", chat.pk),
+        ("api_conversation_members", chat.pk),
+        ("api_message_edits", message.pk),
+    ]
+    for name, real_id in routes:
+        hidden = bob_client.get(url(name, real_id), HTTP_ACCEPT="application/json")
+        missing = bob_client.get(url(name, real_id + 1000), HTTP_ACCEPT="application/json")
+        assert hidden.status_code == missing.status_code == 404, name
+        assert without_tokens(text(hidden)) == without_tokens(text(missing)).replace(
+            str(real_id + 1000), str(real_id)
+        ), name
