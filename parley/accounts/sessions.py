@@ -4,16 +4,19 @@ A session stays valid while the hash stored in it at login matches the user's
 get_session_auth_hash(), an HMAC of the password hash and session_epoch (see User):
 Django checks it on every request and the socket on connect. So a password change or
 reset, or "log out everywhere" (a new epoch), ends every session at once over HTTP, and
-deactivation does too (the auth backend refuses inactive users). The session that made
-the change keeps itself with update_session_auth_hash, inside keeping_session().
+deactivation does too (the auth backend refuses inactive users). A request that changes
+its own user's credentials keeps its session with update_session_auth_hash, as Django's
+password change views (ours and the admin's) do.
 
 Open sockets are told through `sessions_ended`, sent after the commit of any save of a
 User that ends sessions, whatever saved it (a view, the admin, the shell, an action);
-parley.realtime closes them. (QuerySet.update() sends no signals: change users one by one.)
+parley.realtime closes them. When the save comes from a request of that same user, the
+announcement waits for the end of the request (SessionsMiddleware), and spares the
+request's own session if it is still valid then. (QuerySet.update() sends no signals:
+change users one by one.)
 """
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -22,12 +25,12 @@ from django.contrib.auth import HASH_SESSION_KEY, update_session_auth_hash
 from django.db import transaction
 from django.db.models.signals import post_save, pre_save
 from django.dispatch import Signal, receiver
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
 from parley.accounts.models import User
 
 # Sent with user_id, keep (the key of the one session that stays, or None for none) and
-# kept_as (that session's key now: Django gives it a new one when it keeps it).
+# kept_as (that session's key now: Django gives a kept session a new one).
 sessions_ended = Signal()
 
 # The fields a session's validity depends on.
@@ -35,48 +38,54 @@ _FIELDS = ("password", "session_epoch", "is_active")
 
 
 @dataclass
-class _Keeping:
-    user_id: int
-    key: str
-    ended: bool = False
+class _Request:
+    request: HttpRequest
+    key: str | None  # the session's key when the request came in
+    ended: int | None = None  # the id of its own user, once their credentials changed
 
 
-_keeping: ContextVar[_Keeping | None] = ContextVar("parley_keeping_session", default=None)
+_current: ContextVar[_Request | None] = ContextVar("parley_sessions_request", default=None)
 
 
-@contextmanager
-def keeping_session(request: HttpRequest) -> Iterator[None]:
-    """Within this block, a change of the signed-in user's credentials ends their other
-    sessions but not this request's, provided the block keeps it valid
-    (update_session_auth_hash, as Django's password change view does)."""
-    key = request.session.session_key
-    if not request.user.is_authenticated or key is None:
-        yield
-        return
-    keeping = _Keeping(request.user.pk, key)
-    token = _keeping.set(keeping)
-    try:
-        yield
-    finally:
-        _keeping.reset(token)
-    if keeping.ended:
-        user = User.objects.get(pk=keeping.user_id)
-        kept = request.session.get(HASH_SESSION_KEY) == user.get_session_auth_hash()
-        _announce(
-            keeping.user_id,
-            keep=keeping.key if kept and user.is_active else None,
-            kept_as=request.session.session_key,
-        )
+class SessionsMiddleware:
+    """Notes the request, so that a change to its own user's credentials spares its
+    session's sockets if the request keeps the session valid. Costs nothing else: the
+    user is looked at only when a User is saved."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        state = _Request(request, request.session.session_key)
+        token = _current.set(state)
+        try:
+            return self.get_response(request)
+        finally:
+            _current.reset(token)
+            if state.ended is not None:
+                _announce_for_request(state, state.ended)
+
+
+def _announce_for_request(state: _Request, user_id: int) -> None:
+    session = state.request.session
+    user = User.objects.filter(pk=user_id).first()
+    kept = (
+        user is not None
+        and user.is_active
+        and state.key is not None
+        and session.get(HASH_SESSION_KEY) == user.get_session_auth_hash()
+    )
+    _announce(user_id, state.key if kept else None, session.session_key)
 
 
 def log_out_other_sessions(request: HttpRequest) -> None:
     """End every login session of the signed-in user but this request's."""
     user = request.user
     assert isinstance(user, User)  # login_required views only
-    with keeping_session(request), transaction.atomic():
+    with transaction.atomic():
         user.session_epoch += 1
         user.save(update_fields=["session_epoch"])
-        update_session_auth_hash(request, user)
+    update_session_auth_hash(request, user)
 
 
 def _announce(user_id: int, keep: str | None, kept_as: str | None) -> None:
@@ -108,8 +117,13 @@ def _end_sessions_after_change(sender: Any, instance: User, **kwargs: Any) -> No
     if not getattr(instance, "_ends_sessions", False):
         return
     instance._ends_sessions = False  # type: ignore[attr-defined]
-    keeping = _keeping.get()
-    if keeping is not None and keeping.user_id == instance.pk and instance.is_active:
-        keeping.ended = True  # announced when the block ends, with the session it kept
+    state = _current.get()
+    if state is not None and instance.is_active and _user_id(state.request) == instance.pk:
+        state.ended = instance.pk  # announced at the end of the request (sparing it if valid)
     else:
         _announce(instance.pk, keep=None, kept_as=None)
+
+
+def _user_id(request: HttpRequest) -> int | None:
+    user = getattr(request, "user", None)
+    return user.pk if user is not None and user.is_authenticated else None

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from parley.accounts.actions.profile import register_user
 from parley.accounts.forms import LoginForm, SignupForm
-from parley.accounts.sessions import keeping_session, log_out_other_sessions
+from parley.accounts.sessions import log_out_other_sessions
 
 
 @sensitive_post_parameters("password1", "password2")
@@ -54,9 +54,9 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     success_url = reverse_lazy("edit_profile")
 
     def form_valid(self, form: Any) -> HttpResponse:
-        # Every other login session ends (sockets included); this one is kept.
-        with keeping_session(self.request):
-            response = super().form_valid(form)
+        # Every other login session ends, sockets included (parley.accounts.sessions);
+        # Django's view keeps this one.
+        response = super().form_valid(form)
         messages.success(
             self.request, "Your password was changed. You were signed out everywhere else."
         )

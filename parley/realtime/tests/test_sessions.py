@@ -185,3 +185,60 @@ async def test_other_changes_to_the_user_end_no_session(room, bob):
     assert await socket.nothing_more()
     assert await signed_in(socket.client)
     await socket.close()
+
+
+async def test_the_admin_changing_their_own_password_keeps_their_session(room, chat, alice, bob):
+    """Any view that keeps its own session (here the admin's) keeps its sockets too."""
+
+    def make_admin() -> Client:
+        alice.is_staff = alice.is_superuser = True
+        alice.save()
+        return signed_in_client(alice)
+
+    browser = await database_sync_to_async(make_admin)()
+    own, _, _ = await open_socket(alice, client=browser)
+    other, _, _ = await open_socket(alice)
+    sender, _, _ = await open_socket(bob)
+
+    def change() -> int:
+        data = {"old_password": PASSWORD, "new_password1": NEW_PASSWORD}
+        data["new_password2"] = NEW_PASSWORD
+        return browser.post("/admin/password_change/", data).status_code
+
+    assert await database_sync_to_async(change)() == 302
+    assert await closed_with(other) == 4401
+    assert await signed_in(browser)
+    await assert_still_hear([own], sender, chat, "admin-kept")
+    await own.close()
+    await sender.close()
+
+
+async def test_the_admin_deactivating_someone_ends_every_session_of_theirs(room, alice, bob):
+    def make_admin() -> Client:
+        alice.is_staff = alice.is_superuser = True
+        alice.save()
+        return signed_in_client(alice)
+
+    admin = await database_sync_to_async(make_admin)()
+    socket, _, _ = await open_socket(bob)
+    own, _, _ = await open_socket(alice, client=admin)
+
+    def deactivate() -> int:
+        joined = bob.date_joined
+        data = {  # the admin's change form for bob, with "Active" unticked
+            "username": bob.username,
+            "email": bob.email,
+            "display_name": bob.display_name,
+            "bio": bob.bio,
+            "date_joined_0": joined.strftime("%Y-%m-%d"),
+            "date_joined_1": joined.strftime("%H:%M:%S"),
+        }
+        response = admin.post(f"/admin/accounts/user/{bob.pk}/change/", data)
+        assert response.status_code == 302, response.context["adminform"].form.errors
+        return response.status_code
+
+    assert await database_sync_to_async(deactivate)() == 302
+    assert await closed_with(socket) == 4401
+    assert not await signed_in(socket.client)
+    assert await own.nothing_more()  # the admin's own sockets are untouched
+    await own.close()
