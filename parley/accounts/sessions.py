@@ -80,9 +80,11 @@ def _announce_for_request(state: _Request, user_id: int) -> None:
 
 def log_out_other_sessions(request: HttpRequest) -> None:
     """End every login session of the signed-in user but this request's."""
-    user = request.user
-    assert isinstance(user, User)  # login_required views only
+    assert isinstance(request.user, User)  # login_required views only
     with transaction.atomic():
+        # Locked and read afresh: two sessions pressing it at once must not both land on
+        # the same new epoch (each would then keep itself); the later one wins.
+        user = User.objects.select_for_update().get(pk=request.user.pk)
         user.session_epoch += 1
         user.save(update_fields=["session_epoch"])
     update_session_auth_hash(request, user)

@@ -461,7 +461,7 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
                 return  # another login of the same user
             code = CLOSE_SESSION_ENDED
         elif self.session_tag is not None and event["keep"] == self.session_tag:
-            self.session_tag = event["kept_as"]
+            self.session_tag = event["kept_as"] or self.session_tag
             return
         else:
             code = CLOSE_UNAUTHENTICATED
