@@ -5,3 +5,6 @@ class AccountsConfig(AppConfig):
     name = "parley.accounts"
     label = "accounts"
     verbose_name = "Accounts"
+
+    def ready(self) -> None:
+        from parley.accounts import sessions  # noqa: F401  (connects the receivers)

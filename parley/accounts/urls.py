@@ -8,6 +8,7 @@ urlpatterns = [
     path("logout/", auth.LogoutView.as_view(), name="logout"),
     path("settings/profile/", profile.edit_profile, name="edit_profile"),
     path("settings/password/", auth.PasswordChangeView.as_view(), name="password_change"),
+    path("settings/sessions/end-others/", auth.log_out_elsewhere, name="log_out_elsewhere"),
     path("password-reset/", auth.PasswordResetView.as_view(), name="password_reset"),
     path("password-reset/sent/", auth.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path(

@@ -59,7 +59,8 @@ class RoomSettingsForm(RoomForm):
         max_length=SLUG_MAX,
         required=False,
         help_text="Letters, digits and hyphens, as in /rooms/<em>address</em>/. "
-        "Leave empty to make one from the title.",
+        "Leave empty to make one from the title. A private room's address ends in a "
+        "random part, so that nobody can guess it.",
         widget=forms.TextInput(attrs={"autocapitalize": "none", "spellcheck": "false"}),
     )
 

@@ -569,11 +569,20 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
         self.held.clear()
 
     async def parley_session_ended(self, event: dict[str, Any]) -> None:
-        """The login session behind this socket ended (logout): stop at once."""
-        if event["session"] != self.session_tag:
-            return  # another login of the same user
+        """Login sessions of this user ended: the one named (logout: 4001), or every one but
+        `keep` (a password change or reset, log out everywhere, deactivation: 4401). The
+        kept session goes by a new key from now on (`kept_as`)."""
+        if "session" in event:
+            if event["session"] != self.session_tag:
+                return  # another login of the same user
+            code = CLOSE_SESSION_ENDED
+        elif self.session_tag is not None and event["keep"] == self.session_tag:
+            self.session_tag = event["kept_as"] or self.session_tag
+            return
+        else:
+            code = CLOSE_UNAUTHENTICATED
         await self._send_json({"type": "session.ended"})
-        await self.close(code=CLOSE_SESSION_ENDED)
+        await self.close(code=code)
 
     # --- helpers ----------------------------------------------------------------------
 

@@ -17,6 +17,11 @@ Who receives what:
   however large the audience. A socket can hear one change by several routes, and
   changes from different processes can arrive out of order; each carries a version and a
   socket forwards only a newer one that says something new.
+- Two people of whom either blocked the other hear neither's typing nor presence, in any
+  conversation (shared rooms and groups too: typing would tell one that the other is
+  there), nor find each other in hello. Each socket keeps the few users hidden from it
+  (read on connect, updated by "parley.hidden" when a block begins or ends) and drops
+  their events; what it had told its client of them becomes "offline".
 
 A sweep, run by every process every SWEEP_SECONDS, emits "stop" for typers that went
 quiet and "offline"/"away" for sockets whose records expired (their process died or they
@@ -37,6 +42,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from channels.db import database_sync_to_async
 
+from parley.accounts.selectors import blocked_either_way_ids
 from parley.core.errors import ErrorCode, ParleyError
 from parley.realtime import load, presence
 from parley.realtime.presence import Change, Status
@@ -197,6 +203,11 @@ class KnownStatuses:
     def __contains__(self, user_id: int) -> bool:
         return self._find(user_id)[1]
 
+    def status(self, user_id: int) -> Status:
+        """The status last known of the user ("offline" if none)."""
+        at, found = self._find(user_id)
+        return presence.STATUSES[self._packed[at] & 3] if found else "offline"
+
     def put(self, user_id: int, status: Status, version: int) -> None:
         """Know this of the user, whatever was known before."""
         at, found = self._find(user_id)
@@ -242,6 +253,7 @@ class LivenessMixin:
         self._stored_state: presence.State = "active"
         self._presence_known = KnownStatuses()
         self._liveness_open = False
+        self._hidden: frozenset[int] = frozenset()  # blocked either way: never heard
 
     async def liveness_connected(self) -> dict[str, Any]:
         """After the socket joined its groups: returns extra keys for the hello frame.
@@ -257,7 +269,7 @@ class LivenessMixin:
         self._liveness_open = True
         try:
             await self._touch_presence()
-            audience = await database_sync_to_async(presence.presence_audience)(self.user.pk)
+            audience, self._hidden = await database_sync_to_async(_audience)(self.user.pk)
             read_at = time.time()
             self._presence_known.floor = presence.version_at(read_at) - 1
             statuses = await presence.store().statuses(audience, read_at)
@@ -335,7 +347,9 @@ class LivenessMixin:
             members = await database_sync_to_async(presence.conversation_members)(conversation_id)
             now = time.time()
             known = self._presence_known
-            unknown = [m for m in members if m not in known and m != self.user.pk]
+            unknown = [
+                m for m in members if m not in known and m != self.user.pk and m not in self._hidden
+            ]
             for user_id, status in (await presence.store().statuses(unknown, now)).items():
                 known.put(user_id, status, presence.version_at(now) - 1)
                 event = presence.presence_event(Change(user_id, status, 0))
@@ -376,6 +390,7 @@ class LivenessMixin:
         return (
             event["user"] != self.user.pk
             and event["conversation"] in self.delivered
+            and event["user"] not in self._hidden
             and not load.shedding()
         )
 
@@ -387,7 +402,36 @@ class LivenessMixin:
     async def parley_presence(self, event: dict[str, Any]) -> None:
         """A user's status changed: forwarded if newer than and different from the last."""
         user_id, status, version = event["user"], event["status"], event["version"]
-        if user_id == self.user.pk:
+        if user_id == self.user.pk or user_id in self._hidden:
             return
         if self._presence_known.learn(user_id, status, version):
             await self.send(text_data=event["payload"])
+
+    async def parley_hidden(self, event: dict[str, Any]) -> None:
+        """A block between this user and another began (`hidden`) or ended: the other's
+        typing and presence are dropped from now on, and the client is told they went
+        offline; or heard again, starting with their status now if they are in the
+        user's audience."""
+        other, now = event["user"], time.time()
+        known = self._presence_known
+        if event["hidden"]:
+            self._hidden = self._hidden | {other}
+            if known.status(other) != "offline":
+                known.put(other, "offline", presence.version_at(now))
+                frame = presence.presence_event(Change(other, "offline", 0))
+                await self.send(text_data=serialise(frame))
+            return
+        self._hidden = self._hidden - {other}
+        audience, _ = await database_sync_to_async(_audience)(self.user.pk)
+        if other in audience:
+            status = (await presence.store().statuses([other], now)).get(other)
+            known.put(other, status or "offline", presence.version_at(now) - 1)
+            if status is not None and status != "offline":
+                frame = presence.presence_event(Change(other, status, 0))
+                await self.send(text_data=serialise(frame))
+
+
+def _audience(user_id: int) -> tuple[list[int], frozenset[int]]:
+    """Whose presence `user_id` hears, and who is hidden from them (a block either way)."""
+    hidden = frozenset(blocked_either_way_ids(user_id))
+    return [u for u in presence.presence_audience(user_id) if u not in hidden], hidden

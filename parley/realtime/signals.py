@@ -4,6 +4,8 @@ from django.contrib.auth.signals import user_logged_out
 from django.dispatch import receiver
 from django.http import HttpRequest
 
+from parley.accounts.sessions import sessions_ended
+from parley.realtime.controls import end_sessions
 from parley.realtime.publish import end_session
 
 
@@ -13,3 +15,12 @@ def close_sockets_of_ended_session(sender: Any, request: HttpRequest | None, **k
     user = kwargs.get("user")
     if request is not None and user is not None and request.session.session_key:
         end_session(user.pk, request.session.session_key)
+
+
+@receiver(sessions_ended)
+def close_sockets_of_other_sessions(
+    sender: Any, user_id: int, keep: str | None, kept_as: str | None, **kwargs: Any
+) -> None:
+    """Credentials changed (password, log out everywhere, deactivation): every socket of
+    the user closes but those of the session that made the change, if it kept itself."""
+    end_sessions(user_id, keep, kept_as)

@@ -12,6 +12,7 @@ from parley.accounts.access import access_incoming_request, access_outgoing_requ
 from parley.accounts.models import Block, FriendRequest, Friendship, User
 from parley.accounts.selectors import Relationship, friendship_between
 from parley.core.errors import ErrorCode, ParleyError
+from parley.realtime.controls import publish_hidden
 from parley.realtime.publish import publish_to_users
 
 
@@ -119,6 +120,7 @@ def block_user(actor: User, target: User) -> None:
         _, created = Block.objects.get_or_create(blocker=actor, blocked=target)
         if not created:
             return
+        _hide_from_each_other(actor, target, hidden=True)
         friendship = friendship_between(actor, target)
         if friendship is not None:
             friendship.delete()
@@ -137,4 +139,12 @@ def block_user(actor: User, target: User) -> None:
 def unblock_user(actor: User, target: User) -> None:
     """Lift `actor`'s block on `target`. Friendship is not restored."""
     with transaction.atomic():
-        Block.objects.filter(blocker=actor, blocked=target).delete()
+        deleted, _ = Block.objects.filter(blocker=actor, blocked=target).delete()
+        if deleted and not Block.objects.filter(blocker=target, blocked=actor).exists():
+            _hide_from_each_other(actor, target, hidden=False)
+
+
+def _hide_from_each_other(a: User, b: User, hidden: bool) -> None:
+    """Each one's sockets stop (or start again) hearing the other's typing and presence."""
+    publish_hidden(a.pk, b.pk, hidden)
+    publish_hidden(b.pk, a.pk, hidden)

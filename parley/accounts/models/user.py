@@ -6,6 +6,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
+from django.utils.crypto import salted_hmac
 
 username_validator = RegexValidator(
     regex=r"^[A-Za-z0-9][A-Za-z0-9_.-]{2,31}\Z",
@@ -54,6 +55,9 @@ class User(AbstractUser):
     bio = models.TextField(max_length=500, blank=True)
     avatar = models.ImageField(upload_to="avatars/", blank=True)
     avatar_small = models.ImageField(upload_to="avatars/", blank=True)
+    # Raised by "log out everywhere": part of the session auth hash, so every login
+    # session made before it fails Django's check on its next request.
+    session_epoch = models.PositiveIntegerField(default=0, editable=False)
 
     objects: ClassVar[ParleyUserManager] = ParleyUserManager()
 
@@ -86,6 +90,17 @@ class User(AbstractUser):
 
     def get_absolute_url(self) -> str:
         return reverse("profile", args=[self.username])
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        """Django's HMAC of the password hash, with the session epoch mixed in once it
+        is raised (at 0 the same value as Django's: upgrading logs nobody out). Django
+        checks it on every request, and the socket on connect: a password change or a
+        new epoch ends every login session that was not given the new value."""
+        if not self.session_epoch:
+            return super()._get_session_auth_hash(secret=secret)  # type: ignore[misc]
+        key_salt = "parley.accounts.User.get_session_auth_hash"
+        value = f"{self.password}\x00{self.session_epoch}"
+        return salted_hmac(key_salt, value, secret=secret, algorithm="sha256").hexdigest()
 
     def get_full_name(self) -> str:
         return self.name

@@ -3,14 +3,16 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from parley.accounts.actions.profile import register_user
 from parley.accounts.forms import LoginForm, SignupForm
+from parley.accounts.sessions import log_out_other_sessions
 
 
 @sensitive_post_parameters("password1", "password2")
@@ -52,8 +54,22 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     success_url = reverse_lazy("edit_profile")
 
     def form_valid(self, form: Any) -> HttpResponse:
-        messages.success(self.request, "Your password was changed.")
-        return super().form_valid(form)
+        # Every other login session ends, sockets included (parley.accounts.sessions);
+        # Django's view keeps this one.
+        response = super().form_valid(form)
+        messages.success(
+            self.request, "Your password was changed. You were signed out everywhere else."
+        )
+        return response
+
+
+@login_required
+@require_POST
+def log_out_elsewhere(request: HttpRequest) -> HttpResponse:
+    """Sign out every other login session of the user (their sockets close at once)."""
+    log_out_other_sessions(request)
+    messages.success(request, "You were signed out everywhere else.")
+    return redirect("edit_profile")
 
 
 class PasswordResetView(auth_views.PasswordResetView):

@@ -44,6 +44,8 @@ class EventListener:
     async def _collect(self, user_id: int, channel: str) -> None:
         while True:
             message = await self.layer.receive(channel)
+            if "payload" not in message:
+                continue  # for the sockets themselves (parley/realtime/controls.py)
             self._received[user_id].append(json.loads(message["payload"]))
             self._arrived.set()
 

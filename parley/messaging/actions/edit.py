@@ -6,6 +6,7 @@ from django.utils import timezone
 from parley.accounts.models import User
 from parley.core.errors import ErrorCode, ParleyError
 from parley.messaging.access import access_message
+from parley.messaging.actions.direct import check_direct_not_blocked
 from parley.messaging.actions.mentions import mentionable_members, store_mentions
 from parley.messaging.actions.send import check_body
 from parley.messaging.actions.stream import lock_message, next_seq, record_change
@@ -26,10 +27,12 @@ def check_message_writable(message: Message) -> None:
 
 def check_edit_message(editor: User, message_id: int, body: str) -> int | None:
     """Replace the text of `editor`'s own message. Returns the change's seq, or None if
-    the text is the same. Not found for messages outside the editor's conversations."""
+    the text is the same. Not found for messages outside the editor's conversations;
+    forbidden in a direct conversation where either person blocked the other."""
     message = access_message(editor, message_id)
     if message.sender_id != editor.pk:
         raise ParleyError(ErrorCode.FORBIDDEN, "You can only edit your own messages.")
+    check_direct_not_blocked(editor, message.conversation)
     check_message_writable(message)
     check_body(body)
     if body == message.body:

@@ -9,6 +9,7 @@ from django.utils import timezone
 from parley.accounts.models import User
 from parley.core.errors import ErrorCode, ParleyError
 from parley.messaging.access import access_message
+from parley.messaging.actions.direct import check_direct_not_blocked
 from parley.messaging.actions.edit import check_message_writable
 from parley.messaging.actions.stream import lock_message, next_seq, record_change
 from parley.messaging.models import ConversationEvent, Message, Reaction
@@ -24,12 +25,14 @@ def check_emoji(value: str) -> str:
 
 
 def check_react(user: User, message_id: int, emoji: str, on: bool) -> int | None:
-    """Add (`on`) or remove `user`'s `emoji` on a message they can read.
+    """Add (`on`) or remove `user`'s `emoji` on a message they can read; not in a direct
+    conversation where either person blocked the other.
 
     Returns the change's seq, or None when there was nothing to change.
     """
     check_emoji(emoji)
     message = access_message(user, message_id)
+    check_direct_not_blocked(user, message.conversation)
     check_message_writable(message)
     new_kind = on and not any(r["emoji"] == emoji for r in message.reactions)
     if new_kind and len(message.reactions) >= MAX_KINDS:

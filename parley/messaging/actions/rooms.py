@@ -5,6 +5,8 @@ member can read every chat and nothing else; every function here keeps the two i
 and tells the affected users' sockets to follow or drop the chats' streams.
 """
 
+import secrets
+
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
@@ -21,10 +23,30 @@ TITLE_MAX, DESCRIPTION_MAX, SLUG_MAX = 80, 1000, 80
 RESERVED_SLUGS = frozenset({"new", "invites"})
 
 
-def _unique_slug(title: str, exclude_pk: int | None = None) -> str:
-    base = slugify(title)[:70] or "room"
-    slug, n = base, 2
+# A private room's address ends in a random suffix of its own (40 bits), so no address a
+# person picks or a title makes can collide with a private room: nobody learns that one
+# exists from a name that is taken. Public rooms, which everyone can see anyway, take the
+# plain name, or name-2, name-3... when it is taken.
+_SUFFIX_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
+_SUFFIX_LENGTH = 8
+BASE_MAX = SLUG_MAX - _SUFFIX_LENGTH - 1
+
+
+def _private_slug(base: str) -> str:
+    suffix = "".join(secrets.choice(_SUFFIX_ALPHABET) for _ in range(_SUFFIX_LENGTH))
+    return f"{base[:BASE_MAX].strip('-') or 'room'}-{suffix}"
+
+
+def _unique_slug(title: str, is_public: bool, exclude_pk: int | None = None) -> str:
+    """A free address made from `title` (or a base the user gave)."""
+    base = slugify(title)[:BASE_MAX].strip("-") or "room"
     taken = Room.objects.all() if exclude_pk is None else Room.objects.exclude(pk=exclude_pk)
+    if not is_public:
+        slug = _private_slug(base)
+        while taken.filter(slug=slug).exists():  # all but never
+            slug = _private_slug(base)
+        return slug
+    slug, n = base, 2
     while slug in RESERVED_SLUGS or taken.filter(slug=slug).exists():
         slug, n = f"{base}-{n}", n + 1
     return slug
@@ -124,7 +146,7 @@ def create_room(owner: User, *, title: str, description: str = "", is_public: bo
             with transaction.atomic():
                 room = Room.objects.create(
                     title=title,
-                    slug=_unique_slug(title),
+                    slug=_unique_slug(title, is_public),
                     description=description,
                     owner=owner,
                     is_public=is_public,
@@ -148,12 +170,19 @@ def update_room(
 ) -> Room:
     """Owner and admins edit a room's title, address, description and visibility.
 
-    An empty `slug` makes one from the title; a taken or reserved one is a conflict.
+    An empty `slug` makes one from the title. A private room's address gets a random
+    suffix whenever it changes (and when the room turns private), so it never collides
+    with one that someone else picks; a public one that is taken or reserved is a
+    conflict, the same answer whichever room, visible or not, holds it.
     """
     check_room_manager(actor, room)
     title = _check_title(title)
     description = _check_description(description)
-    slug = slugify(slug)[:SLUG_MAX].strip("-") or _unique_slug(title, exclude_pk=room.pk)
+    slug = slugify(slug)[:SLUG_MAX].strip("-")
+    if not slug:
+        slug = _unique_slug(title, is_public, exclude_pk=room.pk)
+    elif not is_public and (slug != room.slug or room.is_public):
+        slug = _unique_slug(slug, is_public=False, exclude_pk=room.pk)
     taken = ParleyError(ErrorCode.CONFLICT, f"The address “{slug}” is taken.", field="slug")
     if slug in RESERVED_SLUGS or Room.objects.exclude(pk=room.pk).filter(slug=slug).exists():
         raise taken

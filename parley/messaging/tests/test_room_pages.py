@@ -188,7 +188,7 @@ def test_accepting_and_declining_invitations_from_the_rooms_page(
     joined = bob_client.post(url("invite_accept", accept.pk))
     declined = bob_client.post(url("invite_decline", decline.pk))
 
-    assert joined["Location"] == url("room", "secret")
+    assert joined["Location"] == url("room", private_room.slug)
     assert declined["Location"] == url("rooms")
     assert RoomMember.objects.filter(room=private_room, user=bob).exists()
     assert not RoomMember.objects.filter(room=other, user=bob).exists()
@@ -219,7 +219,8 @@ def test_creating_a_room(alice, alice_client):
     )
 
     room = Room.objects.get()
-    assert response["Location"] == url("room", "book-club")
+    assert re.fullmatch(r"book-club-[a-z2-9]{8}", room.slug)  # private: a random suffix
+    assert response["Location"] == url("room", room.slug)
     assert (room.title, room.description, room.is_public, room.owner) == (
         "Book club",
         "Reading",
@@ -321,16 +322,29 @@ def test_a_chat_needs_a_title_and_a_member(room, alice_client, bob_client):
     assert room.chats.count() == 1
 
 
-def test_a_private_room_is_the_same_as_a_missing_one_to_outsiders(private_room, bob_client):
+def test_a_private_room_is_the_same_as_a_missing_one_to_outsiders(private_room, alice, bob_client):
+    """Every route under a room's address answers an outsider as if no room were there."""
+    slug = private_room.slug
+    chat = private_room.chats.get()
+    ids = f"{alice.pk}/"
     for suffix in ("", "settings/", "delete/"):
-        hidden = bob_client.get(f"/rooms/secret/{suffix}")
+        hidden = bob_client.get(f"/rooms/{slug}/{suffix}")
         missing = bob_client.get(f"/rooms/no-such-room/{suffix}")
-        assert hidden.status_code == missing.status_code == 404
+        assert hidden.status_code == missing.status_code == 404, suffix
         assert without_tokens(text(hidden)) == without_tokens(text(missing))
-    for suffix in ("join/", "leave/", "chats/new/", "settings/", "settings/invite/"):
-        assert bob_client.post(f"/rooms/secret/{suffix}", {"title": "x"}).status_code == 404
+    for suffix in (
+        "join/", "leave/", "chats/new/", "settings/", "settings/invite/", "delete/",
+        "settings/archive/", f"settings/chats/{chat.pk}/", f"settings/members/{ids}remove/",
+        f"settings/members/{ids}role/", "settings/invites/1/cancel/",
+    ):  # fmt: skip
+        data = {"title": "x", "username": "bob", "role": "admin", "archived": "1"}
+        hidden = bob_client.post(f"/rooms/{slug}/{suffix}", data)
+        missing = bob_client.post(f"/rooms/no-such-room/{suffix}", data)
+        assert hidden.status_code == missing.status_code == 404, suffix
+        assert without_tokens(text(hidden)) == without_tokens(text(missing))
     assert not RoomMember.objects.filter(room=private_room).exclude(role="owner").exists()
     assert private_room.chats.count() == 1
+    assert Room.objects.get(pk=private_room.pk).title == "Secret"
 
 
 def test_an_archived_room_shows_it_and_cannot_be_joined(room, alice, bob_client):
@@ -396,14 +410,10 @@ def test_editing_the_details(room, alice_client):
         {"title": "The Team", "slug": "crew", "description": "Us", "visibility": "private"},
     )
 
-    assert response["Location"] == url("room_settings", "crew")
     room.refresh_from_db()
-    assert (room.title, room.slug, room.description, room.is_public) == (
-        "The Team",
-        "crew",
-        "Us",
-        False,
-    )
+    assert response["Location"] == url("room_settings", room.slug)
+    assert re.fullmatch(r"crew-[a-z2-9]{8}", room.slug)  # private: a random suffix
+    assert (room.title, room.description, room.is_public) == ("The Team", "Us", False)
     assert alice_client.get(url("room", "team")).status_code == 404
 
 
@@ -430,16 +440,17 @@ def test_bad_details_are_refused_next_to_the_field(room, alice, alice_client, da
 
 
 def test_inviting_by_username(private_room, alice_client, bob):
-    response = alice_client.post(url("room_invite", "secret"), {"username": "@BOB"})
+    slug = private_room.slug
+    response = alice_client.post(url("room_invite", slug), {"username": "@BOB"})
 
-    assert response["Location"] == url("room_settings", "secret")
+    assert response["Location"] == url("room_settings", slug)
     invite = RoomInvite.objects.get()
     assert invite.invitee == bob
-    html = text(alice_client.get(url("room_settings", "secret")))
+    html = text(alice_client.get(url("room_settings", slug)))
     assert "Bob Marley is invited." in html
     assert 'aria-label="Withdraw the invitation to Bob Marley"' in html
 
-    alice_client.post(url("room_invite_cancel", "secret", invite.pk))
+    alice_client.post(url("room_invite_cancel", slug, invite.pk))
     assert not RoomInvite.objects.exists()
 
 
@@ -454,7 +465,7 @@ def test_inviting_by_username(private_room, alice_client, bob):
 def test_bad_invitations_are_refused_next_to_the_field(
     private_room, alice_client, username, status, message
 ):
-    response = alice_client.post(url("room_invite", "secret"), {"username": username})
+    response = alice_client.post(url("room_invite", private_room.slug), {"username": username})
 
     assert response.status_code == status
     assert message in field_errors(text(response), "id_username")
@@ -671,3 +682,27 @@ def test_page_cost_does_not_grow_with_rooms_members_chats_or_invites(alice, alic
     after = [queries(alice_client, p) for p in ("/rooms/", "/rooms/team/", "/rooms/team/settings/")]
 
     assert after == before
+
+
+def test_a_private_rooms_chats_and_messages_look_missing_by_id(private_room, alice, bob_client):
+    """The routes addressed by conversation or message id answer an outsider the same for
+    a private room's chat as for an id that does not exist."""
+    from parley.messaging.actions.send import check_send_message
+
+    chat = private_room.chats.get()
+    message = check_send_message(
+        alice, client_id="c1", body="hush", conversation_id=chat.pk
+    ).message
+    routes = [
+        ("chat_conversation", chat.pk),
+        ("api_messages", chat.pk),
+        ("api_conversation_members", chat.pk),
+        ("api_message_edits", message.pk),
+    ]
+    for name, real_id in routes:
+        hidden = bob_client.get(url(name, real_id), HTTP_ACCEPT="application/json")
+        missing = bob_client.get(url(name, real_id + 1000), HTTP_ACCEPT="application/json")
+        assert hidden.status_code == missing.status_code == 404, name
+        assert without_tokens(text(hidden)) == without_tokens(text(missing)).replace(
+            str(real_id + 1000), str(real_id)
+        ), name

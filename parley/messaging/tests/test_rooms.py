@@ -1,5 +1,7 @@
 """Rooms and groups through their actions: membership sync, roles, archive, slugs, invites."""
 
+import importlib
+import re
 from typing import Any
 
 import pytest
@@ -92,12 +94,8 @@ def test_editing_a_room(room, alice):
     )
 
     room.refresh_from_db()
-    assert (room.title, room.slug, room.description, room.is_public) == (
-        "Team A",
-        "the-a-team",
-        "new",
-        False,
-    )
+    assert (room.title, room.description, room.is_public) == ("Team A", "new", False)
+    assert re.fullmatch(r"the-a-team-[a-z2-9]{8}", room.slug)  # private: a random suffix
 
 
 def test_an_empty_address_is_made_from_the_title(room, alice):
@@ -282,11 +280,75 @@ def test_the_owner_deletes_a_room_with_everything_in_it(room, alice, bob):
     assert not Conversation.objects.exists() and not Participant.objects.exists()
 
 
+# --- No name reveals a private room ---------------------------------------
+
+SUFFIXED = r"-[a-z2-9]{8}"
+
+
+def test_a_private_room_takes_no_address_anyone_could_pick(alice, bob):
+    secret = rooms.create_room(alice, title="Secret", is_public=False)
+
+    assert re.fullmatch("secret" + SUFFIXED, secret.slug)
+    # bob, who can't see it, gets what he would get if it were not there.
+    assert rooms.create_room(bob, title="Secret").slug == "secret"
+    assert rooms.create_room(bob, title="Secret!").slug == "secret-2"
+    other_secret = rooms.create_room(bob, title="Secret", is_public=False)
+    assert re.fullmatch("secret" + SUFFIXED, other_secret.slug)
+    assert other_secret.slug != secret.slug
+
+
+def test_an_address_change_answers_the_same_whichever_room_holds_it(alice, bob):
+    secret = rooms.create_room(alice, title="Secret", is_public=False)
+    visible = rooms.create_room(alice, title="Open")
+    mine = rooms.create_room(bob, title="Mine")
+    edit: dict[str, Any] = {"title": "Mine", "description": "", "is_public": True}
+
+    rooms.update_room(bob, mine, slug="secret", **edit)  # the plain name is free
+    taken_by_private = refused(
+        ErrorCode.CONFLICT, rooms.update_room, bob, mine, slug=secret.slug, **edit
+    )
+    taken_by_public = refused(
+        ErrorCode.CONFLICT, rooms.update_room, bob, mine, slug=visible.slug, **edit
+    )
+
+    assert Room.objects.get(pk=mine.pk).slug == "secret"
+    assert taken_by_private.as_dict() == {
+        **taken_by_public.as_dict(),
+        "message": taken_by_public.message.replace(visible.slug, secret.slug),
+    }
+
+
+def test_a_room_turning_private_gets_a_suffixed_address_and_keeps_it(room, alice, bob):
+    rooms.update_room(alice, room, title="Team", slug="team", description="", is_public=False)
+    slug = Room.objects.get(pk=room.pk).slug
+    assert re.fullmatch("team" + SUFFIXED, slug)
+
+    rooms.update_room(alice, room, title="Team!", slug=slug, description="us", is_public=False)
+    assert Room.objects.get(pk=room.pk).slug == slug
+    assert rooms.create_room(bob, title="Team").slug == "team"
+    rooms.update_room(alice, room, title="Team", slug="crew", description="", is_public=False)
+    assert re.fullmatch("crew" + SUFFIXED, Room.objects.get(pk=room.pk).slug)
+
+
+def test_existing_private_rooms_get_suffixed_addresses(alice):
+    from django.apps import apps
+
+    migration = importlib.import_module("parley.messaging.migrations.0003_private_room_slugs")
+    private = rooms.create_room(alice, title="Old", is_public=False)
+    Room.objects.filter(pk=private.pk).update(slug="old")  # as made before the change
+    public = rooms.create_room(alice, title="Public")
+
+    migration.suffix_private_slugs(apps, None)
+
+    assert re.fullmatch("old" + SUFFIXED, Room.objects.get(pk=private.pk).slug)
+    assert Room.objects.get(pk=public.pk).slug == "public"
+
+
 # --- Private rooms and invitations ----------------------------------------
 
 
 def test_a_private_room_looks_missing_to_outsiders(private_room, bob):
-    hidden = refused(ErrorCode.NOT_FOUND, access_room, bob, "secret")
+    hidden = refused(ErrorCode.NOT_FOUND, access_room, bob, private_room.slug)
     missing = refused(ErrorCode.NOT_FOUND, access_room, bob, "no-such-room")
 
     assert hidden.as_dict() == missing.as_dict()
@@ -304,7 +366,7 @@ def test_accepting_an_invitation_joins_every_chat(private_room, alice, bob):
     assert role_of(bob, private_room) == "member"
     assert chat_ids(bob, private_room) == set(private_room.chats.values_list("pk", flat=True))
     assert not RoomInvite.objects.exists()
-    assert access_room(bob, "secret")[1] is not None
+    assert access_room(bob, private_room.slug)[1] is not None
 
 
 def test_declining_an_invitation(private_room, alice, bob, carol):

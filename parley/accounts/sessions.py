@@ -1,0 +1,131 @@
+"""Login sessions end when the credentials behind them change.
+
+A session stays valid while the hash stored in it at login matches the user's
+get_session_auth_hash(), an HMAC of the password hash and session_epoch (see User):
+Django checks it on every request and the socket on connect. So a password change or
+reset, or "log out everywhere" (a new epoch), ends every session at once over HTTP, and
+deactivation does too (the auth backend refuses inactive users). A request that changes
+its own user's credentials keeps its session with update_session_auth_hash, as Django's
+password change views (ours and the admin's) do.
+
+Open sockets are told through `sessions_ended`, sent after the commit of any save of a
+User that ends sessions, whatever saved it (a view, the admin, the shell, an action);
+parley.realtime closes them. When the save comes from a request of that same user, the
+announcement waits for the end of the request (SessionsMiddleware), and spares the
+request's own session if it is still valid then. (QuerySet.update() sends no signals:
+change users one by one.)
+"""
+
+from collections.abc import Callable
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth import HASH_SESSION_KEY, update_session_auth_hash
+from django.db import transaction
+from django.db.models.signals import post_save, pre_save
+from django.dispatch import Signal, receiver
+from django.http import HttpRequest, HttpResponse
+
+from parley.accounts.models import User
+
+# Sent with user_id, keep (the key of the one session that stays, or None for none) and
+# kept_as (that session's key now: Django gives a kept session a new one).
+sessions_ended = Signal()
+
+# The fields a session's validity depends on.
+_FIELDS = ("password", "session_epoch", "is_active")
+
+
+@dataclass
+class _Request:
+    request: HttpRequest
+    key: str | None  # the session's key when the request came in
+    ended: int | None = None  # the id of its own user, once their credentials changed
+
+
+_current: ContextVar[_Request | None] = ContextVar("parley_sessions_request", default=None)
+
+
+class SessionsMiddleware:
+    """Notes the request, so that a change to its own user's credentials spares its
+    session's sockets if the request keeps the session valid. Costs nothing else: the
+    user is looked at only when a User is saved."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        state = _Request(request, request.session.session_key)
+        token = _current.set(state)
+        try:
+            return self.get_response(request)
+        finally:
+            _current.reset(token)
+            if state.ended is not None:
+                _announce_for_request(state, state.ended)
+
+
+def _announce_for_request(state: _Request, user_id: int) -> None:
+    session = state.request.session
+    user = User.objects.filter(pk=user_id).first()
+    kept = (
+        user is not None
+        and user.is_active
+        and state.key is not None
+        and session.get(HASH_SESSION_KEY) == user.get_session_auth_hash()
+    )
+    _announce(user_id, state.key if kept else None, session.session_key)
+
+
+def log_out_other_sessions(request: HttpRequest) -> None:
+    """End every login session of the signed-in user but this request's."""
+    assert isinstance(request.user, User)  # login_required views only
+    with transaction.atomic():
+        # Locked and read afresh: two sessions pressing it at once must not both land on
+        # the same new epoch (each would then keep itself); the later one wins.
+        user = User.objects.select_for_update().get(pk=request.user.pk)
+        user.session_epoch += 1
+        user.save(update_fields=["session_epoch"])
+    update_session_auth_hash(request, user)
+
+
+def _announce(user_id: int, keep: str | None, kept_as: str | None) -> None:
+    transaction.on_commit(
+        lambda: sessions_ended.send(User, user_id=user_id, keep=keep, kept_as=kept_as)
+    )
+
+
+@receiver(pre_save, sender=User)
+def _note_credential_change(sender: Any, instance: User, **kwargs: Any) -> None:
+    """Whether this save ends the user's sessions: compared with the stored row (one query,
+    only for saves that may touch these fields; login's last_login save does not)."""
+    fields = kwargs.get("update_fields")
+    instance._ends_sessions = False  # type: ignore[attr-defined]
+    if instance.pk is None or (fields is not None and not set(fields) & set(_FIELDS)):
+        return
+    stored = User.objects.filter(pk=instance.pk).values(*_FIELDS).first()
+    if stored is None:
+        return
+    instance._ends_sessions = (  # type: ignore[attr-defined]
+        stored["password"] != instance.password
+        or stored["session_epoch"] != instance.session_epoch
+        or (stored["is_active"] and not instance.is_active)
+    )
+
+
+@receiver(post_save, sender=User)
+def _end_sessions_after_change(sender: Any, instance: User, **kwargs: Any) -> None:
+    if not getattr(instance, "_ends_sessions", False):
+        return
+    instance._ends_sessions = False  # type: ignore[attr-defined]
+    state = _current.get()
+    if state is not None and instance.is_active and _user_id(state.request) == instance.pk:
+        state.ended = instance.pk  # announced at the end of the request (sparing it if valid)
+    else:
+        _announce(instance.pk, keep=None, kept_as=None)
+
+
+def _user_id(request: HttpRequest) -> int | None:
+    user = getattr(request, "user", None)
+    return user.pk if user is not None and user.is_authenticated else None
