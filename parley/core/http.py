@@ -13,6 +13,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from parley.core.errors import ErrorCode, ParleyError
+from parley.core.ratelimit import check_rate
 from parley.core.validation import ascii_int, loads_strict
 
 if TYPE_CHECKING:
@@ -37,6 +38,26 @@ def api_login_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpR
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def rate_limit(
+    action: str, *, methods: tuple[str, ...] = ("GET", "POST")
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """Takes a token of settings.RATE_LIMITS[`action`] for the signed-in user on each
+    request with one of `methods` (a page's GET that only shows a form is free), or
+    raises ParleyError(rate_limited): 429 with Retry-After, before the view does anything.
+    Goes inside login_required."""
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if request.method in methods:
+                check_rate(action, request.user.pk)
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorate
 
 
 def query_int(request: HttpRequest, name: str, *, minimum: int = 0) -> int | None:

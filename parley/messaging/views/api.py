@@ -4,7 +4,13 @@ from django.http import JsonResponse
 from django.views.decorators.http import require_GET, require_POST
 
 from parley.core.errors import ErrorCode, ParleyError
-from parley.core.http import AuthenticatedRequest, api_login_required, json_object, query_int
+from parley.core.http import (
+    AuthenticatedRequest,
+    api_login_required,
+    json_object,
+    query_int,
+    rate_limit,
+)
 from parley.messaging import selectors
 from parley.messaging.access import access_participant
 from parley.messaging.actions.mentions import mentionable_members
@@ -20,6 +26,7 @@ def conversations(request: AuthenticatedRequest) -> JsonResponse:
 
 
 @api_login_required
+@rate_limit("history")
 @require_GET
 def messages(request: AuthenticatedRequest, conversation_id: int) -> JsonResponse:
     """A page of history: ?before=SEQ (older), ?after=SEQ (newer), ?around=SEQ (a linked
@@ -64,6 +71,7 @@ def members(request: AuthenticatedRequest, conversation_id: int) -> JsonResponse
 
 
 @api_login_required
+@rate_limit("preview")
 @require_POST
 def preview(request: AuthenticatedRequest) -> JsonResponse:
     """A body rendered exactly as sending it would ({"body", "conversation"?} as JSON)."""
