@@ -53,16 +53,20 @@ def _wait_until_listening(port: int, process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def uvicorn_servers(count: int, *, deflate: bool = False) -> Iterator[list[int]]:
+def uvicorn_servers(
+    count: int, *, deflate: bool = False, env: dict[str, str] | None = None
+) -> Iterator[list[int]]:
     """`count` uvicorn processes serving config.asgi:application with Parley's WebSocket
-    protocol, on the test database and the configured channel layer; yields their ports.
-    The sockets' origin must be http://testserver (the test settings allow it)."""
+    protocol, on the test database and the configured channel layer (`env` overrides
+    any variable); yields their ports. The sockets' origin must be http://testserver
+    (the test settings allow it)."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DATABASE_URL": database_url(),
         "REDIS_URL": settings.REDIS_URL or "",
         "REDIS_PREFIX": settings.REDIS_PREFIX,
+        **(env or {}),
     }
     ports = [free_port() for _ in range(count)]
     command = [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
