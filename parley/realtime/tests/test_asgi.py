@@ -15,6 +15,7 @@ from parley.realtime import asgi
 pytestmark = pytest.mark.django_db(transaction=True)
 
 ORIGIN = (b"origin", b"http://testserver")
+HOST = (b"host", b"testserver")
 
 
 class ScopeKeeper(AsyncWebsocketConsumer):
@@ -43,6 +44,9 @@ async def session_cookie(user: Any) -> tuple[bytes, bytes]:
 
 
 async def connect(app: Any, headers: list[tuple[bytes, bytes]], path: str = "/ws/") -> Any:
+    """A handshake with `headers`, and Host: testserver unless they have a Host."""
+    if not any(name == b"host" for name, _ in headers):
+        headers = [HOST, *headers]
     communicator = WebsocketCommunicator(app, path, headers=headers)
     connected, _ = await communicator.connect()
     return communicator, connected
@@ -69,6 +73,14 @@ async def test_the_consumer_gets_the_servers_scope_with_the_user_itself(keeper, 
         b"http://testserver:8080",
         b"https://testserver",
         b"http://testserver.evil.example",
+        # Malformed: refused the same way, not an exception (a 500).
+        b"http://127.0.0.1:8000.evil.example",
+        b"http://testserver:abc",
+        b"http://testserver:99999",
+        b"http://[::1",
+        b"http://testserver:-1",
+        b"null",
+        b"",
     ],
 )
 async def test_another_origin_is_refused_before_accept(keeper, alice, origin):
@@ -79,6 +91,30 @@ async def test_another_origin_is_refused_before_accept(keeper, alice, origin):
 
     assert not connected  # closed before accept: the server answers HTTP 403
     assert keeper == []
+
+
+@pytest.mark.parametrize(
+    "host",
+    [b"evil.example", b"testserver.evil.example", b"testserver:abc", b"", b"[::1", b"a\x00b"],
+)
+async def test_a_host_outside_allowed_hosts_is_refused_before_accept(keeper, alice, host, caplog):
+    headers = [(b"host", host), ORIGIN, await session_cookie(alice)]
+    _, connected = await connect(asgi.WebSocketApplication(), headers)
+
+    assert not connected  # closed before accept: the server answers HTTP 403
+    assert keeper == []
+    assert "refused a WebSocket" in caplog.text
+
+
+async def test_allowed_hosts_are_accepted_with_a_port_and_without_a_host_header(keeper, alice):
+    server = {"server": ("127.0.0.1", 8000)}
+    for headers, scope in (([(b"host", b"localhost:8000"), ORIGIN], {}), ([ORIGIN], server)):
+        communicator = WebsocketCommunicator(asgi.WebSocketApplication(), "/ws/", headers)
+        communicator.scope.update(scope)
+        connected, _ = await communicator.connect()
+        assert connected
+        await communicator.disconnect()
+    assert len(keeper) == 2
 
 
 async def test_no_or_a_bad_session_cookie_means_anonymous(keeper, alice):
