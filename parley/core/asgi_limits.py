@@ -29,7 +29,7 @@ Scope = dict[str, Any]
 Message = dict[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+ASGIApp = Callable[[Scope, Any, Any], Awaitable[None]]
 _DIGITS = re.compile(rb"[0-9]{1,18}\Z")
 
 

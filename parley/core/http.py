@@ -52,7 +52,7 @@ def rate_limit(
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if request.method in methods:
-                check_rate(action, request.user.pk)
+                check_rate(action, request.user.pk or 0)
             return view(request, *args, **kwargs)
 
         return wrapper

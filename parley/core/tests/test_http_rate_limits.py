@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 
 from parley.accounts.actions.friends import accept_friend_request, send_friend_request
-from parley.accounts.models import Block, FriendRequest, Friendship
+from parley.accounts.models import Block, FriendRequest, Friendship, User
 from parley.accounts.tests.factories import UserFactory
 from parley.core.testing.clients import client_for
 from parley.messaging.actions.rooms import create_room, invite_to_room, join_room
@@ -145,16 +145,18 @@ def test_search_page_and_preview_over_their_limits(settings, world, bob):
     assert page["Retry-After"] == "100"
     assert "Too many searches" in page.content.decode()
 
-    preview = {"path": "/api/preview/", "data": {"body": "hi"}, "content_type": "application/json"}
-    assert client.post(**preview).status_code == 200
-    refused = client.post(**preview)
+    def preview() -> Any:
+        return client.post("/api/preview/", {"body": "hi"}, content_type="application/json")
+
+    assert preview().status_code == 200
+    refused = preview()
     assert refused.status_code == 429
     assert refused["Retry-After"] == "100"
 
 
 def test_a_group_conversation_counts_as_a_room_change(settings, alice):
     settings.RATE_LIMITS = {**settings.RATE_LIMITS, "room": (0.001, 1)}
-    friends = [UserFactory() for _ in range(3)]
+    friends: list[User] = [UserFactory.create() for _ in range(3)]
     for friend in friends:
         send_friend_request(alice, friend)
         accept_friend_request(friend, FriendRequest.objects.get(to_user=friend).pk)
