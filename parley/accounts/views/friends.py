@@ -9,7 +9,7 @@ from parley.accounts import selectors
 from parley.accounts.access import access_user
 from parley.accounts.actions import friends
 from parley.accounts.selectors import Relationship
-from parley.core.http import AuthenticatedRequest, rate_limit
+from parley.core.http import AuthenticatedRequest, query_int, rate_limit
 
 
 def _back(request: HttpRequest, default: str) -> HttpResponseRedirect:
@@ -25,7 +25,7 @@ def _back(request: HttpRequest, default: str) -> HttpResponseRedirect:
 @require_GET
 def people(request: AuthenticatedRequest) -> HttpResponse:
     query = request.GET.get("q", "")[:64]
-    page = selectors.people_search(request.user, query, request.GET.get("page", 1))
+    page = selectors.people_search(request.user, query, query_int(request, "page", minimum=1) or 1)
     return render(request, "accounts/people.html", {"query": query, "page": page})
 
 

@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from parley.core.errors import ErrorCode, ParleyError, not_found
-from parley.core.http import AuthenticatedRequest, rate_limit
+from parley.core.http import AuthenticatedRequest, query_int, rate_limit
 from parley.messaging import selectors
 from parley.messaging.access import access_room
 from parley.messaging.actions import rooms
@@ -82,7 +82,7 @@ def room_list(request: AuthenticatedRequest) -> HttpResponse:
         "messaging/rooms/list.html",
         {
             "query": query,
-            "page": selectors.public_rooms(query, request.GET.get("page", 1)),
+            "page": selectors.public_rooms(query, query_int(request, "page", minimum=1) or 1),
             "my_rooms": selectors.rooms_of(request.user),
             "invites": selectors.pending_invites(request.user),
         },
@@ -128,7 +128,7 @@ def _room_page(
             "room": room,
             "membership": membership,
             "chats": selectors.room_chats(room),
-            "members": selectors.room_members(room, request.GET.get("page", 1)),
+            "members": selectors.room_members(room, query_int(request, "page", minimum=1) or 1),
             "can_join": not is_member and room.is_public and not room.is_archived,
             "can_leave": can_leave,
             "can_manage": can_manage,
@@ -225,7 +225,7 @@ def _settings_page(
 ) -> HttpResponse:
     """The settings page, with any form that failed bound to its input and errors."""
     is_owner = manager.role == Role.OWNER
-    members = selectors.room_members(room, request.GET.get("page", 1))
+    members = selectors.room_members(room, query_int(request, "page", minimum=1) or 1)
     rows = []
     for member in members.object_list:
         role_form = None
