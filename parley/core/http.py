@@ -10,6 +10,7 @@ from functools import wraps
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from parley.core.errors import ErrorCode, ParleyError
@@ -73,7 +74,10 @@ def json_body(request: HttpRequest, *, empty: Any = None) -> Any:
     """The request's body parsed as strict JSON (parley.core.validation.loads_strict:
     bounded size and depth, no NaN, no duplicate keys, storable text), or `empty` for
     an empty body when given; anything else is ParleyError(invalid)."""
-    raw = request.body
+    try:
+        raw = request.body
+    except RequestDataTooBig as exc:  # over settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        raise ParleyError(ErrorCode.TOO_LARGE, "That request is too large.") from exc
     if not raw and empty is not None:
         return empty
     return loads_strict(

@@ -43,6 +43,14 @@ def test_a_malformed_or_unbounded_json_body_is_a_400_json_error(alice_client, bo
     assert response.json()["error"]["code"] in ("invalid", "invalid_text")
 
 
+def test_a_json_body_past_what_django_reads_into_memory_is_413_json(alice_client):
+    body = '{"body": "' + "x" * 3_000_000 + '"}'  # under the 6 MiB of any body
+    response = alice_client.post("/api/preview/", body, content_type="application/json")
+
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "too_large"
+
+
 def test_a_well_formed_json_body_still_works(alice_client):
     payload = json.dumps({"body": "**hi** " + "x" * 9000})
     response = alice_client.post("/api/preview/", payload, content_type="application/json")
