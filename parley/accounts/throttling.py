@@ -35,7 +35,9 @@ def locked_out(
     credentials: dict[str, Any] | None = None,
 ) -> HttpResponse:
     """Axes' lockout answer (AXES_LOCKOUT_CALLABLE): its page with 429, plus Retry-After
-    with the cool-off, which every failure restarts, so a client knows when to retry."""
+    with the cool-off, so a client knows when to retry. That is exactly what is left:
+    every failure restarts the cool-off, attempts during the lockout too (axes'
+    AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT)."""
     cool_off = get_cool_off(request) or timedelta(0)
     response = render(
         request,
