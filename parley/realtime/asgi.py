@@ -71,6 +71,8 @@ def host_allowed(scope: Scope) -> bool:
     """Whether the handshake's Host (else the server's own address) is one of
     settings.ALLOWED_HOSTS, as Django's HttpRequest.get_host decides it for HTTP."""
     hosts = _headers(scope, b"host")
+    if len(hosts) > 1:
+        return False  # ambiguous; HTTP/1.1 servers answer it with 400
     if hosts:
         host = hosts[0].decode("latin1")
     elif scope.get("server"):

@@ -95,10 +95,12 @@ async def test_another_origin_is_refused_before_accept(keeper, alice, origin):
 
 @pytest.mark.parametrize(
     "host",
-    [b"evil.example", b"testserver.evil.example", b"testserver:abc", b"", b"[::1", b"a\x00b"],
+    [b"evil.example", b"testserver.evil.example", b"testserver:abc", b"", b"[::1", b"a\x00b", None],
 )
 async def test_a_host_outside_allowed_hosts_is_refused_before_accept(keeper, alice, host, caplog):
-    headers = [(b"host", host), ORIGIN, await session_cookie(alice)]
+    # None: two Host headers, an allowed one first.
+    hosts = [HOST, (b"host", b"evil.example")] if host is None else [(b"host", host)]
+    headers = [*hosts, ORIGIN, await session_cookie(alice)]
     _, connected = await connect(asgi.WebSocketApplication(), headers)
 
     assert not connected  # closed before accept: the server answers HTTP 403
@@ -159,3 +161,39 @@ async def test_another_authenticator_can_sign_a_socket_in(keeper, alice, bob):
 
     assert [scope["user"].username for scope in keeper] == [bob.username, alice.username]
     assert "session" not in keeper[0]  # the session authenticator was not needed
+
+
+async def test_a_real_server_answers_403_to_a_bad_host_or_malformed_origin(alice):
+    """Through uvicorn and Parley's WebSocket protocol: refused with HTTP 403, not a 500
+    or a dropped connection; the right host and origin still get in."""
+    from websockets.asyncio.client import connect as ws_connect
+    from websockets.exceptions import ConnectionClosed, InvalidStatus
+
+    from parley.core.testing.servers import uvicorn_servers
+
+    cases = [
+        ("127.0.0.1", "http://127.0.0.1:8000.evil.example"),
+        ("127.0.0.1", "http://testserver:abc"),
+        ("evil.example", "http://testserver"),
+        ("testserver.evil.example", "http://testserver"),
+    ]
+    with uvicorn_servers(1) as [port]:
+        for host, origin in cases:
+            with pytest.raises(InvalidStatus) as refused:
+                await ws_connect(
+                    f"ws://{host}/ws/",  # the Host header; the socket goes to the server
+                    host="127.0.0.1",
+                    port=port,
+                    origin=origin,  # type: ignore[arg-type]
+                    open_timeout=10,
+                )
+            assert refused.value.response.status_code == 403, (host, origin)
+        async with ws_connect(
+            f"ws://127.0.0.1:{port}/ws/",
+            origin="http://testserver",  # type: ignore[arg-type]
+            open_timeout=10,
+        ) as ws:
+            with pytest.raises(ConnectionClosed) as closed:
+                await ws.recv()
+        assert closed.value.rcvd is not None
+        assert closed.value.rcvd.code == 4401  # anonymous: accepted, then told to sign in
