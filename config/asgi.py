@@ -11,11 +11,13 @@ from django.core.asgi import get_asgi_application  # noqa: E402
 
 django_asgi_app = get_asgi_application()
 
+from parley.core.asgi_limits import BodyLimits  # noqa: E402
 from parley.realtime.asgi import WebSocketApplication  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        # Request bodies bounded in size and time before Django reads them.
+        "http": BodyLimits(django_asgi_app),
         # Origin check, authentication (sessions; API tokens can be listed beside them)
         # and routing to the consumer, in one callable: Channels' middleware stack costs
         # every idle socket a copy of the scope per layer (parley/realtime/asgi.py).

@@ -13,3 +13,6 @@ urlpatterns = [
     path("", include("parley.messaging.urls")),
     path("", include("parley.search.urls")),
 ]
+
+# Every uncaught exception ends here: the database away is a 503 (parley/core/outage.py).
+handler500 = "parley.core.outage.server_error"

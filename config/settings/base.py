@@ -41,6 +41,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before the session: a NUL in a cookie, path, query or form never reaches a query.
+    "parley.core.middleware.TextInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -187,6 +189,18 @@ SEND_THREADS = env.int("SEND_THREADS", default=2)
 RESUME_MAX_MESSAGES = 500
 MESSAGE_MAX_CHARS = 10_000
 
+# --- HTTP -----------------------------------------------------------------
+# Request bodies (parley/core/asgi_limits.py): a larger declared or received body is
+# refused with 413; a body not received within the timeout (trickling, or shorter than
+# its Content-Length) with 408. Avatars are up to 5 MB, hence 6 MiB.
+HTTP_MAX_BODY_BYTES = env.int("HTTP_MAX_BODY_BYTES", default=6 * 1024 * 1024)
+HTTP_BODY_TIMEOUT_SECONDS = env.float("HTTP_BODY_TIMEOUT_SECONDS", default=30.0)
+# JSON bodies of the API (parley.core.http.json_body).
+API_MAX_JSON_BYTES = 256 * 1024
+API_MAX_JSON_DEPTH = 16
+# Retry-After of the 503 answered while the database is unreachable.
+UNAVAILABLE_RETRY_AFTER_SECONDS = 5
+
 # --- Accounts and authentication ------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -216,6 +230,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=30)
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_USERNAME_CALLABLE = "parley.accounts.throttling.login_key"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_LOCKOUT_CALLABLE = "parley.accounts.throttling.locked_out"  # 429 with Retry-After
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 AXES_VERBOSE = False

@@ -9,9 +9,11 @@ benchmark's server). Here the same steps run once, on the one scope the
 server made, and while the socket is open only this coroutine and the consumer's stay
 suspended:
 
-1. The Origin header is checked as Channels' OriginValidator checks it, using its own
-   matching code against settings.WEBSOCKET_ALLOWED_ORIGINS. A bad origin is refused the
-   same way, by closing before the accept (the server answers HTTP 403).
+1. The Host header is checked against settings.ALLOWED_HOSTS as Django checks it for
+   HTTP, and the Origin header as Channels' OriginValidator checks it, using its own
+   matching code against settings.WEBSOCKET_ALLOWED_ORIGINS. A bad host or origin (a
+   malformed one too) is refused the same way, by closing before the accept (the server
+   answers HTTP 403), and logged.
 2. Each authenticator in turn looks at the scope. scope["user"] is the first user found,
    the User itself and not a lazy proxy, or else AnonymousUser. The session authenticator
    also puts the login session in scope["session"]: the consumer names its socket's
@@ -22,6 +24,7 @@ To add a way of signing in (API tokens, say), write another `Authenticator` and 
 in AUTHENTICATORS.
 """
 
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from importlib import import_module
 from typing import Any
@@ -32,8 +35,11 @@ from channels.security.websocket import OriginValidator, WebsocketDenier
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.http import parse_cookie
+from django.http.request import split_domain_port, validate_host
 
 from parley.realtime.routing import websocket_not_found, websocket_routes
+
+logger = logging.getLogger("parley.realtime")
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -53,9 +59,31 @@ def origin_allowed(scope: Scope) -> bool:
     Channels' OriginValidator decides it: its last Origin header, and without one only
     if "*" is allowed."""
     origins = _headers(scope, b"origin")
-    parsed = urlparse(origins[-1].decode("latin1")) if origins else None
     validator = OriginValidator(None, settings.WEBSOCKET_ALLOWED_ORIGINS)
-    return bool(validator.valid_origin(parsed))
+    try:
+        parsed = urlparse(origins[-1].decode("latin1")) if origins else None
+        return bool(validator.valid_origin(parsed))
+    except ValueError:  # a malformed origin: a port that is not a number, a bad IPv6
+        return False
+
+
+def host_allowed(scope: Scope) -> bool:
+    """Whether the handshake's Host (else the server's own address) is one of
+    settings.ALLOWED_HOSTS, as Django's HttpRequest.get_host decides it for HTTP."""
+    hosts = _headers(scope, b"host")
+    if len(hosts) > 1:
+        return False  # ambiguous; HTTP/1.1 servers answer it with 400
+    if hosts:
+        host = hosts[0].decode("latin1")
+    elif scope.get("server"):
+        host = "{}:{}".format(*scope["server"])
+    else:
+        return False
+    allowed = settings.ALLOWED_HOSTS
+    if settings.DEBUG and not allowed:
+        allowed = [".localhost", "127.0.0.1", "[::1]"]
+    domain, _ = split_domain_port(host)
+    return bool(domain) and validate_host(domain, allowed)
 
 
 async def session_user(scope: Scope) -> Any:
@@ -87,7 +115,13 @@ class WebSocketApplication:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "websocket":
             raise ValueError("WebSocketApplication serves WebSockets only")
-        if not origin_allowed(scope):
+        if not (host_allowed(scope) and origin_allowed(scope)):
+            logger.warning(
+                "refused a WebSocket from %s: host %r or origin %r not allowed",
+                (scope.get("client") or ("?",))[0],
+                b",".join(_headers(scope, b"host")).decode("latin1"),
+                b",".join(_headers(scope, b"origin")).decode("latin1"),
+            )
             await WebsocketDenier()(scope, receive, send)
             return
         scope["user"] = await self.authenticate(scope)

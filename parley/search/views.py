@@ -6,12 +6,13 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from parley.core.errors import ErrorCode, ParleyError
-from parley.core.http import AuthenticatedRequest, api_login_required, query_int
+from parley.core.http import AuthenticatedRequest, api_login_required, query_int, rate_limit
 from parley.search.query import QUERY_MAX_CHARS
 from parley.search.selectors import search_messages
 
 
 @api_login_required
+@rate_limit("search")
 @require_GET
 def api_search(request: AuthenticatedRequest) -> JsonResponse:
     """GET /api/search/?q=…&page=N: a page of results (docs/search.md); bad input is 400."""
@@ -20,6 +21,7 @@ def api_search(request: AuthenticatedRequest) -> JsonResponse:
 
 
 @login_required
+@rate_limit("search")
 @require_GET
 def search(request: AuthenticatedRequest) -> HttpResponse:
     """/search/?q=…: the form and a page of results; a bad query is shown by the field."""

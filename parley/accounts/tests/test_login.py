@@ -90,9 +90,11 @@ def test_five_failures_lock_the_account_then_cool_off_lets_the_right_password_in
         assert login(client, "alice", "wrong-guess").status_code == 400
     fifth = login(client, "alice", "wrong-guess")
     assert fifth.status_code == 429
+    assert fifth["Retry-After"] == str(30 * 60)  # the cool-off, restarted by this failure
 
     locked = login(client, "alice")  # the right password, from a fresh address too
     assert locked.status_code == 429
+    assert locked["Retry-After"] == str(30 * 60)
     assert LOCKED in locked.content.decode()
     assert "30 minutes" in locked.content.decode()
     assert login(Client(), "alice", ip="198.51.100.1").status_code == 429

@@ -9,7 +9,7 @@ from parley.accounts import selectors
 from parley.accounts.access import access_user
 from parley.accounts.actions import friends
 from parley.accounts.selectors import Relationship
-from parley.core.http import AuthenticatedRequest
+from parley.core.http import AuthenticatedRequest, query_int, rate_limit
 
 
 def _back(request: HttpRequest, default: str) -> HttpResponseRedirect:
@@ -25,7 +25,7 @@ def _back(request: HttpRequest, default: str) -> HttpResponseRedirect:
 @require_GET
 def people(request: AuthenticatedRequest) -> HttpResponse:
     query = request.GET.get("q", "")[:64]
-    page = selectors.people_search(request.user, query, request.GET.get("page", 1))
+    page = selectors.people_search(request.user, query, query_int(request, "page", minimum=1) or 1)
     return render(request, "accounts/people.html", {"query": query, "page": page})
 
 
@@ -46,6 +46,7 @@ def friend_list(request: AuthenticatedRequest) -> HttpResponse:
 
 
 @login_required
+@rate_limit("friend", methods=("POST",))
 @require_POST
 def send_request(request: AuthenticatedRequest, username: str) -> HttpResponse:
     target = access_user(username)
@@ -58,6 +59,7 @@ def send_request(request: AuthenticatedRequest, username: str) -> HttpResponse:
 
 
 @login_required
+@rate_limit("friend", methods=("POST",))
 @require_POST
 def remove(request: AuthenticatedRequest, username: str) -> HttpResponse:
     target = access_user(username)
@@ -67,6 +69,7 @@ def remove(request: AuthenticatedRequest, username: str) -> HttpResponse:
 
 
 @login_required
+@rate_limit("friend", methods=("POST",))
 @require_POST
 def block(request: AuthenticatedRequest, username: str) -> HttpResponse:
     target = access_user(username)
@@ -76,6 +79,7 @@ def block(request: AuthenticatedRequest, username: str) -> HttpResponse:
 
 
 @login_required
+@rate_limit("friend", methods=("POST",))
 @require_POST
 def unblock(request: AuthenticatedRequest, username: str) -> HttpResponse:
     target = access_user(username)
@@ -85,6 +89,7 @@ def unblock(request: AuthenticatedRequest, username: str) -> HttpResponse:
 
 
 @login_required
+@rate_limit("friend", methods=("POST",))
 @require_POST
 def accept(request: AuthenticatedRequest, request_id: int) -> HttpResponse:
     friend = friends.accept_friend_request(request.user, request_id)
@@ -93,6 +98,7 @@ def accept(request: AuthenticatedRequest, request_id: int) -> HttpResponse:
 
 
 @login_required
+@rate_limit("friend", methods=("POST",))
 @require_POST
 def decline(request: AuthenticatedRequest, request_id: int) -> HttpResponse:
     friends.decline_friend_request(request.user, request_id)
@@ -101,6 +107,7 @@ def decline(request: AuthenticatedRequest, request_id: int) -> HttpResponse:
 
 
 @login_required
+@rate_limit("friend", methods=("POST",))
 @require_POST
 def cancel(request: AuthenticatedRequest, request_id: int) -> HttpResponse:
     friends.cancel_friend_request(request.user, request_id)

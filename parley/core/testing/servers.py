@@ -63,14 +63,14 @@ def uvicorn_servers(
     """`count` uvicorn processes serving config.asgi:application with Parley's WebSocket
     protocol, on the test database and the configured channel layer; yields their ports.
     The sockets' origin must be http://testserver (the test settings allow it). `environ`
-    adds settings from the environment, `options` uvicorn's own."""
+    overrides any variable (settings from the environment), `options` adds uvicorn's own."""
     env = {
         **os.environ,
-        **(environ or {}),
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DATABASE_URL": database_url(),
         "REDIS_URL": settings.REDIS_URL or "",
         "REDIS_PREFIX": settings.REDIS_PREFIX,
+        **(environ or {}),
     }
     ports = [free_port() for _ in range(count)]
     command = [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",

@@ -103,7 +103,7 @@ async def open_socket(
 
     if client is None and user is not None:
         client = await database_sync_to_async(signed_in_client)(user)
-    headers = [(b"origin", origin.encode())]
+    headers = [(b"host", b"testserver"), (b"origin", origin.encode())]
     if client is not None:
         cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
         headers.append((b"cookie", f"{settings.SESSION_COOKIE_NAME}={cookie}".encode()))

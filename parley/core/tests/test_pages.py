@@ -3,6 +3,7 @@ from django.urls import reverse
 
 from parley.accounts.models import Block, FriendRequest, Friendship
 from parley.accounts.tests.factories import UserFactory
+from parley.messaging.models import Room
 
 pytestmark = pytest.mark.django_db
 
@@ -30,6 +31,38 @@ def test_post_without_csrf_token_is_refused_with_a_message(alice):
 
     assert response.status_code == 403
     assert "This form expired" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "origin",
+    [
+        "http://127.0.0.1:8000.evil.example",
+        "http://testserver:abc",
+        "http://testserver:99999",
+        "http://[::1",
+        "https://chat.example.org:x",
+        "null",
+    ],
+)
+@pytest.mark.parametrize("host", ["testserver", "testserver:abc", "evil.example"])
+def test_a_post_from_a_malformed_or_foreign_origin_or_host_is_refused_not_a_500(
+    settings, alice, origin, host
+):
+    from django.test import Client
+
+    settings.CSRF_TRUSTED_ORIGINS = ["http://127.0.0.1:8000", "https://*.example.org"]
+    client = Client(enforce_csrf_checks=True, raise_request_exception=False)
+    client.force_login(alice)
+    client.get("/rooms/new/")  # the CSRF cookie
+    token = client.cookies[settings.CSRF_COOKIE_NAME].value
+
+    response = client.post(
+        "/rooms/new/", {"title": "x", "csrfmiddlewaretoken": token}, HTTP_ORIGIN=origin,
+        HTTP_HOST=host,
+    )  # fmt: skip
+
+    assert response.status_code in (400, 403)  # a foreign Host is 400, as Django says
+    assert not Room.objects.exists()
 
 
 def test_admin_covers_every_model(admin_client, alice, bob):

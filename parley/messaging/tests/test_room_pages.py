@@ -171,11 +171,14 @@ def test_public_rooms_come_twenty_a_page(alice, bob_client):
 
     first = text(bob_client.get(url("rooms")))
     second = text(bob_client.get(url("rooms"), {"page": 2}))
-    beyond = bob_client.get(url("rooms"), {"page": "x"})
+    beyond = text(bob_client.get(url("rooms"), {"page": 99}))
+    not_a_page = bob_client.get(url("rooms"), {"page": "x"})
 
     assert first.count('<a href="/rooms/room-') == 20 and "Page 1 of 2" in first
     assert second.count('<a href="/rooms/room-') == 5 and "Room 24" in second
-    assert beyond.status_code == 200
+    assert "Page 2 of 2" in beyond  # past the end: the last page
+    assert not_a_page.status_code == 400  # as the search page and the API answer
+    assert "page&quot; must be a whole number of at least 1." in text(not_a_page)
 
 
 def test_accepting_and_declining_invitations_from_the_rooms_page(

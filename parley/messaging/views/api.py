@@ -1,12 +1,16 @@
 """JSON endpoints for conversations and history (the browser's chat page uses them)."""
 
-import json
-
 from django.http import JsonResponse
 from django.views.decorators.http import require_GET, require_POST
 
 from parley.core.errors import ErrorCode, ParleyError
-from parley.core.http import AuthenticatedRequest, api_login_required, query_int
+from parley.core.http import (
+    AuthenticatedRequest,
+    api_login_required,
+    json_object,
+    query_int,
+    rate_limit,
+)
 from parley.messaging import selectors
 from parley.messaging.access import access_participant
 from parley.messaging.actions.mentions import mentionable_members
@@ -22,6 +26,7 @@ def conversations(request: AuthenticatedRequest) -> JsonResponse:
 
 
 @api_login_required
+@rate_limit("history")
 @require_GET
 def messages(request: AuthenticatedRequest, conversation_id: int) -> JsonResponse:
     """A page of history: ?before=SEQ (older), ?after=SEQ (newer), ?around=SEQ (a linked
@@ -66,14 +71,12 @@ def members(request: AuthenticatedRequest, conversation_id: int) -> JsonResponse
 
 
 @api_login_required
+@rate_limit("preview")
 @require_POST
 def preview(request: AuthenticatedRequest) -> JsonResponse:
     """A body rendered exactly as sending it would ({"body", "conversation"?} as JSON)."""
-    try:
-        data = json.loads(request.body or b"{}")
-    except ValueError as exc:
-        raise ParleyError(ErrorCode.INVALID, "Send a JSON object.") from exc
-    body = data.get("body") if isinstance(data, dict) else None
+    data = json_object(request)
+    body = data.get("body")
     if not isinstance(body, str):
         raise ParleyError(ErrorCode.INVALID, '"body" must be a string.')
     check_body(body)

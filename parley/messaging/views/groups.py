@@ -7,13 +7,14 @@ from django.views.decorators.http import require_http_methods
 
 from parley.accounts.selectors import friends_of
 from parley.core.errors import ParleyError
-from parley.core.http import AuthenticatedRequest
+from parley.core.http import AuthenticatedRequest, rate_limit
 from parley.messaging.actions.groups import GROUP_MIN, create_group
 from parley.messaging.forms import GroupForm
 from parley.messaging.views.rooms import show_refusal
 
 
 @login_required
+@rate_limit("room", methods=("POST",))
 @require_http_methods(["GET", "POST"])
 def group_new(request: AuthenticatedRequest) -> HttpResponse:
     """2 to 19 friends and an optional title make a group; the chat page opens it."""

@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from parley.core.errors import ErrorCode, ParleyError, not_found
-from parley.core.http import AuthenticatedRequest
+from parley.core.http import AuthenticatedRequest, query_int, rate_limit
 from parley.messaging import selectors
 from parley.messaging.access import access_room
 from parley.messaging.actions import rooms
@@ -82,7 +82,7 @@ def room_list(request: AuthenticatedRequest) -> HttpResponse:
         "messaging/rooms/list.html",
         {
             "query": query,
-            "page": selectors.public_rooms(query, request.GET.get("page", 1)),
+            "page": selectors.public_rooms(query, query_int(request, "page", minimum=1) or 1),
             "my_rooms": selectors.rooms_of(request.user),
             "invites": selectors.pending_invites(request.user),
         },
@@ -90,6 +90,7 @@ def room_list(request: AuthenticatedRequest) -> HttpResponse:
 
 
 @login_required
+@rate_limit("room", methods=("POST",))
 @require_http_methods(["GET", "POST"])
 def room_new(request: AuthenticatedRequest) -> HttpResponse:
     form = RoomForm(request.POST if request.method == "POST" else None)
@@ -127,7 +128,7 @@ def _room_page(
             "room": room,
             "membership": membership,
             "chats": selectors.room_chats(room),
-            "members": selectors.room_members(room, request.GET.get("page", 1)),
+            "members": selectors.room_members(room, query_int(request, "page", minimum=1) or 1),
             "can_join": not is_member and room.is_public and not room.is_archived,
             "can_leave": can_leave,
             "can_manage": can_manage,
@@ -148,6 +149,7 @@ def room_detail(request: AuthenticatedRequest, slug: str) -> HttpResponse:
 
 
 @login_required
+@rate_limit("room", methods=("POST",))
 @require_POST
 def room_join(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     room, _ = access_room(request.user, slug)
@@ -157,6 +159,7 @@ def room_join(request: AuthenticatedRequest, slug: str) -> HttpResponse:
 
 
 @login_required
+@rate_limit("room", methods=("POST",))
 @require_POST
 def room_leave(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     room, _ = access_room(request.user, slug)
@@ -166,6 +169,7 @@ def room_leave(request: AuthenticatedRequest, slug: str) -> HttpResponse:
 
 
 @login_required
+@rate_limit("room", methods=("POST",))
 @require_POST
 def chat_new(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     """A member starts a chat in the room; every member can read it."""
@@ -188,6 +192,7 @@ def chat_new(request: AuthenticatedRequest, slug: str) -> HttpResponse:
 
 
 @login_required
+@rate_limit("invite", methods=("POST",))
 @require_POST
 def invite_accept(request: AuthenticatedRequest, invite_id: int) -> HttpResponse:
     room = rooms.accept_invite(request.user, invite_id)
@@ -196,6 +201,7 @@ def invite_accept(request: AuthenticatedRequest, invite_id: int) -> HttpResponse
 
 
 @login_required
+@rate_limit("invite", methods=("POST",))
 @require_POST
 def invite_decline(request: AuthenticatedRequest, invite_id: int) -> HttpResponse:
     rooms.decline_invite(request.user, invite_id)
@@ -219,7 +225,7 @@ def _settings_page(
 ) -> HttpResponse:
     """The settings page, with any form that failed bound to its input and errors."""
     is_owner = manager.role == Role.OWNER
-    members = selectors.room_members(room, request.GET.get("page", 1))
+    members = selectors.room_members(room, query_int(request, "page", minimum=1) or 1)
     rows = []
     for member in members.object_list:
         role_form = None
@@ -257,6 +263,7 @@ def _managed_room(request: AuthenticatedRequest, slug: str) -> tuple[Room, RoomM
 
 
 @login_required
+@rate_limit("room", methods=("POST",))
 @require_http_methods(["GET", "POST"])
 def room_settings(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     """The owner's and admins' page; a POST edits the room's details."""
@@ -277,6 +284,7 @@ def room_settings(request: AuthenticatedRequest, slug: str) -> HttpResponse:
 
 
 @login_required
+@rate_limit("invite", methods=("POST",))
 @require_POST
 def room_invite(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     room, manager = _managed_room(request, slug)
@@ -295,6 +303,7 @@ def room_invite(request: AuthenticatedRequest, slug: str) -> HttpResponse:
 
 
 @login_required
+@rate_limit("invite", methods=("POST",))
 @require_POST
 def room_invite_cancel(request: AuthenticatedRequest, slug: str, invite_id: int) -> HttpResponse:
     room, _ = access_room(request.user, slug)
@@ -304,6 +313,7 @@ def room_invite_cancel(request: AuthenticatedRequest, slug: str, invite_id: int)
 
 
 @login_required
+@rate_limit("room", methods=("POST",))
 @require_POST
 def member_remove(request: AuthenticatedRequest, slug: str, user_id: int) -> HttpResponse:
     room, _ = access_room(request.user, slug)
@@ -313,6 +323,7 @@ def member_remove(request: AuthenticatedRequest, slug: str, user_id: int) -> Htt
 
 
 @login_required
+@rate_limit("room", methods=("POST",))
 @require_POST
 def member_role(request: AuthenticatedRequest, slug: str, user_id: int) -> HttpResponse:
     room, manager = _managed_room(request, slug)
@@ -330,6 +341,7 @@ def member_role(request: AuthenticatedRequest, slug: str, user_id: int) -> HttpR
 
 
 @login_required
+@rate_limit("room", methods=("POST",))
 @require_POST
 def chat_rename(request: AuthenticatedRequest, slug: str, chat_id: int) -> HttpResponse:
     room, manager = _managed_room(request, slug)
@@ -350,6 +362,7 @@ def chat_rename(request: AuthenticatedRequest, slug: str, chat_id: int) -> HttpR
 
 
 @login_required
+@rate_limit("room", methods=("POST",))
 @require_POST
 def room_archive(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     room, _ = _managed_room(request, slug)
@@ -365,6 +378,7 @@ def room_archive(request: AuthenticatedRequest, slug: str) -> HttpResponse:
 
 
 @login_required
+@rate_limit("room", methods=("POST",))
 @require_http_methods(["GET", "POST"])
 def room_delete(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     """The owner confirms, then the room goes with all its chats and messages."""

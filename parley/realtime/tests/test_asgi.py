@@ -15,6 +15,7 @@ from parley.realtime import asgi
 pytestmark = pytest.mark.django_db(transaction=True)
 
 ORIGIN = (b"origin", b"http://testserver")
+HOST = (b"host", b"testserver")
 
 
 class ScopeKeeper(AsyncWebsocketConsumer):
@@ -43,6 +44,9 @@ async def session_cookie(user: Any) -> tuple[bytes, bytes]:
 
 
 async def connect(app: Any, headers: list[tuple[bytes, bytes]], path: str = "/ws/") -> Any:
+    """A handshake with `headers`, and Host: testserver unless they have a Host."""
+    if not any(name == b"host" for name, _ in headers):
+        headers = [HOST, *headers]
     communicator = WebsocketCommunicator(app, path, headers=headers)
     connected, _ = await communicator.connect()
     return communicator, connected
@@ -69,6 +73,14 @@ async def test_the_consumer_gets_the_servers_scope_with_the_user_itself(keeper, 
         b"http://testserver:8080",
         b"https://testserver",
         b"http://testserver.evil.example",
+        # Malformed: refused the same way, not an exception (a 500).
+        b"http://127.0.0.1:8000.evil.example",
+        b"http://testserver:abc",
+        b"http://testserver:99999",
+        b"http://[::1",
+        b"http://testserver:-1",
+        b"null",
+        b"",
     ],
 )
 async def test_another_origin_is_refused_before_accept(keeper, alice, origin):
@@ -79,6 +91,32 @@ async def test_another_origin_is_refused_before_accept(keeper, alice, origin):
 
     assert not connected  # closed before accept: the server answers HTTP 403
     assert keeper == []
+
+
+@pytest.mark.parametrize(
+    "host",
+    [b"evil.example", b"testserver.evil.example", b"testserver:abc", b"", b"[::1", b"a\x00b", None],
+)
+async def test_a_host_outside_allowed_hosts_is_refused_before_accept(keeper, alice, host, caplog):
+    # None: two Host headers, an allowed one first.
+    hosts = [HOST, (b"host", b"evil.example")] if host is None else [(b"host", host)]
+    headers = [*hosts, ORIGIN, await session_cookie(alice)]
+    _, connected = await connect(asgi.WebSocketApplication(), headers)
+
+    assert not connected  # closed before accept: the server answers HTTP 403
+    assert keeper == []
+    assert "refused a WebSocket" in caplog.text
+
+
+async def test_allowed_hosts_are_accepted_with_a_port_and_without_a_host_header(keeper, alice):
+    server = {"server": ("127.0.0.1", 8000)}
+    for headers, scope in (([(b"host", b"localhost:8000"), ORIGIN], {}), ([ORIGIN], server)):
+        communicator = WebsocketCommunicator(asgi.WebSocketApplication(), "/ws/", headers)
+        communicator.scope.update(scope)
+        connected, _ = await communicator.connect()
+        assert connected
+        await communicator.disconnect()
+    assert len(keeper) == 2
 
 
 async def test_no_or_a_bad_session_cookie_means_anonymous(keeper, alice):
@@ -123,3 +161,39 @@ async def test_another_authenticator_can_sign_a_socket_in(keeper, alice, bob):
 
     assert [scope["user"].username for scope in keeper] == [bob.username, alice.username]
     assert "session" not in keeper[0]  # the session authenticator was not needed
+
+
+async def test_a_real_server_answers_403_to_a_bad_host_or_malformed_origin(alice):
+    """Through uvicorn and Parley's WebSocket protocol: refused with HTTP 403, not a 500
+    or a dropped connection; the right host and origin still get in."""
+    from websockets.asyncio.client import connect as ws_connect
+    from websockets.exceptions import ConnectionClosed, InvalidStatus
+
+    from parley.core.testing.servers import uvicorn_servers
+
+    cases = [
+        ("127.0.0.1", "http://127.0.0.1:8000.evil.example"),
+        ("127.0.0.1", "http://testserver:abc"),
+        ("evil.example", "http://testserver"),
+        ("testserver.evil.example", "http://testserver"),
+    ]
+    with uvicorn_servers(1) as [port]:
+        for host, origin in cases:
+            with pytest.raises(InvalidStatus) as refused:
+                await ws_connect(
+                    f"ws://{host}/ws/",  # the Host header; the socket goes to the server
+                    host="127.0.0.1",
+                    port=port,
+                    origin=origin,  # type: ignore[arg-type]
+                    open_timeout=10,
+                )
+            assert refused.value.response.status_code == 403, (host, origin)
+        async with ws_connect(
+            f"ws://127.0.0.1:{port}/ws/",
+            origin="http://testserver",  # type: ignore[arg-type]
+            open_timeout=10,
+        ) as ws:
+            with pytest.raises(ConnectionClosed) as closed:
+                await ws.recv()
+        assert closed.value.rcvd is not None
+        assert closed.value.rcvd.code == 4401  # anonymous: accepted, then told to sign in

@@ -71,13 +71,17 @@ def test_api_bad_input_is_400_json(bob_client, params, message):
     assert body["error"]["message"] == message
 
 
-def test_api_takes_any_characters(chat, alice, bob_client):
+def test_api_takes_any_storable_characters(chat, alice, bob_client):
     say(alice, chat, "zero byte")
 
-    status, body = api(bob_client, q="zero\x00byte\x02 ' \\ %_ ) ( * -")
+    status, body = api(bob_client, q="zero byte\x02 ' \\ %_ ) ( * -")
 
     assert status == 200
     assert [r["message"]["body"] for r in body["results"]] == ["zero byte"]
+
+    status, body = api(bob_client, q="zero\x00byte")  # no text column holds a NUL
+    assert status == 400
+    assert body["error"]["code"] == "invalid_text"
 
 
 def test_api_needs_a_login(db):
