@@ -185,6 +185,9 @@ WEBSOCKET_QUEUE_MAX_BYTES = env.int("WEBSOCKET_QUEUE_MAX_BYTES", default=1024 * 
 # them, changes queue (and each socket stops being read until its frame is done) instead
 # of starving the event loop that delivers; each also holds a database connection.
 SEND_THREADS = env.int("SEND_THREADS", default=2)
+# Threads for the sockets' reads (sign-in, hello, resume, history, gap fills): each
+# holds a database connection; a reconnect storm is served this many at a time.
+READ_THREADS = env.int("READ_THREADS", default=4)
 # Resume replays at most this many messages per conversation; beyond it the client pages.
 RESUME_MAX_MESSAGES = 500
 MESSAGE_MAX_CHARS = 10_000

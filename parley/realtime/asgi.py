@@ -27,17 +27,19 @@ in AUTHENTICATORS.
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from importlib import import_module
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlparse
 
-from channels.auth import get_user
 from channels.security.websocket import OriginValidator, WebsocketDenier
 from django.conf import settings
+from django.contrib import auth
 from django.contrib.auth.models import AnonymousUser
 from django.http import parse_cookie
 from django.http.request import split_domain_port, validate_host
 
 from parley.realtime.routing import websocket_not_found, websocket_routes
+from parley.realtime.threads import reading
 
 logger = logging.getLogger("parley.realtime")
 
@@ -90,8 +92,9 @@ async def session_user(scope: Scope) -> Any:
     """The user signed in to the login session that the session cookie names.
 
     Always sets scope["session"] (Django's SessionStore, settings.SESSION_ENGINE; without
-    a cookie, a new empty one). The session and then the user are read in a thread by
-    Channels' get_user, which also checks the session against the user's password hash.
+    a cookie, a new empty one). The session and then the user are read in the read pool
+    (parley/realtime/threads.py) by Django's get_user, which also checks the session
+    against the user's credentials (a changed password ends it).
     """
     cookie = _headers(scope, b"cookie")[:1]  # the first, as Channels' CookieMiddleware
     cookies = parse_cookie(cookie[0].decode("latin1")) if cookie else {}
@@ -99,8 +102,15 @@ async def session_user(scope: Scope) -> Any:
     scope["session"] = import_module(settings.SESSION_ENGINE).SessionStore(key)
     if key is None:
         return None
-    user = await get_user(scope)
+    user = await _signed_in(scope["session"])
     return user if user.is_authenticated else None
+
+
+@reading
+def _signed_in(session: Any) -> Any:
+    """Django's own reading of a login session: the user, if the session's hash of their
+    credentials still matches (else AnonymousUser, and the session is flushed)."""
+    return auth.get_user(SimpleNamespace(session=session))  # type: ignore[arg-type]
 
 
 AUTHENTICATORS: tuple[Authenticator, ...] = (session_user,)

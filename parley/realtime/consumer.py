@@ -22,11 +22,9 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from channels.consumer import get_handler_name
-from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
@@ -60,6 +58,7 @@ from parley.realtime.limits import (
 )
 from parley.realtime.publish import serialise
 from parley.realtime.sending import send_message
+from parley.realtime.threads import reading, writing
 
 logger = logging.getLogger(__name__)
 
@@ -77,21 +76,18 @@ _NOT_THE_CLIENTS = frozenset({ErrorCode.INTERNAL, ErrorCode.UNAVAILABLE})
 HOLD_SECONDS = 3.0
 
 
-# Writes run in a small pool of their own threads (SEND_THREADS), each with its own
-# persistent database connection; the row lock on the conversation keeps seqs in order.
-# The pool is bounded so that under overload writes queue, and each socket waits for its
-# frame to finish, instead of many threads starving the event loop that delivers.
-_writers = ThreadPoolExecutor(max_workers=settings.SEND_THREADS, thread_name_prefix="parley-write")
-
-
-def _writer(action: Callable[..., Any]) -> Callable[..., Any]:
-    return database_sync_to_async(action, thread_sensitive=False, executor=_writers)
-
-
-_edit_message = _writer(check_edit_message)
-_delete_message = _writer(check_delete_message)
-_react = _writer(check_react)
-_move_message = _writer(check_move_message)
+# Writes other than sends (parley/realtime/sending.py) in the write pool, reads in the
+# read pool (parley/realtime/threads.py).
+_edit_message = writing(check_edit_message)
+_delete_message = writing(check_delete_message)
+_react = writing(check_react)
+_move_message = writing(check_move_message)
+_mark_read = writing(mark_read)
+_member_conversations = reading(member_conversations)
+_conversation_list = reading(conversation_list)
+_history = reading(history)
+_stream_after = reading(stream_after)
+_last_seq = reading(conversation_last_seq)
 
 
 class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
@@ -349,9 +345,9 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
             session_tag(session.session_key) if session and session.session_key else None
         )
         # Join the streams before reading the state: nothing committed in between is lost.
-        for conversation_id in await database_sync_to_async(member_conversations)(user):
+        for conversation_id in await _member_conversations(user):
             await self._join(conversation_group(conversation_id))
-        summaries = await database_sync_to_async(conversation_list)(user)
+        summaries = await _conversation_list(user)
         self.delivered = {s["id"]: s["last_seq"] for s in summaries}
         extra = await self.liveness_connected()
         await self._send_json(
@@ -465,12 +461,12 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
                 seq = await _move_message(self.user, frame.message, frame.to)
                 await self._send_done(ref, frame.message, seq)
             case protocol.Read():
-                await database_sync_to_async(mark_read)(self.user, frame.conversation, frame.seq)
+                await _mark_read(self.user, frame.conversation, frame.seq)
             case protocol.Resume():
                 await self._resume(frame.conversations, ref)
                 await self._release()
             case protocol.History():
-                page = await database_sync_to_async(history)(
+                page = await _history(
                     self.user,
                     frame.conversation,
                     before=frame.before,
@@ -493,17 +489,23 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
                     {"ref": ref},
                 )  # fmt: skip
                 continue
-            self.held.discard(conversation_id)  # the replay covers what was held
-            missed = await database_sync_to_async(stream_after)(conversation_id, seq)
-            latest = max([self.delivered[conversation_id], *(s for s, _ in missed)])
-            if seq > latest and seq > await self._last_seq(conversation_id):
-                # Taken as seen, a seq from the future would mute the conversation.
-                await self._send_error(
-                    ParleyError(ErrorCode.INVALID, "That seq is past the conversation's end.",
-                                conversation=conversation_id),
-                    {"ref": ref},
-                )  # fmt: skip
+            if seq >= self.delivered[conversation_id]:
+                # Nothing older than hello's state is owed, so no query (a storm of
+                # reconnects is mostly this); what came since hello is held and sent on
+                # release. A seq past the conversation's end would mute it: refused.
+                if seq > self.delivered[conversation_id] and seq > await _last_seq(conversation_id):
+                    await self._send_error(
+                        ParleyError(ErrorCode.INVALID, "That seq is past the conversation's end.",
+                                    conversation=conversation_id),
+                        {"ref": ref},
+                    )  # fmt: skip
+                    continue
+                self.delivered[conversation_id] = seq
+                resumed[str(conversation_id)] = seq
                 continue
+            self.held.discard(conversation_id)  # the replay covers what was held
+            missed = await _stream_after(conversation_id, seq)
+            latest = max([self.delivered[conversation_id], *(s for s, _ in missed)])
             if len(missed) >= settings.RESUME_MAX_MESSAGES:
                 await self._send_json(
                     {"type": "gap", "conversation": conversation_id, "from": seq, "to": latest}
@@ -587,13 +589,10 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
     # --- helpers ----------------------------------------------------------------------
 
     async def _fill(self, conversation_id: int, after: int, until: int | None = None) -> None:
-        missed = await database_sync_to_async(stream_after)(conversation_id, after, until)
+        missed = await _stream_after(conversation_id, after, until)
         for seq, event in missed:
             await self._write(serialise(event))
             self.delivered[conversation_id] = seq
-
-    async def _last_seq(self, conversation_id: int) -> int:
-        return await database_sync_to_async(conversation_last_seq)(conversation_id)
 
     async def _join(self, group: str) -> None:
         if group not in self.joined:

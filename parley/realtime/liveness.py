@@ -40,13 +40,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from channels.db import database_sync_to_async
-
 from parley.accounts.selectors import blocked_either_way_ids
 from parley.core.errors import ErrorCode, ParleyError
 from parley.realtime import load, presence
 from parley.realtime.presence import Change, Status
 from parley.realtime.publish import publish_presence, publish_typing, serialise
+from parley.realtime.threads import reading
 from parley.realtime.typing_state import Typer, typers, typing_event
 
 logger = logging.getLogger(__name__)
@@ -159,7 +158,7 @@ async def sweep(now: float | None = None) -> None:
 
 async def announce(change: Change) -> None:
     """Tell the user's audience of a change of their status."""
-    routes = await database_sync_to_async(presence.presence_routes)(change.user_id)
+    routes = await reading(presence.presence_routes)(change.user_id)
     event = presence.presence_event(change)
     await publish_presence(event, change.version, routes.conversations, routes.friends)
 
@@ -269,7 +268,7 @@ class LivenessMixin:
         self._liveness_open = True
         try:
             await self._touch_presence()
-            audience, self._hidden = await database_sync_to_async(_audience)(self.user.pk)
+            audience, self._hidden = await reading(_audience)(self.user.pk)
             read_at = time.time()
             self._presence_known.floor = presence.version_at(read_at) - 1
             statuses = await presence.store().statuses(audience, read_at)
@@ -344,7 +343,7 @@ class LivenessMixin:
         """This socket now follows a new conversation: send it the statuses of members it
         had not heard of, and tell the members this user's status (they may not know it)."""
         try:
-            members = await database_sync_to_async(presence.conversation_members)(conversation_id)
+            members = await reading(presence.conversation_members)(conversation_id)
             now = time.time()
             known = self._presence_known
             unknown = [
@@ -422,7 +421,7 @@ class LivenessMixin:
                 await self.send(text_data=serialise(frame))
             return
         self._hidden = self._hidden - {other}
-        audience, _ = await database_sync_to_async(_audience)(self.user.pk)
+        audience, _ = await reading(_audience)(self.user.pk)
         if other in audience:
             status = (await presence.store().statuses([other], now)).get(other)
             known.put(other, status or "offline", presence.version_at(now) - 1)
