@@ -863,12 +863,14 @@ class LoadGenerator:
         await self._wait_server_idle(15)
         before = self.monitor.server()
         started = time.monotonic()
+        print(f"  closing every socket at {time.strftime('%H:%M:%S')}", file=sys.stderr)
         await self.close_all()
         close_seconds = time.monotonic() - started
         await self._wait_server_idle(30)
         closed = self.monitor.server()
         if args.ready_file:  # profile the storm itself
             Path(args.ready_file).write_text(str(time.time()))
+        print(f"  reconnecting every socket at {time.strftime('%H:%M:%S')}", file=sys.stderr)
         storm_seconds = await self._reconnect_all(args.storm_concurrency)
         after = self.monitor.server()
         return {

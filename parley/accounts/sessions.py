@@ -26,6 +26,7 @@ from django.db import transaction
 from django.db.models.signals import post_save, pre_save
 from django.dispatch import Signal, receiver
 from django.http import HttpRequest, HttpResponse
+from django.utils.crypto import constant_time_compare
 
 from parley.accounts.models import User
 
@@ -129,3 +130,15 @@ def _end_sessions_after_change(sender: Any, instance: User, **kwargs: Any) -> No
 def _user_id(request: HttpRequest) -> int | None:
     user = getattr(request, "user", None)
     return user.pk if user is not None and user.is_authenticated else None
+
+
+def session_still_valid(user_id: int, session: Any) -> bool:
+    """Whether `session` still signs `user_id` in, read afresh from the database: the user
+    is active and the session's hash matches their credentials now. For a socket that
+    was signed in a moment ago, once it listens for sessions_ended (a change in between
+    would otherwise go unheard)."""
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    stored = session.get(HASH_SESSION_KEY) if session is not None else None
+    return bool(
+        user is not None and stored and constant_time_compare(stored, user.get_session_auth_hash())
+    )

@@ -86,11 +86,16 @@ def title_for(user: User, conversation: Conversation, people: list[User]) -> str
 
 def _summaries(user: User, participants: list[Participant]) -> list[dict[str, Any]]:
     conversations = [p.conversation for p in participants]
-    last = Q(pk__in=[])
-    for c in conversations:
-        if c.last_message_seq:
-            last |= Q(conversation_id=c.pk, seq=c.last_message_seq)
-    previews = {m.conversation_id: m for m in Message.objects.filter(last).select_related("sender")}
+    # Each conversation's last message: one join on the (conversation, seq) index, the
+    # same few lines of SQL however many conversations (an OR per conversation cost
+    # most of a hello's CPU in compiling it).
+    with_messages = [c.pk for c in conversations if c.last_message_seq]
+    last = Message.objects.filter(
+        conversation_id__in=with_messages, seq=F("conversation__last_message_seq")
+    )
+    previews = (
+        {m.conversation_id: m for m in last.select_related("sender")} if with_messages else {}
+    )
     mentions = _unread_mentions(user, participants)
     others = other_members(user, conversations)
     result = []

@@ -30,6 +30,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from parley.accounts.events import user_summary
+from parley.accounts.sessions import session_still_valid
 from parley.core.errors import ErrorCode, ParleyError
 from parley.core.ratelimit import acheck_rate
 from parley.messaging.actions.delete import check_delete_message
@@ -83,7 +84,17 @@ _delete_message = writing(check_delete_message)
 _react = writing(check_react)
 _move_message = writing(check_move_message)
 _mark_read = writing(mark_read)
-_member_conversations = reading(member_conversations)
+
+
+@reading
+def _membership(user: Any, session: Any) -> list[int] | None:
+    """The user's conversations, or None if `session` (when there is one) no longer signs
+    them in."""
+    if session is not None and session.session_key and not session_still_valid(user.pk, session):
+        return None
+    return member_conversations(user)
+
+
 _conversation_list = reading(conversation_list)
 _history = reading(history)
 _stream_after = reading(stream_after)
@@ -344,8 +355,14 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
         self.session_tag = (
             session_tag(session.session_key) if session and session.session_key else None
         )
-        # Join the streams before reading the state: nothing committed in between is lost.
-        for conversation_id in await _member_conversations(user):
+        # Listening for the end of this session now, check that it has not ended since
+        # the handshake read it; and join the streams before reading the state, so that
+        # nothing committed in between is lost.
+        conversations = await _membership(user, session)
+        if conversations is None:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        for conversation_id in conversations:
             await self._join(conversation_group(conversation_id))
         summaries = await _conversation_list(user)
         self.delivered = {s["id"]: s["last_seq"] for s in summaries}
