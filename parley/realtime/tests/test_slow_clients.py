@@ -101,25 +101,32 @@ def test_a_client_that_stops_reading_is_let_go_and_resumes_everything(alice, bob
 
 
 def test_a_vanished_client_is_let_go_when_its_keepalive_fails(alice, bob):
-    """A client that neither reads nor answers pings, with data owed to it: the failed
-    keepalive cuts the connection (a polite close would wait for it to read), and its user
-    goes offline for everyone within a few ping intervals."""
+    """A client that neither reads nor answers pings (black-holed), with data owed to it:
+    the failed keepalive cuts the connection (a polite close would wait for it to read),
+    and its user goes offline for everyone within a few ping intervals. When it comes
+    back (reset, reconnected) and resumes from what it had read, it gets the rest."""
     chat = a_room(alice, bob)
     cookies = session_cookie(alice), session_cookie(bob)
     options = ["--ws-ping-interval", "2", "--ws-ping-timeout", "4"]
+    count = 1000  # past the kernel's buffers
 
-    async def scenario(port: int) -> None:
+    async def scenario(port: int) -> list[int]:
         stalled = await StalledClient.connect(port, cookies[0])
         await stalled.send(type="resume", conversations={})
         async with connect_as(port, cookies[1], max_queue=None) as sender:
             await opened(sender)
-            await send_until_offline(sender, chat, 1000, alice.pk)  # past the kernel's buffers
+            await send_until_offline(sender, chat, count, alice.pk)
+        await stalled.read_to_the_end()
+        seen = [f["seq"] for f in stalled.frames if f["type"] == "message"]
+        async with connect_as(port, cookies[0], max_size=None) as again:
+            await receive_json(again, "hello")
+            return seen + await catch_up(again, chat, max(seen, default=0))
 
     environ = {**MANY, "WEBSOCKET_QUEUE_MAX_MESSAGES": "100000"}
     environ["WEBSOCKET_QUEUE_MAX_BYTES"] = str(2**30)  # no slow-reader close: the keepalive's
 
     with uvicorn_servers(1, environ=environ, options=options) as [port]:
-        asyncio.run(scenario(port))
+        assert asyncio.run(scenario(port)) == list(range(1, count + 1))
 
 
 def test_a_frame_over_the_limit_is_refused_before_it_is_read(alice):
