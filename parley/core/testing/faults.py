@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -78,7 +79,7 @@ def _seed_main(count: int) -> None:
     from parley.accounts.tests.factories import UserFactory
     from parley.messaging.actions.rooms import create_room, join_room
 
-    users = [UserFactory(username=f"f{i}") for i in range(count)]
+    users: list[Any] = [UserFactory(username=f"f{i}") for i in range(count)]
     room = create_room(users[0], title="Faults")
     for user in users[1:]:
         join_room(user, room)
@@ -88,9 +89,11 @@ def _seed_main(count: int) -> None:
         client.force_login(user)
         cookies.append(client.cookies[settings.SESSION_COOKIE_NAME].value)
     chat = room.chats.get()
-    print(json.dumps({"conversation": chat.pk, "users": [
-        {"id": u.pk, "username": u.username, "cookie": c} for u, c in zip(users, cookies, strict=True)
-    ]}))  # fmt: skip
+    people = [
+        {"id": user.pk, "username": user.username, "cookie": cookie}
+        for user, cookie in zip(users, cookies, strict=True)
+    ]
+    print(json.dumps({"conversation": chat.pk, "users": people}))
 
 
 # --- the clients ----------------------------------------------------------------------
@@ -119,6 +122,7 @@ class ScriptedClient:
     frames: list[dict[str, Any]] = field(default_factory=list)  # every frame received
     received: list[Received] = field(default_factory=list)  # this conversation's messages
     acked: dict[str, tuple[int, int]] = field(default_factory=dict)  # client id -> id, seq
+    ack_times: list[float] = field(default_factory=list)
     unacked: dict[str, float] = field(default_factory=dict)  # client id -> last attempt
     errors: list[dict[str, Any]] = field(default_factory=list)
     connects: list[tuple[float, int]] = field(default_factory=list)  # when, port
@@ -141,7 +145,9 @@ class ScriptedClient:
         for task in (self._task, self._resender):
             if task is not None:
                 task.cancel()
-        await asyncio.gather(*(t for t in (self._task, self._resender) if t), return_exceptions=True)
+        await asyncio.gather(
+            *(t for t in (self._task, self._resender) if t), return_exceptions=True
+        )
         if self._ws is not None:
             with contextlib.suppress(Exception):
                 await self._ws.close()
@@ -211,7 +217,11 @@ class ScriptedClient:
         if self.last_seq is None:
             [summary] = [c for c in hello["conversations"] if c["id"] == self.conversation]
             self.last_seq = summary["last_seq"]
-        resume = {"type": "resume", "ref": "r", "conversations": {str(self.conversation): self.last_seq}}
+        resume = {
+            "type": "resume",
+            "ref": "r",
+            "conversations": {str(self.conversation): self.last_seq},
+        }
         await ws.send(json.dumps(resume))
         self.connects.append((time.monotonic(), port))
         self._ready.set()
@@ -226,10 +236,13 @@ class ScriptedClient:
         self.frames.append(frame)
         kind = frame["type"]
         if kind == "message" and frame["conversation"] == self.conversation:
-            self.received.append(Received(frame["seq"], frame["message"]["client_id"], time.monotonic()))
+            self.received.append(
+                Received(frame["seq"], frame["message"]["client_id"], time.monotonic())
+            )
             self.last_seq = max(self.last_seq or 0, frame["seq"])
         elif kind == "ack":
             self.acked[frame["client_id"]] = (frame["id"], frame["seq"])
+            self.ack_times.append(time.monotonic())
             self.unacked.pop(frame["client_id"], None)
         elif kind == "error":
             self.errors.append(frame)
@@ -254,31 +267,43 @@ class Deployment:
     conversation: int
     users: list[dict[str, Any]]
     clients: list[ScriptedClient] = field(default_factory=list)
+    fault_started: float | None = None
     fault_ended: float | None = None
 
-    async def start_clients(self) -> None:
-        """One client per user, alternately on each worker; returns once all are in."""
+    async def start_clients(self, count: int | None = None) -> None:
+        """A client for each of the first `count` users (all by default) not yet started,
+        alternately on each worker; returns once all of them are in."""
         ports = self.workers.ports
-        for i, user in enumerate(self.users):
+        started = []
+        for i, user in enumerate(self.users[: count or len(self.users)]):
+            if i < len(self.clients):
+                continue
             mine = ports[i % len(ports) :] + ports[: i % len(ports)]
             client = ScriptedClient(user["username"], user["cookie"], self.conversation, mine)
             client.start()
             self.clients.append(client)
-        for client in self.clients:
+            started.append(client)
+        for client in started:
             await client.wait_connected()
+
+    def during_fault(self, times: list[float]) -> int:
+        """How many of these moments fell within the fault."""
+        assert self.fault_started is not None and self.fault_ended is not None
+        return sum(1 for t in times if self.fault_started < t < self.fault_ended)
 
     async def stop_clients(self) -> None:
         await asyncio.gather(*(client.stop() for client in self.clients))
 
-    async def send_for(self, seconds: float, interval: float = 0.1) -> None:
-        """Every client sends a numbered message every `interval` seconds, for `seconds`."""
+    async def send_for(self, seconds: float, interval: float = 0.25) -> None:
+        """Every client sends a numbered message every `interval` seconds, for `seconds`
+        (4 a second: under the default send limit, SEND_RATE_PER_SECOND)."""
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             await asyncio.gather(*(client.send_next() for client in self.clients))
             await asyncio.sleep(interval)  # the load's pace, not a synchronisation
 
     @contextlib.asynccontextmanager
-    async def sending(self, interval: float = 0.1) -> AsyncIterator[None]:
+    async def sending(self, interval: float = 0.25) -> AsyncIterator[None]:
         """Clients keep sending in the background for the length of the block."""
         task = asyncio.get_running_loop().create_task(self.send_for(3600, interval))
         try:
@@ -286,6 +311,9 @@ class Deployment:
         finally:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
+
+    def fault_begins(self) -> None:
+        self.fault_started = time.monotonic()
 
     def fault_over(self) -> None:
         self.fault_ended = time.monotonic()
@@ -295,16 +323,25 @@ class Deployment:
         every message the database holds; then one more message from each client reaches
         all (cross-worker delivery works again). Fails after `timeout`."""
         assert self.fault_ended is not None, "call fault_over() when the fault ends"
-        await _wait_until(lambda: not any(c.unacked for c in self.clients), self.fault_ended + timeout,
-                          "every send acknowledged", self)  # fmt: skip
+        deadline = self.fault_ended + timeout
+        clients = self.clients
+        await _wait_until(
+            lambda: not any(c.unacked for c in clients), deadline, "every send acknowledged", self
+        )
         latest = self.latest_seq()
-        await _wait_until(lambda: all((c.last_seq or 0) >= latest for c in self.clients),
-                          self.fault_ended + timeout, f"every client at seq {latest}", self)  # fmt: skip
+        await _wait_until(
+            lambda: all((c.last_seq or 0) >= latest for c in clients),
+            deadline,
+            f"every client at seq {latest}",
+            self,
+        )
         caught_up = time.monotonic() - self.fault_ended
-        probes = {await client.send_next() for client in self.clients}
-        await _wait_until(lambda: all(c.seen(probes) for c in self.clients),
-                          self.fault_ended + timeout, "every client has every probe", self)  # fmt: skip
-        print(f"recovered: caught up {caught_up:.2f} s, live {time.monotonic() - self.fault_ended:.2f} s after the fault ended")
+        probes = {await client.send_next() for client in clients}
+        await _wait_until(
+            lambda: all(c.seen(probes) for c in clients), deadline, "every probe everywhere", self
+        )
+        live = time.monotonic() - self.fault_ended
+        print(f"recovered: caught up {caught_up:.2f} s, live {live:.2f} s after the fault ended")
         return caught_up
 
     def latest_seq(self) -> int:
@@ -330,21 +367,31 @@ class Deployment:
             assert not lost, f"{client.name}: acknowledged but not stored: {sorted(lost)}"
             wrong = {cid for cid, ack in client.acked.items() if by_client_id[cid] != ack}
             assert not wrong, f"{client.name}: acks that differ from what is stored: {wrong}"
-            assert not client.unacked, f"{client.name}: never acknowledged: {sorted(client.unacked)}"
+            assert not client.unacked, (
+                f"{client.name}: never acknowledged: {sorted(client.unacked)}"
+            )
             got = [r.seq for r in client.received]
             assert got == sorted(set(got)), f"{client.name}: delivered twice or out of order"
             if got:
                 assert got == list(range(got[0], seqs[-1] + 1)), f"{client.name}: a gap in {got}"
                 for r in client.received:
-                    assert stored[r.seq - 1] == r.client_id, f"{client.name}: seq {r.seq} is another message"
+                    assert stored[r.seq - 1] == r.client_id, (
+                        f"{client.name}: seq {r.seq} is another message"
+                    )
             gaps = [f for f in client.frames if f["type"] == "gap"]
             assert not gaps, f"{client.name}: told to refetch: {gaps}"
         print(f"contract held: {len(rows)} messages, {len(self.clients)} clients, "
               f"{sum(len(c.drops) for c in self.clients)} reconnects, "
-              f"{sum(len(c.errors) for c in self.clients)} retryable errors")  # fmt: skip
+              f"errors {self.error_codes()}")  # fmt: skip
+
+    def error_codes(self) -> dict[str, int]:
+        """How many error events of each code the clients received."""
+        return dict(Counter(e.get("code", "?") for c in self.clients for e in c.errors))
 
 
-async def _wait_until(condition: Callable[[], bool], deadline: float, what: str, d: Deployment) -> None:
+async def _wait_until(
+    condition: Callable[[], bool], deadline: float, what: str, d: Deployment
+) -> None:
     while not condition():
         if time.monotonic() > deadline:
             states = [(c.name, c.last_seq, sorted(c.unacked)[:3], c.connected) for c in d.clients]
@@ -353,10 +400,16 @@ async def _wait_until(condition: Callable[[], bool], deadline: float, what: str,
 
 
 @contextlib.contextmanager
-def deployment(clients: int = 4, workers: int = 2, env: dict[str, str] | None = None) -> Iterator[Deployment]:
+def deployment(
+    clients: int = 4, workers: int = 2, env: dict[str, str] | None = None
+) -> Iterator[Deployment]:
     """Private Redis and PostgreSQL (migrated, seeded with `clients` users in a room) and
     `workers` uvicorn workers on them; the workers' logs are printed if the block fails."""
-    with redis_server() as redis, postgres_server() as postgres, tempfile.TemporaryDirectory() as tmp:
+    with (
+        redis_server() as redis,
+        postgres_server() as postgres,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
         migrate(postgres.url)
         seeded = seed(postgres.url, clients)
         worker_env = {"DATABASE_URL": postgres.url, "REDIS_URL": redis.url,

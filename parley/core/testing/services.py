@@ -51,9 +51,8 @@ def _wait_for_port(port: int, process: subprocess.Popen[bytes], log: Path) -> No
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"server on {port} exited:\n{log.read_text(errors='replace')}")
-        with contextlib.suppress(OSError):
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.5):
+            return
         time.sleep(0.05)  # polling for readiness, not synchronising a test
     raise RuntimeError(f"server on {port} did not start:\n{log.read_text(errors='replace')}")
 
@@ -160,18 +159,43 @@ class PostgresServer(_Server):
         if self.user:
             shutil.chown(self.directory, user=self.user)
         subprocess.run(  # noqa: S603
-            [str(POSTGRES_BIN / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres",
-             "-E", "UTF8", "--no-sync", "--locale", "C"],  # fmt: skip
+            [
+                str(POSTGRES_BIN / "initdb"),
+                "-D",
+                str(self.data),
+                "-A",
+                "trust",
+                "-U",
+                "postgres",
+                "-E",
+                "UTF8",
+                "--no-sync",
+                "--locale",
+                "C",
+            ],
             check=True,
             capture_output=True,
             **self._popen_options(),
         )
 
     def _command(self) -> list[str]:
-        return [str(POSTGRES_BIN / "postgres"), "-D", str(self.data), "-p", str(self.port),
-                "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={self.directory}",
-                "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
-                "-c", "max_connections=200"]  # fmt: skip
+        settings = [
+            "listen_addresses=127.0.0.1",
+            f"unix_socket_directories={self.directory}",
+            "fsync=off",
+            "synchronous_commit=off",
+            "full_page_writes=off",
+            "max_connections=200",
+        ]
+        options = [arg for setting in settings for arg in ("-c", setting)]
+        return [
+            str(POSTGRES_BIN / "postgres"),
+            "-D",
+            str(self.data),
+            "-p",
+            str(self.port),
+            *options,
+        ]
 
     def _ready(self) -> None:
         super()._ready()
