@@ -28,7 +28,17 @@ import psycopg
 from parley.core.testing.servers import free_port
 
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
-POSTGRES_BIN = Path(os.environ.get("PARLEY_POSTGRES_BIN", "/usr/lib/postgresql/15/bin"))
+
+
+def _postgres_bin() -> Path:
+    """Where initdb and postgres are: PARLEY_POSTGRES_BIN, else Debian's newest."""
+    if os.environ.get("PARLEY_POSTGRES_BIN"):
+        return Path(os.environ["PARLEY_POSTGRES_BIN"])
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parts[-3]))
+    return found[-1].parent if found else Path("/usr/lib/postgresql/bin")
+
+
+POSTGRES_BIN = _postgres_bin()
 START_SECONDS = 30.0
 
 
