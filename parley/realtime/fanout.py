@@ -129,9 +129,12 @@ class Fanout:
             if channel is None:
                 return
             wanted, subscribed = group in self.members, group in self._subscribed
+            if wanted == subscribed or not redis_outage.usable():
+                return  # in step, or Redis away: the watch task syncs it when it is back
             try:
                 if wanted and not subscribed:
-                    await asyncio.wait_for(self.layer.group_add(group, channel), redis_timeout())
+                    async with asyncio.timeout(redis_timeout()):  # no task per join
+                        await self.layer.group_add(group, channel)
                     self._subscribed.add(group)
                 elif subscribed and not wanted:
                     self._subscribed.discard(group)
@@ -167,7 +170,7 @@ class Fanout:
                     woken = True
                 if self.channel is None:
                     await self._open_channel()
-                for group in [g for g in self.members if g not in self._subscribed]:
+                for group in set(self.members) ^ self._subscribed:  # out of step
                     await self._sync(group)
                 await self._resync(fresh=woken)
             except Exception:

@@ -339,7 +339,8 @@ class FallbackPresenceStore:
 
     async def leave(self, user_id: int, socket: str, now: float) -> Change | None:
         change = await self._call("leave", user_id, socket, now)
-        await self.local.leave(user_id, socket, now)  # it may have a record from an outage
+        if user_id in self.local._users:  # a record made during an outage
+            await self.local.leave(user_id, socket, now)
         return change
 
     async def sweep(self, now: float) -> list[Change]:
