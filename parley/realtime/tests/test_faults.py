@@ -122,13 +122,30 @@ def test_postgres_backends_terminated():
     asyncio.run(scenario())
 
 
-def test_a_worker_killed_and_restarted():
+def test_a_worker_killed_and_restarted_then_the_other():
+    """Worker 0 dies: its clients move to worker 1. It comes back and worker 1 dies: every
+    client moves to the restarted worker 0. The contract holds across both."""
+
     async def scenario() -> None:
         with deployment() as d:
-            await _under_fault(d, lambda: d.workers.kill(0), lambda: d.workers.start(0))
-            # The clients of worker 0 moved to worker 1; every client stayed in contract.
-            assert any(
-                port == d.workers.ports[1] for c in d.clients[::2] for _, port in c.connects[1:]
-            )
+            first, second = d.workers.ports
+            await d.start_clients()
+            async with d.sending():
+                await asyncio.sleep(1.0)  # traffic before the fault (the load's pace)
+                d.workers.kill(0)
+                d.fault_begins()
+                await asyncio.sleep(2.0)  # worker 0 is away this long, under traffic
+                d.workers.start(0)
+                d.workers.kill(1)
+                await asyncio.sleep(2.0)  # now worker 1 is away
+                d.workers.start(1)
+                d.fault_over()
+            await d.recover()
+            await d.stop_clients()
+            d.check()
+            for client in d.clients:
+                ports = [port for _, port in client.connects]
+                assert first in ports and second in ports, f"{client.name} stayed on {ports}"
+            assert all(client.connects[-1][1] == first for client in d.clients)
 
     asyncio.run(scenario())
