@@ -73,9 +73,9 @@ async def _redis_away(d, fault, end) -> None:
     await _under_fault(d, fault, end, during=during)
     assert d.error_codes() == {}, "a send failed while Redis was away"
     for client in d.clients[:4]:
-        assert d.during_fault(client.ack_times) > 5, f"{client.name}: no acks during the outage"
+        assert d.during_fault(client.ack_times) >= 3, f"{client.name}: no acks during the outage"
         delivered = [r.at for r in client.received]
-        assert d.during_fault(delivered) > 5, f"{client.name}: no deliveries during the outage"
+        assert d.during_fault(delivered) >= 3, f"{client.name}: no deliveries during the outage"
     # Errors are logged once per outage (with a count), not once per call.
     for index in range(2):
         records = re.findall(r"^\d{4}-\d\d-\d\d .*$", d.workers.log(index), re.MULTILINE)
