@@ -68,6 +68,7 @@ class Fanout:
         self._wake = asyncio.Event()  # a dependency is back: repair and resync now
         self._previous: dict[int, int] = {}  # the seqs read by the last periodic check
         self._probe: asyncio.Future[None] | None = None
+        self._silent = 0  # probes in a row that did not come back
         self._sockets = 0
 
     async def open(self) -> None:
@@ -166,8 +167,16 @@ class Fanout:
             self._wake.clear()
             try:
                 if self.channel is not None and not await self._receiving():
-                    await self._reopen()
-                    woken = True
+                    # Twice in a row: a loop too busy to read in time is not a dead
+                    # subscription, and subscribing afresh costs every socket a resync.
+                    self._silent += 1
+                    if self._silent >= 2:
+                        await self._reopen()
+                        woken = True
+                    else:
+                        self._wake.set()  # probe again at once
+                else:
+                    self._silent = 0
                 if self.channel is None:
                     await self._open_channel()
                 for group in set(self.members) ^ self._subscribed:  # out of step
@@ -204,7 +213,7 @@ class Fanout:
         """The subscription died without an error (seen after Redis froze and thawed):
         close the layer's connections and subscribe afresh."""
         logger.warning("the fan-out's subscription stopped receiving; subscribing afresh")
-        task, self._task, self.channel = self._task, None, None
+        task, self._task, self.channel, self._silent = self._task, None, None, 0
         if task is not None:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
