@@ -2,6 +2,7 @@
 # Installs the Debian packages that parts of the test suite need:
 #   browser -> chromium (Playwright drives it; its own browser download does not work offline)
 #   mysql   -> libmariadb-dev + pkg-config (to build mysqlclient)
+#   faults  -> redis-server + postgresql (the fault suite starts private instances of both)
 # Without root or apt-get it says what to install and fails: it never skips.
 set -euo pipefail
 need=()
@@ -9,6 +10,9 @@ for part in "$@"; do
   case "$part" in
     browser) command -v "${PARLEY_CHROMIUM:-chromium}" >/dev/null 2>&1 || need+=(chromium fonts-dejavu-core) ;;
     mysql) dpkg -s libmariadb-dev >/dev/null 2>&1 || need+=(libmariadb-dev pkg-config) ;;
+    faults)
+      command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+      compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql) ;;
     "") ;;
     *) echo "system-deps: unknown part '$part'" >&2; exit 2 ;;
   esac

@@ -108,6 +108,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Redis: channel layer and cache ---------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 REDIS_PREFIX = env.str("REDIS_PREFIX", default="parley")
+# Every Redis call gives up after this long (connect and reply), so a frozen Redis never
+# hangs a send; Parley then falls back to the process (parley/core/resilience.py).
+REDIS_TIMEOUT_SECONDS = env.float("REDIS_TIMEOUT_SECONDS", default=1.0)
 if REDIS_URL:
     # Pub/sub: one PUBLISH per event, received once per process and fanned out to that
     # process's sockets in memory; the publishes that gather are pipelined. At-most-once,
@@ -115,7 +118,12 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "parley.realtime.layers.RedisPubSubLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": f"{REDIS_PREFIX}:"},
+            # No read timeout: the subscription's reads wait for messages. Publishes and
+            # subscribes are bounded by REDIS_TIMEOUT_SECONDS in parley/realtime.
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "socket_connect_timeout": REDIS_TIMEOUT_SECONDS}],
+                "prefix": f"{REDIS_PREFIX}:",
+            },
         }
     }
     CACHES = {
@@ -123,6 +131,10 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": REDIS_PREFIX,
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+                "socket_timeout": REDIS_TIMEOUT_SECONDS,
+            },
         }
     }
 else:
@@ -136,6 +148,9 @@ WEBSOCKET_ALLOWED_ORIGINS: list[str] = env.list(
     "WEBSOCKET_ALLOWED_ORIGINS", default=CSRF_TRUSTED_ORIGINS
 )
 WEBSOCKET_MAX_FRAME_BYTES = 64 * 1024
+# Every this many seconds (and at once when Redis or the database is back) each process
+# checks its sockets against the database's latest seqs and fills what they missed.
+REALTIME_RESYNC_SECONDS = env.float("REALTIME_RESYNC_SECONDS", default=10.0)
 WEBSOCKET_MAX_JSON_DEPTH = 8
 WEBSOCKET_HEARTBEAT_SECONDS = 25
 # Sends per user: a sustained rate and a burst (token bucket), across all their sockets.
@@ -296,7 +311,10 @@ LOGGING: dict[str, Any] = {
     "loggers": {
         "django.request": {"level": "ERROR"},
         "axes": {"level": "WARNING"},
+        # Logs a failed receive every second while Redis is away: once a minute is plenty.
+        "channels_redis.pubsub": {"filters": ["once_a_minute"]},
     },
+    "filters": {"once_a_minute": {"()": "parley.core.resilience.OncePerInterval"}},
 }
 CSRF_FAILURE_VIEW = "parley.core.views.csrf_failure"
 

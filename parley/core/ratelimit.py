@@ -1,6 +1,8 @@
 """Token buckets: `rate` tokens a second, up to `burst`, shared by all processes via Redis.
 
-Without Redis (one process) the buckets live in this process's memory. Every limit a
+Without Redis (one process) the buckets live in this process's memory, and so they do
+while Redis is unreachable (fail safe, not closed: each process then limits on its own,
+so a user spread over N processes may get up to N times the rate). Every limit a
 user can hit is named in settings.RATE_LIMITS; check_rate/acheck_rate take a token for
 one action of one subject (a user id, an address) or raise ParleyError(rate_limited)
 with the seconds to wait, which HTTP renders as 429 with Retry-After and the socket as
@@ -18,6 +20,7 @@ from typing import Any
 from django.conf import settings
 
 from parley.core.errors import ErrorCode, ParleyError
+from parley.core.resilience import REDIS_ERRORS, async_redis, redis_client_options, redis_outage
 
 # KEYS the buckets (a key may repeat); ARGV rate, burst, now. Returns, for each key, 0 if
 # a token was taken, else the wait in ms.
@@ -117,7 +120,7 @@ _local = _LocalBuckets()
 def _redis_script() -> Any:
     import redis
 
-    client = redis.Redis.from_url(settings.REDIS_URL)
+    client = redis.Redis.from_url(settings.REDIS_URL, **redis_client_options())
     return client.register_script(_LUA)
 
 
@@ -131,10 +134,7 @@ def _async_redis_script() -> Any:
     loop = asyncio.get_running_loop()
     script = _async_scripts.get(loop)
     if script is None:
-        import redis.asyncio
-
-        client = redis.asyncio.Redis.from_url(settings.REDIS_URL)
-        script = _async_scripts[loop] = client.register_script(_LUA)
+        script = _async_scripts[loop] = async_redis().register_script(_LUA)
     return script
 
 
@@ -144,9 +144,14 @@ def take_tokens(keys: list[str], limit: Limit) -> list[float]:
     if not keys:
         return []
     now = time.time()
-    if settings.REDIS_URL:
-        waited = _redis_script()(keys=_buckets(keys), args=[limit.rate, limit.burst, now])
-        return _seconds(waited)
+    if settings.REDIS_URL and redis_outage.usable():
+        try:
+            waited = _redis_script()(keys=_buckets(keys), args=[limit.rate, limit.burst, now])
+        except REDIS_ERRORS as error:
+            redis_outage.failed(error)
+        else:
+            redis_outage.succeeded()
+            return _seconds(waited)
     return [_local.take(key, limit, now) for key in keys]
 
 
@@ -155,9 +160,15 @@ async def atake_tokens(keys: list[str], limit: Limit) -> list[float]:
     if not keys:
         return []
     now = time.time()
-    if settings.REDIS_URL:
+    if settings.REDIS_URL and redis_outage.usable():
         script = _async_redis_script()
-        return _seconds(await script(keys=_buckets(keys), args=[limit.rate, limit.burst, now]))
+        try:
+            waited = await script(keys=_buckets(keys), args=[limit.rate, limit.burst, now])
+        except REDIS_ERRORS as error:
+            redis_outage.failed(error)
+        else:
+            redis_outage.succeeded()
+            return _seconds(waited)
     return [_local.take(key, limit, now) for key in keys]
 
 

@@ -413,3 +413,14 @@ def room_invites(room: Room) -> QuerySet[RoomInvite]:
         .select_related("invitee", "invited_by")
         .order_by("-created_at", "-pk")
     )
+
+
+def conversation_seqs(conversation_ids: list[int]) -> dict[int, int]:
+    """The latest seq of each of these conversations (for the fan-out's resync; the
+    caller's sockets follow them). One query per thousand."""
+    seqs: dict[int, int] = {}
+    for start in range(0, len(conversation_ids), 1000):
+        chunk = conversation_ids[start : start + 1000]
+        rows = Conversation.objects.filter(pk__in=chunk).values_list("pk", "last_seq")
+        seqs.update(rows)
+    return seqs

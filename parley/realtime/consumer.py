@@ -587,6 +587,18 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
                 await self._fill(conversation_id, self.delivered[conversation_id])
         self.held.clear()
 
+    async def parley_resync(self, event: dict[str, Any]) -> None:
+        """From the Fanout (parley/realtime/fanout.py): the database's seqs of conversations
+        this socket follows; fill any it is behind on (events missed while Redis was away,
+        or a gap fill that failed)."""
+        for conversation_id, seq in event["seqs"].items():
+            delivered = self.delivered.get(conversation_id)
+            if delivered is not None and seq > delivered:
+                if self.holding:
+                    self.held.add(conversation_id)
+                else:
+                    await self._fill(conversation_id, delivered, until=seq)
+
     async def parley_session_ended(self, event: dict[str, Any]) -> None:
         """Login sessions of this user ended: the one named (logout: 4001), or every one but
         `keep` (a password change or reset, log out everywhere, deactivation: 4401). The

@@ -10,16 +10,40 @@ holds up the others.
 
 Publishers put the group's name in each message ("group"), so the process knows whom a
 message is for without a channel per group.
+
+Redis may go away (parley/core/resilience.py). Opening the channel and subscribing are
+bounded by REDIS_TIMEOUT_SECONDS and never fail a socket: what could not be done is done
+again by the Fanout's watch task, every few seconds and at once when Redis is back.
+Meanwhile this process's own events reach its sockets directly (deliver_locally, from
+parley/realtime/publish.py), and other processes' events are missed: so the watch task
+also reads, every RESYNC_SECONDS and when Redis or the database is back, the latest seq
+of every conversation the process follows, and hands each socket a "parley.resync"
+event with them. A socket behind the database fills the difference (a gap fill that
+failed, say while the database restarted, is retried that way too). The periodic seqs
+are the ones read one interval earlier, so an event still on its way is not fetched twice.
 """
 
 import asyncio
+import contextlib
 import logging
 import weakref
 from typing import Any, Protocol
 
+from channels.db import database_sync_to_async
 from channels.layers import BaseChannelLayer, get_channel_layer
+from django.conf import settings
+
+from parley.core.resilience import (
+    DATABASE_ERRORS,
+    REDIS_ERRORS,
+    database_outage,
+    redis_outage,
+    redis_timeout,
+)
 
 logger = logging.getLogger(__name__)
+
+_GROUP_PREFIX = "conversation."
 
 
 class Member(Protocol):
@@ -40,6 +64,11 @@ class Fanout:
         self._locks: dict[str, asyncio.Lock] = {}
         self._started: asyncio.Future[None] | None = None
         self._task: asyncio.Task[None] | None = None
+        self._watcher: asyncio.Task[None] | None = None
+        self._wake = asyncio.Event()  # a dependency is back: repair and resync now
+        self._previous: dict[int, int] = {}  # the seqs read by the last periodic check
+        self._probe: asyncio.Future[None] | None = None
+        self._silent = 0  # probes in a row that did not come back
         self._sockets = 0
 
     async def open(self) -> None:
@@ -51,7 +80,18 @@ class Fanout:
         await asyncio.shield(self._started)
 
     async def _start(self) -> None:
-        self.channel = await self.layer.new_channel("fanout.")
+        self._watcher = asyncio.get_running_loop().create_task(self._watch())
+        await self._open_channel()
+
+    async def _open_channel(self) -> None:
+        """Open the process's channel and start receiving; on failure, the watch task
+        tries again (the sockets are served meanwhile)."""
+        try:
+            channel = await asyncio.wait_for(self.layer.new_channel("fanout."), redis_timeout())
+        except REDIS_ERRORS as error:
+            redis_outage.failed(error)
+            return
+        self.channel = channel
         self._task = asyncio.get_running_loop().create_task(self._receive_forever())
 
     async def close(self, member: Member, groups: set[str]) -> None:
@@ -59,12 +99,15 @@ class Fanout:
         for group in groups:
             await self.leave(group, member)
         self._sockets -= 1
-        if self._sockets == 0 and self._task is not None:
+        if self._sockets == 0 and self._started is not None:
             # Reset before awaiting, so that a socket opening meanwhile starts afresh.
-            task, self._task, self._started, self.channel = self._task, None, None, None
+            tasks = [t for t in (self._task, self._watcher) if t is not None]
+            self._task, self._watcher, self._started, self.channel = None, None, None, None
             self._subscribed.clear()
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+            self._previous = {}
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
 
     async def join(self, group: str, member: Member) -> None:
         """Follow `group` for `member`; returns once the process is subscribed to it."""
@@ -87,18 +130,126 @@ class Fanout:
             if channel is None:
                 return
             wanted, subscribed = group in self.members, group in self._subscribed
-            if wanted and not subscribed:
-                await self.layer.group_add(group, channel)
-                self._subscribed.add(group)
-            elif subscribed and not wanted:
-                self._subscribed.discard(group)
-                await self.layer.group_discard(group, channel)
+            if wanted == subscribed or not redis_outage.usable():
+                return  # in step, or Redis away: the watch task syncs it when it is back
+            try:
+                if wanted and not subscribed:
+                    async with asyncio.timeout(redis_timeout()):  # no task per join
+                        await self.layer.group_add(group, channel)
+                    self._subscribed.add(group)
+                elif subscribed and not wanted:
+                    self._subscribed.discard(group)
+                    await asyncio.wait_for(
+                        self.layer.group_discard(group, channel), redis_timeout()
+                    )
+            except REDIS_ERRORS as error:
+                # Subscribed again by the watch task; the socket is served meanwhile.
+                redis_outage.failed(error)
 
     async def _receive_forever(self) -> None:
         assert self.channel is not None
         while True:
             message = await self.layer.receive(self.channel)
+            if message.get("type") == "parley.probe":
+                if self._probe is not None and not self._probe.done():
+                    self._probe.set_result(None)
+                continue
             self._fan_out(message)
+
+    async def _watch(self) -> None:
+        """Every RESYNC_SECONDS, or at once when Redis or the database is back: open the
+        channel and subscribe to whatever could not be, then resync the sockets."""
+        while True:
+            woken = False
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), settings.REALTIME_RESYNC_SECONDS)
+                woken = True
+            self._wake.clear()
+            try:
+                if self.channel is not None and not await self._receiving():
+                    # Twice in a row: a loop too busy to read in time is not a dead
+                    # subscription, and subscribing afresh costs every socket a resync.
+                    self._silent += 1
+                    if self._silent >= 2:
+                        await self._reopen()
+                        woken = True
+                    else:
+                        self._wake.set()  # probe again at once
+                else:
+                    self._silent = 0
+                if self.channel is None:
+                    await self._open_channel()
+                for group in set(self.members) ^ self._subscribed:  # out of step
+                    await self._sync(group)
+                await self._resync(fresh=woken)
+            except Exception:
+                logger.exception("the fan-out's repair failed; trying again later")
+
+    async def _receiving(self) -> bool:
+        """Whether a message sent to the process's channel comes back within twice the
+        Redis timeout: the subscription is alive. (While Redis is unreachable, the
+        outage's own repair applies instead.)"""
+        if not redis_outage.usable():
+            return True
+        assert self.channel is not None
+        probe = self._probe = asyncio.get_running_loop().create_future()
+        try:
+            try:
+                await asyncio.wait_for(
+                    self.layer.send(self.channel, {"type": "parley.probe"}), redis_timeout()
+                )
+            except REDIS_ERRORS as error:
+                redis_outage.failed(error)
+                return True
+            try:
+                await asyncio.wait_for(probe, 2 * redis_timeout())
+            except TimeoutError:
+                return False
+            return True
+        finally:
+            self._probe = None
+
+    async def _reopen(self) -> None:
+        """The subscription died without an error (seen after Redis froze and thawed):
+        close the layer's connections and subscribe afresh."""
+        logger.warning("the fan-out's subscription stopped receiving; subscribing afresh")
+        task, self._task, self.channel, self._silent = self._task, None, None, 0
+        if task is not None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        self._subscribed.clear()
+        with contextlib.suppress(*REDIS_ERRORS):
+            await asyncio.wait_for(self.layer.flush(), redis_timeout())
+
+    async def _resync(self, *, fresh: bool) -> None:
+        """Hand every socket the latest seqs of the conversations it follows: those read
+        now after an outage (`fresh`), else those read one interval ago."""
+        followed = [
+            int(g[len(_GROUP_PREFIX) :]) for g in self.members if g.startswith(_GROUP_PREFIX)
+        ]
+        try:
+            latest = await database_sync_to_async(_conversation_seqs)(followed)
+        except DATABASE_ERRORS as error:
+            database_outage.failed(error)
+            return
+        database_outage.succeeded()
+        seqs = latest if fresh else self._previous
+        self._previous = latest
+        by_member: dict[Member, dict[int, int]] = {}
+        for conversation_id, seq in seqs.items():
+            for member in self.members.get(f"{_GROUP_PREFIX}{conversation_id}", ()):
+                by_member.setdefault(member, {})[conversation_id] = seq
+        for member, theirs in by_member.items():
+            try:
+                member.deliver({"type": "parley.resync", "seqs": theirs})
+            except Exception:
+                logger.exception("resync failed")
+
+    def deliver_locally(self, sends: list[tuple[str, dict[str, Any]]]) -> None:
+        """Events for this process's own sockets, not through the channel layer (Redis is
+        away): each message as if received, its group's name in it."""
+        for group, message in sends:
+            self._fan_out({**message, "group": group})
 
     def _fan_out(self, message: dict[str, Any]) -> None:
         # deliver() only queues, so the set cannot change while it is walked.
@@ -112,6 +263,25 @@ class Fanout:
 _fanouts: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Fanout] = weakref.WeakKeyDictionary()
 
 
+def _conversation_seqs(conversation_ids: list[int]) -> dict[int, int]:
+    from parley.messaging.selectors import conversation_seqs
+
+    return conversation_seqs(conversation_ids)
+
+
+def _wake_all() -> None:
+    """Redis or the database is back (called on whichever thread saw it): every Fanout
+    repairs and resyncs at once, on its own loop."""
+    for loop, hub in list(_fanouts.items()):
+        with contextlib.suppress(RuntimeError):  # that loop closed
+            loop.call_soon_threadsafe(hub._wake.set)
+
+
+def local_fanout() -> Fanout | None:
+    """This event loop's Fanout if it has one (no socket has opened: nobody to deliver to)."""
+    return _fanouts.get(asyncio.get_running_loop())
+
+
 def fanout() -> Fanout:
     """This event loop's Fanout (one per process in production; one per test loop)."""
     loop = asyncio.get_running_loop()
@@ -121,3 +291,7 @@ def fanout() -> Fanout:
         assert layer is not None, "Parley needs a channel layer"
         hub = _fanouts[loop] = Fanout(layer)
     return hub
+
+
+redis_outage.on_recovery(_wake_all)
+database_outage.on_recovery(_wake_all)

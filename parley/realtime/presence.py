@@ -13,7 +13,9 @@ sweep) learns of each change and announces it: `touch`, `leave` and `sweep` retu
 new status when it changed, else None.
 
 With REDIS_URL the records live in Redis and every process shares them; otherwise in this
-process's memory. Times are the app's clock (time.time()), passed in by the caller, so
+process's memory, and so they do while Redis is unreachable (each process then knows only
+its own sockets; heartbeats put every record back in Redis when it returns). Times are
+the app's clock (time.time()), passed in by the caller, so
 tests move them with time-machine. Nothing is written to the database.
 """
 
@@ -27,6 +29,7 @@ from django.conf import settings
 from django.db.models import Q
 
 from parley.accounts.models import Friendship
+from parley.core.resilience import REDIS_ERRORS, async_redis, redis_outage
 from parley.messaging.models import Participant
 
 Status = Literal["online", "away", "offline"]
@@ -329,25 +332,62 @@ class RedisPresenceStore:
         return found
 
 
+class FallbackPresenceStore:
+    """The Redis store while Redis answers; this process's memory while it does not."""
+
+    def __init__(self, shared: RedisPresenceStore, local: LocalPresenceStore) -> None:
+        self.shared = shared
+        self.local = local
+
+    async def _call(self, method: str, *args: Any) -> Any:
+        if redis_outage.usable():
+            try:
+                result = await getattr(self.shared, method)(*args)
+            except REDIS_ERRORS as error:
+                redis_outage.failed(error)
+            else:
+                redis_outage.succeeded()
+                return result
+        return await getattr(self.local, method)(*args)
+
+    async def touch(self, user_id: int, socket: str, state: State, now: float) -> Change | None:
+        return await self._call("touch", user_id, socket, state, now)
+
+    async def leave(self, user_id: int, socket: str, now: float) -> Change | None:
+        change = await self._call("leave", user_id, socket, now)
+        if user_id in self.local._users:  # a record made during an outage
+            await self.local.leave(user_id, socket, now)
+        return change
+
+    async def sweep(self, now: float) -> list[Change]:
+        changes: list[Change] = await self._call("sweep", now)
+        return [*changes, *await self.local.sweep(now)]  # records made during an outage
+
+    async def statuses(self, user_ids: list[int], now: float) -> dict[int, Status]:
+        return await self._call("statuses", user_ids, now)
+
+    async def sockets(self, user_id: int, now: float) -> int:
+        return await self._call("sockets", user_id, now)  # during an outage: this process's
+
+
 # --- the store of the running process ---------------------------------------------------
 
 _local_store = LocalPresenceStore()
-_redis_stores: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, RedisPresenceStore] = (
+_redis_stores: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, FallbackPresenceStore] = (
     weakref.WeakKeyDictionary()
 )
 
 
 def store() -> PresenceStore:
-    """This process's store: Redis when REDIS_URL is set, else memory. Call on the loop."""
+    """This process's store: Redis when REDIS_URL is set (memory while Redis is
+    unreachable), else memory. Call on the loop."""
     if not settings.REDIS_URL:
         return _local_store
     loop = asyncio.get_running_loop()
     found = _redis_stores.get(loop)
     if found is None:
-        import redis.asyncio
-
-        client = redis.asyncio.Redis.from_url(settings.REDIS_URL)
-        found = _redis_stores[loop] = RedisPresenceStore(client, settings.REDIS_PREFIX)
+        shared = RedisPresenceStore(async_redis(), settings.REDIS_PREFIX)
+        found = _redis_stores[loop] = FallbackPresenceStore(shared, LocalPresenceStore())
     return found
 
 
@@ -355,7 +395,7 @@ async def close_store() -> None:
     """Close the running loop's Redis connections (when its last socket has gone)."""
     found = _redis_stores.pop(asyncio.get_running_loop(), None)
     if found is not None:
-        await found.client.aclose()
+        await found.shared.client.aclose()
 
 
 # --- who sees whose presence (selectors) ------------------------------------------------

@@ -3,6 +3,12 @@
 Actions call these inside their transaction; the send happens after the commit, so no
 client ever hears of a change that was rolled back. Each event is serialised once here
 and the same text goes to every socket: consumers forward it without parsing it.
+
+While Redis is unreachable (a publish failed, or took longer than REDIS_TIMEOUT_SECONDS),
+events go straight to this process's own sockets (Fanout.deliver_locally), so they keep
+working within a process; other processes' sockets catch up from the database when Redis
+is back (parley/realtime/fanout.py). A publish that timed out may still reach Redis later
+(a frozen Redis that thaws): sockets drop the repeat by its seq.
 """
 
 import asyncio
@@ -20,6 +26,8 @@ from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+from parley.core.resilience import REDIS_ERRORS, redis_outage, redis_timeout
+from parley.realtime.fanout import local_fanout
 from parley.realtime.groups import conversation_group, session_tag, user_group
 
 logger = logging.getLogger(__name__)
@@ -120,12 +128,34 @@ def _send(groups: list[str], message: dict[str, Any]) -> None:
 async def _group_send(layer: Any, groups: list[str], message: dict[str, Any]) -> None:
     """`message` to each group, one after the other; a failure is logged, not raised."""
     for group in groups:
+        # The group's name travels with the message: see parley/realtime/fanout.py.
+        await _publish(layer, [(group, {**message, "group": group})])
+
+
+async def _publish(layer: Any, sends: list[tuple[str, dict[str, Any]]]) -> None:
+    """The sends through the channel layer, or to this process's sockets while Redis is
+    away. Never raises: the channel layer is the fast path only, and sockets repair gaps
+    from the database."""
+    if redis_outage.usable():
         try:
-            # The group's name travels with the message: see parley/realtime/fanout.py.
-            await layer.group_send(group, {**message, "group": group})
+            # asyncio.timeout, not wait_for: no task per publish on the hot path.
+            async with asyncio.timeout(redis_timeout()):
+                if hasattr(layer, "group_send_many"):
+                    await layer.group_send_many(sends)
+                else:
+                    for group, message in sends:
+                        await layer.group_send(group, message)
+        except REDIS_ERRORS as error:
+            redis_outage.failed(error)
         except Exception:
-            # The channel layer is the fast path only; clients repair gaps from the database.
-            logger.exception("could not publish to %s", group)
+            logger.exception("could not publish %d events", len(sends))
+            return
+        else:
+            redis_outage.succeeded()
+            return
+    hub = local_fanout()
+    if hub is not None:
+        hub.deliver_locally(sends)
 
 
 _thread = threading.local()
@@ -186,15 +216,7 @@ class _Publisher:
                 _, groups, message = self.queue.popleft()
                 # The group's name travels with the message: see parley/realtime/fanout.py.
                 sends += [(group, {**message, "group": group}) for group in groups]
-            if hasattr(layer, "group_send_many"):
-                try:
-                    await layer.group_send_many(sends)
-                except Exception:
-                    # The channel layer is the fast path only; clients repair from the database.
-                    logger.exception("could not publish %d events", len(sends))
-            else:
-                for group, message in sends:
-                    await _group_send(layer, [group], message)
+            await _publish(layer, sends)
 
 
 _publishers: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Publisher]" = (

@@ -32,6 +32,7 @@ from typing import Any, TypeVar
 
 from django.db import close_old_connections
 
+from parley.core.resilience import database_outage, unavailable
 from parley.messaging.actions.send import (
     Batch,
     SendRequest,
@@ -107,6 +108,7 @@ class SendQueue:
             except Exception as error:
                 _fail(items, error)
                 continue
+            database_outage.succeeded()
             _settle(items, results)
 
     async def _prepare(self) -> tuple[_Items, Batch] | None:
@@ -126,8 +128,13 @@ def _store(items: _Items, batch: Batch) -> tuple[_Items, Batch, "asyncio.Task[No
 
 
 def _fail(items: _Items, error: Exception) -> None:
-    logger.error("a batch of %d sends failed", len(items), exc_info=error)
-    _settle(items, [error] * len(items))
+    """Every send of the batch fails with `error`; with a retryable `unavailable` (and one
+    log line per outage) when the database or Redis is away. A resend with the same
+    client_id is safe either way: it returns the original if the batch had committed."""
+    retryable = unavailable(error)
+    if retryable is None:
+        logger.error("a batch of %d sends failed", len(items), exc_info=error)
+    _settle(items, [retryable or error] * len(items))
 
 
 def _settle(items: _Items, results: list[Any]) -> None:

@@ -52,6 +52,12 @@ def _wait_until_listening(port: int, process: subprocess.Popen[bytes]) -> None:
     raise RuntimeError(f"server on {port} did not start")
 
 
+def _uvicorn_command(port: int, *, deflate: bool = False) -> list[str]:
+    return [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
+            "--port", str(port), "--lifespan", "off", "--ws", PROTOCOL, "--log-level", "warning",
+            "--ws-per-message-deflate", "true" if deflate else "false"]  # fmt: skip
+
+
 @contextmanager
 def uvicorn_servers(
     count: int,
@@ -73,12 +79,9 @@ def uvicorn_servers(
         **(environ or {}),
     }
     ports = [free_port() for _ in range(count)]
-    command = [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
-               "--lifespan", "off", "--ws", PROTOCOL, "--log-level", "warning",
-               "--ws-per-message-deflate", "true" if deflate else "false", *options]  # fmt: skip
     processes = [
         subprocess.Popen(  # noqa: S603 (this interpreter, fixed arguments)
-            [*command, "--port", str(port)],
+            [*_uvicorn_command(port, deflate=deflate), *options],
             cwd=ROOT,
             env=env,
             stdout=subprocess.PIPE,
@@ -94,6 +97,78 @@ def uvicorn_servers(
         for process in processes:
             process.terminate()
             process.wait(timeout=10)
+
+
+class Workers:
+    """uvicorn worker processes on given DATABASE_URL and REDIS_URL (private services, for
+    fault tests: parley/core/testing/services.py), each restartable on its own port.
+
+    Each worker's output goes to a log file in `directory` (read it when a test fails).
+    """
+
+    def __init__(self, count: int, directory: Path, env: dict[str, str]) -> None:
+        self.directory = directory
+        self.env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", **env}
+        self.ports = [free_port() for _ in range(count)]
+        self.processes: list[subprocess.Popen[bytes] | None] = [None] * count
+
+    def start(self, index: int) -> None:
+        port = self.ports[index]
+        log = (self.directory / f"worker-{index}.log").open("ab")
+        process = subprocess.Popen(  # noqa: S603 (this interpreter, fixed arguments)
+            _uvicorn_command(port), cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
+        )
+        log.close()
+        self.processes[index] = process
+        deadline = time.monotonic() + 30
+        while not _listening(port):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"worker {index} did not start:\n{self.log(index)}")
+            time.sleep(0.05)  # polling for readiness, not synchronising the test
+
+    def kill(self, index: int) -> None:
+        """SIGKILL the worker, as a crash or the OOM killer would: no clean-up at all."""
+        process = self.processes[index]
+        if process is not None:
+            process.kill()
+            process.wait(timeout=10)
+            self.processes[index] = None
+
+    def stop(self, index: int) -> None:
+        process = self.processes[index]
+        if process is not None:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+            self.processes[index] = None
+
+    def log(self, index: int) -> str:
+        path = self.directory / f"worker-{index}.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def __enter__(self) -> "Workers":
+        try:
+            for index in range(len(self.ports)):
+                self.start(index)
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        for index in range(len(self.ports)):
+            self.stop(index)
+
+
+def _listening(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False
 
 
 def session_cookie(user: Any) -> str:

@@ -26,8 +26,6 @@ from django.conf import settings
 from django.db import (
     DatabaseError,
     IntegrityError,
-    InterfaceError,
-    OperationalError,
     connection,
     transaction,
 )
@@ -37,6 +35,7 @@ from parley.accounts.models import Block, User
 from parley.core import db_async
 from parley.core.errors import ErrorCode, ParleyError, not_found
 from parley.core.ratelimit import Limit, atake_tokens, take_tokens
+from parley.core.resilience import unavailable
 from parley.core.validation import check_text
 from parley.messaging.access import access_for_send
 from parley.messaging.actions.direct import (
@@ -53,13 +52,6 @@ from parley.realtime.publish import publish_committed, publish_to_conversation
 logger = logging.getLogger(__name__)
 
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}\Z")
-
-
-def unavailable() -> ParleyError:
-    """The answer to a send that met the database away: retry it (same client_id)."""
-    return ParleyError(
-        ErrorCode.UNAVAILABLE, "The database is briefly unavailable; try again.", retry_after=1
-    )
 
 
 @dataclass(frozen=True)
@@ -295,14 +287,26 @@ def _send_alone(request: SendRequest) -> SendResult | ParleyError:
         return _send_one(request)
     except ParleyError as error:
         return error
-    except DatabaseError as error:
-        logger.warning("send %s of user %s failed: %r", request.client_id, request.sender.pk, error)
-        if isinstance(error, OperationalError | InterfaceError):
-            return unavailable()
-        return ParleyError(ErrorCode.INTERNAL, "That message could not be stored.")
-    except Exception:
+    except Exception as error:
+        # The database away is retryable; an error the connection survived (a trigger, a
+        # constraint: this message's own) or any other is not.
+        retryable = None if _connection_survived(error) else unavailable(error)
+        if retryable is not None:
+            logger.warning("send %s of user %s: %r", request.client_id, request.sender.pk, error)
+            return retryable
         logger.exception("send %s of user %s failed", request.client_id, request.sender.pk)
         return ParleyError(ErrorCode.INTERNAL, "That message could not be stored.")
+
+
+def _connection_survived(error: Exception) -> bool:
+    """Whether a database error left Django's connection working (so it was the
+    statement's, not an outage's: MariaDB reports a trigger's refusal as an
+    OperationalError, as it does a lost connection)."""
+    return (
+        isinstance(error, DatabaseError)
+        and connection.connection is not None
+        and connection.is_usable()
+    )
 
 
 def _check_request(request: SendRequest) -> None:

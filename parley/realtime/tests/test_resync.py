@@ -1,0 +1,40 @@
+"""The Fanout's resync (parley/realtime/fanout.py): a socket that missed an event and
+hears nothing after it (the channel layer lost the last one, or Redis was away) gets it
+from the database at the next check, or at once when Redis or the database is back."""
+
+import pytest
+from channels.db import database_sync_to_async
+from django.test import override_settings
+
+from parley.core.resilience import redis_outage
+from parley.core.testing.sockets import open_socket
+from parley.realtime.tests.test_delivery import store_without_publishing
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@override_settings(REALTIME_RESYNC_SECONDS=0.2)
+async def test_a_lost_last_event_arrives_at_the_next_check(room, chat, alice, bob):
+    receiver, _, _ = await open_socket(bob)
+
+    await database_sync_to_async(store_without_publishing)(alice, chat, 1)
+
+    frame = await receiver.receive()
+    assert (frame["type"], frame["seq"], frame["message"]["body"]) == ("message", 1, "lost")
+    assert await receiver.nothing_more()
+    await receiver.close()
+
+
+@override_settings(REALTIME_RESYNC_SECONDS=3600)
+async def test_when_redis_is_back_sockets_get_what_they_missed_at_once(room, chat, alice, bob):
+    receiver, _, _ = await open_socket(bob)
+    redis_outage.failed(ConnectionError("test: Redis went away"))
+    try:
+        await database_sync_to_async(store_without_publishing)(alice, chat, 1)
+    finally:
+        redis_outage.succeeded()
+
+    frame = await receiver.receive()
+    assert (frame["type"], frame["seq"]) == ("message", 1)
+    assert await receiver.nothing_more()
+    await receiver.close()
