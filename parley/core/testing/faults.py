@@ -134,6 +134,7 @@ class ScriptedClient:
     _resender: "asyncio.Task[None] | None" = None
     _reading: asyncio.Event = field(default_factory=asyncio.Event)
     _port_index = 0
+    _resumed_at = 0  # where in `frames` the latest session's answers begin
     _ready: asyncio.Event = field(default_factory=asyncio.Event)
 
     def start(self) -> None:
@@ -222,6 +223,7 @@ class ScriptedClient:
             "ref": "r",
             "conversations": {str(self.conversation): self.last_seq},
         }
+        self._resumed_at = len(self.frames)
         await ws.send(json.dumps(resume))
         self.connects.append((time.monotonic(), port))
         self._ready.set()
@@ -251,6 +253,17 @@ class ScriptedClient:
                 # Retry after the wait the server asked for (the resender does it).
                 wait = float(frame.get("retry_after") or 0.5)
                 self.unacked[client_id] = time.monotonic() - RESEND_SECONDS + wait
+
+    async def wait_moved(self, port: int, timeout: float = 60) -> None:
+        """Until this client is connected again, to `port`, and its resume is answered."""
+
+        def moved() -> bool:
+            resumed = any(f["type"] == "resumed" for f in self.frames[self._resumed_at :])
+            return self.connected and self.connects[-1][1] == port and resumed
+
+        async with asyncio.timeout(timeout):
+            while not moved():
+                await asyncio.sleep(0.05)  # polling a condition, with a deadline
 
     def seen(self, client_ids: set[str]) -> bool:
         return client_ids <= {r.client_id for r in self.received}

@@ -149,3 +149,40 @@ def test_a_worker_killed_and_restarted_then_the_other():
             assert all(client.connects[-1][1] == first for client in d.clients)
 
     asyncio.run(scenario())
+
+
+STORM = 200  # clients; bench/README.md ("storm") measures thousands on one pinned worker
+
+
+def test_a_reconnect_storm_after_a_worker_dies():
+    """STORM clients on two workers; a few send all along. Worker 0 dies and half the
+    clients reconnect to worker 1 at once, each resuming; then worker 0 is back. Every
+    client gets its hello and every missed message, once and in order."""
+
+    async def keep_sending(clients) -> None:
+        while True:
+            await asyncio.gather(*(client.send_next() for client in clients))
+            await asyncio.sleep(0.25)  # the load's pace, not a synchronisation
+
+    async def scenario() -> None:
+        env = {"RATE_LIMITS": "connect_ip=100000/100000"}  # every client is 127.0.0.1
+        with deployment(clients=STORM, env=env) as d:
+            await d.start_clients()
+            moved = [c for c in d.clients if c.connects[-1][1] == d.workers.ports[0]]
+            sender = asyncio.get_running_loop().create_task(keep_sending(d.clients[:4]))
+            await asyncio.sleep(1.0)  # traffic before the fault (the load's pace)
+            d.workers.kill(0)
+            d.fault_begins()
+            await asyncio.gather(*(c.wait_moved(d.workers.ports[1]) for c in moved))
+            stormed = time.monotonic() - d.fault_started
+            d.workers.start(0)
+            d.fault_over()
+            sender.cancel()
+            await asyncio.gather(sender, return_exceptions=True)
+            print(f"{len(moved)} clients reconnected and resumed in {stormed:.2f} s")
+            await d.recover(timeout=60)
+            await d.stop_clients()
+            d.check()
+            assert stormed < 30, f"the storm took {stormed:.1f} s"
+
+    asyncio.run(scenario())
