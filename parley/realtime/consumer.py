@@ -500,22 +500,16 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
         resumed: dict[str, int] = {}
         for conversation_id, seq in seen.items():
             if conversation_id not in self.delivered:
-                await self._send_error(
-                    ParleyError(ErrorCode.NOT_FOUND, "That conversation was not found.",
-                                conversation=conversation_id),
-                    {"ref": ref},
-                )  # fmt: skip
+                message = "That conversation was not found."
+                await self._refuse(ErrorCode.NOT_FOUND, message, conversation_id, ref)
                 continue
             if seq >= self.delivered[conversation_id]:
                 # Nothing older than hello's state is owed, so no query (a storm of
                 # reconnects is mostly this); what came since hello is held and sent on
                 # release. A seq past the conversation's end would mute it: refused.
                 if seq > self.delivered[conversation_id] and seq > await _last_seq(conversation_id):
-                    await self._send_error(
-                        ParleyError(ErrorCode.INVALID, "That seq is past the conversation's end.",
-                                    conversation=conversation_id),
-                        {"ref": ref},
-                    )  # fmt: skip
+                    message = "That seq is past the conversation's end."
+                    await self._refuse(ErrorCode.INVALID, message, conversation_id, ref)
                     continue
                 self.delivered[conversation_id] = seq
                 resumed[str(conversation_id)] = seq
@@ -649,6 +643,13 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
 
     async def _send_done(self, ref: str | int | None, message_id: int, seq: int | None) -> None:
         await self._send_json({"type": "done", "ref": ref, "message": message_id, "seq": seq})
+
+    async def _refuse(
+        self, code: ErrorCode, message: str, conversation_id: int, ref: str | int | None
+    ) -> None:
+        """An error about one conversation of a frame that goes on with the others."""
+        error = ParleyError(code, message, conversation=conversation_id)
+        await self._send_error(error, {"ref": ref})
 
     async def _send_error(self, error: ParleyError, data: dict[str, Any] | None) -> None:
         body: dict[str, Any] = {"type": "error", "ref": protocol.ref_of(data), **error.as_dict()}

@@ -67,6 +67,24 @@ async def catch_up(ws: Any, conversation: int, last: int) -> list[int]:
     return seqs
 
 
+async def stall_and_come_back(
+    port: int, cookies: tuple[str, str], chat: int, count: int, stalled_user: int
+) -> tuple[StalledClient, list[int]]:
+    """The first cookie's client stalls after its resume while the second's sends `count`
+    messages, until the server lets the stalled one go; it then reads what reached it,
+    reconnects and catches up. The stalled client, and every seq it got, in order."""
+    stalled = await StalledClient.connect(port, cookies[0])
+    await stalled.send(type="resume", conversations={})
+    async with connect_as(port, cookies[1], max_queue=None) as sender:
+        await opened(sender)
+        await send_until_offline(sender, chat, count, stalled_user)
+    await stalled.read_to_the_end()
+    seen = [f["seq"] for f in stalled.frames if f["type"] == "message"]
+    async with connect_as(port, cookies[0], max_size=None) as again:
+        await receive_json(again, "hello")
+        return stalled, seen + await catch_up(again, chat, max(seen, default=0))
+
+
 def a_room(alice: Any, bob: Any) -> int:
     room = create_room(alice, title="Tunnel")
     join_room(bob, room)
@@ -81,20 +99,8 @@ def test_a_client_that_stops_reading_is_let_go_and_resumes_everything(alice, bob
     count = 1000
     environ = {**MANY, "WEBSOCKET_QUEUE_MAX_MESSAGES": "20"}
 
-    async def scenario(port: int) -> tuple[StalledClient, list[int]]:
-        stalled = await StalledClient.connect(port, cookies[0])
-        await stalled.send(type="resume", conversations={})
-        async with connect_as(port, cookies[1], max_queue=None) as sender:
-            await opened(sender)
-            await send_until_offline(sender, chat, count, alice.pk)
-        await stalled.read_to_the_end()
-        seen = [f["seq"] for f in stalled.frames if f["type"] == "message"]
-        async with connect_as(port, cookies[0], max_size=None) as again:
-            await receive_json(again, "hello")
-            return stalled, seen + await catch_up(again, chat, max(seen, default=0))
-
     with uvicorn_servers(1, environ=environ) as [port]:
-        stalled, seqs = asyncio.run(scenario(port))
+        stalled, seqs = asyncio.run(stall_and_come_back(port, cookies, chat, count, alice.pk))
 
     assert stalled.close_code in (4408, None)  # None: cut after CLOSE_GRACE unread
     assert seqs == list(range(1, count + 1))
@@ -110,23 +116,12 @@ def test_a_vanished_client_is_let_go_when_its_keepalive_fails(alice, bob):
     options = ["--ws-ping-interval", "2", "--ws-ping-timeout", "4"]
     count = 1000  # past the kernel's buffers
 
-    async def scenario(port: int) -> list[int]:
-        stalled = await StalledClient.connect(port, cookies[0])
-        await stalled.send(type="resume", conversations={})
-        async with connect_as(port, cookies[1], max_queue=None) as sender:
-            await opened(sender)
-            await send_until_offline(sender, chat, count, alice.pk)
-        await stalled.read_to_the_end()
-        seen = [f["seq"] for f in stalled.frames if f["type"] == "message"]
-        async with connect_as(port, cookies[0], max_size=None) as again:
-            await receive_json(again, "hello")
-            return seen + await catch_up(again, chat, max(seen, default=0))
-
     environ = {**MANY, "WEBSOCKET_QUEUE_MAX_MESSAGES": "100000"}
     environ["WEBSOCKET_QUEUE_MAX_BYTES"] = str(2**30)  # no slow-reader close: the keepalive's
 
     with uvicorn_servers(1, environ=environ, options=options) as [port]:
-        assert asyncio.run(scenario(port)) == list(range(1, count + 1))
+        _, seqs = asyncio.run(stall_and_come_back(port, cookies, chat, count, alice.pk))
+    assert seqs == list(range(1, count + 1))
 
 
 def test_a_frame_over_the_limit_is_refused_before_it_is_read(alice):
