@@ -15,8 +15,9 @@ from parley.core.errors import ErrorCode, ParleyError
 
 INT64_MAX = 2**63 - 1
 _DIGITS = re.compile(r"[0-9]{1,18}\Z")
-_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
-_BRACKET = re.compile(r"[\[\]{}]")
+# A string (to its closing quote, or to the end of an unterminated one), or a bracket: one
+# left-to-right pass, without backtracking (possessive), so any text costs linear time.
+_TOKEN = re.compile(r'"(?:[^"\\]++|\\.)*+(?:"|\Z)|[\[\]{}]', re.DOTALL)
 
 
 def invalid(message: str, **details: Any) -> ParleyError:
@@ -72,12 +73,13 @@ def json_depth_exceeds(text: str, limit: int) -> bool:
     if text.count("[") + text.count("{") <= limit:
         return False
     depth = 0
-    for match in _BRACKET.finditer(_STRING.sub('""', text)):
-        if match.group() in "[{":
+    for match in _TOKEN.finditer(text):
+        token = match.group()
+        if token in ("[", "{"):
             depth += 1
             if depth > limit:
                 return True
-        else:
+        elif token in ("]", "}"):
             depth -= 1
     return False
 
