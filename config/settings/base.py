@@ -185,7 +185,7 @@ def _rate_limits(overrides: str) -> dict[str, tuple[float, int]]:
 
 
 RATE_LIMITS = _rate_limits(env.str("RATE_LIMITS", default=""))
-# Open sockets per user (tabs, devices); one more is refused with close code 4429.
+# Open sockets per user (tabs, devices); one more is refused with close code 4409.
 WEBSOCKET_MAX_SOCKETS_PER_USER = env.int("WEBSOCKET_MAX_SOCKETS_PER_USER", default=20)
 # Refused frames (malformed, unknown, over a limit) a socket may send in
 # WEBSOCKET_BAD_FRAMES_WINDOW seconds before it is closed with 1008.
@@ -195,6 +195,9 @@ WEBSOCKET_BAD_FRAMES_WINDOW = 60.0
 # presence are dropped; past twice either, the socket is closed with 4408 (it resumes).
 WEBSOCKET_QUEUE_MAX_MESSAGES = env.int("WEBSOCKET_QUEUE_MAX_MESSAGES", default=1000)
 WEBSOCKET_QUEUE_MAX_BYTES = env.int("WEBSOCKET_QUEUE_MAX_BYTES", default=1024 * 1024)
+# Seconds a socket the server closes may take to read what it was owed (and the close
+# frame) before its connection is cut.
+WEBSOCKET_CLOSE_GRACE_SECONDS = env.float("WEBSOCKET_CLOSE_GRACE_SECONDS", default=5.0)
 # Threads for edits, deletes, reactions and moves (sends have one thread of their own,
 # which stores them a batch at a time: parley/realtime/sending.py). Few on purpose: past
 # them, changes queue (and each socket stops being read until its frame is done) instead

@@ -33,6 +33,7 @@ from parley.accounts.events import user_summary
 from parley.accounts.sessions import session_still_valid
 from parley.core.errors import ErrorCode, ParleyError
 from parley.core.ratelimit import acheck_rate
+from parley.core.resilience import unavailable
 from parley.messaging.actions.delete import check_delete_message
 from parley.messaging.actions.edit import check_edit_message
 from parley.messaging.actions.move import check_move_message
@@ -67,12 +68,22 @@ CLOSE_UNAUTHENTICATED = 4401
 CLOSE_SESSION_ENDED = 4001
 CLOSE_NOT_FOUND = 4404
 CLOSE_SERVER_ERROR = 1011
+CLOSE_TRY_AGAIN = 1013  # the database or Redis is briefly away
 CLOSE_TOO_SLOW = 4408  # the client read too slowly; it reconnects and resumes
+
+
+def _size(message: dict[str, Any]) -> int:
+    """Bytes of an event's payload as written (UTF-8), for the owed-bytes limit."""
+    payload = message.get("payload")
+    return len(payload.encode()) if isinstance(payload, str) else 0
+
+
 _closing: set["asyncio.Future[None]"] = set()  # closes under way without the server's help
 # Events a client that reads slowly can go without: dropped first when its queue is long.
 _SHEDDABLE = frozenset({"parley.typing", "parley.presence"})
-# Refusals that are the server's trouble, not the client's: never count against a socket.
-_NOT_THE_CLIENTS = frozenset({ErrorCode.INTERNAL, ErrorCode.UNAVAILABLE})
+# Refusals that do not count against a socket: the server's trouble, and rate limits (a
+# client resending its backlog after a reconnect meets them without being hostile).
+_NOT_THE_CLIENTS = frozenset({ErrorCode.RATE_LIMITED, ErrorCode.INTERNAL, ErrorCode.UNAVAILABLE})
 # A client that sends nothing after hello gets its held live events after this long.
 HOLD_SECONDS = 3.0
 
@@ -131,6 +142,7 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
         self.held: set[int] = set()
         self.inbox: deque[dict[str, Any]] | None = None  # events waiting their turn
         self.owed = 0  # bytes of the payloads in the inbox
+        self.awaiting_reader = False  # a write waits for the client to read
         self.drainer: asyncio.Future[None] | None = None
         self.write: Callable[[str, bytes], bool] | None = None  # the server's direct write
         self.close_now: Callable[[int], None] | None = None  # the server's immediate close
@@ -151,14 +163,16 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
                 await self.dispatch(await receive())
         except StopConsumer:
             pass
-        except Exception:
-            # A bug must not leave the socket open and unanswered, nor its user "online"
-            # to others: close it (the client reconnects and resumes) and clean up.
-            logger.exception("socket of user %s failed", getattr(self.user, "pk", None))
+        except Exception as error:
+            # Neither the database away (say, during hello) nor a bug may leave the socket
+            # open and unanswered, or its user "online" to others: close it (the client
+            # reconnects and resumes) and clean up. An outage is logged once, not per socket.
+            retryable = unavailable(error)
+            if retryable is None:
+                logger.exception("socket of user %s failed", getattr(self.user, "pk", None))
             if not self.closed:
-                self.closed = True
                 with contextlib.suppress(Exception):
-                    await self.base_send({"type": "websocket.close", "code": CLOSE_SERVER_ERROR})
+                    await self.close(code=CLOSE_TRY_AGAIN if retryable else CLOSE_SERVER_ERROR)
         finally:
             await self.disconnect(CLOSE_SERVER_ERROR)
 
@@ -216,7 +230,7 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
         elif self._backlogged(kind):
             return
         self.inbox.append(message)
-        self.owed += len(message.get("payload", ""))
+        self.owed += _size(message)
         self._kick()
 
     def _backlogged(self, kind: str) -> bool:
@@ -231,7 +245,9 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
         owed, most = self.owed, settings.WEBSOCKET_QUEUE_MAX_BYTES
         if count < limit and owed < most:
             return False
-        if count < 2 * limit and owed < 2 * most:
+        if (count < 2 * limit and owed < 2 * most) or not self.awaiting_reader:
+            # Not (yet) past twice the limit, or not the client's doing (the queue also
+            # grows while a slow hello or send holds the socket): shed only.
             return kind in _SHEDDABLE
         logger.warning(
             "socket of user %s closed: %d events (%d B) unread", self.user.pk, count, owed
@@ -277,7 +293,7 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
         async with self.lock:
             while self.inbox and not self.closed:
                 message = self.inbox.popleft()
-                self.owed -= len(message.get("payload", ""))
+                self.owed -= _size(message)
                 kind = message["type"]
                 if kind == "parley.sequenced" and not self.holding:
                     # The common case, inline: the next event of a conversation.
@@ -299,9 +315,12 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
         try:
             if self.write is not None and self.write(text, framed or server.frame(text)):
                 return
+            self.awaiting_reader = True  # the server's send waits while the client is behind
             await self.base_send({"type": "websocket.send", "text": text})
         except (OSError, RuntimeError):  # gone (ClientDisconnected) or closed: disconnect()
             self.closed = True
+        finally:
+            self.awaiting_reader = False
 
     async def connect(self) -> None:
         """Accept signed-in users; follow their conversations, then say hello."""
@@ -633,7 +652,11 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
             await self.close()
 
     async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
-        """Channels' close, once: a socket that is closing already is left to it."""
+        """Close once, at once: through the server's immediate close when it offers one
+        (a polite close waits for a client that may never read again), else Channels'."""
+        if self.close_now is not None and isinstance(code, int) and not isinstance(code, bool):
+            self._close_at_once(code)
+            return
         with contextlib.suppress(OSError, RuntimeError):  # gone meanwhile, or closed twice
             await super().close(code, reason)
         self.closed = True

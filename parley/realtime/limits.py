@@ -4,8 +4,9 @@ Every limit is a setting (README, "Limits"); what a client sees at each is in
 docs/protocol.md:
 - a frame over its action's rate limit gets an error event `rate_limited` with
   `retry_after` (seconds), and changes nothing;
-- a socket that sends WEBSOCKET_MAX_BAD_FRAMES refused frames (malformed, unknown, over a
-  limit, not allowed) within WEBSOCKET_BAD_FRAMES_WINDOW seconds is closed with 1008;
+- a socket that sends WEBSOCKET_MAX_BAD_FRAMES refused frames (malformed, unknown, not
+  allowed; not those over a rate limit) within WEBSOCKET_BAD_FRAMES_WINDOW seconds is
+  closed with 1008;
 - a user with WEBSOCKET_MAX_SOCKETS_PER_USER sockets open is refused another (4409);
 - an address opening sockets faster than RATE_LIMITS["connect_ip"] is refused (4429).
 """

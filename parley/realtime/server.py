@@ -15,7 +15,7 @@ compresses its own copy, as uvicorn would.
 Two more things uvicorn's protocol does not do, both for clients that stop reading:
 `close_now` (in the same extension) closes a socket at once, however much it still
 owes: the close frame follows what is buffered and the connection is cut if that is not
-read within CLOSE_GRACE seconds (uvicorn's own close first waits for the client to read);
+read within WEBSOCKET_CLOSE_GRACE_SECONDS (uvicorn's own close first waits for the client to read);
 and a failed keepalive cuts the connection (uvicorn closes it politely, which waits for
 its buffer to drain: a black-holed client kept its socket, and its place in every
 audience, until TCP itself gave up). Frames larger than settings.WEBSOCKET_MAX_FRAME_BYTES
@@ -41,7 +41,6 @@ from websockets.protocol import State
 
 EXTENSION = "parley.websocket.write"
 PROTOCOL = "parley.realtime.server:WebSocketProtocol"  # uvicorn's --ws
-CLOSE_GRACE = 5.0  # seconds a closed socket's buffer may take to drain before it is cut
 
 
 def frame(text: str) -> bytes:
@@ -156,8 +155,8 @@ class WebSocketProtocol(WebSocketsSansIOProtocol):
     def close_now(self, code: int) -> None:
         """Close with `code` now, without waiting for the client to read what it owes: the
         close frame goes after the buffered data, and the connection is cut if that is not
-        read within CLOSE_GRACE seconds. The application hears websocket.disconnect."""
-        if self.close_sent or self.disconnected or not self.handshake_complete:
+        read within WEBSOCKET_CLOSE_GRACE_SECONDS. The application hears websocket.disconnect."""
+        if self.close_sent or self.disconnected or self.conn.state is not State.OPEN:
             return
         self.queue.put_nowait({"type": "websocket.disconnect", "code": code})
         self.conn.send_close(code)
@@ -165,7 +164,8 @@ class WebSocketProtocol(WebSocketsSansIOProtocol):
         self.close_sent = True
         self.stop_keepalive()
         self.transport.close()  # reading stops; the buffer drains, then the socket closes
-        self.loop.call_later(CLOSE_GRACE, self.transport.abort)  # a no-op once it has
+        grace = settings.WEBSOCKET_CLOSE_GRACE_SECONDS
+        self.loop.call_later(grace, self.transport.abort)  # a no-op once it has closed
 
     def keepalive_timeout(self) -> None:
         """The client stopped answering pings: close, and cut the connection at once (a
