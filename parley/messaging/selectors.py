@@ -336,6 +336,11 @@ def conversation_members(user: User, conversation_id: int, query: str = "") -> l
     return [user_summary(p.user) for p in members.order_by("user__username")[:MEMBER_MATCHES]]
 
 
+def is_participant(user_id: int, conversation_id: int) -> bool:
+    """Whether the user is in the conversation now."""
+    return Participant.objects.filter(user_id=user_id, conversation_id=conversation_id).exists()
+
+
 def member_conversations(user: User) -> list[int]:
     """The ids of every conversation `user` is in (one index scan, no join)."""
     return list(Participant.objects.filter(user=user).values_list("conversation_id", flat=True))

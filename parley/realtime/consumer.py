@@ -44,6 +44,7 @@ from parley.messaging.selectors import (
     conversation_last_seq,
     conversation_list,
     history,
+    is_participant,
     member_conversations,
     stream_after,
 )
@@ -109,6 +110,18 @@ def _membership(user: Any, session: Any) -> list[int] | None:
 _conversation_list = reading(conversation_list)
 _history = reading(history)
 _stream_after = reading(stream_after)
+
+
+@reading
+def _missed(
+    user_id: int, conversation_id: int, after: int, until: int | None
+) -> list[tuple[int, dict[str, Any]]] | None:
+    """stream_after for a socket of `user_id`; None if they are not in the conversation."""
+    if not is_participant(user_id, conversation_id):
+        return None
+    return stream_after(conversation_id, after, until)
+
+
 _last_seq = reading(conversation_last_seq)
 
 
@@ -575,12 +588,8 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
             await self._fill(conversation_id, self.delivered[conversation_id])
             await self.liveness_joined(conversation_id)
         else:
-            self.delivered.pop(conversation_id, None)
-            if group in self.joined:
-                self.joined.discard(group)
-                await fanout().leave(group, self)
+            await self._forget(conversation_id)
             await self._write(event["payload"])
-            await self.liveness_left(conversation_id)
 
     async def parley_release(self, event: dict[str, Any]) -> None:
         """The hold after hello timed out without a frame from the client (queued through
@@ -603,7 +612,17 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
     async def parley_resync(self, event: dict[str, Any]) -> None:
         """From the Fanout (parley/realtime/fanout.py): the database's seqs of conversations
         this socket follows; fill any it is behind on (events missed while Redis was away,
-        or a gap fill that failed)."""
+        or a gap fill that failed). After an outage (`fresh`), first check that the login
+        session and each conversation are still the user's: the events that would have
+        said otherwise may have been lost with Redis."""
+        if event.get("fresh"):
+            conversations = await _membership(self.user, self.scope.get("session"))
+            if conversations is None:
+                await self._send_json({"type": "session.ended"})
+                await self.close(code=CLOSE_UNAUTHENTICATED)
+                return
+            for conversation_id in set(self.delivered) - set(conversations):
+                await self._forget(conversation_id)
         for conversation_id, seq in event["seqs"].items():
             delivered = self.delivered.get(conversation_id)
             if delivered is not None and seq > delivered:
@@ -631,10 +650,25 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
     # --- helpers ----------------------------------------------------------------------
 
     async def _fill(self, conversation_id: int, after: int, until: int | None = None) -> None:
-        missed = await _stream_after(conversation_id, after, until)
+        """Send what the socket missed of a conversation, from the database; if the user
+        is no longer in it (the event saying so was lost), stop following it instead."""
+        missed = await _missed(self.user.pk, conversation_id, after, until)
+        if missed is None:
+            await self._forget(conversation_id)
+            return
         for seq, event in missed:
             await self._write(serialise(event))
             self.delivered[conversation_id] = seq
+
+    async def _forget(self, conversation_id: int) -> None:
+        """Stop following a conversation the user left (or was removed from)."""
+        self.delivered.pop(conversation_id, None)
+        self.held.discard(conversation_id)
+        group = conversation_group(conversation_id)
+        if group in self.joined:
+            self.joined.discard(group)
+            await fanout().leave(group, self)
+        await self.liveness_left(conversation_id)
 
     async def _join(self, group: str) -> None:
         if group not in self.joined:

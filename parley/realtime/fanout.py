@@ -29,7 +29,6 @@ import logging
 import weakref
 from typing import Any, Protocol
 
-from channels.db import database_sync_to_async
 from channels.layers import BaseChannelLayer, get_channel_layer
 from django.conf import settings
 
@@ -40,6 +39,7 @@ from parley.core.resilience import (
     redis_outage,
     redis_timeout,
 )
+from parley.realtime.threads import reading
 
 logger = logging.getLogger(__name__)
 
@@ -228,7 +228,7 @@ class Fanout:
             int(g[len(_GROUP_PREFIX) :]) for g in self.members if g.startswith(_GROUP_PREFIX)
         ]
         try:
-            latest = await database_sync_to_async(_conversation_seqs)(followed)
+            latest = await reading(_conversation_seqs)(followed)
         except DATABASE_ERRORS as error:
             database_outage.failed(error)
             return
@@ -241,7 +241,7 @@ class Fanout:
                 by_member.setdefault(member, {})[conversation_id] = seq
         for member, theirs in by_member.items():
             try:
-                member.deliver({"type": "parley.resync", "seqs": theirs})
+                member.deliver({"type": "parley.resync", "seqs": theirs, "fresh": fresh})
             except Exception:
                 logger.exception("resync failed")
 

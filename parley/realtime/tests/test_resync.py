@@ -4,10 +4,13 @@ from the database at the next check, or at once when Redis or the database is ba
 
 import pytest
 from channels.db import database_sync_to_async
+from django.contrib.auth.hashers import make_password
 from django.test import override_settings
 
+from parley.accounts.models import User
 from parley.core.resilience import redis_outage
 from parley.core.testing.sockets import open_socket
+from parley.messaging.models import Participant
 from parley.realtime.tests.test_delivery import store_without_publishing
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -38,3 +41,40 @@ async def test_when_redis_is_back_sockets_get_what_they_missed_at_once(room, cha
     assert (frame["type"], frame["seq"]) == ("message", 1)
     assert await receiver.nothing_more()
     await receiver.close()
+
+
+@override_settings(REALTIME_RESYNC_SECONDS=3600)
+async def test_after_an_outage_a_removed_member_is_sent_nothing_more(room, chat, alice, bob):
+    """bob leaves the room while Redis is away, and the event saying so is lost: the
+    repair when Redis is back must not send him the room's new messages."""
+    receiver, _, _ = await open_socket(bob)
+    redis_outage.failed(ConnectionError("test: Redis went away"))
+    try:
+        await database_sync_to_async(
+            Participant.objects.filter(user=bob, conversation=chat).delete
+        )()
+        await database_sync_to_async(store_without_publishing)(alice, chat, 1)
+    finally:
+        redis_outage.succeeded()
+
+    assert await receiver.nothing_more()
+    await receiver.close()
+
+
+@override_settings(REALTIME_RESYNC_SECONDS=3600)
+async def test_after_an_outage_a_socket_whose_session_ended_is_closed(room, chat, alice, bob):
+    """bob's password changes while Redis is away (the close event is lost): when Redis is
+    back his socket is told and closed, and gets no message."""
+    receiver, _, _ = await open_socket(bob)
+    redis_outage.failed(ConnectionError("test: Redis went away"))
+    try:
+        await database_sync_to_async(
+            User.objects.filter(pk=bob.pk).update  # no signal: as if its event were lost
+        )(password=make_password("another-Secret-2718"))
+        await database_sync_to_async(store_without_publishing)(alice, chat, 1)
+    finally:
+        redis_outage.succeeded()
+
+    assert (await receiver.receive())["type"] == "session.ended"
+    closed = await receiver.communicator.receive_output(timeout=5)
+    assert (closed["type"], closed["code"]) == ("websocket.close", 4401)
