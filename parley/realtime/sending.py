@@ -32,6 +32,7 @@ from typing import Any, TypeVar
 
 from django.db import close_old_connections
 
+from parley.core.errors import ErrorCode, ParleyError
 from parley.core.resilience import database_outage, unavailable
 from parley.messaging.actions.send import (
     Batch,
@@ -98,8 +99,11 @@ class SendQueue:
             storing = None
             try:
                 await statement
-            except Exception as error:  # store_batch keeps the database's own errors
-                logger.warning("a batch statement failed, each send goes alone: %r", error)
+            except Exception as error:
+                if unavailable(error) is not None:  # the database away: one log per outage
+                    _fail(items, error)
+                    continue
+                logger.exception("a batch statement failed, each send goes alone")
                 batch.rows = []  # finish_batch sends each by the full path
             if ready is not None and not batch.needs_thread:
                 storing, ready = _store(*ready), None  # runs while this batch is published
@@ -108,7 +112,8 @@ class SendQueue:
             except Exception as error:
                 _fail(items, error)
                 continue
-            database_outage.succeeded()
+            if not any(_unavailable(result) for result in results):
+                database_outage.succeeded()
             _settle(items, results)
 
     async def _prepare(self) -> tuple[_Items, Batch] | None:
@@ -135,6 +140,10 @@ def _fail(items: _Items, error: Exception) -> None:
     if retryable is None:
         logger.error("a batch of %d sends failed", len(items), exc_info=error)
     _settle(items, [retryable or error] * len(items))
+
+
+def _unavailable(result: Any) -> bool:
+    return isinstance(result, ParleyError) and result.code == ErrorCode.UNAVAILABLE
 
 
 def _settle(items: _Items, results: list[Any]) -> None:

@@ -26,6 +26,8 @@ from django.conf import settings
 from django.db import (
     DatabaseError,
     IntegrityError,
+    InterfaceError,
+    OperationalError,
     connection,
     transaction,
 )
@@ -190,19 +192,20 @@ async def prepare_batch(requests: Sequence[SendRequest]) -> Batch:
 
 async def store_batch(batch: Batch) -> None:
     """Store the batch's plain sends in one statement, its own transaction (committed when
-    this returns). A batch with a duplicate client_id, or whose statement fails, stores
-    none of them: finish_batch sends each alone by the full path, which finds an original
-    and fails only the send that fails there."""
+    this returns). A batch with a duplicate client_id, or whose statement fails on one
+    send's data, stores none of them: finish_batch sends each alone by the full path,
+    which finds an original and fails only the send that fails there. The database away
+    (OperationalError, InterfaceError) is raised: the queue answers the batch `unavailable`."""
     if not batch.plain:
         return
     try:
         batch.rows = await db_async.fetchall(_SEND_PLAIN, batch.params)
     except psycopg.IntegrityError:
         batch.rows = []
-    except psycopg.Error as error:  # one bad send, or the database away: each goes alone
-        logger.warning(
-            "a statement of %d sends failed, each goes alone: %r", len(batch.plain), error
-        )
+    except (psycopg.OperationalError, psycopg.InterfaceError):
+        raise  # the database away: every send of the batch is answered `unavailable`
+    except psycopg.Error as error:  # one bad send: each goes alone, the bad one fails
+        logger.warning("a statement of %d sends failed: %r", len(batch.plain), error)
         batch.rows = []
 
 
@@ -288,25 +291,36 @@ def _send_alone(request: SendRequest) -> SendResult | ParleyError:
     except ParleyError as error:
         return error
     except Exception as error:
-        # The database away is retryable; an error the connection survived (a trigger, a
-        # constraint: this message's own) or any other is not.
-        retryable = None if _connection_survived(error) else unavailable(error)
+        # The database away or busy is retryable (logged once per outage); an error of
+        # this message's own (a trigger, a constraint) or any other is not.
+        retryable = unavailable(error) if _worth_retrying(error) else None
         if retryable is not None:
-            logger.warning("send %s of user %s: %r", request.client_id, request.sender.pk, error)
             return retryable
         logger.exception("send %s of user %s failed", request.client_id, request.sender.pk)
         return ParleyError(ErrorCode.INTERNAL, "That message could not be stored.")
 
 
-def _connection_survived(error: Exception) -> bool:
-    """Whether a database error left Django's connection working (so it was the
-    statement's, not an outage's: MariaDB reports a trigger's refusal as an
-    OperationalError, as it does a lost connection)."""
-    return (
-        isinstance(error, DatabaseError)
-        and connection.connection is not None
-        and connection.is_usable()
-    )
+# SQLSTATE classes of a database that is away or busy, not of a bad row: connection,
+# transaction rollback (deadlock, serialization), resources, operator intervention.
+_RETRY_SQLSTATES = ("08", "40", "53", "57")
+# MySQL/MariaDB: lock wait timeout, deadlock; 2xxx are the client's connection errors.
+_RETRY_MYSQL_ERRORS = frozenset({1205, 1213})
+
+
+def _worth_retrying(error: Exception) -> bool:
+    """Whether a database error is the database's state (away, restarting, locked, a
+    deadlock) rather than this message's, so that the same send may well work later.
+    MariaDB reports a trigger's refusal as an OperationalError too: its code tells."""
+    if not isinstance(error, OperationalError | InterfaceError):
+        return False
+    cause = error.__cause__
+    sqlstate = getattr(cause, "sqlstate", None)
+    if isinstance(sqlstate, str):
+        return sqlstate[:2] in _RETRY_SQLSTATES or sqlstate == "55P03"  # lock not available
+    code = cause.args[0] if cause is not None and cause.args else None
+    if connection.vendor == "mysql" and isinstance(code, int):
+        return code in _RETRY_MYSQL_ERRORS or 2000 <= code < 3000
+    return True  # SQLite's "database is locked", a connection that went away
 
 
 def _check_request(request: SendRequest) -> None:

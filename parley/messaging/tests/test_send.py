@@ -3,6 +3,7 @@ got alone, and every member hears each stored message once, in seq order."""
 
 from collections.abc import Sequence
 
+import psycopg
 import pytest
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
@@ -10,7 +11,7 @@ from django.db import connection
 from django.test import override_settings
 
 from parley.core.errors import ErrorCode, ParleyError
-from parley.core.testing.sockets import open_socket
+from parley.core.testing.sockets import open_socket, signed_in_client
 from parley.messaging.actions.rooms import archive_room, create_room, join_room
 from parley.messaging.actions.send import (
     SendRequest,
@@ -136,22 +137,23 @@ async def test_members_hear_a_batch_once_each_in_seq_order(where, room, chat, al
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the loop's own connection")
 async def test_sends_go_on_after_the_loops_database_connection_is_lost(room, chat, alice, bob):
-    """A batch that meets a dead connection is sent by the full path, each send alone, on
-    Django's connection; the next batch opens a new connection of its own and is stored."""
+    """A batch that meets a dead connection fails as a whole (the queue answers each
+    sender `unavailable`, and they resend); the next batch opens a new connection."""
     from parley.core import db_async
 
     await on_the_loop([SendRequest(alice, "a1", "one", chat.pk)])
     backend = (await db_async.fetchall("SELECT pg_backend_pid()", []))[0][0]
     await database_sync_to_async(_terminate)(backend)
 
+    with pytest.raises(psycopg.OperationalError):
+        await on_the_loop([SendRequest(alice, "a2", "two", chat.pk)])
     assert codes(await on_the_loop([SendRequest(alice, "a2", "two", chat.pk)])) == [2]
-    assert codes(await on_the_loop([SendRequest(alice, "a3", "three", chat.pk)])) == [3]
     assert (await db_async.fetchall("SELECT pg_backend_pid()", []))[0][0] != backend
 
     bodies = await database_sync_to_async(
         lambda: list(Message.objects.order_by("seq").values_list("body", flat=True))
     )()
-    assert bodies == ["one", "two", "three"]
+    assert bodies == ["one", "two"]
     await db_async.close()
 
 
@@ -223,3 +225,40 @@ def test_a_send_the_database_refuses_fails_alone(store, poison, room, chat, alic
     assert codes(again) == [1, ErrorCode.INTERNAL]
     assert not sent(again[0]).created
     assert Message.objects.count() == 4
+
+
+@override_settings(SEND_RATE_BURST=1000)
+async def test_a_send_the_database_refuses_fails_alone_among_many_sockets(
+    poison, room, chat, alice, bob
+):
+    """Eight sockets send at once (as one batch, or a few), the fourth a body the database
+    refuses: its sender gets an error for it; every other sender gets one ack, and every
+    socket hears the seven stored messages once each, in seq order."""
+    people = [alice, bob] * 4
+    clients = [await database_sync_to_async(signed_in_client)(user) for user in people]
+    sockets = [(await open_socket(u, client=c))[0] for u, c in zip(people, clients, strict=True)]
+
+    for n, socket in enumerate(sockets):
+        body = "poison" if n == 3 else f"socket {n}"
+        await socket.send(type="send", conversation=chat.pk, client_id=f"s{n}", body=body)
+
+    for n, socket in enumerate(sockets):
+        heard: list[int] = []
+        answers: list[dict] = []
+        while len(heard) < 7 or not answers:
+            frame = await socket.receive()
+            if frame["type"] == "message":
+                heard.append(frame["seq"])
+            elif frame["type"] in ("ack", "error"):
+                answers.append(frame)
+        assert heard == list(range(1, 8))
+        [answer] = answers
+        assert answer["client_id"] == f"s{n}"
+        assert answer["type"] == ("error" if n == 3 else "ack"), answer
+        assert await socket.nothing_more()
+    stored = await database_sync_to_async(
+        lambda: sorted(Message.objects.values_list("client_id", flat=True))
+    )()
+    assert stored == sorted(f"s{n}" for n in range(8) if n != 3)
+    for socket in sockets:
+        await socket.close()
