@@ -27,6 +27,7 @@ from django.db import connections
 
 _Connection = psycopg.AsyncConnection[Any]
 CONNECT_TIMEOUT_SECONDS = 5
+STATEMENT_TIMEOUT_SECONDS = 10  # a send statement takes milliseconds; past this the server is stuck
 _connections: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Connection]" = (
     weakref.WeakKeyDictionary()
 )
@@ -41,13 +42,18 @@ async def fetchall(sql: str, params: Mapping[str, Any] | Sequence[Any]) -> list[
     """Run one statement (its own transaction) and return its rows.
 
     Raises psycopg's errors: IntegrityError for a constraint, OperationalError when the
-    database is away (the connection is then dropped, and the next call opens another).
+    database is away or does not answer within STATEMENT_TIMEOUT_SECONDS (the connection
+    is then dropped, and the next call opens another).
     """
     connection = await _connection()
     try:
-        async with connection.cursor() as cursor:
+        async with asyncio.timeout(STATEMENT_TIMEOUT_SECONDS), connection.cursor() as cursor:
             await cursor.execute(sql, params)
             return await cursor.fetchall()
+    except TimeoutError as exc:  # a frozen server: drop the connection, never wait on it
+        _connections.pop(asyncio.get_running_loop(), None)
+        connection.pgconn.finish()  # no goodbye to a server that does not answer
+        raise psycopg.OperationalError("the statement timed out") from exc
     except psycopg.OperationalError:
         await close()
         raise
