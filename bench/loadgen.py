@@ -15,6 +15,10 @@ Scenarios:
   storm  --sockets sockets open, then all closed at once and all reconnected at once
          (as after a worker restart), each resuming from the seqs it had; reports the
          seconds until every one has `resumed`, and the close's effect on the server
+  slow   rooms, but --slow-readers of the members (spread over the rooms) stop reading
+         right after their `resumed` (a small SO_RCVBUF, then transport.pause_reading()),
+         and send nothing; the others are measured as in rooms. Reports the server's RSS
+         and when the server ended each stalled connection (seen in its TCP state)
 
 Every send has a unique client_id. A delivery is one `message` event on one socket; the
 sender's own socket counts, since it gets the event too. Lost: an acked message that a
@@ -30,6 +34,7 @@ import os
 import random
 import re
 import secrets
+import socket
 import sys
 import time
 from array import array
@@ -294,6 +299,28 @@ class Client:
     conversations: dict[int, int] = field(default_factory=dict)  # last seq seen
     missing: dict[int, set[int]] = field(default_factory=dict)
     hello: asyncio.Event = field(default_factory=asyncio.Event)  # set on `resumed`
+    slow: bool = False  # stops reading once resumed (scenario slow)
+    stalled_at: float | None = None  # perf_counter() when it stopped reading
+    stalled_wall: float = 0.0  # the same, time.time(), to match the server's log
+    released_at: float | None = None  # when the server's end left ESTABLISHED (fd closed)
+    ended_at: float | None = None  # when its own end did (a RST or FIN reached it)
+
+
+TCP_ESTABLISHED = 1  # the first byte of struct tcp_info, tcpi_state (linux/tcp.h)
+
+
+def tcp_states(server_port: int) -> dict[int, int]:
+    """The TCP state of each IPv4 connection whose local port is `server_port` (the
+    server's ends), by remote port, from /proc/net/tcp (1 = ESTABLISHED, 4 = FIN_WAIT1)."""
+    states = {}
+    with open("/proc/net/tcp") as table:
+        next(table)
+        for line in table:
+            fields = line.split(maxsplit=4)
+            local, remote, state = fields[1], fields[2], fields[3]
+            if int(local.rsplit(":", 1)[1], 16) == server_port:
+                states[int(remote.rsplit(":", 1)[1], 16)] = int(state, 16)
+    return states
 
 
 class Monitor:
@@ -438,9 +465,16 @@ class LoadGenerator:
                 return client.ws
 
             host, port = parts.hostname or "127.0.0.1", parts.port or 80
-            _, socket = await loop.create_connection(factory, host, port)
+            if client.slow:  # a small receive window, set before the handshake fixes it
+                raw = socket.socket()
+                raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, self.args.slow_rcvbuf)
+                raw.setblocking(False)
+                await loop.sock_connect(raw, (host, port))
+                _, ws = await loop.create_connection(factory, sock=raw)
+            else:
+                _, ws = await loop.create_connection(factory, host, port)
             try:
-                await asyncio.wait_for(socket.opened, timeout=60)
+                await asyncio.wait_for(ws.opened, timeout=60)
             except HandshakeRefused:
                 if attempt:
                     raise
@@ -452,10 +486,13 @@ class LoadGenerator:
             break
         await asyncio.wait_for(client.hello.wait(), timeout=60)
 
-    async def connect_all(self, users: list[tuple[int, str]]) -> float:
+    async def connect_all(self, users: list[tuple[int, str]], slow: int = 0) -> float:
+        """Every user's socket, each resumed; `slow` of them, evenly spread, stall."""
         sessions = await self.log_in(users)
         self._save_sessions(sessions)
         self.clients = [Client(uid, name, sessions[name]) for uid, name in users]
+        for i in range(slow):
+            self.clients[i * len(self.clients) // slow].slow = True
         gate = asyncio.Semaphore(self.args.connect_concurrency)
 
         async def one(client: Client) -> None:
@@ -478,6 +515,8 @@ class LoadGenerator:
     # --- receiving ---------------------------------------------------------------------
 
     def _on_frame(self, client: Client, raw: bytes) -> None:
+        if client.stalled_at is not None:
+            return  # frames that came in the same read as `resumed`: never read
         now = time.perf_counter()
         head = MESSAGE_HEAD.match(raw)
         if head is not None:
@@ -507,7 +546,8 @@ class LoadGenerator:
                     continue
                 client.conversations[summary["id"]] = summary["last_seq"]
                 client.missing[summary["id"]] = set()
-                self.online[summary["id"]] += 1
+                if not client.slow:  # nothing is counted owed to a stalled reader
+                    self.online[summary["id"]] += 1
             # As the web client does: resume from what hello said, which ends the server's
             # hold on live events for this socket. The socket counts as open on `resumed`.
             seen = {str(c): seq for c, seq in client.conversations.items()}
@@ -515,6 +555,11 @@ class LoadGenerator:
             client.ws.send_text(json.dumps({"type": "resume", "ref": "r", "conversations": seen}))
         elif kind == "resumed":
             client.hello.set()
+            if client.slow:
+                assert client.ws is not None and client.ws.transport is not None
+                client.ws.transport.pause_reading()
+                client.stalled_at = time.perf_counter()
+                client.stalled_wall = time.time()
 
     def _on_message(
         self, client: Client, conversation: int, seq: int, client_id: str, now: float
@@ -695,16 +740,27 @@ class LoadGenerator:
     async def run(self) -> dict[str, Any]:
         args = self.args
         await self.monitor.start()
+        watching: asyncio.Task[None] | None = None
         try:
             if args.scenario == "idle":
                 return await self._idle()
             if args.scenario == "storm":
                 return await self._storm()
-            of = args.ramp_of if args.scenario == "ramp" else args.scenario
+            if args.scenario == "ramp":
+                of = args.ramp_of
+            else:
+                of = "rooms" if args.scenario == "slow" else args.scenario
             users, plan = self._room_plan() if of == "rooms" else self._dm_plan()
-            connect_seconds = await self.connect_all(users)
+            slow = args.slow_readers if args.scenario == "slow" else 0
+            rss_before = self.monitor.server().rss_kib
+            if slow:
+                watching = asyncio.create_task(self._watch_stalled())
+            connect_seconds = await self.connect_all(users, slow)
             by_id = {c.user_id: c for c in self.clients}
             senders = [(by_id[uid], conversation) for uid, conversation in plan]
+            senders = [
+                (client, conversation) for client, conversation in senders if not client.slow
+            ]
             result: dict[str, Any] = {
                 "scenario": args.scenario,
                 "of": of,
@@ -726,15 +782,96 @@ class LoadGenerator:
             if args.scenario == "ramp":
                 result["steps"], result["best"] = await self._ramp(senders)
             else:
+                rss_start = self.monitor.server().rss_kib
                 step = await self.run_step(
                     args.scenario, senders, args.rate, args.duration, args.drain
                 )
                 result["steps"] = [step]
+                if args.scenario == "slow":
+                    # The server lets go of a closed socket's connection CLOSE_GRACE s later.
+                    deadline = time.monotonic() + args.slow_wait
+                    while time.monotonic() < deadline and any(
+                        c.stalled_at is not None and c.released_at is None for c in self.clients
+                    ):
+                        await asyncio.sleep(0.1)
+                    result["slow"] = self._slow_report(rss_before, rss_start)
             result["stray_frames"] = self.stray
             return result
         finally:
+            if watching is not None:
+                watching.cancel()
             await self.close_all()
             await self.monitor.stop()
+
+    async def _watch_stalled(self) -> None:
+        """Note when each stalled reader's connection ends, on either side. The client
+        reads nothing, so its own end learns only of a RST, or of a FIN once the data
+        ahead of it is read; the server's end leaves ESTABLISHED when the server closes
+        its descriptor (FIN_WAIT1 behind the unsent data), which /proc/net/tcp shows."""
+        port = urlsplit(self.ws_url).port or 80
+        while True:
+            now = time.perf_counter()
+            stalled = [c for c in self.clients if c.stalled_at is not None]
+            server_ends: dict[int, int] = {}
+            if any(c.released_at is None for c in stalled):
+                server_ends = tcp_states(port)
+            for client in stalled:
+                assert client.ws is not None and client.ws.transport is not None
+                transport = client.ws.transport
+                if client.released_at is None:
+                    local = transport.get_extra_info("sockname")
+                    if local is None or server_ends.get(local[1]) != TCP_ESTABLISHED:
+                        client.released_at = now
+                if client.ended_at is None:
+                    try:
+                        sock = transport.get_extra_info("socket")
+                        state = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 1)[0]
+                    except (OSError, AttributeError):  # closed: no socket any more
+                        state = 0
+                    if state != TCP_ESTABLISHED or transport.is_closing():
+                        client.ended_at = now
+            await asyncio.sleep(0.1)
+
+    def _slow_report(self, rss_before: int, rss_start: int) -> dict[str, Any]:
+        """The stalled readers: when each connection ended on the server's side and on
+        the client's, how long after the stall, owing how many messages (sent into its
+        room since); the server's RSS from before the sockets connected to the end of
+        --slow-wait. bench.run adds the server's 4408 closes from its log."""
+        rss_end = self.monitor.server().rss_kib
+        sent_at: dict[int, list[float]] = {}
+        for sent in self.sends.values():
+            sent_at.setdefault(sent.conversation, []).append(sent.at)
+        released, ended, owed = array("d"), array("d"), array("d")
+        stalled = []
+        for client in self.clients:
+            if client.stalled_at is None:
+                continue
+            since, until = client.stalled_at, client.released_at or time.perf_counter()
+            times = [t for c in client.conversations for t in sent_at.get(c, ())]
+            owed.append(sum(1 for t in times if since <= t < until))
+            if client.released_at is not None:
+                released.append(client.released_at - since)
+            if client.ended_at is not None:
+                ended.append(client.ended_at - since)
+            stalled.append({"user": client.user_id, "stalled_at": round(client.stalled_wall, 3)})
+        return {
+            "slow_readers": len(stalled),
+            "released_by_server": len(released),
+            "stall_to_release_s": percentiles(released),
+            "ended_for_client": len(ended),
+            "stall_to_client_end_s": percentiles(ended),
+            "messages_owed_at_release_or_end": percentiles(owed),
+            "step_started_at": round(
+                time.time() - (time.perf_counter() - self.steps[-1].started), 3
+            ),
+            "stalled": stalled,
+            "server_rss_mib": {
+                "before_connect": round(rss_before / 1024, 1),
+                "start": round(rss_start / 1024, 1),
+                "max": round(max(self.monitor.rss_max, rss_end) / 1024, 1),
+                "end": round(rss_end / 1024, 1),
+            },
+        }
 
     async def _ramp(
         self, senders: list[tuple[Client, int]]
@@ -897,8 +1034,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--base-url", required=True, help="http://127.0.0.1:PORT")
     parser.add_argument("--manifest", required=True, help="written by bench.seed")
     parser.add_argument("--sessions", required=True, help="session cookie cache (JSON)")
-    parser.add_argument("--scenario", choices=["rooms", "dm", "ramp", "idle", "storm"],
+    parser.add_argument("--scenario", choices=["rooms", "dm", "ramp", "idle", "storm", "slow"],
                         required=True)  # fmt: skip
+    parser.add_argument("--slow-readers", type=int, default=20,
+                        help="slow: members that stop reading once resumed")  # fmt: skip
+    parser.add_argument("--slow-wait", type=float, default=10.0,
+                        help="slow: seconds to wait for their connections to end")  # fmt: skip
+    parser.add_argument("--slow-rcvbuf", type=int, default=4096,
+                        help="slow: their SO_RCVBUF, bytes (the kernel doubles it)")  # fmt: skip
     parser.add_argument("--server-pid", type=int, required=True)
     parser.add_argument("--rate", type=float, default=400.0, help="messages a second, in total")
     parser.add_argument("--duration", type=float, default=15.0, help="seconds of sending")

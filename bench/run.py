@@ -15,6 +15,7 @@ import argparse
 import contextlib
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -32,10 +33,11 @@ from bench import procstat
 ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var" / "bench"
 PYTHON = sys.executable
-SCENARIOS = ("rooms", "dm", "ramp", "idle", "storm", "sendcost")
+SCENARIOS = ("rooms", "dm", "ramp", "idle", "storm", "slow", "sendcost")
 DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/parley_bench"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
 SERVER_CORE, LOADGEN_CORE = "0", "1"
+DEFAULT_WS = "parley.realtime.server:WebSocketProtocol"
 STACKS = ("sqlite", "postgres", "fake")
 
 
@@ -97,7 +99,12 @@ def _secret_key() -> str:
 
 
 def server_env(
-    stack: Stack, port: int, send_rate: int, experiments: list[str] | None = None
+    stack: Stack,
+    port: int,
+    send_rate: int,
+    experiments: list[str] | None = None,
+    queue_max_messages: int | None = None,
+    redis_prefix: str = "parleybench",
 ) -> dict[str, str]:
     env = {
         **os.environ,
@@ -114,13 +121,15 @@ def server_env(
         "RATE_LIMITS": "connect_ip=1000000/1000000,history=1000000/1000000",
         "WEBSOCKET_MAX_SOCKETS_PER_USER": "1000000",
         "LOG_LEVEL": "WARNING",
-        "REDIS_PREFIX": "parleybench",
+        "REDIS_PREFIX": redis_prefix,
         "PYTHONPATH": str(ROOT),
         "BENCH_EXPERIMENTS": ",".join(experiments or []),
     }
     env.pop("REDIS_URL", None)
     if stack.redis_url:
         env["REDIS_URL"] = stack.redis_url
+    if queue_max_messages is not None:  # scenario slow: a limit a short run reaches
+        env["WEBSOCKET_QUEUE_MAX_MESSAGES"] = str(queue_max_messages)
     return env
 
 
@@ -135,12 +144,21 @@ class Server:
         cmd = [
             *pinned(SERVER_CORE, self.args.nice), PYTHON, "-m", "uvicorn", self.stack.app,
             "--host", "127.0.0.1", "--port", str(self.args.port), "--lifespan", "off",
-            "--loop", "uvloop", "--http", "httptools", "--ws", self.args.ws,
+            "--loop", "uvloop", "--http", "httptools", "--ws", self.ws,
             "--ws-per-message-deflate", "true" if self.args.server_deflate else "false",
             "--log-level", "warning", "--no-access-log",
         ]  # fmt: skip
-        env = server_env(self.stack, self.args.port, self.args.send_rate, self.args.experiment)
+        env = server_env(
+            self.stack,
+            self.args.port,
+            self.args.send_rate,
+            self.args.experiment,
+            self.args.queue_max_messages,
+            self.args.redis_prefix,
+        )
         env["MANIFEST"] = str(VAR / "manifest-sqlite.json")  # for bench.fakeserver
+        if self.args.server_sndbuf:
+            env["BENCH_SERVER_SNDBUF"] = str(self.args.server_sndbuf)
         with self.log.open("ab") as out:
             self.proc = subprocess.Popen(  # noqa: S603 - our own fixed command line
                 cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
@@ -164,6 +182,13 @@ class Server:
                     return
             time.sleep(0.2)
         raise SystemExit(f"The server did not answer {url} within 30 s; see {self.log}")
+
+    @property
+    def ws(self) -> str:
+        """uvicorn's --ws: Parley's protocol with a fixed SO_SNDBUF if asked for one."""
+        if self.args.server_sndbuf and self.args.ws == DEFAULT_WS:
+            return "bench.wsprotocol:WebSocketProtocol"
+        return str(self.args.ws)
 
     @property
     def pid(self) -> int:
@@ -280,6 +305,7 @@ def loadgen_command(
         "--rate", str(rate),
         "--ramp-of", args.ramp_of, "--ramp-start", str(args.ramp_start),
         "--ramp-factor", str(args.ramp_factor), "--timeout", str(args.timeout),
+        "--slow-readers", str(args.slow_readers),
     ]  # fmt: skip
     if not args.deflate:
         cmd.append("--no-deflate")
@@ -335,6 +361,7 @@ def run_scenario(
     out = VAR / "results" / f"{stamp}-{'-'.join([stack.key, scenario, *extra])}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     log = VAR / f"server-{stack.key}.log"
+    log_from = log.stat().st_size if log.exists() else 0
     print(f"\n== {stack.name}: {scenario} {' '.join(extra)} ==", flush=True)
     with Server(stack, args, log) as server:
         cmd = loadgen_command(stack, scenario, args, manifest, server.pid, out)
@@ -374,9 +401,48 @@ def run_scenario(
     result["server_deflate"] = args.server_deflate
     result["loadavg_before"] = Path("/proc/loadavg").read_text().split()[:3]
     result["machine_busy_before_pct"] = busy_before
+    if result.get("slow"):
+        with log.open("rb") as text:
+            text.seek(log_from)
+            result["slow"].update(slow_closes(text.read().decode(errors="replace"), result["slow"]))
     out.write_text(json.dumps(result, indent=2))
     print(summarise(result), flush=True)
     return result
+
+
+# What the server logs when it closes a socket that reads too slowly (4408; consumer.py).
+SLOW_CLOSE = re.compile(
+    r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d),(\d{3}) WARNING parley\.realtime\.consumer "
+    r"socket of user (\d+) closed: (\d+) events \((\d+) B\) unread",
+    re.MULTILINE,
+)
+
+
+def slow_closes(log: str, slow: dict[str, Any]) -> dict[str, Any]:
+    """The server's 4408 closes of the stalled readers, from its log: how many, how long
+    after each stalled, and how much each had queued."""
+    stalled = {entry["user"]: entry["stalled_at"] for entry in slow["stalled"]}
+    after: list[float] = []
+    events: list[float] = []
+    owed: list[float] = []
+    for when, millis, user, count, size in SLOW_CLOSE.findall(log):
+        if int(user) in stalled:
+            at = time.mktime(time.strptime(when, "%Y-%m-%d %H:%M:%S")) + int(millis) / 1000
+            after.append(at - stalled[int(user)])
+            events.append(int(count))
+            owed.append(int(size))
+
+    def spread(values: list[float]) -> dict[str, float]:
+        ordered = sorted(values)
+        return {"min": round(ordered[0], 2), "p50": round(ordered[len(ordered) // 2], 2),
+                "max": round(ordered[-1], 2)} if ordered else {}  # fmt: skip
+
+    return {
+        "closed_4408": len(after),
+        "stall_to_4408_s": spread(after),
+        "queued_events_at_4408": spread(events),
+        "queued_bytes_at_4408": spread(owed),
+    }
 
 
 def _step_line(step: dict[str, Any]) -> str:
@@ -396,6 +462,24 @@ def _step_line(step: dict[str, Any]) -> str:
         f"loadgen CPU {step['loadgen_cpu_pct']:.0f}%; DB connections {db}; "
         f"machine busy {step['machine_cpu_pct']}"
     )
+
+
+def _slow_lines(slow: dict[str, Any]) -> list[str]:
+    rss, owed = slow["server_rss_mib"], slow["messages_owed_at_release_or_end"]
+    closed, released = slow["stall_to_4408_s"], slow["stall_to_release_s"]
+    return [
+        f"  stalled readers: {slow['slow_readers']}; closed 4408 by the server: "
+        f"{slow['closed_4408']}"
+        + (f" ({closed['min']}-{closed['max']} s after the stall, "
+           f"{slow['queued_events_at_4408'].get('p50')} events queued)" if closed else "")
+        + f"; server's end let go: {slow['released_by_server']}"
+        + (f" (p50 {released['p50']} s, max {released['max']} s)"
+           if slow["released_by_server"] else "")
+        + f"; seen ended by the client: {slow['ended_for_client']}; messages owed to each "
+        f"at release, or at the end: p50 {owed['p50']:g}, max {owed['max']:g}",
+        f"  server RSS: {rss['before_connect']} MiB before connecting, {rss['start']} at the "
+        f"start, {rss['max']} max, {rss['end']} at the end",
+    ]  # fmt: skip
 
 
 def summarise(result: dict[str, Any]) -> str:
@@ -419,6 +503,8 @@ def summarise(result: dict[str, Any]) -> str:
         f"({result['logins_over_http']} HTTP logins)"
     ]
     lines += [_step_line(step) for step in result["steps"]]
+    if result.get("slow"):
+        lines += _slow_lines(result["slow"])
     if result.get("scenario") == "ramp":
         best = result.get("best")
         lines.append(
@@ -464,11 +550,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--ramp-start", type=float, default=10.0, help="messages/s")
     parser.add_argument("--ramp-factor", type=float, default=1.5)
     parser.add_argument("--sockets", type=int, default=2000, help="idle sockets")
+    parser.add_argument("--slow-readers", type=int, default=20,
+                        help="slow: room members that stop reading once resumed")  # fmt: skip
+    parser.add_argument("--queue-max-messages", type=int,
+                        help="slow: the server's WEBSOCKET_QUEUE_MAX_MESSAGES")  # fmt: skip
+    parser.add_argument("--server-sndbuf", type=int,
+                        help="SO_SNDBUF of the server's sockets (bench/wsprotocol.py)")  # fmt: skip
+    parser.add_argument("--redis-prefix", default="parleybench",
+                        help="the server's REDIS_PREFIX, apart from other benchmarks'")  # fmt: skip
     parser.add_argument("--no-deflate", dest="deflate", action="store_false",
                         help="clients do not offer permessage-deflate (browsers do)")  # fmt: skip
     parser.add_argument("--no-server-deflate", dest="server_deflate", action="store_false",
                         help="uvicorn --ws-per-message-deflate false")  # fmt: skip
-    parser.add_argument("--ws", default="parley.realtime.server:WebSocketProtocol",
+    parser.add_argument("--ws", default=DEFAULT_WS,
                         help="uvicorn's --ws: Parley's protocol (default), auto, websockets, "
                              "websockets-sansio or wsproto")  # fmt: skip
     parser.add_argument("--send-rate", type=int, default=10_000,
