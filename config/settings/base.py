@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -180,6 +181,9 @@ def _rate_limits(overrides: str) -> dict[str, tuple[float, int]]:
     for item in filter(None, (part.strip() for part in overrides.split(","))):
         name, _, value = item.partition("=")
         rate, _, burst = value.partition("/")
+        if name.strip() not in limits:
+            known = ", ".join(sorted(limits))
+            raise ImproperlyConfigured(f"RATE_LIMITS: no limit is called {name!r} ({known})")
         limits[name.strip()] = (float(rate), int(burst))
     return limits
 

@@ -96,21 +96,32 @@ async def acheck_rate(action: str, subject: int | str) -> None:
 
 
 class _LocalBuckets:
+    """The buckets of this process. A bucket that has filled up again is the same as none,
+    so those are dropped whenever the table grows past `_prune_at` (every user and
+    address ever seen would otherwise stay)."""
+
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._buckets: dict[str, tuple[float, float]] = {}
+        self._buckets: dict[str, tuple[float, float, float]] = {}  # tokens, at, full at
+        self._prune_at = 10_000
 
     def take(self, key: str, limit: Limit, now: float) -> float:
         with self._lock:
-            tokens, at = self._buckets.get(key, (float(limit.burst), now))
+            tokens, at, _ = self._buckets.get(key, (float(limit.burst), now, now))
             tokens = min(limit.burst, tokens + max(0.0, now - at) * limit.rate)
             wait = 0.0
             if tokens >= 1:
                 tokens -= 1
             else:
                 wait = (1 - tokens) / limit.rate
-            self._buckets[key] = (tokens, now)
+            self._buckets[key] = (tokens, now, now + (limit.burst - tokens) / limit.rate)
+            if len(self._buckets) > self._prune_at:
+                self._prune(now)
             return wait
+
+    def _prune(self, now: float) -> None:
+        self._buckets = {k: b for k, b in self._buckets.items() if b[2] > now}
+        self._prune_at = max(10_000, 2 * len(self._buckets))
 
 
 _local = _LocalBuckets()

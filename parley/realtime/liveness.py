@@ -158,7 +158,7 @@ async def sweep(now: float | None = None) -> None:
 
 async def announce(change: Change) -> None:
     """Tell the user's audience of a change of their status."""
-    routes = await reading(presence.presence_routes)(change.user_id)
+    routes = await _presence_routes(change.user_id)
     event = presence.presence_event(change)
     await publish_presence(event, change.version, routes.conversations, routes.friends)
 
@@ -268,7 +268,7 @@ class LivenessMixin:
         self._liveness_open = True
         try:
             await self._touch_presence()
-            audience, self._hidden = await reading(_audience)(self.user.pk)
+            audience, self._hidden = await _read_audience(self.user.pk)
             read_at = time.time()
             self._presence_known.floor = presence.version_at(read_at) - 1
             statuses = await presence.store().statuses(audience, read_at)
@@ -343,7 +343,7 @@ class LivenessMixin:
         """This socket now follows a new conversation: send it the statuses of members it
         had not heard of, and tell the members this user's status (they may not know it)."""
         try:
-            members = await reading(presence.conversation_members)(conversation_id)
+            members = await _conversation_members(conversation_id)
             now = time.time()
             known = self._presence_known
             unknown = [
@@ -421,7 +421,7 @@ class LivenessMixin:
                 await self.send(text_data=serialise(frame))
             return
         self._hidden = self._hidden - {other}
-        audience, _ = await reading(_audience)(self.user.pk)
+        audience, _ = await _read_audience(self.user.pk)
         if other in audience:
             status = (await presence.store().statuses([other], now)).get(other)
             known.put(other, status or "offline", presence.version_at(now) - 1)
@@ -434,3 +434,9 @@ def _audience(user_id: int) -> tuple[list[int], frozenset[int]]:
     """Whose presence `user_id` hears, and who is hidden from them (a block either way)."""
     hidden = frozenset(blocked_either_way_ids(user_id))
     return [u for u in presence.presence_audience(user_id) if u not in hidden], hidden
+
+
+# The reads above, in the sockets' read pool (parley/realtime/threads.py).
+_read_audience = reading(_audience)
+_presence_routes = reading(presence.presence_routes)
+_conversation_members = reading(presence.conversation_members)

@@ -101,6 +101,24 @@ def end_session(user_id: int, session_key: str) -> None:
     _send([user_group(user_id)], message)
 
 
+def end_sessions(user_id: int, keep: str | None, kept_as: str | None) -> None:
+    """Close every socket of the user except those of login session `keep` (None: every
+    one), which from now on goes by `kept_as` (Django gives a kept session a new key)."""
+    message = {
+        "type": "parley.session_ended",
+        "keep": session_tag(keep) if keep else None,
+        "kept_as": session_tag(kept_as) if keep and kept_as else None,
+    }
+    _send([user_group(user_id)], message)
+
+
+def publish_hidden(user_id: int, other_id: int, hidden: bool) -> None:
+    """After commit, tell `user_id`'s sockets whether `other_id`'s typing and presence are
+    now hidden from them (a block between the two, either way) or no longer."""
+    message = {"type": "parley.hidden", "user": other_id, "hidden": hidden}
+    transaction.on_commit(lambda: _send([user_group(user_id)], message))
+
+
 def _send(groups: list[str], message: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is None:

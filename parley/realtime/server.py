@@ -31,6 +31,9 @@ server the extension is absent and the consumer awaits `send()` as usual.
 """
 
 import asyncio
+import contextlib
+import socket
+import struct
 from typing import Any
 
 from django.conf import settings
@@ -165,11 +168,20 @@ class WebSocketProtocol(WebSocketsSansIOProtocol):
         self.stop_keepalive()
         self.transport.close()  # reading stops; the buffer drains, then the socket closes
         grace = settings.WEBSOCKET_CLOSE_GRACE_SECONDS
-        self.loop.call_later(grace, self.transport.abort)  # a no-op once it has closed
+        self.loop.call_later(grace, self.cut)  # a no-op once it has closed
 
     def keepalive_timeout(self) -> None:
         """The client stopped answering pings: close, and cut the connection at once (a
         polite close waits for a buffer that a vanished client never drains)."""
         super().keepalive_timeout()
-        if not self.disconnected:
-            self.transport.abort()
+        self.cut()
+
+    def cut(self) -> None:
+        """End the connection now, unsent data and all: a reset, so that the client (if it
+        is still there) learns at once and the kernel frees the buffers it held."""
+        if self.disconnected or (self.transport.is_closing() and not self.close_sent):
+            return
+        sock = self.transport.get_extra_info("socket")
+        with contextlib.suppress(OSError, AttributeError, TypeError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.transport.abort()

@@ -5,8 +5,7 @@ from django.dispatch import receiver
 from django.http import HttpRequest
 
 from parley.accounts.sessions import sessions_ended
-from parley.realtime.controls import end_sessions
-from parley.realtime.publish import end_session
+from parley.realtime.publish import end_session, end_sessions
 
 
 @receiver(user_logged_out)
