@@ -176,6 +176,9 @@ def _rate_limits(overrides: str) -> dict[str, tuple[float, int]]:
         "room": (0.2, 10),  # create, edit, join, leave, archive, members, chats
         "invite": (0.5, 20),
         "friend": (0.2, 10),  # friend requests, blocks and their answers
+        "profile": (0.2, 10),  # profile and photo changes
+        "autocomplete": (10.0, 50),  # mention autocomplete (members matching a prefix)
+        "account": (0.1, 5),  # sign-ups and password-reset emails, per client address
         "connect_ip": (10.0, 100),  # new WebSockets per client address
     }
     for item in filter(None, (part.strip() for part in overrides.split(","))):

@@ -44,21 +44,28 @@ def api_login_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpR
 def rate_limit(
     action: str, *, methods: tuple[str, ...] = ("GET", "POST")
 ) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
-    """Takes a token of settings.RATE_LIMITS[`action`] for the signed-in user on each
-    request with one of `methods` (a page's GET that only shows a form is free), or
-    raises ParleyError(rate_limited): 429 with Retry-After, before the view does anything.
-    Goes inside login_required."""
+    """Takes a token of settings.RATE_LIMITS[`action`] for the signed-in user (else for the
+    client's address) on each request with one of `methods` (a page's GET that only shows
+    a form is free), or raises ParleyError(rate_limited): 429 with Retry-After, before the
+    view does anything. Goes inside login_required."""
 
     def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if request.method in methods:
-                check_rate(action, request.user.pk or 0)
+                user = request.user
+                subject = user.pk if user.is_authenticated else _address(request)
+                check_rate(action, subject)
             return view(request, *args, **kwargs)
 
         return wrapper
 
     return decorate
+
+
+def _address(request: HttpRequest) -> str:
+    """The client's address (uvicorn's --proxy-headers puts a trusted proxy's client here)."""
+    return f"ip:{request.META.get('REMOTE_ADDR', 'unknown')}"
 
 
 def query_int(request: HttpRequest, name: str, *, minimum: int = 0) -> int | None:

@@ -7,15 +7,18 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.utils.decorators import method_decorator
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from parley.accounts.actions.profile import register_user
 from parley.accounts.forms import LoginForm, SignupForm
 from parley.accounts.sessions import log_out_other_sessions
+from parley.core.http import rate_limit
 
 
 @sensitive_post_parameters("password1", "password2")
+@rate_limit("account", methods=("POST",))
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
@@ -72,6 +75,7 @@ def log_out_elsewhere(request: HttpRequest) -> HttpResponse:
     return redirect("edit_profile")
 
 
+@method_decorator(rate_limit("account", methods=("POST",)), name="dispatch")
 class PasswordResetView(auth_views.PasswordResetView):
     template_name = "accounts/password_reset.html"
     email_template_name = "accounts/email/password_reset.txt"

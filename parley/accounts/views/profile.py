@@ -11,7 +11,7 @@ from parley.accounts.access import access_user
 from parley.accounts.actions.profile import update_profile
 from parley.accounts.forms import ProfileForm
 from parley.accounts.selectors import relationship
-from parley.core.http import AuthenticatedRequest
+from parley.core.http import AuthenticatedRequest, rate_limit
 from parley.messaging.actions.direct import may_message_directly
 
 _AVATAR_NAME = re.compile(r"^[A-Za-z0-9_-]{8,64}-\d{2,4}\.webp\Z")
@@ -34,6 +34,7 @@ def profile(request: AuthenticatedRequest, username: str) -> HttpResponse:
 
 
 @login_required
+@rate_limit("profile", methods=("POST",))
 @require_http_methods(["GET", "POST"])
 def edit_profile(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user

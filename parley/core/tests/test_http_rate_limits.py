@@ -120,6 +120,7 @@ def test_the_limit_is_per_user(settings, world, alice, bob):
     [
         ("history", "/api/conversations/{chat}/messages/", {}),
         ("search", "/api/search/", {"q": "hello"}),
+        ("autocomplete", "/api/conversations/{chat}/members/", {"q": "a"}),
     ],
 )
 def test_reads_over_their_limit_are_429_json(settings, world, bob, action, path, query):
@@ -166,3 +167,40 @@ def test_a_group_conversation_counts_as_a_room_change(settings, alice):
     groups = Conversation.objects.filter(kind=Conversation.Kind.GROUP).count()
     assert client.post("/groups/new/", form).status_code == 429
     assert Conversation.objects.filter(kind=Conversation.Kind.GROUP).count() == groups
+
+
+def test_profile_changes_over_their_limit_are_429(settings, alice):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "profile": (0.001, 1)}
+    client = client_for(alice)
+    assert client.post("/settings/profile/", {"display_name": "First"}).status_code == 302
+
+    response = client.post("/settings/profile/", {"display_name": "Second"})
+
+    assert response.status_code == 429
+    assert User.objects.get(pk=alice.pk).display_name == "First"
+    assert client.get("/settings/profile/").status_code == 200  # showing the form is free
+
+
+def test_sign_ups_and_reset_emails_are_limited_per_address(settings, mailoutbox, alice):
+    """Anonymous requests spend their address's tokens: a sign-up and a reset email, then
+    429 for both from that address; another address is not affected."""
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "account": (0.001, 2)}
+
+    def post(address: str, path: str, form: dict[str, str]) -> Any:
+        return Client(REMOTE_ADDR=address).post(path, form)  # a fresh, signed-out browser
+
+    password = "correct-Horse-battery-9"
+    form = {"email": "n@example.org", "password1": password, "password2": password}
+    reset = {"email": alice.email}
+    assert post("203.0.113.7", "/signup/", {**form, "username": "newbie"}).status_code == 302
+    assert post("203.0.113.7", "/password-reset/", reset).status_code == 302
+    assert len(mailoutbox) == 1
+
+    refused = post("203.0.113.7", "/password-reset/", reset)
+    assert refused.status_code == 429
+    assert "Retry-After" in refused
+    again = {**form, "username": "again", "email": "a@example.org"}
+    assert post("203.0.113.7", "/signup/", again).status_code == 429
+    assert len(mailoutbox) == 1
+    assert not User.objects.filter(username="again").exists()
+    assert post("203.0.113.8", "/password-reset/", reset).status_code == 302

@@ -54,6 +54,7 @@ def messages(request: AuthenticatedRequest, conversation_id: int) -> JsonRespons
 
 
 @api_login_required
+@rate_limit("history")
 @require_GET
 def message_versions(request: AuthenticatedRequest, message_id: int) -> JsonResponse:
     """An edited message's earlier versions, oldest first, then the current one."""
@@ -61,6 +62,7 @@ def message_versions(request: AuthenticatedRequest, message_id: int) -> JsonResp
 
 
 @api_login_required
+@rate_limit("autocomplete")
 @require_GET
 def members(request: AuthenticatedRequest, conversation_id: int) -> JsonResponse:
     """Members matching ?q= (username or name prefix), for @mention autocomplete."""
