@@ -185,3 +185,25 @@ async def test_new_connections_per_address_are_rate_limited(settings, room, alic
     assert refused.hello["retry_after"] > 0
     for socket, _, _ in opened:
         await socket.close()
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        {"type": "edit", "message": 999999, "body": "x"},
+        {"type": "delete", "message": 999999},
+        {"type": "react", "message": 999999, "emoji": "👍"},
+        {"type": "move", "message": 999999, "to": 999999},
+    ],
+    ids=lambda frame: frame["type"],
+)
+async def test_changes_to_messages_have_rate_limits(settings, frame, room, chat, alice):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, frame["type"]: (0.001, 1)}
+    socket, _, _ = await open_socket(alice)
+
+    first = await socket.request(**frame)  # spends the one token (and finds nothing)
+    second = await socket.request(**frame)
+
+    assert first["code"] == "not_found"
+    assert (second["code"], second["retry_after"] > 0) == ("rate_limited", True)
+    await socket.close()
