@@ -74,9 +74,14 @@ CLOSE_TOO_SLOW = 4408  # the client read too slowly; it reconnects and resumes
 
 
 def _size(message: dict[str, Any]) -> int:
-    """Bytes of an event's payload as written (UTF-8), for the owed-bytes limit."""
-    payload = message.get("payload")
-    return len(payload.encode()) if isinstance(payload, str) else 0
+    """Bytes of an event's payload as written (UTF-8), for the owed-bytes limit: worked
+    out once per event and kept in it (the Fanout hands every socket the same dict), not
+    once per socket that queues it."""
+    size = message.get("size")
+    if size is None:
+        payload = message.get("payload")
+        size = message["size"] = len(payload.encode()) if isinstance(payload, str) else 0
+    return int(size)
 
 
 _closing: set["asyncio.Future[None]"] = set()  # closes under way without the server's help
