@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import HASH_SESSION_KEY, update_session_auth_hash
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models.signals import post_save, pre_save
 from django.dispatch import Signal, receiver
 from django.http import HttpRequest, HttpResponse
@@ -136,9 +136,18 @@ def session_still_valid(user_id: int, session: Any) -> bool:
     """Whether `session` still signs `user_id` in, read afresh from the database: the user
     is active and the session's hash matches their credentials now. For a socket that
     was signed in a moment ago, once it listens for sessions_ended (a change in between
-    would otherwise go unheard)."""
-    user = User.objects.filter(pk=user_id, is_active=True).first()
+    would otherwise go unheard). One plain SELECT: every socket's connect reads it."""
+    with connection.cursor() as cursor:
+        cursor.execute(_CREDENTIALS, [user_id, True])
+        row = cursor.fetchone()
     stored = session.get(HASH_SESSION_KEY) if session is not None else None
-    return bool(
-        user is not None and stored and constant_time_compare(stored, user.get_session_auth_hash())
-    )
+    if row is None or not stored:
+        return False
+    password, session_epoch = row
+    user = User(pk=user_id, password=password, session_epoch=session_epoch)
+    return constant_time_compare(stored, user.get_session_auth_hash())
+
+
+_CREDENTIALS = f"""
+SELECT password, session_epoch FROM {User._meta.db_table} WHERE id = %s AND is_active = %s
+"""  # noqa: S608 (the table name from the model, values as parameters)

@@ -19,7 +19,12 @@ def conversation_title(conversation: Conversation | None) -> str:
     if conversation is None:
         return ""
     room = conversation.room
-    return f"{room.title} › {conversation.title}" if room else conversation.title
+    return chat_title(room.title if room else None, conversation.title)
+
+
+def chat_title(room_title: str | None, title: str) -> str:
+    """A conversation's title with its room's, if it has one."""
+    return f"{room_title} › {title}" if room_title is not None else title
 
 
 # Where rendered blocks end: a space there, so that paragraphs do not run together.
@@ -29,7 +34,12 @@ _BLOCK_END = re.compile(r"<(?:br|hr)\s*/?>|</(?:p|li|h[1-6]|blockquote|pre|tr|td
 def excerpt(message: Message, limit: int = EXCERPT_CHARS) -> str:
     """A message as one line of plain text (its rendered text, without Markdown marks),
     cut at `limit` characters."""
-    text = html.unescape(strip_tags(_BLOCK_END.sub(" ", message.html)))
+    return plain_excerpt(message.html, limit)
+
+
+def plain_excerpt(rendered: str, limit: int = EXCERPT_CHARS) -> str:
+    """Rendered HTML as one line of plain text, cut at `limit` characters."""
+    text = html.unescape(strip_tags(_BLOCK_END.sub(" ", rendered)))
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 

@@ -4,11 +4,10 @@ from typing import Any
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
-    Exists,
-    F,
     OuterRef,
     Q,
     QuerySet,
@@ -17,16 +16,17 @@ from django.db.models import (
     When,
 )
 
-from parley.accounts.events import user_summary
+from parley.accounts.events import summary_of, user_summary
 from parley.accounts.models import User
+from parley.core.sql import as_datetime
 from parley.messaging.access import access_message, access_participant
 from parley.messaging.events import (
     MESSAGE_RELATED,
-    conversation_title,
-    excerpt,
+    chat_title,
     message_change_event,
     message_dict,
     message_event,
+    plain_excerpt,
 )
 from parley.messaging.models import (
     Conversation,
@@ -42,23 +42,6 @@ from parley.messaging.models import (
 
 HISTORY_PAGE_MAX = 100
 PREVIEW_CHARS = 140
-
-
-def _preview(message: Message | None) -> dict[str, Any] | None:
-    if message is None:
-        return None
-    if message.is_deleted:
-        text = "(deleted)"
-    elif message.moved_to_id:
-        text = "(moved)"
-    else:
-        text = excerpt(message, PREVIEW_CHARS)
-    return {
-        "id": message.pk,
-        "sender": message.sender.name,
-        "sender_id": message.sender_id,
-        "text": text,
-    }
 
 
 def other_members(user: User, conversations: list[Conversation]) -> dict[int, list[User]]:
@@ -79,106 +62,135 @@ def other_members(user: User, conversations: list[Conversation]) -> dict[int, li
 def title_for(user: User, conversation: Conversation, people: list[User]) -> str:
     """What `user` sees a conversation called: room and chat, else its title or the other
     people (`people`, from other_members)."""
-    if conversation.kind == Conversation.Kind.CHAT:
-        return conversation_title(conversation)
-    return conversation.title or ", ".join(u.name for u in people) or user.name
+    room = conversation.room if conversation.kind == Conversation.Kind.CHAT else None
+    names = [u.name for u in people]
+    room_title = room.title if room is not None else None
+    return _title(conversation.kind, conversation.title, room_title, names, user.name)
 
 
-def _summaries(user: User, participants: list[Participant]) -> list[dict[str, Any]]:
-    conversations = [p.conversation for p in participants]
-    # Each conversation's last message: one join on the (conversation, seq) index, the
-    # same few lines of SQL however many conversations (an OR per conversation cost
-    # most of a hello's CPU in compiling it).
-    with_messages = [c.pk for c in conversations if c.last_message_seq]
-    last = Message.objects.filter(
-        conversation_id__in=with_messages, seq=F("conversation__last_message_seq")
-    )
-    previews = (
-        {m.conversation_id: m for m in last.select_related("sender")} if with_messages else {}
-    )
-    mentions = _unread_mentions(user, participants)
-    others = other_members(user, conversations)
-    result = []
-    for p in participants:
-        c = p.conversation
-        people = others.get(c.pk, [])
-        title = title_for(user, c, people)
-        result.append(
-            {
-                "id": c.pk,
-                "kind": c.kind,
-                "title": title,
-                "chat": c.title if c.kind == Conversation.Kind.CHAT else None,
-                "room": (
-                    {
-                        "id": c.room.pk,
-                        "slug": c.room.slug,
-                        "title": c.room.title,
-                        "archived": c.room.is_archived,
-                        # The viewer's role: the client offers moderation to owner/admin.
-                        "role": getattr(p, "room_role", None),
-                    }
-                    if c.room
-                    else None
-                ),
-                "people": [user_summary(u) for u in people],
-                "last_seq": c.last_seq,
-                "last_read_seq": p.last_read_seq,
-                "unread": max(0, c.message_count - p.read_count),
-                "mentions": mentions.get(c.pk, 0),
-                "last_message_at": c.last_message_at.isoformat() if c.last_message_at else None,
-                "preview": _preview(previews.get(c.pk)),
-            }
+def _title(kind: str, title: str, room_title: str | None, names: list[str], me: str) -> str:
+    if kind == Conversation.Kind.CHAT:
+        return chat_title(room_title, title)
+    return title or ", ".join(names) or me
+
+
+# The conversation list in plain SQL, as the send path's access check (access.py): every
+# socket's hello reads it, and building the ORM queries cost several times the queries
+# (bench/README.md, "storm"). Its cases are pinned by the tests of the list, the chat page
+# and hello on SQLite, PostgreSQL and MariaDB. One row per conversation, with its room,
+# the viewer's role there, their unread mentions and the last message with its sender.
+_SUMMARY_ROWS = f"""
+SELECT p.conversation_id, p.last_read_seq, p.read_count,
+  c.kind, c.title, c.last_seq, c.message_count, c.last_message_at, c.created_at,
+  c.room_id, r.slug, r.title, r.is_archived,
+  (SELECT rm.role FROM {RoomMember._meta.db_table} rm
+    WHERE rm.room_id = c.room_id AND rm.user_id = p.user_id),
+  (SELECT COUNT(*) FROM {Mention._meta.db_table} mn
+    WHERE mn.user_id = p.user_id AND mn.conversation_id = p.conversation_id
+      AND mn.seq > p.last_read_seq),
+  m.id, m.sender_id, s.username, s.display_name, m.deleted_at, m.moved_to_id, m.html
+FROM {Participant._meta.db_table} p
+JOIN {Conversation._meta.db_table} c ON c.id = p.conversation_id
+LEFT JOIN {Room._meta.db_table} r ON r.id = c.room_id
+LEFT JOIN {Message._meta.db_table} m
+  ON m.conversation_id = c.id AND m.seq = c.last_message_seq AND c.last_message_seq > 0
+LEFT JOIN {User._meta.db_table} s ON s.id = m.sender_id
+WHERE p.user_id = %s
+"""  # noqa: S608 (table names from the models, values as parameters)
+
+# The other members of the viewer's direct and group conversations (chats are titled by
+# their room instead), by username.
+_PEOPLE_ROWS = f"""
+SELECT o.conversation_id, u.id, u.username, u.display_name, u.avatar_small
+FROM {Participant._meta.db_table} p
+JOIN {Conversation._meta.db_table} c ON c.id = p.conversation_id
+JOIN {Participant._meta.db_table} o ON o.conversation_id = p.conversation_id
+JOIN {User._meta.db_table} u ON u.id = o.user_id
+WHERE p.user_id = %s AND c.kind <> %s AND o.user_id <> p.user_id
+"""  # noqa: S608
+
+
+def _summaries(user: User, conversation_id: int | None = None) -> list[dict[str, Any]]:
+    """The summaries of `user`'s conversations (only `conversation_id`'s, if given), most
+    recent activity first: two queries however many conversations."""
+    only = " AND p.conversation_id = %s" if conversation_id is not None else ""
+    params = [user.pk] if conversation_id is None else [user.pk, conversation_id]
+    with connection.cursor() as cursor:
+        cursor.execute(_SUMMARY_ROWS + only, params)
+        rows = list(cursor.fetchall())  # MariaDB's driver gives a tuple
+        cursor.execute(
+            _PEOPLE_ROWS + only + " ORDER BY u.username", [*params[:1], "chat", *params[1:]]
         )
-    return result
+        people: dict[int, list[dict[str, Any]]] = {}
+        for conversation, *person in cursor.fetchall():
+            people.setdefault(conversation, []).append(summary_of(*person))
+    rows.sort(key=_recent_first)
+    return [_summary(user, row, people.get(row[0], [])) for row in rows]
 
 
-def _with_room_role(participants: QuerySet[Participant]) -> QuerySet[Participant]:
-    """Each participation with `room_role`: the user's role in the conversation's room
-    (None outside rooms), in the same query."""
-    role = RoomMember.objects.filter(
-        room_id=OuterRef("conversation__room_id"), user_id=OuterRef("user_id")
-    ).values("role")[:1]
-    return participants.annotate(room_role=Subquery(role))
-
-
-def _unread_mentions(user: User, participants: list[Participant]) -> dict[int, int]:
-    """Unread mentions of `user` per conversation, in one grouped query."""
-    if not participants:
-        return {}
-    mine = Participant.objects.filter(
-        user=user, conversation_id=OuterRef("conversation_id"), last_read_seq__lt=OuterRef("seq")
+def _recent_first(row: tuple[Any, ...]) -> tuple[bool, float, float]:
+    """Sort key: latest message first, conversations without one last, then the newest."""
+    last_message_at, created_at = as_datetime(row[7]), as_datetime(row[8])
+    return (
+        last_message_at is None,
+        -last_message_at.timestamp() if last_message_at else 0.0,
+        -created_at.timestamp() if created_at else 0.0,
     )
-    rows = (
-        Mention.objects.filter(user=user)
-        .filter(Exists(mine))
-        .values("conversation_id")
-        .annotate(n=Count("pk"))
-        .values_list("conversation_id", "n")
-    )
-    return dict(rows)
+
+
+def _summary(user: User, row: tuple[Any, ...], people: list[dict[str, Any]]) -> dict[str, Any]:
+    (
+        conversation_id, last_read_seq, read_count,
+        kind, title, last_seq, message_count, last_message_at, _created_at,
+        room_id, room_slug, room_title, room_archived, role, mentions,
+        message_id, sender_id, sender_username, sender_display, deleted_at, moved_to_id, html,
+    ) = row  # fmt: skip
+    last_message_at = as_datetime(last_message_at)
+    preview = None
+    if message_id is not None:
+        if deleted_at is not None:
+            text = "(deleted)"
+        elif moved_to_id is not None:
+            text = "(moved)"
+        else:
+            text = plain_excerpt(html, PREVIEW_CHARS)
+        name = sender_display or sender_username
+        preview = {"id": message_id, "sender": name, "sender_id": sender_id, "text": text}
+    names = [person["name"] for person in people]
+    return {
+        "id": conversation_id,
+        "kind": kind,
+        "title": _title(kind, title, room_title, names, user.name),
+        "chat": title if kind == Conversation.Kind.CHAT else None,
+        "room": (
+            {
+                "id": room_id,
+                "slug": room_slug,
+                "title": room_title,
+                "archived": bool(room_archived),
+                # The viewer's role: the client offers moderation to owner/admin.
+                "role": role,
+            }
+            if room_id is not None
+            else None
+        ),
+        "people": people,
+        "last_seq": last_seq,
+        "last_read_seq": last_read_seq,
+        "unread": max(0, message_count - read_count),
+        "mentions": mentions,
+        "last_message_at": last_message_at.isoformat() if last_message_at else None,
+        "preview": preview,
+    }
 
 
 def conversation_list(user: User) -> list[dict[str, Any]]:
     """Every conversation `user` is in, most recent activity first, with unread counts."""
-    participants = list(
-        _with_room_role(Participant.objects.filter(user=user))
-        .select_related("conversation", "conversation__room")
-        .order_by(
-            F("conversation__last_message_at").desc(nulls_last=True),
-            "-conversation__created_at",
-        )
-    )
-    return _summaries(user, participants)
+    return _summaries(user)
 
 
 def conversation_summary(user: User, conversation_id: int) -> dict[str, Any]:
-    participants = list(
-        _with_room_role(
-            Participant.objects.filter(user=user, conversation_id=conversation_id)
-        ).select_related("conversation", "conversation__room")
-    )
-    return _summaries(user, participants)[0]
+    return _summaries(user, conversation_id)[0]
 
 
 def history(
@@ -342,8 +354,14 @@ def is_participant(user_id: int, conversation_id: int) -> bool:
 
 
 def member_conversations(user: User) -> list[int]:
-    """The ids of every conversation `user` is in (one index scan, no join)."""
-    return list(Participant.objects.filter(user=user).values_list("conversation_id", flat=True))
+    """The ids of every conversation `user` is in (one index scan, no join; plain SQL, as
+    every socket's connect reads it)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_MEMBER_OF, [user.pk])
+        return [conversation_id for (conversation_id,) in cursor.fetchall()]
+
+
+_MEMBER_OF = f"SELECT conversation_id FROM {Participant._meta.db_table} WHERE user_id = %s"  # noqa: S608
 
 
 # --- Rooms -----------------------------------------------------------------

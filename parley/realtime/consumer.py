@@ -112,7 +112,15 @@ def _membership(user: Any, session: Any) -> list[int] | None:
     return member_conversations(user)
 
 
-_conversation_list = reading(conversation_list)
+@reading
+def _state(user: Any) -> tuple[list[dict[str, Any]], presence.Reach]:
+    """What hello tells, in one trip to the read pool: the user's conversations, and whose
+    presence they hear and where theirs goes."""
+    summaries = conversation_list(user)
+    places = [(s["id"], s["room"]["id"] if s["room"] else None) for s in summaries]
+    return summaries, presence.reach(user.pk, places)
+
+
 _history = reading(history)
 _stream_after = reading(stream_after)
 
@@ -401,9 +409,9 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
             return
         for conversation_id in conversations:
             await self._join(conversation_group(conversation_id))
-        summaries = await _conversation_list(user)
+        summaries, reach = await _state(user)
         self.delivered = {s["id"]: s["last_seq"] for s in summaries}
-        extra = await self.liveness_connected()
+        extra = await self.liveness_connected(reach)
         await self._send_json(
             {
                 "type": "hello",

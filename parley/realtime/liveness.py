@@ -40,7 +40,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from parley.accounts.selectors import blocked_either_way_ids
 from parley.core.errors import ErrorCode, ParleyError
 from parley.realtime import load, presence
 from parley.realtime.presence import Change, Status
@@ -156,9 +155,11 @@ async def sweep(now: float | None = None) -> None:
             logger.exception("presence change of user %s not announced", change.user_id)
 
 
-async def announce(change: Change) -> None:
-    """Tell the user's audience of a change of their status."""
-    routes = await _presence_routes(change.user_id)
+async def announce(change: Change, routes: presence.Routes | None = None) -> None:
+    """Tell the user's audience of a change of their status (`routes`: where it goes, read
+    if not given)."""
+    if routes is None:
+        routes = await _presence_routes(change.user_id)
     event = presence.presence_event(change)
     await publish_presence(event, change.version, routes.conversations, routes.friends)
 
@@ -254,8 +255,9 @@ class LivenessMixin:
         self._liveness_open = False
         self._hidden: frozenset[int] = frozenset()  # blocked either way: never heard
 
-    async def liveness_connected(self) -> dict[str, Any]:
-        """After the socket joined its groups: returns extra keys for the hello frame.
+    async def liveness_connected(self, reach: presence.Reach) -> dict[str, Any]:
+        """After the socket joined its groups, with the user's `reach` read after that:
+        returns extra keys for the hello frame.
 
         Marks the socket active (announcing the user online if that is new) and returns
         "presence": the status of everyone in the user's audience who is not offline.
@@ -267,11 +269,11 @@ class LivenessMixin:
         await _socket_opened()
         self._liveness_open = True
         try:
-            await self._touch_presence()
-            audience, self._hidden = await _read_audience(self.user.pk)
+            await self._touch_presence(reach.routes)
+            self._hidden = reach.hidden
             read_at = time.time()
             self._presence_known.floor = presence.version_at(read_at) - 1
-            statuses = await presence.store().statuses(audience, read_at)
+            statuses = await presence.store().statuses(reach.audience, read_at)
         except Exception:
             logger.exception("presence unavailable for user %s", self.user.pk)
             statuses = {}
@@ -368,7 +370,7 @@ class LivenessMixin:
         if stopped is not None and not load.shedding():
             await _publish_typing(stopped, "stop")
 
-    async def _touch_presence(self) -> None:
+    async def _touch_presence(self, routes: presence.Routes | None = None) -> None:
         """Refresh this socket's record. While shedding, a state the client changed to
         meanwhile is not written yet (that would announce it): the first heartbeat after
         the spell does."""
@@ -378,7 +380,7 @@ class LivenessMixin:
             self.user.pk, self.channel_name, self._stored_state, time.time()
         )
         if change is not None:
-            await announce(change)
+            await announce(change, routes)
 
     # --- events from the channel layer (see parley/realtime/publish.py) ----------------
 
@@ -421,8 +423,7 @@ class LivenessMixin:
                 await self.send(text_data=serialise(frame))
             return
         self._hidden = self._hidden - {other}
-        audience, _ = await _read_audience(self.user.pk)
-        if other in audience:
+        if other in (await _reach(self.user.pk)).audience:
             status = (await presence.store().statuses([other], now)).get(other)
             known.put(other, status or "offline", presence.version_at(now) - 1)
             if status is not None and status != "offline":
@@ -430,13 +431,7 @@ class LivenessMixin:
                 await self.send(text_data=serialise(frame))
 
 
-def _audience(user_id: int) -> tuple[list[int], frozenset[int]]:
-    """Whose presence `user_id` hears, and who is hidden from them (a block either way)."""
-    hidden = frozenset(blocked_either_way_ids(user_id))
-    return [u for u in presence.presence_audience(user_id) if u not in hidden], hidden
-
-
 # The reads above, in the sockets' read pool (parley/realtime/threads.py).
-_read_audience = reading(_audience)
+_reach = reading(presence.reach)
 _presence_routes = reading(presence.presence_routes)
 _conversation_members = reading(presence.conversation_members)

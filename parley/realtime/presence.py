@@ -26,11 +26,11 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 from django.conf import settings
-from django.db.models import Q
+from django.db import connection
 
-from parley.accounts.models import Friendship
+from parley.accounts.models import Block, Friendship
 from parley.core.resilience import REDIS_ERRORS, async_redis, redis_outage
-from parley.messaging.models import Participant
+from parley.messaging.models import Conversation, Participant
 
 Status = Literal["online", "away", "offline"]
 STATUSES: tuple[Status, ...] = ("online", "away", "offline")
@@ -401,26 +401,58 @@ async def close_store() -> None:
 # --- who sees whose presence (selectors) ------------------------------------------------
 
 
-def _friend_ids(user_id: int) -> set[int]:
-    pairs = Friendship.objects.filter(Q(user_low_id=user_id) | Q(user_high_id=user_id))
-    return {
-        high if low == user_id else low
-        for low, high in pairs.values_list("user_low_id", "user_high_id")
-    }
+def reach(user_id: int, places: list[tuple[int, int | None]] | None = None) -> "Reach":
+    """Whose presence `user_id` hears and where their own presence goes, from the
+    (conversation, room) pairs of their conversations (`places`, read here if not given).
+
+    One query of plain SQL (every socket's hello reads it): the members the user's
+    conversations reach, their friends and the blocks either way.
+    """
+    if places is None:
+        with connection.cursor() as cursor:
+            cursor.execute(_PLACES, [user_id])
+            places = list(cursor.fetchall())
+    # One conversation per room: every room member is a participant of each of its chats.
+    conversations: dict[object, int] = {}
+    for conversation_id, room_id in sorted(places):
+        conversations.setdefault(room_id or f"c{conversation_id}", conversation_id)
+    reached = list(conversations.values())
+    sql, params = _REACH, [user_id] * 6
+    if reached:
+        marks = ", ".join(["%s"] * len(reached))
+        sql += _REACH_MEMBERS.format(marks=marks)
+        params += reached
+    people: set[int] = set()
+    friends: set[int] = set()
+    hidden: set[int] = set()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for other, kind in cursor.fetchall():
+            (people, friends, hidden)[kind].add(other)
+    audience = (people | friends) - hidden - {user_id}
+    routes = Routes(sorted(reached), sorted(friends - people - {user_id}))
+    return Reach(sorted(audience), frozenset(hidden), routes)
 
 
-def presence_audience(user_id: int) -> list[int]:
-    """Everyone whose presence `user_id` may see (and who may see theirs): the people they
-    share a conversation with, and their friends. Two queries."""
-    mine = Participant.objects.filter(user_id=user_id).values("conversation_id")
-    people = set(
-        Participant.objects.filter(conversation_id__in=mine)
-        .values_list("user_id", flat=True)
-        .distinct()
-    )
-    people |= _friend_ids(user_id)
-    people.discard(user_id)
-    return sorted(people)
+_FRIENDSHIP, _BLOCK = Friendship._meta.db_table, Block._meta.db_table
+_PLACES = f"""
+SELECT p.conversation_id, c.room_id FROM {Participant._meta.db_table} p
+JOIN {Conversation._meta.db_table} c ON c.id = p.conversation_id WHERE p.user_id = %s
+"""  # noqa: S608
+# The other person of each friendship (kind 1) and block either way (kind 2) of a user.
+_REACH = f"""
+SELECT CASE WHEN f.user_low_id = %s THEN f.user_high_id ELSE f.user_low_id END, 1
+FROM {_FRIENDSHIP} f WHERE f.user_low_id = %s OR f.user_high_id = %s
+UNION ALL
+SELECT CASE WHEN b.blocker_id = %s THEN b.blocked_id ELSE b.blocker_id END, 2
+FROM {_BLOCK} b WHERE b.blocker_id = %s OR b.blocked_id = %s
+"""  # noqa: S608 (table names from the models, values as parameters)
+# ...and the members of the conversations that reach everyone the user shares one with.
+_REACH_MEMBERS = f"""
+UNION ALL
+SELECT DISTINCT p.user_id, 0 FROM {Participant._meta.db_table} p
+WHERE p.conversation_id IN ({{marks}})
+"""  # noqa: S608
 
 
 def conversation_members(conversation_id: int) -> list[int]:
@@ -437,20 +469,15 @@ class Routes:
     friends: list[int]  # user groups of friends who share no conversation with the user
 
 
+@dataclass(frozen=True)
+class Reach:
+    """Whose presence a user hears, and where their own goes (see reach)."""
+
+    audience: list[int]  # everyone they share a conversation with, and friends
+    hidden: frozenset[int]  # blocked either way: never heard, whatever else holds
+    routes: Routes
+
+
 def presence_routes(user_id: int) -> Routes:
-    """One conversation per room (every room member is a participant of each of its chats,
-    so one chat reaches them all), every direct and group conversation, and the friends
-    no conversation reaches. Three small queries."""
-    conversations: dict[object, int] = {}
-    rows = Participant.objects.filter(user_id=user_id).values_list(
-        "conversation_id", "conversation__room_id"
-    )
-    for conversation_id, room_id in sorted(rows):
-        conversations.setdefault(room_id or f"c{conversation_id}", conversation_id)
-    friends = _friend_ids(user_id)
-    if friends:
-        reached = Participant.objects.filter(
-            conversation_id__in=conversations.values(), user_id__in=friends
-        ).values_list("user_id", flat=True)
-        friends -= set(reached)
-    return Routes(sorted(conversations.values()), sorted(friends))
+    """Where `user_id`'s presence events go so that each of their audience hears of them."""
+    return reach(user_id).routes

@@ -1,8 +1,14 @@
+import itertools
+
 import pytest
 from django.db import connection
 from django.urls import reverse
 
-from parley.messaging.actions.rooms import create_room, join_room
+from parley.messaging.actions.delete import check_delete_message
+from parley.messaging.actions.groups import create_group
+from parley.messaging.actions.move import check_move_message
+from parley.messaging.actions.rooms import archive_room, create_chat, create_room, join_room
+from parley.messaging.actions.send import check_send_message
 from parley.messaging.models import Conversation, Message
 from parley.messaging.rendering import render_markdown
 
@@ -116,3 +122,70 @@ def test_bad_parameters_are_400(chat, bob_client, params):
 
     assert status == 400
     assert body["error"]["code"] == "invalid"
+
+
+def test_the_list_shows_every_kind_of_conversation_as_its_member_sees_it(
+    room, chat, alice, bob, carol, bob_client
+):
+    """Each case the list's SQL decides: titles (chat, direct, named and unnamed group),
+    people with avatars, previews of live, deleted and moved messages, unread mentions,
+    the viewer's role, archived rooms, and the order (no messages last, newest first)."""
+    carol.avatar_small.name = "avatars/carol-small.png"
+    carol.save(update_fields=["avatar_small"])
+    join_room(carol, room)  # so that groups with her may be started
+    send = itertools.count()
+
+    def say(user, body, conversation=None, to=None):
+        return check_send_message(
+            user,
+            client_id=f"l{next(send)}",
+            body=body,
+            conversation_id=conversation.pk if conversation else None,
+            to_user_id=to.pk if to else None,
+        ).message
+
+    quiet = create_group(alice, [bob.pk, carol.pk])  # no messages: listed last
+    named = create_group(bob, [alice.pk, carol.pk], title="Plans")
+    say(carol, "the plan", named)
+    side = create_chat(alice, room, title="side")
+    moved = say(bob, "wrong place", side)
+    check_move_message(alice, moved.pk, chat.pk)  # alice owns the room
+    direct = say(carol, "hi **bob**", to=bob).conversation
+    gone = say(carol, "oops", to=bob)
+    check_delete_message(carol, gone.pk)
+    say(alice, "hey @bob", chat)
+    archived = create_room(bob, title="Old")
+    archive_room(bob, archived)
+
+    listed = {
+        c["id"]: c for c in bob_client.get(reverse("api_conversations")).json()["conversations"]
+    }
+    order = list(listed)
+
+    assert order[-1] == quiet.pk and order[-2] == archived.chats.get().pk
+    assert order[:4] == [chat.pk, direct.pk, side.pk, named.pk]
+    carol_summary = {"id": carol.pk, "username": "carol", "name": carol.name,
+                     "avatar": "/media/avatars/carol-small.png"}  # fmt: skip
+    assert listed[direct.pk]["title"] == carol.name
+    assert listed[direct.pk]["people"] == [carol_summary]
+    assert listed[direct.pk]["preview"]["text"] == "(deleted)"
+    assert listed[direct.pk]["unread"] == 2 and listed[direct.pk]["room"] is None
+    assert listed[named.pk]["title"] == "Plans" and listed[named.pk]["kind"] == "group"
+    assert [p["username"] for p in listed[named.pk]["people"]] == ["alice", "carol"]
+    assert listed[named.pk]["preview"] == {
+        "id": Message.objects.get(conversation=named, seq=1).pk,
+        "sender": carol.name,
+        "sender_id": carol.pk,
+        "text": "the plan",
+    }
+    assert listed[side.pk]["preview"]["text"] == "(moved)" and listed[side.pk]["unread"] == 0
+    assert listed[quiet.pk]["title"] == f"{alice.name}, {carol.name}"
+    assert listed[quiet.pk]["preview"] is None and listed[quiet.pk]["last_message_at"] is None
+    assert listed[chat.pk]["title"] == "Team › general" and listed[chat.pk]["chat"] == "general"
+    assert listed[chat.pk]["room"] == {
+        "id": room.pk, "slug": room.slug, "title": "Team", "archived": False, "role": "member"
+    }  # fmt: skip
+    assert listed[chat.pk]["mentions"] == 1 and listed[chat.pk]["people"] == []
+    assert listed[chat.pk]["preview"]["sender"] == alice.name
+    assert listed[chat.pk]["last_message_at"].endswith("+00:00")
+    assert listed[archived.chats.get().pk]["room"]["archived"] is True

@@ -207,7 +207,7 @@ def test_presence_routes_use_one_chat_per_room_and_only_friends_not_reached(
     assert routes.friends == [dave.pk]
     join_room(dave, room)
     assert presence.presence_routes(alice.pk).friends == []
-    assert presence.presence_audience(alice.pk) == sorted([bob.pk, carol.pk, dave.pk])
+    assert presence.reach(alice.pk).audience == sorted([bob.pk, carol.pk, dave.pk])
 
 
 _WIRED = "liveness_joined" in inspect.getsource(ParleyConsumer)
