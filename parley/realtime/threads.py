@@ -9,13 +9,15 @@ connection. Both pools are bounded: under overload work queues rather than starv
 event loop that delivers.
 """
 
+import asyncio
+import contextvars
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from functools import cache
-from typing import Any, ParamSpec, TypeVar
+from functools import cache, partial
+from typing import ParamSpec, TypeVar
 
-from channels.db import database_sync_to_async
 from django.conf import settings
+from django.db import close_old_connections
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -37,14 +39,21 @@ def writing(function: Callable[P, T]) -> Callable[P, Awaitable[T]]:
 
 
 def _in(name: str, setting: str, function: Callable[P, T]) -> Callable[P, Awaitable[T]]:
-    call: Any = None  # made on first use, once settings are read
+    """`function` run in pool `name` (its size the setting), as Channels'
+    database_sync_to_async runs it (stale connections closed before and after) but
+    handed straight to the pool: asgiref's machinery for thread-sensitive code cost a
+    reconnect more than its database reads (bench/README.md, "storm")."""
+
+    def call(*args: P.args, **kwargs: P.kwargs) -> T:
+        close_old_connections()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            close_old_connections()
 
     async def run(*args: P.args, **kwargs: P.kwargs) -> T:
-        nonlocal call
-        if call is None:
-            pool = _pool(name, getattr(settings, setting))
-            call = database_sync_to_async(function, thread_sensitive=False, executor=pool)
-        result: T = await call(*args, **kwargs)
-        return result
+        pool = _pool(name, getattr(settings, setting))
+        work = partial(contextvars.copy_context().run, call, *args, **kwargs)
+        return await asyncio.get_running_loop().run_in_executor(pool, work)
 
     return run
