@@ -1,5 +1,12 @@
-from django.contrib import admin
+from typing import Any
 
+from django.contrib import admin
+from django.db import transaction
+from django.db.models import QuerySet
+from django.forms import ModelForm
+from django.http import HttpRequest
+
+from parley.messaging.membership import record_membership_change
 from parley.messaging.models import Conversation, Message, Participant, Room, RoomInvite, RoomMember
 
 
@@ -43,9 +50,33 @@ class ConversationAdmin(admin.ModelAdmin):
 
 @admin.register(Participant)
 class ParticipantAdmin(admin.ModelAdmin):
+    """Rows added, moved or removed here publish no event: the users' new membership
+    stamps let their sockets find the change at the next periodic check."""
+
     list_display = ("conversation", "user", "last_read_seq", "joined_at")
     raw_id_fields = ("conversation", "user")
     search_fields = ("user__username",)
+
+    def save_model(
+        self, request: HttpRequest, obj: Participant, form: ModelForm, change: bool
+    ) -> None:
+        super().save_model(request, obj, form, change)
+        if change and not {"user", "conversation"} & set(form.changed_data):
+            return  # only how far they have read
+        users: set[Any] = {obj.user_id}
+        if change and "user" in form.changed_data:
+            users.add(form.initial["user"])
+        record_membership_change(users)
+
+    def delete_model(self, request: HttpRequest, obj: Participant) -> None:
+        super().delete_model(request, obj)
+        record_membership_change([obj.user_id])
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Participant]) -> None:
+        with transaction.atomic():
+            users = set(queryset.values_list("user_id", flat=True))
+            super().delete_queryset(request, queryset)
+            record_membership_change(users)
 
 
 @admin.register(Message)

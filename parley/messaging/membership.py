@@ -1,10 +1,36 @@
-"""Telling a user's sockets that they joined or left a conversation."""
+"""Telling a user's sockets that they joined or left a conversation.
 
+Every action that adds or removes Participant rows calls record_membership_change for
+their users in the same transaction, besides announcing the change: the event is the
+fast path, the stamp is how a socket whose event was lost finds out within one periodic
+check (parley/realtime/fanout.py).
+"""
+
+import random
 from collections.abc import Iterable
 
+from django.db import connection
+
 from parley.messaging.events import conversation_updated_event, membership_event
-from parley.messaging.models import Conversation, RoomMember
+from parley.messaging.models import Conversation, MembershipStamp, RoomMember
 from parley.realtime.publish import publish_membership, publish_to_conversation_members
+
+
+def record_membership_change(user_ids: Iterable[int]) -> None:
+    """Inside the transaction that adds or removes these users' Participant rows: give
+    each user a new membership stamp (one upsert, rows locked in user order so that two
+    changes of overlapping users cannot deadlock)."""
+    ids = sorted(set(user_ids))
+    if not ids:
+        return
+    # MariaDB's upsert takes no conflict target (it is the primary key here anyway).
+    target = ["user"] if connection.features.supports_update_conflicts_with_target else None
+    MembershipStamp.objects.bulk_create(
+        [MembershipStamp(user_id=user_id, stamp=random.getrandbits(63)) for user_id in ids],
+        update_conflicts=True,
+        unique_fields=target,
+        update_fields=["stamp"],
+    )
 
 
 def announce_joined(conversation: Conversation, user_ids: Iterable[int]) -> None:

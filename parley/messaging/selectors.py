@@ -31,6 +31,7 @@ from parley.messaging.events import (
 from parley.messaging.models import (
     Conversation,
     ConversationEvent,
+    MembershipStamp,
     Mention,
     Message,
     MessageEdit,
@@ -191,6 +192,17 @@ def conversation_list(user: User) -> list[dict[str, Any]]:
 
 def conversation_summary(user: User, conversation_id: int) -> dict[str, Any]:
     return _summaries(user, conversation_id)[0]
+
+
+def conversation_summaries(user: User, conversation_ids: list[int]) -> list[dict[str, Any]]:
+    """Summaries, as in conversation_list, of those of these conversations `user` is in
+    now (the others are left out)."""
+    participants = list(
+        _with_room_role(
+            Participant.objects.filter(user=user, conversation_id__in=conversation_ids)
+        ).select_related("conversation", "conversation__room")
+    )
+    return _summaries(user, participants)
 
 
 def history(
@@ -362,6 +374,33 @@ def member_conversations(user: User) -> list[int]:
 
 
 _MEMBER_OF = f"SELECT conversation_id FROM {Participant._meta.db_table} WHERE user_id = %s"  # noqa: S608
+
+
+def member_of(user_id: int, conversation_ids: list[int]) -> set[int]:
+    """Which of these conversations the user is in now."""
+    rows = Participant.objects.filter(user_id=user_id, conversation_id__in=conversation_ids)
+    return set(rows.values_list("conversation_id", flat=True))
+
+
+def conversations_of_users(user_ids: list[int]) -> dict[int, list[int]]:
+    """Every conversation of each of these users (none: an empty list), for the fan-out's
+    membership check. One query per thousand users, on the (user, conversation) index."""
+    result: dict[int, list[int]] = {user_id: [] for user_id in user_ids}
+    for start in range(0, len(user_ids), 1000):
+        rows = Participant.objects.filter(user_id__in=user_ids[start : start + 1000])
+        for user_id, conversation_id in rows.values_list("user_id", "conversation_id"):
+            result[user_id].append(conversation_id)
+    return result
+
+
+def membership_stamps(user_ids: list[int]) -> dict[int, int]:
+    """The membership stamp of each of these users who has one (see MembershipStamp).
+    One query per thousand, on the primary key."""
+    stamps: dict[int, int] = {}
+    for start in range(0, len(user_ids), 1000):
+        rows = MembershipStamp.objects.filter(user_id__in=user_ids[start : start + 1000])
+        stamps.update(rows.values_list("user_id", "stamp"))
+    return stamps
 
 
 # --- Rooms -----------------------------------------------------------------

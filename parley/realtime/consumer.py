@@ -40,12 +40,15 @@ from parley.messaging.actions.move import check_move_message
 from parley.messaging.actions.react import check_react
 from parley.messaging.actions.read import mark_read
 from parley.messaging.actions.send import CLIENT_ID, SendRequest
+from parley.messaging.events import membership_event
 from parley.messaging.selectors import (
     conversation_last_seq,
     conversation_list,
+    conversation_summaries,
     history,
     is_participant,
     member_conversations,
+    member_of,
     stream_after,
 )
 from parley.realtime import liveness, presence, protocol, server
@@ -136,6 +139,8 @@ def _missed(
 
 
 _last_seq = reading(conversation_last_seq)
+_conversation_summaries = reading(conversation_summaries)
+_member_of = reading(member_of)
 
 
 class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
@@ -625,17 +630,20 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
     async def parley_resync(self, event: dict[str, Any]) -> None:
         """From the Fanout (parley/realtime/fanout.py): the database's seqs of conversations
         this socket follows; fill any it is behind on (events missed while Redis was away,
-        or a gap fill that failed). After an outage (`fresh`), first check that the login
-        session and each conversation are still the user's: the events that would have
+        or a gap fill that failed). When the user's membership stamp changed, it also
+        carries the user's conversations: follow exactly those, should a joined or left
+        event have been lost. After an outage (`fresh`), first check that the login session
+        is still valid and read the user's conversations here: the events that would have
         said otherwise may have been lost with Redis."""
+        conversations = event.get("conversations")
         if event.get("fresh"):
             conversations = await _membership(self.user, self.scope.get("session"))
             if conversations is None:
                 await self._send_json({"type": "session.ended"})
                 await self.close(code=CLOSE_UNAUTHENTICATED)
                 return
-            for conversation_id in set(self.delivered) - set(conversations):
-                await self._forget(conversation_id)
+        if conversations is not None:
+            await self._follow_only(conversations, read_now=bool(event.get("fresh")))
         for conversation_id, seq in event["seqs"].items():
             delivered = self.delivered.get(conversation_id)
             if delivered is not None and seq > delivered:
@@ -643,6 +651,32 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
                     self.held.add(conversation_id)
                 else:
                     await self._fill(conversation_id, delivered, until=seq)
+
+    async def _follow_only(self, conversations: list[int], *, read_now: bool) -> None:
+        """Follow the user's `conversations` and no others, telling the client of each
+        change as the lost joined or left event would have. Unless the list was read just
+        now, what differs is read again first: an event handled since the Fanout read it
+        may be newer. A conversation found this way is followed from its current seq, as
+        after hello (what came before is history)."""
+        followed, listed = set(self.delivered), set(conversations)
+        gone, new = sorted(followed - listed), sorted(listed - followed)
+        if gone and not read_now:
+            still = await _member_of(self.user.pk, gone)
+            gone = [conversation_id for conversation_id in gone if conversation_id not in still]
+        for conversation_id in gone:
+            await self._forget(conversation_id, tell=True)
+        if not new:
+            return
+        for conversation_id in new:  # before reading, so that nothing committed meanwhile is lost
+            await self._join(conversation_group(conversation_id))
+        summaries = await _conversation_summaries(self.user, new)
+        for conversation_id in set(new) - {summary["id"] for summary in summaries}:
+            await self._forget(conversation_id)  # left again meanwhile
+        for summary in summaries:
+            conversation_id, seq = summary["id"], summary["last_seq"]
+            self.delivered[conversation_id] = seq
+            await self._send_json(membership_event(conversation_id, "joined", seq, summary))
+            await self.liveness_joined(conversation_id)
 
     async def parley_session_ended(self, event: dict[str, Any]) -> None:
         """Login sessions of this user ended: the one named (logout: 4001), or every one but
@@ -667,21 +701,25 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
         is no longer in it (the event saying so was lost), stop following it instead."""
         missed = await _missed(self.user.pk, conversation_id, after, until)
         if missed is None:
-            await self._forget(conversation_id)
+            await self._forget(conversation_id, tell=True)
             return
         for seq, event in missed:
             await self._write(serialise(event))
             self.delivered[conversation_id] = seq
 
-    async def _forget(self, conversation_id: int) -> None:
-        """Stop following a conversation the user left (or was removed from)."""
-        self.delivered.pop(conversation_id, None)
+    async def _forget(self, conversation_id: int, *, tell: bool = False) -> None:
+        """Stop following a conversation the user left (or was removed from). `tell`: a
+        repair found it, not the left event; if the socket was following it, say so to the
+        client as that event would have."""
+        followed = self.delivered.pop(conversation_id, None) is not None
         self.held.discard(conversation_id)
         group = conversation_group(conversation_id)
         if group in self.joined:
             self.joined.discard(group)
             await fanout().leave(group, self)
         await self.liveness_left(conversation_id)
+        if tell and followed:
+            await self._send_json(membership_event(conversation_id, "left", 0))
 
     async def _join(self, group: str) -> None:
         if group not in self.joined:

@@ -21,6 +21,15 @@ of every conversation the process follows, and hands each socket a "parley.resyn
 event with them. A socket behind the database fills the difference (a gap fill that
 failed, say while the database restarted, is retried that way too). The periodic seqs
 are the ones read one interval earlier, so an event still on its way is not fetched twice.
+
+A joined or left event can be lost too, outside any outage (a publish that failed, an
+event dropped by the layer), and then a removed member's socket would go on receiving the
+conversation, or a new member's not receive it until reconnecting. So the same check reads
+the membership stamp (MembershipStamp) of every user with a socket here: one query by
+primary key. The conversations of each user whose stamp changed since the last check, or
+who is new here, are read in one more query and handed to that user's sockets, which
+then follow exactly those (ParleyConsumer.parley_resync): a removed member stops within one
+interval. After an outage each socket re-reads its user's conversations itself instead.
 """
 
 import asyncio
@@ -44,6 +53,7 @@ from parley.realtime.threads import reading
 logger = logging.getLogger(__name__)
 
 _GROUP_PREFIX = "conversation."
+_USER_PREFIX = "user."
 
 
 class Member(Protocol):
@@ -67,6 +77,9 @@ class Fanout:
         self._watcher: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()  # a dependency is back: repair and resync now
         self._previous: dict[int, int] = {}  # the seqs read by the last periodic check
+        # The membership stamps read by the last check, of the users with a socket here
+        # then (None: the user has none yet).
+        self._stamps: dict[int, int | None] = {}
         self._probe: asyncio.Future[None] | None = None
         self._silent = 0  # probes in a row that did not come back
         self._sockets = 0
@@ -104,7 +117,7 @@ class Fanout:
             tasks = [t for t in (self._task, self._watcher) if t is not None]
             self._task, self._watcher, self._started, self.channel = None, None, None, None
             self._subscribed.clear()
-            self._previous = {}
+            self._previous, self._stamps = {}, {}
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
@@ -221,27 +234,45 @@ class Fanout:
         with contextlib.suppress(*REDIS_ERRORS):
             await asyncio.wait_for(self.layer.flush(), redis_timeout())
 
+    async def resync_now(self) -> None:
+        """The periodic check at once (tests drive it so instead of waiting
+        REALTIME_RESYNC_SECONDS)."""
+        await self._resync(fresh=False)
+
     async def _resync(self, *, fresh: bool) -> None:
         """Hand every socket the latest seqs of the conversations it follows: those read
-        now after an outage (`fresh`), else those read one interval ago."""
+        now after an outage (`fresh`), else those read one interval ago; and the sockets of
+        each user whose membership stamp changed, the user's conversations."""
         followed = [
             int(g[len(_GROUP_PREFIX) :]) for g in self.members if g.startswith(_GROUP_PREFIX)
         ]
+        users = [int(g[len(_USER_PREFIX) :]) for g in self.members if g.startswith(_USER_PREFIX)]
         try:
-            latest = await reading(_conversation_seqs)(followed)
+            latest, stamps, memberships = await reading(_checks)(
+                followed, users, self._stamps, fresh
+            )
         except DATABASE_ERRORS as error:
             database_outage.failed(error)
             return
         database_outage.succeeded()
         seqs = latest if fresh else self._previous
-        self._previous = latest
-        by_member: dict[Member, dict[int, int]] = {}
+        self._previous, self._stamps = latest, stamps
+        events: dict[Member, dict[str, Any]] = {}
+
+        def event(member: Member) -> dict[str, Any]:
+            if member not in events:
+                events[member] = {"type": "parley.resync", "seqs": {}, "fresh": fresh}
+            return events[member]
+
         for conversation_id, seq in seqs.items():
             for member in self.members.get(f"{_GROUP_PREFIX}{conversation_id}", ()):
-                by_member.setdefault(member, {})[conversation_id] = seq
-        for member, theirs in by_member.items():
+                event(member)["seqs"][conversation_id] = seq
+        for user_id, conversations in memberships.items():
+            for member in self.members.get(f"{_USER_PREFIX}{user_id}", ()):
+                event(member)["conversations"] = conversations
+        for member, message in events.items():
             try:
-                member.deliver({"type": "parley.resync", "seqs": theirs, "fresh": fresh})
+                member.deliver(message)
             except Exception:
                 logger.exception("resync failed")
 
@@ -263,10 +294,25 @@ class Fanout:
 _fanouts: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Fanout] = weakref.WeakKeyDictionary()
 
 
-def _conversation_seqs(conversation_ids: list[int]) -> dict[int, int]:
-    from parley.messaging.selectors import conversation_seqs
+def _checks(
+    conversation_ids: list[int], user_ids: list[int], known: dict[int, int | None], fresh: bool
+) -> tuple[dict[int, int], dict[int, int | None], dict[int, list[int]]]:
+    """What a resync reads, in one trip to the read pool: the latest seq of each
+    conversation, the membership stamp of each user, and the conversations of each user
+    whose stamp is not the one `known` (none after an outage: every socket reads its own).
+    The stamps are read before the conversations: a change committed in between only
+    makes the next check read that user's conversations again."""
+    from parley.messaging.selectors import (
+        conversation_seqs,
+        conversations_of_users,
+        membership_stamps,
+    )
 
-    return conversation_seqs(conversation_ids)
+    seqs = conversation_seqs(conversation_ids)
+    found = membership_stamps(user_ids)
+    stamps = {user_id: found.get(user_id) for user_id in user_ids}
+    changed = [u for u in user_ids if u not in known or known[u] != stamps[u]]
+    return seqs, stamps, conversations_of_users(changed) if changed and not fresh else {}
 
 
 def _wake_all() -> None:

@@ -1,11 +1,14 @@
 """Listen on the real channel layer (in-memory or Redis) the way a user's socket would."""
 
 import asyncio
+import contextlib
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from channels.layers import get_channel_layer
 
+from parley.realtime import publish
 from parley.realtime.groups import user_group
 
 # How long the layer must stay quiet before a listener concludes that nothing more is
@@ -72,3 +75,16 @@ class EventListener:
         self._loop.run_until_complete(asyncio.gather(*self._tasks, return_exceptions=True))
         self._loop.run_until_complete(self.layer.flush())
         self._loop.close()
+
+
+@contextlib.contextmanager
+def losing_events_to(*users: Any) -> Iterator[None]:
+    """Within this block, events published to these users' own groups (joined, left, a
+    session's end) are lost on the way, as the channel layer may lose any event; the
+    change itself is committed as usual."""
+    groups = {user_group(user.pk) for user in users}
+    publish.lost_groups.update(groups)
+    try:
+        yield
+    finally:
+        publish.lost_groups.difference_update(groups)

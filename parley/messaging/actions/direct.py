@@ -5,7 +5,7 @@ from django.db import IntegrityError, transaction
 from parley.accounts.models import User
 from parley.accounts.selectors import are_friends, is_blocked_either_way
 from parley.core.errors import ErrorCode, ParleyError, not_found
-from parley.messaging.membership import announce_joined
+from parley.messaging.membership import announce_joined, record_membership_change
 from parley.messaging.models import Conversation, Participant, RoomMember
 
 
@@ -57,6 +57,7 @@ def _create_direct(sender: User, recipient: User) -> Conversation:
             Participant.objects.bulk_create(
                 Participant(conversation=conversation, user=u) for u in (sender, recipient)
             )
+            record_membership_change([sender.pk, recipient.pk])
             announce_joined(conversation, [sender.pk, recipient.pk])
             return conversation
     except IntegrityError:

@@ -7,7 +7,7 @@ from parley.core.errors import ErrorCode, ParleyError
 from parley.messaging.access import access_participant
 from parley.messaging.actions.direct import may_message_directly
 from parley.messaging.actions.rooms import TITLE_MAX
-from parley.messaging.membership import announce_joined
+from parley.messaging.membership import announce_joined, record_membership_change
 from parley.messaging.models import Conversation, Participant
 
 GROUP_MIN, GROUP_MAX = 3, 20
@@ -58,6 +58,7 @@ def create_group(actor: User, user_ids: list[int], title: str = "") -> Conversat
         )
         members = [actor, *people]
         Participant.objects.bulk_create(Participant(conversation=group, user=u) for u in members)
+        record_membership_change(u.pk for u in members)
         announce_joined(group, [u.pk for u in members])
     return group
 
@@ -78,5 +79,6 @@ def add_to_group(actor: User, conversation_id: int, user_ids: list[int]) -> Conv
         if len(present) + len(new) > GROUP_MAX:
             raise ParleyError(ErrorCode.INVALID, f"A group has at most {GROUP_MAX} people.")
         Participant.objects.bulk_create(Participant(conversation=group, user=u) for u in new)
+        record_membership_change(u.pk for u in new)
         announce_joined(group, [u.pk for u in new])
     return group

@@ -13,7 +13,12 @@ from django.utils.text import slugify
 from parley.accounts.models import User
 from parley.accounts.selectors import is_blocked_either_way
 from parley.core.errors import ErrorCode, ParleyError, not_found
-from parley.messaging.membership import announce_joined, announce_left, announce_updated
+from parley.messaging.membership import (
+    announce_joined,
+    announce_left,
+    announce_updated,
+    record_membership_change,
+)
 from parley.messaging.models import Conversation, Participant, Room, RoomInvite, RoomMember
 
 Role = RoomMember.Role
@@ -124,6 +129,7 @@ def _add_member(room: Room, user: User, role: str = Role.MEMBER) -> RoomMember:
         for chat in room.chats.all():
             Participant.objects.get_or_create(conversation=chat, user=user)
             announce_joined(chat, [user.pk])
+        record_membership_change([user.pk])
     RoomInvite.objects.filter(room=room, invitee=user).delete()
     return membership
 
@@ -133,6 +139,7 @@ def _remove_member(room: Room, user_id: int) -> None:
     chat_ids = list(room.chats.values_list("pk", flat=True))
     Participant.objects.filter(conversation_id__in=chat_ids, user_id=user_id).delete()
     RoomMember.objects.filter(room=room, user_id=user_id).delete()
+    record_membership_change([user_id])
     for chat_id in chat_ids:
         announce_left(chat_id, user_id)
 
@@ -324,6 +331,7 @@ def delete_room(actor: User, room: Room) -> None:
             for user_id in members:
                 announce_left(chat_id, user_id)
         room.delete()
+        record_membership_change(members)
 
 
 def check_chat_creator(actor: User, room: Room) -> RoomMember:
@@ -351,6 +359,7 @@ def create_chat(actor: User, room: Room, *, title: str, description: str = "") -
         Participant.objects.bulk_create(
             [Participant(conversation=chat, user_id=uid) for uid in member_ids]
         )
+        record_membership_change(member_ids)
         announce_joined(chat, member_ids)
     return chat
 

@@ -1,4 +1,4 @@
-from parley.messaging.models.conversations import Conversation, Participant
+from parley.messaging.models.conversations import Conversation, MembershipStamp, Participant
 from parley.messaging.models.messages import (
     ConversationEvent,
     Mention,
@@ -11,6 +11,7 @@ from parley.messaging.models.rooms import Room, RoomInvite, RoomMember
 __all__ = [
     "Conversation",
     "ConversationEvent",
+    "MembershipStamp",
     "Mention",
     "Message",
     "MessageEdit",

@@ -69,3 +69,23 @@ class Participant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} in {self.conversation_id}"
+
+
+class MembershipStamp(models.Model):
+    """A new random value each time the set of conversations a user is in changes (a
+    Participant row of theirs added or removed), written in that change's transaction.
+
+    Each process's fan-out reads the stamps of its connected users at every periodic
+    check; a user whose stamp changed gets their conversations re-read, and their sockets
+    follow exactly those, should a joined or left event have been lost
+    (parley/realtime/fanout.py). Random rather than a counter, so that one upsert writes
+    it with or without a row, and two writers at once still leave a value no reader saw.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    stamp = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.stamp}"

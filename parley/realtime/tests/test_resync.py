@@ -46,7 +46,7 @@ async def test_when_redis_is_back_sockets_get_what_they_missed_at_once(room, cha
 @override_settings(REALTIME_RESYNC_SECONDS=3600)
 async def test_after_an_outage_a_removed_member_is_sent_nothing_more(room, chat, alice, bob):
     """bob leaves the room while Redis is away, and the event saying so is lost: the
-    repair when Redis is back must not send him the room's new messages."""
+    repair when Redis is back tells him he left and sends none of the room's new messages."""
     receiver, _, _ = await open_socket(bob)
     redis_outage.failed(ConnectionError("test: Redis went away"))
     try:
@@ -57,6 +57,12 @@ async def test_after_an_outage_a_removed_member_is_sent_nothing_more(room, chat,
     finally:
         redis_outage.succeeded()
 
+    left = await receiver.receive()
+    assert (left["type"], left["change"], left["conversation"]) == (
+        "membership.changed",
+        "left",
+        chat.pk,
+    )
     assert await receiver.nothing_more()
     await receiver.close()
 
