@@ -111,17 +111,18 @@ WHERE p.user_id = %s AND c.kind <> %s AND o.user_id <> p.user_id
 """  # noqa: S608
 
 
-def _summaries(user: User, conversation_id: int | None = None) -> list[dict[str, Any]]:
-    """The summaries of `user`'s conversations (only `conversation_id`'s, if given), most
-    recent activity first: two queries however many conversations."""
-    only = " AND p.conversation_id = %s" if conversation_id is not None else ""
-    params = [user.pk] if conversation_id is None else [user.pk, conversation_id]
+def _summaries(user: User, conversation_ids: list[int] | None = None) -> list[dict[str, Any]]:
+    """The summaries of `user`'s conversations (only those of `conversation_ids`, if
+    given), most recent activity first: two queries however many conversations."""
+    only, params = "", [user.pk]
+    if conversation_ids is not None:
+        only = " AND p.conversation_id IN ({})".format(", ".join(["%s"] * len(conversation_ids)))
+        params += conversation_ids
     with connection.cursor() as cursor:
         cursor.execute(_SUMMARY_ROWS + only, params)
         rows = list(cursor.fetchall())  # MariaDB's driver gives a tuple
-        cursor.execute(
-            _PEOPLE_ROWS + only + " ORDER BY u.username", [*params[:1], "chat", *params[1:]]
-        )
+        chat = Conversation.Kind.CHAT.value
+        cursor.execute(_PEOPLE_ROWS + only + " ORDER BY u.username", [user.pk, chat, *params[1:]])
         people: dict[int, list[dict[str, Any]]] = {}
         for conversation, *person in cursor.fetchall():
             people.setdefault(conversation, []).append(summary_of(*person))
@@ -191,18 +192,13 @@ def conversation_list(user: User) -> list[dict[str, Any]]:
 
 
 def conversation_summary(user: User, conversation_id: int) -> dict[str, Any]:
-    return _summaries(user, conversation_id)[0]
+    return _summaries(user, [conversation_id])[0]
 
 
 def conversation_summaries(user: User, conversation_ids: list[int]) -> list[dict[str, Any]]:
     """Summaries, as in conversation_list, of those of these conversations `user` is in
     now (the others are left out)."""
-    participants = list(
-        _with_room_role(
-            Participant.objects.filter(user=user, conversation_id__in=conversation_ids)
-        ).select_related("conversation", "conversation__room")
-    )
-    return _summaries(user, participants)
+    return _summaries(user, conversation_ids) if conversation_ids else []
 
 
 def history(
