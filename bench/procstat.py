@@ -11,7 +11,7 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 @dataclass(frozen=True)
 class Snapshot:
     at: float  # time.monotonic()
-    cpu_seconds: float  # user + system
+    cpu_seconds: float  # user + system, of the process and its children (workers)
     rss_kib: int
     threads: int
     machine_cpu_seconds: float = 0.0  # busy time of every core together
@@ -24,6 +24,26 @@ def cpu_seconds(pid: int) -> float:
     # The command name may hold spaces and parentheses: split after its last ")".
     fields = raw[raw.rindex(")") + 2 :].split()
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def children(pid: int) -> list[int]:
+    """The live child processes of `pid` (uvicorn --workers: the workers)."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        raw = (task / "children").read_text().split()
+        found += [int(child) for child in raw]
+    return found
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU of `pid` and its live descendants: a server with several workers."""
+    total = cpu_seconds(pid)
+    for child in children(pid):
+        try:
+            total += tree_cpu_seconds(child)
+        except FileNotFoundError:  # it ended meanwhile
+            continue
+    return total
 
 
 def status(pid: int) -> dict[str, str]:
@@ -40,7 +60,7 @@ def snapshot(pid: int) -> Snapshot:
     machine, cores = machine_busy()
     return Snapshot(
         at=time.monotonic(),
-        cpu_seconds=cpu_seconds(pid),
+        cpu_seconds=tree_cpu_seconds(pid),
         rss_kib=int(info["VmRSS"].split()[0]),
         threads=int(info["Threads"]),
         machine_cpu_seconds=machine,

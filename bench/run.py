@@ -141,8 +141,12 @@ class Server:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> "Server":
+        # Several workers (--workers) share every core, the generator's too: the machine
+        # as a deployment on it would run.
+        cores = SERVER_CORE if self.args.workers == 1 else f"0-{(os.cpu_count() or 1) - 1}"
+        workers = ["--workers", str(self.args.workers)] if self.args.workers > 1 else []
         cmd = [
-            *pinned(SERVER_CORE, self.args.nice), PYTHON, "-m", "uvicorn", self.stack.app,
+            *pinned(cores, self.args.nice), PYTHON, "-m", "uvicorn", self.stack.app, *workers,
             "--host", "127.0.0.1", "--port", str(self.args.port), "--lifespan", "off",
             "--loop", "uvloop", "--http", "httptools", "--ws", self.ws,
             "--ws-per-message-deflate", "true" if self.args.server_deflate else "false",
@@ -488,7 +492,9 @@ def summarise(result: dict[str, Any]) -> str:
             f"  {result['sockets']} sockets closed at once in {result['close_seconds']} s "
             f"(server CPU {result['close_cpu_s']} s), then reconnected and resumed in "
             f"{result['storm_seconds']} s = {result['reconnects_per_s']}/s, "
-            f"{result['server_cpu_ms_per_reconnect']} ms of server CPU each"
+            f"{result['server_cpu_ms_per_reconnect']} ms of server CPU each "
+            f"(the generator's {result.get('loadgen_cpu_ms_per_reconnect')} ms, the whole "
+            f"machine's {result.get('machine_cpu_ms_per_reconnect')} ms)"
         )
     if result.get("scenario") == "idle":
         return (
@@ -550,6 +556,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--ramp-start", type=float, default=10.0, help="messages/s")
     parser.add_argument("--ramp-factor", type=float, default=1.5)
     parser.add_argument("--sockets", type=int, default=2000, help="idle sockets")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="uvicorn --workers: CPU counts them all, on every core")  # fmt: skip
     parser.add_argument("--slow-readers", type=int, default=20,
                         help="slow: room members that stop reading once resumed")  # fmt: skip
     parser.add_argument("--queue-max-messages", type=int,

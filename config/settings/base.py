@@ -194,6 +194,11 @@ def _rate_limits(overrides: str) -> dict[str, tuple[float, int]]:
 RATE_LIMITS = _rate_limits(env.str("RATE_LIMITS", default=""))
 # Open sockets per user (tabs, devices); one more is refused with close code 4409.
 WEBSOCKET_MAX_SOCKETS_PER_USER = env.int("WEBSOCKET_MAX_SOCKETS_PER_USER", default=20)
+# Sockets of one process between handshake and hello at once, and closing sockets being
+# cleaned up at once; the others wait their turn (handshakes unanswered), so that a
+# reconnect storm or a mass close cannot starve the event loop that delivers to the sockets
+# already open (parley/realtime/consumer.py).
+WEBSOCKET_CONNECTS_AT_ONCE = env.int("WEBSOCKET_CONNECTS_AT_ONCE", default=32)
 # Refused frames (malformed, unknown, over a limit) a socket may send in
 # WEBSOCKET_BAD_FRAMES_WINDOW seconds before it is closed with 1008.
 WEBSOCKET_MAX_BAD_FRAMES = env.int("WEBSOCKET_MAX_BAD_FRAMES", default=20)

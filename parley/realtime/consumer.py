@@ -20,6 +20,7 @@ import contextlib
 import logging
 import time
 import uuid
+import weakref
 from collections import deque
 from collections.abc import Callable
 from typing import Any
@@ -141,6 +142,23 @@ def _missed(
 _last_seq = reading(conversation_last_seq)
 _conversation_summaries = reading(conversation_summaries)
 _member_of = reading(member_of)
+
+
+_gates: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Semaphore]]" = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _gate(kind: str) -> asyncio.Semaphore:
+    """This event loop's gate for sockets opening ("open": handshake to hello) or closing
+    ("close": the clean-up), WEBSOCKET_CONNECTS_AT_ONCE each. Thousands at once would
+    crowd the loop and queue for Redis's connections past its timeout, which would then
+    look like Redis gone."""
+    gates = _gates.setdefault(asyncio.get_running_loop(), {})
+    gate = gates.get(kind)
+    if gate is None:
+        gate = gates[kind] = asyncio.Semaphore(settings.WEBSOCKET_CONNECTS_AT_ONCE)
+    return gate
 
 
 class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
@@ -354,13 +372,22 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
             self.awaiting_reader = False
 
     async def connect(self) -> None:
-        """Accept signed-in users; follow their conversations, then say hello."""
+        """Accept signed-in users; follow their conversations, then say hello.
+
+        At most WEBSOCKET_CONNECTS_AT_ONCE sockets of the process do this at once: under a
+        reconnect storm the rest wait, unanswered, rather than every connect's callbacks
+        crowding the loop until events for open sockets (and Redis's replies) run late.
+        """
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             # Accept first: a close before accept reaches browsers as 1006, not our code.
             await self.accept()
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
+        async with _gate("open"):
+            await self._open(user)
+
+    async def _open(self, user: Any) -> None:
         self.user = user  # the User itself (parley.realtime.asgi), not a lazy proxy
         refusal = await self._refusal(user)
         if refusal is not None:
@@ -443,10 +470,11 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
         self.released = True
         if self._release_timer is not None:
             self._release_timer.cancel()
-        if self.user is not None:
-            await self.liveness_disconnected()
-        if self.opened:
-            await fanout().close(self, self.joined)
+        async with _gate("close"):
+            if self.user is not None:
+                await self.liveness_disconnected()
+            if self.opened:
+                await fanout().close(self, self.joined)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         """Parse one frame and answer it; bad input gets an error event, never a close.

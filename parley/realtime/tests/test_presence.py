@@ -494,3 +494,27 @@ def test_tabs_on_two_processes_make_one_presence_and_typing_crosses_them(
             assert await quiet(b)
 
     asyncio.run(scenario())
+
+
+async def test_sockets_opening_and_closing_together_take_turns_and_all_arrive(
+    room, alice, settings
+):
+    """With one socket at a time let through the open and close gates, a crowd opening at
+    once all get hello with the others' presence as it stands, and a crowd closing at
+    once all go offline to whoever stays."""
+    settings.WEBSOCKET_CONNECTS_AT_ONCE = 1
+    watcher, _, _ = await open_socket(alice)
+    crowd = [await database_sync_to_async(UserFactory)(username=f"crowd{n}") for n in range(6)]
+    for person in crowd:
+        await database_sync_to_async(join_room)(person, room)
+
+    opened = await asyncio.gather(*(open_socket(person) for person in crowd))
+
+    assert all(connected for _, connected, _ in opened)
+    assert opened[-1][0].hello["presence"][str(alice.pk)] == "online"
+    online = {(await presence_event(watcher))["user"] for _ in crowd}
+    assert online == {person.pk for person in crowd}
+    await asyncio.gather(*(socket.close() for socket, _, _ in opened))
+    offline = [await presence_event(watcher) for _ in crowd]
+    assert {e["user"] for e in offline} == online and {e["status"] for e in offline} == {"offline"}
+    await watcher.close()
