@@ -18,7 +18,6 @@ the same lock, so events that arrive meanwhile follow the answer.
 import asyncio
 import contextlib
 import logging
-import time
 import uuid
 import weakref
 from collections import deque
@@ -389,6 +388,7 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
 
     async def _open(self, user: Any) -> None:
         self.user = user  # the User itself (parley.realtime.asgi), not a lazy proxy
+        self.channel_name = f"socket.{uuid.uuid4().hex}"  # this socket's name, for presence
         refusal = await self._refusal(user)
         if refusal is not None:
             error, code = refusal
@@ -396,7 +396,6 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
             await self._send_error(error, None)
             await self.close(code=code)
             return
-        self.channel_name = f"socket.{uuid.uuid4().hex}"  # this socket's name, for presence
         extension = (self.scope.get("extensions") or {}).get(server.EXTENSION, {})
         self.write, self.close_now = extension.get("write"), extension.get("close")
         async with self.lock:  # events that arrive meanwhile wait in the inbox
@@ -405,19 +404,16 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
 
     async def _refusal(self, user: Any) -> tuple[ParleyError, int] | None:
         """Why this socket may not open (its address opens sockets too fast, or the user
-        has too many open), with the close code; None if it may."""
+        has too many open), with the close code; None if it may, and then it is counted
+        among the user's open sockets (liveness_admit)."""
         try:
             await acheck_rate("connect_ip", client_address(self.scope))
         except ParleyError as error:
             logger.info("socket refused for user %s: %s", user.pk, error.message)
             return error, CLOSE_RATE_LIMITED
         limit = settings.WEBSOCKET_MAX_SOCKETS_PER_USER
-        try:
-            open_now = await presence.store().sockets(user.pk, time.time())
-        except Exception:  # the count is a safeguard: never refuse for want of it
-            logger.warning("open sockets of user %s not counted", user.pk, exc_info=True)
-            return None
-        if open_now >= limit:
+        open_now = await self.liveness_admit(limit)
+        if open_now is not None:
             logger.info("socket refused for user %s: %d open", user.pk, open_now)
             message = f"You have {limit} connections open; close one (another tab) first."
             return ParleyError(ErrorCode.CONFLICT, message, limit=limit), CLOSE_TOO_MANY_SOCKETS

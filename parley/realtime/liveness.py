@@ -254,22 +254,46 @@ class LivenessMixin:
         self._presence_known = KnownStatuses()
         self._liveness_open = False
         self._hidden: frozenset[int] = frozenset()  # blocked either way: never heard
+        self._admitted: Change | None = None  # the change this socket's record made
+
+    async def liveness_admit(self, limit: int) -> int | None:
+        """Before the socket is accepted: record it as active, unless its user has `limit`
+        sockets open already (then return how many; nothing is recorded). The count and
+        the record are one atomic step. A store that fails admits (the count is a
+        safeguard, never a reason to refuse); liveness_connected records the socket then."""
+        try:
+            admission = await presence.store().admit(
+                self.user.pk, self.channel_name, "active", limit, time.time()
+            )
+        except Exception:
+            logger.warning("open sockets of user %s not counted", self.user.pk, exc_info=True)
+            return None
+        if not admission.admitted:
+            return admission.open
+        await _socket_opened()
+        self._liveness_open = True
+        self._admitted = admission.change
+        return None
 
     async def liveness_connected(self, reach: presence.Reach) -> dict[str, Any]:
         """After the socket joined its groups, with the user's `reach` read after that:
         returns extra keys for the hello frame.
 
-        Marks the socket active (announcing the user online if that is new) and returns
-        "presence": the status of everyone in the user's audience who is not offline.
+        Announces the user online if admitting the socket made them so (or records the
+        socket now, if that failed) and returns "presence": the status of everyone in the
+        user's audience who is not offline.
         """
-        self._presence_state = self._stored_state = "active"
         # What this socket has forwarded about whom. Changes older than the statuses read
         # for hello are stale.
         self._presence_known = KnownStatuses()
-        await _socket_opened()
-        self._liveness_open = True
         try:
-            await self._touch_presence(reach.routes)
+            if not self._liveness_open:
+                await _socket_opened()
+                self._liveness_open = True
+                await self._touch_presence(reach.routes)
+            elif self._admitted is not None:
+                change, self._admitted = self._admitted, None
+                await announce(change, reach.routes)
             self._hidden = reach.hidden
             read_at = time.time()
             self._presence_known.floor = presence.version_at(read_at) - 1

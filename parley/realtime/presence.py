@@ -62,12 +62,28 @@ class Change:
     version: int
 
 
+@dataclass(frozen=True)
+class Admission:
+    """The outcome of admit: whether the socket was recorded, how many of the user's
+    sockets were open before it, and the status change its record made (if any)."""
+
+    admitted: bool
+    open: int
+    change: Change | None = None
+
+
 def presence_event(change: Change) -> dict[str, Any]:
     """The `presence` event, as clients receive it."""
     return {"type": "presence", "user": change.user_id, "status": change.status}
 
 
 class PresenceStore(Protocol):
+    async def admit(
+        self, user_id: int, socket: str, state: State, limit: int, now: float
+    ) -> Admission:
+        """Record a new socket, in the same atomic step as counting the user's open ones:
+        not if `limit` are open already (so tabs opening together cannot overshoot it)."""
+
     async def touch(self, user_id: int, socket: str, state: State, now: float) -> Change | None:
         """Add or refresh `socket`'s record with `state`; the change of status, if any."""
 
@@ -79,9 +95,6 @@ class PresenceStore(Protocol):
 
     async def statuses(self, user_ids: list[int], now: float) -> dict[int, Status]:
         """The current status of each of these users who is not offline."""
-
-    async def sockets(self, user_id: int, now: float) -> int:
-        """How many of the user's sockets have a live record, in any process."""
 
 
 # --- in this process's memory ---------------------------------------------------------
@@ -118,6 +131,17 @@ class LocalPresenceStore:
         user.version = max(user.version + 1, version_at(now))
         return Change(user_id, status, user.version)
 
+    async def admit(
+        self, user_id: int, socket: str, state: State, limit: int, now: float
+    ) -> Admission:
+        with self._lock:
+            user = self._users.setdefault(user_id, _User())
+            open_now = sum(expiry > now for _, expiry in user.sockets.values())
+            if open_now >= limit:
+                return Admission(False, open_now)
+            user.sockets[socket] = (state, now + (self.ttl or socket_ttl()))
+            return Admission(True, open_now, self._settle(user_id, user, now))
+
     async def touch(self, user_id: int, socket: str, state: State, now: float) -> Change | None:
         with self._lock:
             user = self._users.setdefault(user_id, _User())
@@ -152,11 +176,6 @@ class LocalPresenceStore:
                     if status != "offline":
                         found[user_id] = status
         return found
-
-    async def sockets(self, user_id: int, now: float) -> int:
-        with self._lock:
-            user = self._users.get(user_id)
-            return sum(expiry > now for _, expiry in user.sockets.values()) if user else 0
 
     def clear(self) -> None:
         with self._lock:
@@ -220,6 +239,25 @@ if ARGV[4] == 'idle' then mine, other = other, mine end
 redis.call('ZREM', other, socket)
 redis.call('ZADD', mine, ARGV[5], socket)
 return settle(base, uid, tonumber(ARGV[6]), ARGV[7])
+"""
+)
+
+# ARGV base, uid, socket, state, expiry, now, keep (ms), limit. Returns {0, open} when
+# `limit` sockets are open, else {1, open} and the change, if any.
+_ADMIT = (
+    _SETTLE
+    + """
+local base, uid, socket = ARGV[1], ARGV[2], ARGV[3]
+local mine, other = base .. uid .. ':active', base .. uid .. ':idle'
+local alive = '(' .. ARGV[6]
+local open = redis.call('ZCOUNT', mine, alive, '+inf') + redis.call('ZCOUNT', other, alive, '+inf')
+if open >= tonumber(ARGV[8]) then return {0, open} end
+if ARGV[4] == 'idle' then mine, other = other, mine end
+redis.call('ZREM', other, socket)
+redis.call('ZADD', mine, ARGV[5], socket)
+local change = settle(base, uid, tonumber(ARGV[6]), ARGV[7])
+if change then return {1, open, change[1], change[2]} end
+return {1, open}
 """
 )
 
@@ -289,6 +327,7 @@ class RedisPresenceStore:
         self.client = client  # a redis.asyncio.Redis, bound to the running loop
         self.base = f"{prefix}:presence:"
         self.ttl = ttl
+        self._admit = client.register_script(_ADMIT)
         self._touch = client.register_script(_TOUCH)
         self._leave = client.register_script(_LEAVE)
         self._sweep = client.register_script(_SWEEP)
@@ -297,6 +336,14 @@ class RedisPresenceStore:
     def _keep_ms(self) -> int:
         # Long enough to outlive any record, and the version after the last one ends.
         return int((self.ttl or socket_ttl()) * 4000) + 60_000
+
+    async def admit(
+        self, user_id: int, socket: str, state: State, limit: int, now: float
+    ) -> Admission:
+        expiry = now + (self.ttl or socket_ttl())
+        args = [self.base, user_id, socket, state, repr(expiry), repr(now), self._keep_ms(), limit]
+        admitted, open_now, *change = await self._admit(args=args)
+        return Admission(bool(admitted), int(open_now), _change(user_id, change or None))
 
     async def touch(self, user_id: int, socket: str, state: State, now: float) -> Change | None:
         expiry = now + (self.ttl or socket_ttl())
@@ -311,14 +358,6 @@ class RedisPresenceStore:
         replies = await self._sweep(args=[self.base, repr(now), self._keep_ms(), SWEEP_BATCH])
         changes = [_change(int(uid), (status, version)) for uid, status, version in replies]
         return [change for change in changes if change is not None]
-
-    async def sockets(self, user_id: int, now: float) -> int:
-        base, alive = f"{self.base}{user_id}", f"({now!r}"
-        async with self.client.pipeline(transaction=False) as pipe:
-            pipe.zcount(f"{base}:active", alive, "+inf")
-            pipe.zcount(f"{base}:idle", alive, "+inf")
-            active, idle = await pipe.execute()
-        return int(active) + int(idle)
 
     async def statuses(self, user_ids: list[int], now: float) -> dict[int, Status]:
         found: dict[int, Status] = {}
@@ -350,6 +389,12 @@ class FallbackPresenceStore:
                 return result
         return await getattr(self.local, method)(*args)
 
+    async def admit(
+        self, user_id: int, socket: str, state: State, limit: int, now: float
+    ) -> Admission:
+        # During an outage this process's memory counts only its own sockets.
+        return await self._call("admit", user_id, socket, state, limit, now)
+
     async def touch(self, user_id: int, socket: str, state: State, now: float) -> Change | None:
         return await self._call("touch", user_id, socket, state, now)
 
@@ -365,9 +410,6 @@ class FallbackPresenceStore:
 
     async def statuses(self, user_ids: list[int], now: float) -> dict[int, Status]:
         return await self._call("statuses", user_ids, now)
-
-    async def sockets(self, user_id: int, now: float) -> int:
-        return await self._call("sockets", user_id, now)  # during an outage: this process's
 
 
 # --- the store of the running process ---------------------------------------------------

@@ -1,6 +1,8 @@
 """Hostile input on the socket: every class of it gets an error or a close code, changes
 nothing, and never costs another user a message."""
 
+import asyncio
+
 import pytest
 from channels.db import database_sync_to_async
 
@@ -173,6 +175,21 @@ async def test_open_sockets_per_user_are_capped(settings, room, alice, bob):
     assert connected
     for socket in (second, again):
         await socket.close()
+
+
+async def test_the_cap_holds_for_sockets_opening_at_the_same_moment(settings, room, alice):
+    """The count and the new socket's record are one step: six tabs opening at once
+    under a cap of three get three sockets, not six."""
+    settings.WEBSOCKET_MAX_SOCKETS_PER_USER = 3
+    client = await database_sync_to_async(signed_in_client)(alice)
+
+    opened = await asyncio.gather(*(open_socket(alice, client=client) for _ in range(6)))
+
+    outcomes = sorted((connected, code) for _, connected, code in opened)
+    assert outcomes == [(False, 4409)] * 3 + [(True, None)] * 3
+    for socket, connected, _ in opened:
+        if connected:
+            await socket.close()
 
 
 async def test_new_connections_per_address_are_rate_limited(settings, room, alice, bob):
