@@ -267,12 +267,10 @@ AXES_LOCKOUT_CALLABLE = "parley.accounts.throttling.locked_out"  # 429 with Retr
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0) or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
-    if env.int("TRUSTED_PROXY_COUNT", default=0)
-    else ("REMOTE_ADDR",)
-)
+# Reverse proxies in front of Parley that append to X-Forwarded-For: every per-address
+# limit, login throttling included, keys on the client's address (parley/core/addresses.py).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "parley.core.addresses.request_address"
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

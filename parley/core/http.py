@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
+from parley.core.addresses import request_address
 from parley.core.errors import ErrorCode, ParleyError
 from parley.core.ratelimit import check_rate
 from parley.core.validation import ascii_int, loads_strict
@@ -54,18 +55,13 @@ def rate_limit(
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if request.method in methods:
                 user = request.user
-                subject = user.pk if user.is_authenticated else _address(request)
+                subject = user.pk if user.is_authenticated else f"ip:{request_address(request)}"
                 check_rate(action, subject)
             return view(request, *args, **kwargs)
 
         return wrapper
 
     return decorate
-
-
-def _address(request: HttpRequest) -> str:
-    """The client's address (uvicorn's --proxy-headers puts a trusted proxy's client here)."""
-    return f"ip:{request.META.get('REMOTE_ADDR', 'unknown')}"
 
 
 def query_int(request: HttpRequest, name: str, *, minimum: int = 0) -> int | None:

@@ -31,6 +31,7 @@ from django.conf import settings
 
 from parley.accounts.events import user_summary
 from parley.accounts.sessions import session_still_valid
+from parley.core.addresses import scope_address
 from parley.core.errors import ErrorCode, ParleyError
 from parley.core.ratelimit import acheck_rate
 from parley.core.resilience import unavailable
@@ -60,7 +61,6 @@ from parley.realtime.limits import (
     CLOSE_TOO_MANY_SOCKETS,
     RefusedFrames,
     check_frame_rate,
-    client_address,
 )
 from parley.realtime.publish import serialise
 from parley.realtime.sending import send_message
@@ -407,7 +407,7 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
         has too many open), with the close code; None if it may, and then it is counted
         among the user's open sockets (liveness_admit)."""
         try:
-            await acheck_rate("connect_ip", client_address(self.scope))
+            await acheck_rate("connect_ip", scope_address(self.scope))
         except ParleyError as error:
             logger.info("socket refused for user %s: %s", user.pk, error.message)
             return error, CLOSE_RATE_LIMITED

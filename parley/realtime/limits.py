@@ -63,10 +63,3 @@ class RefusedFrames:
             self.count, self.since = 0, now
         self.count += 1
         return self.count > settings.WEBSOCKET_MAX_BAD_FRAMES
-
-
-def client_address(scope: dict[str, Any]) -> str:
-    """The client's address as the server saw it (uvicorn's --proxy-headers puts the
-    forwarded one here behind a trusted proxy)."""
-    client = scope.get("client") or ("unknown", 0)
-    return str(client[0])
