@@ -17,8 +17,9 @@ from django.conf import settings
 from django.http import HttpRequest
 
 
-def client_address(peer: str | None, forwarded_for: str | None) -> str:
-    """The address from the peer's and the X-Forwarded-For header's (see the module)."""
+def client_address(peer: str | None, forwarded_for: str | None) -> str | None:
+    """The address from the peer's and the X-Forwarded-For header's (see the module);
+    None if there is none (a request made in-process)."""
     count = settings.TRUSTED_PROXY_COUNT
     if count > 0 and forwarded_for:
         hops = [hop.strip() for hop in forwarded_for.split(",")]
@@ -28,16 +29,16 @@ def client_address(peer: str | None, forwarded_for: str | None) -> str:
                 return str(ip_address(candidate))
             except ValueError:
                 pass  # not an address: the peer's, rather than a key a client chose
-    return peer or "unknown"
+    return peer or None
 
 
-def request_address(request: HttpRequest) -> str:
+def request_address(request: HttpRequest) -> str | None:
     """An HTTP request's client address (also django-axes's, AXES_CLIENT_IP_CALLABLE)."""
     meta: Mapping[str, Any] = request.META
     return client_address(meta.get("REMOTE_ADDR"), meta.get("HTTP_X_FORWARDED_FOR"))
 
 
-def scope_address(scope: Mapping[str, Any]) -> str:
+def scope_address(scope: Mapping[str, Any]) -> str | None:
     """An ASGI connection's client address (a WebSocket's, from its handshake)."""
     client = scope.get("client") or (None, 0)
     forwarded = [v for k, v in scope.get("headers", ()) if k == b"x-forwarded-for"]

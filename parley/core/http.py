@@ -55,7 +55,11 @@ def rate_limit(
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if request.method in methods:
                 user = request.user
-                subject = user.pk if user.is_authenticated else f"ip:{request_address(request)}"
+                subject = (
+                    user.pk
+                    if user.is_authenticated
+                    else f"ip:{request_address(request) or 'unknown'}"
+                )
                 check_rate(action, subject)
             return view(request, *args, **kwargs)
 

@@ -14,23 +14,22 @@ import time
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.template.loader import render_to_string
 
 from parley.core.errors import ErrorCode, ParleyError
 from parley.core.middleware import wants_json
+from parley.core.resilience import database_away
 
 logger = logging.getLogger("parley.outage")
 
-OUTAGE_ERRORS = (OperationalError, InterfaceError)
-
 
 def outage_cause(exc: BaseException | None) -> BaseException | None:
-    """The database error behind `exc` (itself or what it was raised from), if any."""
+    """The database error behind `exc` (itself or what it was raised from) that says the
+    database is away (parley.core.resilience.database_away), if any."""
     seen = 0
     while exc is not None and seen < 10:
-        if isinstance(exc, OUTAGE_ERRORS):
+        if database_away(exc):
             return exc
         exc, seen = exc.__cause__ or exc.__context__, seen + 1
     return None

@@ -41,6 +41,33 @@ DATABASE_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 
+# SQLSTATE classes of the database's state rather than the statement's: connection
+# exception, transaction rollback (deadlock, serialisation), insufficient resources,
+# operator intervention (shutdown, statement timeout); and "lock not available".
+_AWAY_SQLSTATES = ("08", "40", "53", "57")
+# MariaDB/MySQL server errors of the same kind (too many connections, shutting down, lock
+# wait timeout, deadlock, connection killed, idle too long); 2000-2999 are the client
+# library's own (server gone away, lost connection).
+_AWAY_MYSQL_ERRORS = frozenset({1040, 1053, 1205, 1213, 1927, 4031})
+
+
+def database_away(error: BaseException) -> bool:
+    """Whether a database error is the database's state (away, restarting, overloaded,
+    locked, a deadlock) rather than the statement's own fault, so that the same work may
+    well succeed later: the socket answers `unavailable`, HTTP 503. MariaDB reports a
+    trigger's refusal as an OperationalError too: its code tells them apart."""
+    if not isinstance(error, DATABASE_ERRORS):
+        return False
+    cause = error.__cause__ if isinstance(error, db_utils.Error) else error
+    sqlstate = getattr(cause, "sqlstate", None)
+    if isinstance(sqlstate, str):
+        return sqlstate[:2] in _AWAY_SQLSTATES or sqlstate == "55P03"
+    code = cause.args[0] if cause is not None and cause.args else None
+    if isinstance(code, int) and type(cause).__module__.startswith("MySQLdb"):
+        return code in _AWAY_MYSQL_ERRORS or 2000 <= code < 3000
+    return True  # SQLite's "database is locked", a connection closed under us
+
+
 def redis_timeout() -> float:
     return float(settings.REDIS_TIMEOUT_SECONDS)
 

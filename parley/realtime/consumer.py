@@ -407,7 +407,7 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
         has too many open), with the close code; None if it may, and then it is counted
         among the user's open sockets (liveness_admit)."""
         try:
-            await acheck_rate("connect_ip", scope_address(self.scope))
+            await acheck_rate("connect_ip", scope_address(self.scope) or "unknown")
         except ParleyError as error:
             logger.info("socket refused for user %s: %s", user.pk, error.message)
             return error, CLOSE_RATE_LIMITED
@@ -666,6 +666,7 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
                 await self._send_json({"type": "session.ended"})
                 await self.close(code=CLOSE_UNAUTHENTICATED)
                 return
+            await self.liveness_resync()
         if conversations is not None:
             await self._follow_only(conversations, read_now=bool(event.get("fresh")))
         for conversation_id, seq in event["seqs"].items():

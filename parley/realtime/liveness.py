@@ -432,6 +432,15 @@ class LivenessMixin:
         if self._presence_known.learn(user_id, status, version):
             await self.send(text_data=event["payload"])
 
+    async def liveness_resync(self) -> None:
+        """After an outage: blocks made or lifted meanwhile, whose events may have been lost
+        with Redis, take effect as those events would have."""
+        hidden = (await _reach(self.user.pk)).hidden
+        for other in sorted(hidden - self._hidden):
+            await self.parley_hidden({"user": other, "hidden": True})
+        for other in sorted(self._hidden - hidden):
+            await self.parley_hidden({"user": other, "hidden": False})
+
     async def parley_hidden(self, event: dict[str, Any]) -> None:
         """A block between this user and another began (`hidden`) or ended: the other's
         typing and presence are dropped from now on, and the client is told they went

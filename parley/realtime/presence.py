@@ -177,6 +177,11 @@ class LocalPresenceStore:
                         found[user_id] = status
         return found
 
+    def holds(self, user_id: int) -> bool:
+        """Whether this store has (or had lately) records of `user_id`."""
+        with self._lock:
+            return user_id in self._users
+
     def clear(self) -> None:
         with self._lock:
             self._users.clear()
@@ -400,7 +405,7 @@ class FallbackPresenceStore:
 
     async def leave(self, user_id: int, socket: str, now: float) -> Change | None:
         change = await self._call("leave", user_id, socket, now)
-        if user_id in self.local._users:  # a record made during an outage
+        if self.local.holds(user_id):  # a record made during an outage
             await self.local.leave(user_id, socket, now)
         return change
 

@@ -21,7 +21,7 @@ from parley.core.addresses import client_address, scope_address
         (2, "10.0.0.3", "10.0.0.2", "10.0.0.3"),  # fewer hops than proxies: the peer
         (1, "10.0.0.2", "not-an-address", "10.0.0.2"),
         (1, "10.0.0.2", "2001:db8::1", "2001:db8::1"),
-        (0, None, None, "unknown"),
+        (0, None, None, None),
     ],
 )
 def test_the_address_is_the_one_the_outermost_trusted_proxy_saw(

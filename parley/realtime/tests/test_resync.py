@@ -7,7 +7,7 @@ from channels.db import database_sync_to_async
 from django.contrib.auth.hashers import make_password
 from django.test import override_settings
 
-from parley.accounts.models import User
+from parley.accounts.models import Block, User
 from parley.core.resilience import redis_outage
 from parley.core.testing.sockets import open_socket
 from parley.messaging.models import Participant
@@ -84,3 +84,29 @@ async def test_after_an_outage_a_socket_whose_session_ended_is_closed(room, chat
     assert (await receiver.receive())["type"] == "session.ended"
     closed = await receiver.communicator.receive_output(timeout=5)
     assert (closed["type"], closed["code"]) == ("websocket.close", 4401)
+
+
+@override_settings(REALTIME_RESYNC_SECONDS=3600)
+async def test_after_an_outage_a_block_made_meanwhile_hides_the_blocker_at_once(
+    room, chat, alice, bob
+):
+    """alice blocks bob while Redis is away (the event that hides her is lost): when Redis
+    is back, bob's socket shows her offline and carries none of her typing."""
+    alice_tab, _, _ = await open_socket(alice)
+    bob_tab, _, _ = await open_socket(bob)
+    assert bob_tab.hello["presence"][str(alice.pk)] == "online"
+    redis_outage.failed(ConnectionError("test: Redis went away"))
+    try:
+        await database_sync_to_async(
+            Block.objects.create  # no action, no event: as if it were lost
+        )(blocker=alice, blocked=bob)
+    finally:
+        redis_outage.succeeded()
+
+    [gone] = await bob_tab.receive_until("presence")
+    assert (gone["type"], gone["user"], gone["status"]) == ("presence", alice.pk, "offline")
+    await alice_tab.send(type="typing", conversation=chat.pk, state="start")
+    await alice_tab.request(type="ping")
+    assert await bob_tab.nothing_more()
+    await alice_tab.close()
+    await bob_tab.close()
