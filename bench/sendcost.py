@@ -110,13 +110,13 @@ def measure(manifest: dict[str, Any], n: int) -> dict[str, Any]:
     from django.test.utils import CaptureQueriesContext
 
     from parley.accounts.models import User
+    from parley.events import publish
+    from parley.events.catalogue import serialise
     from parley.messaging.actions.send import check_send_message
     from parley.messaging.events import message_event
     from parley.messaging.models import Message
     from parley.messaging.rendering import render_markdown
     from parley.messaging.selectors import conversation_list
-    from parley.realtime import publish
-    from parley.realtime.publish import serialise
 
     room = manifest["rooms"][0]
     users = list(User.objects.filter(pk__in=room["members"]).order_by("pk"))
@@ -163,8 +163,8 @@ def measure(manifest: dict[str, Any], n: int) -> dict[str, Any]:
 
     result["select_1_ms"] = round(_timed(round_trip, n), 3)
     template = message_event(message)
-    template["message"]["body"] = BODY_MARK
-    template["message"]["html"] = f"<p>{BODY_MARK}</p>"
+    template.message["body"] = BODY_MARK
+    template.message["html"] = f"<p>{BODY_MARK}</p>"
     result.update(_delivery_costs(serialise(template), n * 10))
     result["sends_per_s_if_serial"] = round(1000 / result["send_wall_ms"], 1)
     result["statement_cpu_ms"] = _per_statement(connection, send, n)

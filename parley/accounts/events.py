@@ -1,20 +1,21 @@
-"""The real-time events about accounts and friends, as clients receive them.
+"""The real-time events about accounts and friends, built from the models.
 
-Every event is listed in docs/protocol.md; keep the two in step.
+Their types are in parley.events.catalogue (and their prose in docs/protocol.md).
 """
 
-from typing import Any
+from typing import Literal
 
 from parley.accounts.models import FriendRequest, User
+from parley.events import catalogue
 
 
-def user_summary(user: User) -> dict[str, Any]:
+def user_summary(user: User) -> catalogue.UserSummary:
     return summary_of(user.pk, user.username, user.display_name, user.avatar_small.name)
 
 
 def summary_of(
     user_id: int, username: str, display_name: str, avatar_small: str | None
-) -> dict[str, Any]:
+) -> catalogue.UserSummary:
     """A user's summary from their columns (avatar_small: the stored file's name), for
     reads of many users as values."""
     storage = User._meta.get_field("avatar_small").storage
@@ -26,21 +27,30 @@ def summary_of(
     }
 
 
-def friend_request_event(kind: str, request: FriendRequest) -> dict[str, Any]:
+_REQUEST_EVENTS: dict[str, type[catalogue.FriendRequestEvent]] = {
+    "request_received": catalogue.FriendRequestReceived,
+    "request_cancelled": catalogue.FriendRequestCancelled,
+    "request_declined": catalogue.FriendRequestDeclined,
+}
+
+
+def friend_request_event(
+    kind: Literal["request_received", "request_cancelled", "request_declined"],
+    request: FriendRequest,
+) -> catalogue.FriendRequestEvent:
     """friend.request_received, friend.request_cancelled, friend.request_declined."""
-    return {
-        "type": f"friend.{kind}",
-        "request": {
+    return _REQUEST_EVENTS[kind](
+        request={
             "id": request.pk,
             "from": user_summary(request.from_user),
             "to": user_summary(request.to_user),
-        },
-    }
+        }
+    )
 
 
-def friend_added_event(friend: User) -> dict[str, Any]:
-    return {"type": "friend.added", "user": user_summary(friend)}
+def friend_added_event(friend: User) -> catalogue.FriendAdded:
+    return catalogue.FriendAdded(user=user_summary(friend))
 
 
-def friend_removed_event(former_friend: User) -> dict[str, Any]:
-    return {"type": "friend.removed", "user": user_summary(former_friend)}
+def friend_removed_event(former_friend: User) -> catalogue.FriendRemoved:
+    return catalogue.FriendRemoved(user=user_summary(former_friend))

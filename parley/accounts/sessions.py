@@ -10,7 +10,7 @@ password change views (ours and the admin's) do.
 
 Open sockets are told through `sessions_ended`, sent after the commit of any save of a
 User that ends sessions, whatever saved it (a view, the admin, the shell, an action);
-parley.realtime closes them. When the save comes from a request of that same user, the
+the WebSocket transport closes them. When the save comes from a request of that same user, the
 announcement waits for the end of the request (SessionsMiddleware), and spares the
 request's own session if it is still valid then. (QuerySet.update() sends no signals:
 change users one by one.)

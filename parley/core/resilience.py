@@ -4,7 +4,7 @@ calls that failed meanwhile), and tells callers when to try it again.
 
 Redis speeds delivery up; it never decides whether a message is stored. While it is
 unreachable, rate limits and presence use this process's memory and events reach this
-process's sockets directly (parley/realtime/publish.py); the Fanout repairs its sockets
+process's sockets directly (parley/events/publish.py); the Fanout repairs its sockets
 when it comes back (parley/realtime/fanout.py). README.md, "When Redis or the database
 is away", says what clients see.
 """

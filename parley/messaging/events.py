@@ -1,15 +1,18 @@
-"""The real-time events about conversations and messages, as clients receive them.
+"""The real-time events about conversations and messages, built from the models.
 
-Every event is listed in docs/protocol.md; keep the two in step.
+Their types are in parley.events.catalogue (and their prose in docs/protocol.md).
 """
 
 import html
 import re
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Literal, cast
 
 from django.utils.html import strip_tags
+from msgspec import UNSET
 
 from parley.accounts.events import user_summary
+from parley.events import catalogue
 from parley.messaging.models import Conversation, Message
 
 EXCERPT_CHARS = 140
@@ -44,7 +47,7 @@ def plain_excerpt(rendered: str, limit: int = EXCERPT_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _reply_dict(original: Message) -> dict[str, Any]:
+def _reply_dict(original: Message) -> catalogue.Quote:
     if original.moved_to_id and original.moved_to is not None:
         original = original.moved_to  # the quote follows the message to its new chat
     sender = original.sender
@@ -58,7 +61,7 @@ def _reply_dict(original: Message) -> dict[str, Any]:
     }
 
 
-def message_dict(message: Message) -> dict[str, Any]:
+def message_dict(message: Message) -> catalogue.MessageData:
     """A message as clients see it, in events, acks of resends, history and resume.
 
     Reads reply_to (with its sender), moved_to (with its conversation and room) and
@@ -113,69 +116,65 @@ MESSAGE_RELATED = (
 )
 
 
-def message_event(message: Message) -> dict[str, Any]:
-    return {
-        "type": "message",
-        "conversation": message.conversation_id,
-        "seq": message.seq,
-        "message": message_dict(message),
-    }
+def message_event(message: Message) -> catalogue.Message:
+    return catalogue.Message(
+        conversation=message.conversation_id, seq=message.seq, message=message_dict(message)
+    )
+
+
+# The event of each kind of change (ConversationEvent.Kind).
+_CHANGES: dict[str, type[catalogue.SequencedEvent]] = {
+    "edited": catalogue.MessageEdited,
+    "deleted": catalogue.MessageDeleted,
+    "reactions": catalogue.MessageReactions,
+    "moved": catalogue.MessageMoved,
+}
 
 
 def message_change_event(
-    kind: str, message: Message, seq: int, data: dict[str, Any] | None = None
-) -> dict[str, Any]:
+    kind: str, message: Message, seq: int, data: Mapping[str, Any] | None = None
+) -> catalogue.SequencedEvent:
     """message.edited, message.deleted, message.reactions or message.moved at `seq`.
 
     Carries the message's whole current state; `data` adds what changed (a reaction's
     emoji, user and on/off).
     """
-    return {
-        "type": f"message.{kind}",
-        "conversation": message.conversation_id,
-        "seq": seq,
-        "message": message_dict(message),
-        **(data or {}),
-    }
+    return _CHANGES[kind](
+        conversation=message.conversation_id, seq=seq, message=message_dict(message), **(data or {})
+    )
 
 
 def membership_event(
-    conversation_id: int, change: str, seq: int, summary: dict[str, Any] | None = None
-) -> dict[str, Any]:
-    """membership.changed, to the user who joined or left: "joined" carries the summary."""
-    event: dict[str, Any] = {
-        "type": "membership.changed",
-        "conversation": conversation_id,
-        "change": change,
-        "seq": seq,
-    }
-    if summary is not None:
-        event["summary"] = summary
-    return event
+    conversation_id: int,
+    change: Literal["joined", "left"],
+    seq: int,
+    summary: Mapping[str, Any] | None = None,
+) -> catalogue.MembershipChanged:
+    """membership.changed, to the user who joined or left: "joined" carries the summary
+    (a selector's dict: the tests check its shape against the catalogue)."""
+    return catalogue.MembershipChanged(
+        conversation=conversation_id,
+        change=change,
+        seq=seq,
+        summary=UNSET if summary is None else cast(catalogue.ConversationSummary, summary),
+    )
 
 
-def read_event(conversation_id: int, seq: int, unread: int, mentions: int) -> dict[str, Any]:
-    return {
-        "type": "read",
-        "conversation": conversation_id,
-        "seq": seq,
-        "unread": unread,
-        "mentions": mentions,
-    }
+def read_event(conversation_id: int, seq: int, unread: int, mentions: int) -> catalogue.Read:
+    return catalogue.Read(conversation=conversation_id, seq=seq, unread=unread, mentions=mentions)
 
 
-def conversation_updated_event(conversation: Conversation) -> dict[str, Any]:
+def conversation_updated_event(conversation: Conversation) -> catalogue.ConversationUpdated:
     """conversation.updated: a chat or its room was renamed, moved or (un)archived."""
     room = conversation.room
-    return {
-        "type": "conversation.updated",
-        "conversation": conversation.pk,
-        "title": conversation_title(conversation),
-        "chat": conversation.title if room else None,
-        "description": conversation.description,
-        "room": (
+    return catalogue.ConversationUpdated(
+        conversation=conversation.pk,
+        title=conversation_title(conversation),
+        chat=conversation.title if room else None,
+        description=conversation.description,
+        room=(
             {"id": room.pk, "slug": room.slug, "title": room.title, "archived": room.is_archived}
             if room
             else None
         ),
-    }
+    )

@@ -19,6 +19,7 @@ from django.db.models import (
 from parley.accounts.events import summary_of, user_summary
 from parley.accounts.models import User
 from parley.core.sql import as_datetime
+from parley.events.catalogue import SequencedEvent, UserSummary
 from parley.messaging.access import access_message, access_participant
 from parley.messaging.events import (
     MESSAGE_RELATED,
@@ -123,7 +124,7 @@ def _summaries(user: User, conversation_ids: list[int] | None = None) -> list[di
         rows = list(cursor.fetchall())  # MariaDB's driver gives a tuple
         chat = Conversation.Kind.CHAT.value
         cursor.execute(_PEOPLE_ROWS + only + " ORDER BY u.username", [user.pk, chat, *params[1:]])
-        people: dict[int, list[dict[str, Any]]] = {}
+        people: dict[int, list[UserSummary]] = {}
         for conversation, *person in cursor.fetchall():
             people.setdefault(conversation, []).append(summary_of(*person))
     rows.sort(key=_recent_first)
@@ -140,7 +141,7 @@ def _recent_first(row: tuple[Any, ...]) -> tuple[bool, float, float]:
     )
 
 
-def _summary(user: User, row: tuple[Any, ...], people: list[dict[str, Any]]) -> dict[str, Any]:
+def _summary(user: User, row: tuple[Any, ...], people: list[UserSummary]) -> dict[str, Any]:
     (
         conversation_id, last_read_seq, read_count,
         kind, title, last_seq, message_count, last_message_at, _created_at,
@@ -294,7 +295,7 @@ def conversation_last_seq(conversation_id: int) -> int:
 
 def stream_after(
     conversation_id: int, seq: int, until: int | None = None
-) -> list[tuple[int, dict[str, Any]]]:
+) -> list[tuple[int, SequencedEvent]]:
     """The conversation's events with seq > `seq` (and <= until), oldest first, as
     (seq, event) pairs; at most RESUME_MAX_MESSAGES.
 
@@ -308,7 +309,7 @@ def stream_after(
     if until is not None:
         messages = messages.filter(seq__lte=until)
         changes = changes.filter(seq__lte=until)
-    items: list[tuple[int, dict[str, Any]]] = [
+    items: list[tuple[int, SequencedEvent]] = [
         (m.seq, message_event(m))
         for m in messages.select_related(*MESSAGE_RELATED).order_by("seq")[:cap]
     ]
@@ -341,7 +342,7 @@ def message_versions(user: User, message_id: int) -> dict[str, Any]:
 MEMBER_MATCHES = 10
 
 
-def conversation_members(user: User, conversation_id: int, query: str = "") -> list[dict[str, Any]]:
+def conversation_members(user: User, conversation_id: int, query: str = "") -> list[UserSummary]:
     """Members of a conversation whose username or name starts with `query`, for
     @mention autocomplete: at most MEMBER_MATCHES, by username."""
     access_participant(user, conversation_id)

@@ -6,4 +6,8 @@ class RealtimeConfig(AppConfig):
     label = "realtime"
 
     def ready(self) -> None:
-        from parley.realtime import signals  # noqa: F401  (connects the receivers)
+        from parley.events.publish import set_local_delivery
+        from parley.realtime import fanout, signals  # noqa: F401  (signals connects the receivers)
+
+        # While Redis is away, events published in this process reach its own sockets.
+        set_local_delivery(fanout.deliver_locally)

@@ -35,6 +35,9 @@ from parley.core.addresses import scope_address
 from parley.core.errors import ErrorCode, ParleyError
 from parley.core.ratelimit import acheck_rate
 from parley.core.resilience import unavailable
+from parley.events import catalogue, frames
+from parley.events.catalogue import serialise
+from parley.events.groups import conversation_group, session_tag, user_group
 from parley.messaging.actions.delete import check_delete_message
 from parley.messaging.actions.edit import check_edit_message
 from parley.messaging.actions.move import check_move_message
@@ -54,7 +57,6 @@ from parley.messaging.selectors import (
 )
 from parley.realtime import liveness, presence, protocol, server
 from parley.realtime.fanout import fanout
-from parley.realtime.groups import conversation_group, session_tag, user_group
 from parley.realtime.limits import (
     CLOSE_POLICY,
     CLOSE_RATE_LIMITED,
@@ -62,7 +64,6 @@ from parley.realtime.limits import (
     RefusedFrames,
     check_frame_rate,
 )
-from parley.realtime.publish import serialise
 from parley.realtime.sending import send_message
 from parley.realtime.threads import reading, writing
 
@@ -131,7 +132,7 @@ _stream_after = reading(stream_after)
 @reading
 def _missed(
     user_id: int, conversation_id: int, after: int, until: int | None
-) -> list[tuple[int, dict[str, Any]]] | None:
+) -> list[tuple[int, catalogue.SequencedEvent]] | None:
     """stream_after for a socket of `user_id`; None if they are not in the conversation."""
     if not is_participant(user_id, conversation_id):
         return None
@@ -491,11 +492,11 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
                 raise ParleyError(ErrorCode.INVALID, "Frames must be JSON text, not binary.")
             data = protocol.decode(text_data)
             await check_frame_rate(data.get("type"), self.user.pk)
-            if data.get("type") in liveness.FRAMES:
-                await self.liveness_frame(data)
+            frame = frames.parse(data)
+            if isinstance(frame, frames.LIVENESS):
+                await self.liveness_frame(frame)
                 return
-            frame = protocol.parse(data)
-            if self.holding and not isinstance(frame, protocol.Resume):
+            if self.holding and not isinstance(frame, frames.Resume):
                 await self._release()
             await self._handle(frame, data)
         except ParleyError as error:
@@ -513,10 +514,10 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
                 ParleyError(ErrorCode.INTERNAL, "Something went wrong; try again."), data
             )
 
-    async def _handle(self, frame: protocol.Frame, data: dict[str, Any]) -> None:
+    async def _handle(self, frame: frames.ClientFrame, data: dict[str, Any]) -> None:
         ref = protocol.ref_of(data)
         match frame:
-            case protocol.Send():
+            case frames.Send():
                 result = await send_message(
                     SendRequest(
                         self.user,
@@ -529,34 +530,33 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
                 )
                 message = result.message
                 await self._send_json(
-                    {
-                        "type": "ack",
-                        "ref": ref,
-                        "client_id": message.client_id,
-                        "conversation": message.conversation_id,
-                        "id": message.pk,
-                        "seq": message.seq,
-                        "duplicate": not result.created,
-                    }
+                    catalogue.Ack(
+                        ref=ref,
+                        client_id=message.client_id,
+                        conversation=message.conversation_id,
+                        id=message.pk,
+                        seq=message.seq,
+                        duplicate=not result.created,
+                    )
                 )
-            case protocol.Edit():
+            case frames.Edit():
                 seq = await _edit_message(self.user, frame.message, frame.body)
                 await self._send_done(ref, frame.message, seq)
-            case protocol.Delete():
+            case frames.Delete():
                 seq = await _delete_message(self.user, frame.message)
                 await self._send_done(ref, frame.message, seq)
-            case protocol.React():
+            case frames.React():
                 seq = await _react(self.user, frame.message, frame.emoji, frame.on)
                 await self._send_done(ref, frame.message, seq)
-            case protocol.Move():
+            case frames.Move():
                 seq = await _move_message(self.user, frame.message, frame.to)
                 await self._send_done(ref, frame.message, seq)
-            case protocol.Read():
+            case frames.Read():
                 await _mark_read(self.user, frame.conversation, frame.seq)
-            case protocol.Resume():
+            case frames.Resume():
                 await self._resume(frame.conversations, ref)
                 await self._release()
-            case protocol.History():
+            case frames.History():
                 page = await _history(
                     self.user,
                     frame.conversation,
@@ -564,9 +564,9 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
                     after=frame.after,
                     limit=frame.limit,
                 )
-                await self._send_json({"type": "history", "ref": ref, **page})
-            case protocol.Ping():
-                await self._send_json({"type": "pong", "ref": ref})
+                await self._send_json(catalogue.History(ref=ref, **page))
+            case frames.Ping():
+                await self._send_json(catalogue.Pong(ref=ref))
                 await self.liveness_heartbeat()
 
     async def _resume(self, seen: dict[int, int], ref: str | int | None) -> None:
@@ -593,16 +593,16 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
             latest = max([self.delivered[conversation_id], *(s for s, _ in missed)])
             if len(missed) >= settings.RESUME_MAX_MESSAGES:
                 await self._send_json(
-                    {"type": "gap", "conversation": conversation_id, "from": seq, "to": latest}
+                    catalogue.Gap(conversation=conversation_id, from_=seq, to=latest)
                 )
             else:
                 for _, event in missed:
                     await self._write(serialise(event))
             self.delivered[conversation_id] = max(self.delivered[conversation_id], latest, seq)
             resumed[str(conversation_id)] = self.delivered[conversation_id]
-        await self._send_json({"type": "resumed", "ref": ref, "conversations": resumed})
+        await self._send_json(catalogue.Resumed(ref=ref, conversations=resumed))
 
-    # --- events from the channel layer (see parley/realtime/publish.py) -------------
+    # --- events from the channel layer (see parley/events/publish.py) -------------
 
     async def parley_sequenced(self, event: dict[str, Any]) -> None:
         """A conversation event numbered `seq`: drop repeats, fill gaps, keep order."""
@@ -663,7 +663,7 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
         if event.get("fresh"):
             conversations = await _membership(self.user, self.scope.get("session"))
             if conversations is None:
-                await self._send_json({"type": "session.ended"})
+                await self._send_json(catalogue.SessionEnded())
                 await self.close(code=CLOSE_UNAUTHENTICATED)
                 return
             await self.liveness_resync()
@@ -716,7 +716,7 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
             return
         else:
             code = CLOSE_UNAUTHENTICATED
-        await self._send_json({"type": "session.ended"})
+        await self._send_json(catalogue.SessionEnded())
         await self.close(code=code)
 
     # --- helpers ----------------------------------------------------------------------
@@ -771,11 +771,11 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
             await super().close(code, reason)
         self.closed = True
 
-    async def _send_json(self, payload: dict[str, Any]) -> None:
+    async def _send_json(self, payload: catalogue.ServerEvent | dict[str, Any]) -> None:
         await self._write(serialise(payload))
 
     async def _send_done(self, ref: str | int | None, message_id: int, seq: int | None) -> None:
-        await self._send_json({"type": "done", "ref": ref, "message": message_id, "seq": seq})
+        await self._send_json(catalogue.Done(ref=ref, message=message_id, seq=seq))
 
     async def _refuse(
         self, code: ErrorCode, message: str, conversation_id: int, ref: str | int | None
@@ -785,11 +785,11 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
         await self._send_error(error, {"ref": ref})
 
     async def _send_error(self, error: ParleyError, data: dict[str, Any] | None) -> None:
-        body: dict[str, Any] = {"type": "error", "ref": protocol.ref_of(data), **error.as_dict()}
         client_id = (data or {}).get("client_id")
-        if isinstance(client_id, str) and CLIENT_ID.match(client_id):  # echoed only if valid
-            body["client_id"] = client_id
-        await self._send_json(body)
+        valid = isinstance(client_id, str) and CLIENT_ID.match(client_id)  # echoed only if so
+        await self._send_json(
+            catalogue.error_event(error, protocol.ref_of(data), client_id if valid else None)
+        )
 
 
 class NotFoundConsumer(AsyncWebsocketConsumer):

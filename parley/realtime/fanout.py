@@ -14,13 +14,14 @@ message is for without a channel per group.
 Redis may go away (parley/core/resilience.py). Opening the channel and subscribing are
 bounded by REDIS_TIMEOUT_SECONDS and never fail a socket: what could not be done is done
 again by the Fanout's watch task, every few seconds and at once when Redis is back.
-Meanwhile this process's own events reach its sockets directly (deliver_locally, from
-parley/realtime/publish.py), and other processes' events are missed: so the watch task
-also reads, every RESYNC_SECONDS and when Redis or the database is back, the latest seq
-of every conversation the process follows, and hands each socket a "parley.resync"
-event with them. A socket behind the database fills the difference (a gap fill that
-failed, say while the database restarted, is retried that way too). The periodic seqs
-are the ones read one interval earlier, so an event still on its way is not fetched twice.
+Meanwhile this process's own events reach its sockets directly (deliver_locally, which
+parley.events.publish calls with what it could not publish), and other processes' events
+are missed: so the watch task also reads, every RESYNC_SECONDS and when Redis or the
+database is back, the latest seq of every conversation the process follows, and hands
+each socket a "parley.resync" event with them. A socket behind the database fills the
+difference (a gap fill that failed, say while the database restarted, is retried that way
+too). The periodic seqs are the ones read one interval earlier, so an event still on its
+way is not fetched twice.
 
 A joined or left event can be lost too, outside any outage (a publish that failed, an
 event dropped by the layer), and then a removed member's socket would go on receiving the
@@ -326,6 +327,14 @@ def _wake_all() -> None:
 def local_fanout() -> Fanout | None:
     """This event loop's Fanout if it has one (no socket has opened: nobody to deliver to)."""
     return _fanouts.get(asyncio.get_running_loop())
+
+
+def deliver_locally(sends: list[tuple[str, dict[str, Any]]]) -> None:
+    """Events that could not be published (Redis is away), for this event loop's own
+    sockets: set as parley.events.publish's local delivery at start-up (apps.py)."""
+    hub = local_fanout()
+    if hub is not None:
+        hub.deliver_locally(sends)
 
 
 def fanout() -> Fanout:

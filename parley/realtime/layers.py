@@ -3,7 +3,7 @@ stack), and channels_redis's pub/sub layer with a batched publish.
 
 Both offer group_send_many(sends): several group sends, in order, at once; with Redis one
 pipeline (one round trip) per shard instead of a round trip, and a turn of the event loop,
-per event (see parley/realtime/publish.py).
+per event (see parley/events/publish.py).
 
 In memory:
 

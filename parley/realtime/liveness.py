@@ -38,54 +38,21 @@ from array import array
 from bisect import bisect_left
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from parley.core.errors import ErrorCode, ParleyError
+from parley.events import frames
+from parley.events.catalogue import NamedUser, Status, TypingState, serialise
+from parley.events.frames import PresenceState
+from parley.events.publish import publish_presence, publish_typing
 from parley.realtime import load, presence
-from parley.realtime.presence import Change, Status
-from parley.realtime.publish import publish_presence, publish_typing, serialise
+from parley.realtime.presence import Change
 from parley.realtime.threads import reading
 from parley.realtime.typing_state import Typer, typers, typing_event
 
 logger = logging.getLogger(__name__)
 
-# Client frame types handled here rather than by parley.realtime.protocol.
-FRAMES = frozenset({"typing", "presence"})
-
 SWEEP_SECONDS = 2.0
-
-
-# --- frames ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TypingFrame:
-    conversation: int
-    state: Literal["start", "stop"]
-
-
-@dataclass(frozen=True)
-class PresenceFrame:
-    state: presence.State
-
-
-def _invalid(message: str) -> ParleyError:
-    return ParleyError(ErrorCode.INVALID, message)
-
-
-def parse_frame(data: dict[str, Any]) -> TypingFrame | PresenceFrame:
-    """A validated typing or presence frame, or ParleyError(invalid)."""
-    state = data.get("state")
-    if data["type"] == "presence":
-        if state not in presence.STATES:
-            raise _invalid('"state" must be "active" or "idle".')
-        return PresenceFrame(state)
-    conversation = data.get("conversation")
-    if isinstance(conversation, bool) or not isinstance(conversation, int) or conversation < 1:
-        raise _invalid('"conversation" must be a whole number of at least 1.')
-    if state not in ("start", "stop"):
-        raise _invalid('"state" must be "start" or "stop".')
-    return TypingFrame(conversation, state)
 
 
 # --- the process's periodic work --------------------------------------------------------
@@ -164,9 +131,8 @@ async def announce(change: Change, routes: presence.Routes | None = None) -> Non
     await publish_presence(event, change.version, routes.conversations, routes.friends)
 
 
-async def _publish_typing(typer: Typer, state: Literal["start", "stop"]) -> None:
-    event = typing_event(typer.conversation, typer.user, state)
-    await publish_typing(typer.conversation, typer.user_id, event)
+async def _publish_typing(typer: Typer, state: TypingState) -> None:
+    await publish_typing(typing_event(typer.conversation, typer.user, state))
 
 
 # --- what a socket knows of its audience's statuses ---------------------------------------
@@ -249,8 +215,8 @@ class LivenessMixin:
         """This socket's liveness attributes, set with the consumer's (ParleyConsumer's
         __init__ says why they are all set at once)."""
         super().__init__()
-        self._presence_state: presence.State = "active"
-        self._stored_state: presence.State = "active"
+        self._presence_state: PresenceState = "active"
+        self._stored_state: PresenceState = "active"
         self._presence_known = KnownStatuses()
         self._liveness_open = False
         self._hidden: frozenset[int] = frozenset()  # blocked either way: never heard
@@ -328,14 +294,13 @@ class LivenessMixin:
         except Exception:
             logger.exception("presence not refreshed for user %s", self.user.pk)
 
-    async def liveness_frame(self, data: dict[str, Any]) -> None:
-        """A "typing" or "presence" frame (already size/JSON/depth checked).
+    async def liveness_frame(self, frame: frames.Typing | frames.Presence) -> None:
+        """A "typing" or "presence" frame (parsed: parley.events.frames).
 
-        Nothing is answered on success; a bad frame or a conversation the socket does not
-        follow gets an error. Under load the frame is dropped.
+        Nothing is answered on success; a conversation the socket does not follow gets an
+        error. Under load the frame is dropped.
         """
-        frame = parse_frame(data)
-        if isinstance(frame, PresenceFrame):
+        if isinstance(frame, frames.Presence):
             if frame.state == self._presence_state:
                 return
             # Always remembered, so that the next heartbeat after a shedding spell
@@ -354,7 +319,11 @@ class LivenessMixin:
             return
         if frame.state == "start":
             # Who is typing, made here rather than kept by every socket (0.2 KB each).
-            typing_as = {"id": self.user.pk, "username": self.user.username, "name": self.user.name}
+            typing_as: NamedUser = {
+                "id": self.user.pk,
+                "username": self.user.username,
+                "name": self.user.name,
+            }
             typer = Typer(
                 self.channel_name, frame.conversation, self.user.pk, typing_as, time.time()
             )
@@ -406,7 +375,7 @@ class LivenessMixin:
         if change is not None:
             await announce(change, routes)
 
-    # --- events from the channel layer (see parley/realtime/publish.py) ----------------
+    # --- events from the channel layer (see parley/events/publish.py) ----------------
 
     def liveness_wanted(self, event: dict[str, Any]) -> bool:
         """False for a typing event this socket drops anyway (its own user's, a conversation

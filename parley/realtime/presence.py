@@ -23,19 +23,18 @@ import asyncio
 import threading
 import weakref
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.db import connection
 
 from parley.accounts.models import Block, Friendship
 from parley.core.resilience import REDIS_ERRORS, async_redis, redis_outage
+from parley.events.catalogue import Presence, Status
+from parley.events.frames import PresenceState as State
 from parley.messaging.models import Conversation, Participant
 
-Status = Literal["online", "away", "offline"]
 STATUSES: tuple[Status, ...] = ("online", "away", "offline")
-State = Literal["active", "idle"]
-STATES = ("active", "idle")
 
 # A socket record lives this many heartbeats past its last touch: pings from a hidden tab
 # can come once a minute (browsers throttle its timers), and one may be lost.
@@ -72,9 +71,9 @@ class Admission:
     change: Change | None = None
 
 
-def presence_event(change: Change) -> dict[str, Any]:
+def presence_event(change: Change) -> Presence:
     """The `presence` event, as clients receive it."""
-    return {"type": "presence", "user": change.user_id, "status": change.status}
+    return Presence(user=change.user_id, status=change.status)
 
 
 class PresenceStore(Protocol):

@@ -34,6 +34,7 @@ from django.db import close_old_connections
 
 from parley.core.errors import ErrorCode, ParleyError
 from parley.core.resilience import database_outage, unavailable
+from parley.events.publish import publishing_from
 from parley.messaging.actions.send import (
     Batch,
     SendRequest,
@@ -42,7 +43,6 @@ from parley.messaging.actions.send import (
     prepare_batch,
     store_batch,
 )
-from parley.realtime.publish import publishing_from
 
 logger = logging.getLogger(__name__)
 

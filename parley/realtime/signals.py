@@ -5,7 +5,7 @@ from django.dispatch import receiver
 from django.http import HttpRequest
 
 from parley.accounts.sessions import sessions_ended
-from parley.realtime.publish import end_session, end_sessions
+from parley.events.publish import end_session, end_sessions
 
 
 @receiver(user_logged_out)

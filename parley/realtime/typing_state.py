@@ -9,12 +9,11 @@ themselves after `expires_in`.
 
 import threading
 from dataclasses import dataclass
-from typing import Any, Literal
+
+from parley.events.catalogue import NamedUser, Typing, TypingState
 
 EXPIRES_IN = 6
 THROTTLE_SECONDS = 2.0
-
-TypingState = Literal["start", "stop"]
 
 
 @dataclass(frozen=True)
@@ -22,7 +21,7 @@ class Typer:
     socket: str
     conversation: int
     user_id: int
-    user: dict[str, Any]  # id, username, name
+    user: NamedUser
     started: float  # app clock (time.time()) of the last published start
 
     @property
@@ -30,15 +29,9 @@ class Typer:
         return self.started + EXPIRES_IN
 
 
-def typing_event(conversation_id: int, user: dict[str, Any], state: TypingState) -> dict[str, Any]:
+def typing_event(conversation_id: int, user: NamedUser, state: TypingState) -> Typing:
     """The `typing` event, as clients receive it."""
-    return {
-        "type": "typing",
-        "conversation": conversation_id,
-        "user": user,
-        "state": state,
-        "expires_in": EXPIRES_IN,
-    }
+    return Typing(conversation=conversation_id, user=user, state=state, expires_in=EXPIRES_IN)
 
 
 class Typers:

@@ -12,6 +12,7 @@ from django.utils.safestring import SafeString
 
 from parley.accounts.models import User
 from parley.core.errors import ErrorCode, ParleyError
+from parley.events.catalogue import MessageData
 from parley.messaging.actions.direct import direct_key
 from parley.messaging.events import MESSAGE_RELATED, message_dict
 from parley.messaging.models import Conversation, Message
@@ -62,7 +63,7 @@ class SearchPage:
         }
 
 
-def _message_dicts(messages: list[Message]) -> list[dict[str, Any]]:
+def _message_dicts(messages: list[Message]) -> list[MessageData]:
     """Messages as clients see them everywhere else. The messages come with
     MESSAGE_RELATED; if message_dict comes to need more, fetch it here, once per page."""
     return [message_dict(m) for m in messages]

@@ -12,7 +12,7 @@ from parley.accounts.access import access_incoming_request, access_outgoing_requ
 from parley.accounts.models import Block, FriendRequest, Friendship, User
 from parley.accounts.selectors import Relationship, friendship_between
 from parley.core.errors import ErrorCode, ParleyError
-from parley.realtime.publish import publish_hidden, publish_to_users
+from parley.events.publish import publish_hidden, publish_to_users
 
 
 def _lock_pair(a: User, b: User) -> None:

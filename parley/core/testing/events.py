@@ -2,14 +2,14 @@
 
 import asyncio
 import contextlib
-import json
 from collections.abc import Iterator
 from typing import Any
 
 from channels.layers import get_channel_layer
 
-from parley.realtime import publish
-from parley.realtime.groups import user_group
+from parley.core.testing.protocol import received
+from parley.events import publish
+from parley.events.groups import user_group
 
 # How long the layer must stay quiet before a listener concludes that nothing more is
 # coming. Publishing completes before the request that caused it returns, so this only
@@ -49,7 +49,7 @@ class EventListener:
             message = await self.layer.receive(channel)
             if "payload" not in message:
                 continue  # for the sockets themselves (parley/realtime/controls.py)
-            self._received[user_id].append(json.loads(message["payload"]))
+            self._received[user_id].append(received(message["payload"]))
             self._arrived.set()
 
     async def _settle(self) -> None:

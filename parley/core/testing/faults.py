@@ -32,6 +32,7 @@ from typing import Any
 
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
+from parley.core.testing.protocol import received
 from parley.core.testing.servers import ROOT, Workers, connect_as
 from parley.core.testing.services import (
     PostgresServer,
@@ -212,7 +213,7 @@ class ScriptedClient:
             delay = min(delay * 2, 1.0)
 
     async def _session(self, ws: Any, port: int) -> None:
-        hello = json.loads(await asyncio.wait_for(ws.recv(), timeout=10))
+        hello = received(await asyncio.wait_for(ws.recv(), timeout=10))
         self.frames.append(hello)
         assert hello["type"] == "hello", hello
         if self.last_seq is None:
@@ -232,7 +233,7 @@ class ScriptedClient:
             await self._send(client_id)
         while True:
             await self._reading.wait()
-            self._handle(json.loads(await ws.recv()))
+            self._handle(received(await ws.recv()))
 
     def _handle(self, frame: dict[str, Any]) -> None:
         self.frames.append(frame)

@@ -2,7 +2,6 @@
 between processes or the server's own WebSocket protocol."""
 
 import asyncio
-import json
 import os
 import socket
 import subprocess
@@ -18,6 +17,7 @@ from django.db import connection
 from websockets.asyncio.client import connect
 
 from parley.core.testing.clients import client_for
+from parley.core.testing.protocol import received
 from parley.realtime.server import PROTOCOL
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -191,7 +191,7 @@ async def receive_json(ws: Any, kind: str) -> dict[str, Any]:
     """The next frame of type `kind` from a websockets client; others are skipped, but an
     error fails the test at once."""
     while True:
-        frame: dict[str, Any] = json.loads(await asyncio.wait_for(ws.recv(), timeout=10))
+        frame = received(await asyncio.wait_for(ws.recv(), timeout=10))
         if frame["type"] == kind:
             return frame
         if frame["type"] == "error":

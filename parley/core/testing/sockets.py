@@ -8,6 +8,8 @@ from channels.testing.websocket import WebsocketCommunicator
 from django.conf import settings
 from django.test import Client
 
+from parley.core.testing.protocol import received
+
 # Generous: on PostgreSQL a receive may wait on a commit in another thread.
 TIMEOUT = 5
 # Frames about who is around, not about conversations' contents.
@@ -38,7 +40,7 @@ class Socket:
 
     async def receive_frame(self) -> dict[str, Any]:
         """The next frame, whatever it is."""
-        return json.loads(await self.communicator.receive_from(timeout=TIMEOUT))
+        return received(await self.communicator.receive_from(timeout=TIMEOUT))
 
     async def receive_sequenced(self, count: int = 1) -> list[dict[str, Any]]:
         """The next `count` conversation events (those with a seq), skipping the rest
@@ -115,7 +117,7 @@ async def open_socket(
     first = await communicator.receive_output(timeout=TIMEOUT)
     if first["type"] == "websocket.close":
         return socket, False, first.get("code")
-    socket.hello = json.loads(first["text"])
+    socket.hello = received(first["text"])
     if socket.hello["type"] == "error":  # refused with a reason (hello holds it), then closed
         closed = await communicator.receive_output(timeout=TIMEOUT)
         assert closed["type"] == "websocket.close", closed

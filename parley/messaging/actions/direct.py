@@ -5,7 +5,7 @@ from django.db import IntegrityError, transaction
 from parley.accounts.models import User
 from parley.accounts.selectors import are_friends, is_blocked_either_way
 from parley.core.errors import ErrorCode, ParleyError, not_found
-from parley.messaging.membership import announce_joined, record_membership_change
+from parley.messaging.actions.membership import announce_joined, record_membership_change
 from parley.messaging.models import Conversation, Participant, RoomMember
 
 

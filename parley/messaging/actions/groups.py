@@ -6,8 +6,8 @@ from parley.accounts.models import User
 from parley.core.errors import ErrorCode, ParleyError
 from parley.messaging.access import access_participant
 from parley.messaging.actions.direct import may_message_directly
+from parley.messaging.actions.membership import announce_joined, record_membership_change
 from parley.messaging.actions.rooms import TITLE_MAX
-from parley.messaging.membership import announce_joined, record_membership_change
 from parley.messaging.models import Conversation, Participant
 
 GROUP_MIN, GROUP_MAX = 3, 20

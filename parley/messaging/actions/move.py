@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from parley.accounts.models import User
 from parley.core.errors import ErrorCode, ParleyError, not_found
+from parley.events.publish import publish_to_conversation
 from parley.messaging.access import access_message
 from parley.messaging.actions.delete import may_moderate
 from parley.messaging.actions.edit import check_message_writable
@@ -24,7 +25,6 @@ from parley.messaging.models import (
     MessageEdit,
     Reaction,
 )
-from parley.realtime.publish import publish_to_conversation
 
 
 def check_move_message(actor: User, message_id: int, to_conversation_id: int) -> int:

@@ -3,10 +3,10 @@
 from django.db import transaction
 
 from parley.accounts.models import User
+from parley.events.publish import publish_to_users
 from parley.messaging.access import access_participant
 from parley.messaging.events import read_event
 from parley.messaging.models import Conversation, Mention, Message, Participant
-from parley.realtime.publish import publish_to_users
 
 
 def mark_read(user: User, conversation_id: int, seq: int) -> int:

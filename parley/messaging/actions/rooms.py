@@ -13,7 +13,7 @@ from django.utils.text import slugify
 from parley.accounts.models import User
 from parley.accounts.selectors import is_blocked_either_way
 from parley.core.errors import ErrorCode, ParleyError, not_found
-from parley.messaging.membership import (
+from parley.messaging.actions.membership import (
     announce_joined,
     announce_left,
     announce_updated,

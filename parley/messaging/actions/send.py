@@ -2,7 +2,7 @@
 
 send_messages takes several sends at once (group commit); check_send_message is one of
 them. The socket server stores its batches on the event loop instead, in three steps
-(prepare_batch, store_batch, finish_batch; see parley/realtime/sending.py), with the
+(prepare_batch, store_batch, finish_batch; see the socket server's sending.py), with the
 same results. Plain messages go together in one statement on PostgreSQL (_SEND_PLAIN,
 through Django's connection in _send_plain, or the loop's own in store_batch); the
 others take the full path:
@@ -39,6 +39,7 @@ from parley.core.errors import ErrorCode, ParleyError, not_found
 from parley.core.ratelimit import Limit, atake_tokens, take_tokens
 from parley.core.resilience import unavailable
 from parley.core.validation import check_text
+from parley.events.publish import publish_committed, publish_to_conversation
 from parley.messaging.access import access_for_send
 from parley.messaging.actions.direct import (
     check_direct_not_blocked,
@@ -49,7 +50,6 @@ from parley.messaging.actions.stream import next_seq
 from parley.messaging.events import message_event
 from parley.messaging.models import Conversation, Message, Participant, Room
 from parley.messaging.rendering import Mentionable, render
-from parley.realtime.publish import publish_committed, publish_to_conversation
 
 logger = logging.getLogger(__name__)
 
@@ -141,7 +141,7 @@ InThread = Callable[..., Awaitable[list[SendResult | ParleyError]]]
 async def asend_messages(
     requests: Sequence[SendRequest], in_thread: InThread
 ) -> list[SendResult | ParleyError]:
-    """send_messages for the event loop (parley/realtime/sending.py): the same results,
+    """send_messages for the event loop (the socket server's sending.py): the same results,
     in three steps that the socket server overlaps from one batch to the next."""
     batch = await prepare_batch(requests)
     await store_batch(batch)

@@ -10,9 +10,9 @@ from typing import Any
 
 from django.db import connection
 
+from parley.events.publish import publish_to_conversation
 from parley.messaging.events import MESSAGE_RELATED, message_change_event
 from parley.messaging.models import Conversation, ConversationEvent, Message
-from parley.realtime.publish import publish_to_conversation
 
 _CONVERSATION = Conversation._meta.db_table
 # last_message_seq is assigned before last_seq on purpose: MySQL/MariaDB evaluate SET left

@@ -78,7 +78,7 @@ class MembershipStamp(models.Model):
     Each process's fan-out reads the stamps of its connected users at every periodic
     check; a user whose stamp changed gets their conversations re-read, and their sockets
     follow exactly those, should a joined or left event have been lost
-    (parley/realtime/fanout.py). Random rather than a counter, so that one upsert writes
+    (the WebSocket transport's fanout.py). Random rather than a counter, so that one upsert writes
     it with or without a row, and two writers at once still leave a value no reader saw.
     """
 

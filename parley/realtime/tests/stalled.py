@@ -19,6 +19,8 @@ from websockets.http11 import Response
 from websockets.typing import Origin
 from websockets.uri import parse_uri
 
+from parley.core.testing.protocol import received
+
 
 class StalledClient:
     def __init__(self, sock: socket.socket, protocol: ClientProtocol) -> None:
@@ -76,7 +78,7 @@ class StalledClient:
         events = self.protocol.events_received()
         for event in events:
             if isinstance(event, Frame) and event.opcode is Opcode.TEXT:
-                self.frames.append(json.loads(event.data))
+                self.frames.append(received(event.data))
             elif isinstance(event, Frame) and event.opcode is Opcode.CLOSE:
                 self.close_code = (
                     self.protocol.close_rcvd.code if self.protocol.close_rcvd else None

@@ -16,12 +16,13 @@ from websockets.asyncio.client import connect
 from parley.accounts.actions.friends import send_friend_request
 from parley.accounts.tests.factories import UserFactory
 from parley.core.testing.clients import client_for
+from parley.core.testing.protocol import received
 from parley.core.testing.sockets import Socket, open_socket
+from parley.events.publish import publish_presence
 from parley.messaging.actions.groups import create_group
 from parley.messaging.actions.rooms import create_chat, create_room, join_room, leave_room
 from parley.realtime import liveness, load, presence
 from parley.realtime.consumer import ParleyConsumer
-from parley.realtime.publish import publish_presence
 from parley.realtime.tests import liveness_helpers, test_scale_out
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -458,7 +459,7 @@ def test_tabs_on_two_processes_make_one_presence_and_typing_crosses_them(
 
     async def receive(socket, kind: str) -> dict:
         while True:
-            frame = json.loads(await asyncio.wait_for(socket.recv(), timeout=10))
+            frame = received(await asyncio.wait_for(socket.recv(), timeout=10))
             if frame["type"] == kind:
                 return frame
 
@@ -488,7 +489,7 @@ def test_tabs_on_two_processes_make_one_presence_and_typing_crosses_them(
             await a1.close()  # alice is still online on the other process
             assert await quiet(b)
             await a2.close()  # her last tab: offline, and her typing stops
-            frames = [json.loads(await asyncio.wait_for(b.recv(), timeout=10)) for _ in range(2)]
+            frames = [received(await asyncio.wait_for(b.recv(), timeout=10)) for _ in range(2)]
             assert sorted(f["type"] for f in frames) == ["presence", "typing"]
             assert {"type": "presence", "user": alice.pk, "status": "offline"} in frames
             assert await quiet(b)

@@ -1,7 +1,6 @@
 """Credential changes end login sessions at once: their sockets close (4401) within a
 second and their HTTP requests are signed out; the session that made the change stays."""
 
-import json
 import re
 
 import pytest
@@ -12,6 +11,7 @@ from django.urls import reverse
 
 from parley.accounts.actions.profile import update_profile
 from parley.accounts.tests.factories import PASSWORD
+from parley.core.testing.protocol import received
 from parley.core.testing.sockets import Socket, open_socket, signed_in_client
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -28,7 +28,7 @@ async def closed_with(socket: Socket, within: float = 1.0) -> int:
         if output["type"] == "websocket.close":
             assert {"type": "session.ended"} in frames
             return output["code"]
-        frames.append(json.loads(output["text"]))
+        frames.append(received(output["text"]))
 
 
 async def signed_in(client: Client) -> bool:

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from websockets.exceptions import ConnectionClosed
 
+from parley.core.testing.protocol import received
 from parley.core.testing.servers import connect_as, receive_json, session_cookie, uvicorn_servers
 from parley.messaging.actions.rooms import create_room, join_room
 from parley.realtime.tests.stalled import StalledClient
@@ -35,7 +36,7 @@ async def send_until_offline(ws: Any, conversation: int, count: int, user_id: in
     acks, offline = 0, False
     while acks < count or not offline:
         try:
-            frame = json.loads(await asyncio.wait_for(ws.recv(), timeout=30))
+            frame = received(await asyncio.wait_for(ws.recv(), timeout=30))
         except TimeoutError:
             raise AssertionError(f"{acks} acks of {count}, offline: {offline}") from None
         assert frame["type"] != "error", frame
@@ -52,9 +53,7 @@ async def catch_up(ws: Any, conversation: int, last: int) -> list[int]:
     history; the seqs of the messages it brings, in order."""
     await ws.send(json.dumps({"type": "resume", "conversations": {conversation: last}}))
     seqs, gap = [], False
-    while (frame := json.loads(await asyncio.wait_for(ws.recv(), timeout=10)))["type"] != (
-        "resumed"
-    ):
+    while (frame := received(await asyncio.wait_for(ws.recv(), timeout=10)))["type"] != ("resumed"):
         seqs += [frame["seq"]] if frame["type"] == "message" else []
         gap = gap or frame["type"] == "gap"
     while gap:

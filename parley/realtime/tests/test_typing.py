@@ -3,13 +3,14 @@ expiry by the clock, stop on disconnect, errors, and shedding under load."""
 
 import logging
 
+import msgspec
 import pytest
 from channels.db import database_sync_to_async
 
 from parley.core.testing.sockets import Socket, open_socket
+from parley.events.publish import publish_typing
 from parley.messaging.actions.rooms import create_chat, create_room
 from parley.realtime import liveness, load
-from parley.realtime.publish import publish_typing
 from parley.realtime.tests import liveness_helpers
 from parley.realtime.typing_state import EXPIRES_IN, THROTTLE_SECONDS, typing_event
 
@@ -207,12 +208,12 @@ async def test_a_shedding_process_does_not_forward_typing_events(room, chat, ali
     event = typing_event(chat.pk, {"id": alice.pk, "username": "alice", "name": "A"}, "start")
 
     load.force_shedding(True)
-    await publish_typing(chat.pk, alice.pk, event)  # as another process would
+    await publish_typing(event)  # as another process would
     assert await bob_tab.nothing_more()
     load.force_shedding(False)
-    await publish_typing(chat.pk, alice.pk, event)
+    await publish_typing(event)
 
-    assert await typing_event_on(bob_tab) == event
+    assert await typing_event_on(bob_tab) == msgspec.to_builtins(event)
     await bob_tab.close()
 
 

@@ -2,24 +2,24 @@
 
 Actions call these inside their transaction; the send happens after the commit, so no
 client ever hears of a change that was rolled back. Each event is serialised once here
-and the same text goes to every socket: consumers forward it without parsing it.
+and the same text goes to every socket: the transport forwards it without parsing it.
 
 While Redis is unreachable (a publish failed, or took longer than REDIS_TIMEOUT_SECONDS),
-events go straight to this process's own sockets (Fanout.deliver_locally), so they keep
-working within a process; other processes' sockets catch up from the database when Redis
-is back (parley/realtime/fanout.py). A publish that timed out may still reach Redis later
-(a frozen Redis that thaws): sockets drop the repeat by its seq.
+events go to this process's own sockets through the local delivery the transport set
+(set_local_delivery), so they keep working within a process; other processes' sockets
+catch up from the database when Redis is back (parley/realtime/fanout.py). A publish that
+timed out may still reach Redis later (a frozen Redis that thaws): sockets drop the
+repeat by its seq.
 """
 
 import asyncio
 import collections
 import contextlib
-import json
 import logging
 import os
 import threading
 import weakref
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from asgiref.sync import SyncToAsync, async_to_sync
@@ -27,30 +27,45 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 
 from parley.core.resilience import REDIS_ERRORS, redis_outage, redis_timeout
-from parley.realtime.fanout import local_fanout
-from parley.realtime.groups import conversation_group, session_tag, user_group
+from parley.events.catalogue import (
+    MembershipChanged,
+    Presence,
+    SequencedEvent,
+    ServerEvent,
+    Typing,
+    serialise,
+)
+from parley.events.groups import conversation_group, session_tag, user_group
 
 logger = logging.getLogger(__name__)
 
-Event = dict[str, Any]
+# (group, message) pairs, each message as a channel-layer message with its group's name.
+Sends = list[tuple[str, dict[str, Any]]]
 
 # Groups whose events this process drops on the way, as the channel layer may (a test
 # seam: parley/core/testing/events.py, losing_events_to). Empty otherwise.
 lost_groups: set[str] = set()
 
+# Where events go while Redis is away: this process's own sockets, reached through the
+# transport, which sets it at start-up (parley.realtime's AppConfig.ready).
+_local_delivery: Callable[[Sends], None] | None = None
 
-def serialise(event: Event) -> str:
-    return json.dumps(event, separators=(",", ":"), ensure_ascii=False, default=str)
+
+def set_local_delivery(deliver: Callable[[Sends], None]) -> None:
+    """Hand events that could not be published to `deliver` (on the event loop that
+    published them), so that this process's sockets still receive them."""
+    global _local_delivery
+    _local_delivery = deliver
 
 
-def publish_to_users(user_ids: Iterable[int], event: Event) -> None:
+def publish_to_users(user_ids: Iterable[int], event: ServerEvent) -> None:
     """After commit, deliver `event` to every socket of each user."""
     groups = [user_group(uid) for uid in dict.fromkeys(user_ids)]
     message = {"type": "parley.event", "payload": serialise(event)}
     transaction.on_commit(lambda: _send(groups, message))
 
 
-def publish_to_conversation(conversation_id: int, seq: int, event: Event) -> None:
+def publish_to_conversation(conversation_id: int, seq: int, event: SequencedEvent) -> None:
     """After commit, deliver `event`, numbered `seq` in its conversation, to every member.
 
     Consumers use (conversation, seq) to drop repeats and to fill gaps from the database.
@@ -59,7 +74,7 @@ def publish_to_conversation(conversation_id: int, seq: int, event: Event) -> Non
     transaction.on_commit(lambda: _send([conversation_group(conversation_id)], message))
 
 
-def publish_committed(conversation_id: int, seq: int, event: Event) -> None:
+def publish_committed(conversation_id: int, seq: int, event: SequencedEvent) -> None:
     """publish_to_conversation for code on the event loop whose change is committed
     already (parley/core/db_async.py): handed to the loop's publisher at once, in order."""
     layer = get_channel_layer()
@@ -68,7 +83,7 @@ def publish_committed(conversation_id: int, seq: int, event: Event) -> None:
         _send_on_loop([(layer, [conversation_group(conversation_id)], message)])
 
 
-def _sequenced(conversation_id: int, seq: int, event: Event) -> dict[str, Any]:
+def _sequenced(conversation_id: int, seq: int, event: SequencedEvent) -> dict[str, Any]:
     return {
         "type": "parley.sequenced",
         "conversation": conversation_id,
@@ -77,23 +92,20 @@ def _sequenced(conversation_id: int, seq: int, event: Event) -> dict[str, Any]:
     }
 
 
-def publish_to_conversation_members(conversation_id: int, event: Event) -> None:
+def publish_to_conversation_members(conversation_id: int, event: ServerEvent) -> None:
     """After commit, deliver an unsequenced `event` (a rename, say) to every member's sockets."""
     message = {"type": "parley.event", "payload": serialise(event)}
     transaction.on_commit(lambda: _send([conversation_group(conversation_id)], message))
 
 
-def publish_membership(user_id: int, event: Event) -> None:
-    """After commit, tell `user_id`'s sockets to join or leave a conversation's stream.
-
-    `event` must carry "conversation" and "change" ("joined" or "left"), and for joins
-    the conversation's "seq" at the time of the change.
-    """
+def publish_membership(user_id: int, event: MembershipChanged) -> None:
+    """After commit, tell `user_id`'s sockets to join or leave a conversation's stream
+    (for joins, from the conversation's seq at the time of the change)."""
     message = {
         "type": "parley.membership",
-        "conversation": event["conversation"],
-        "change": event["change"],
-        "seq": event["seq"],
+        "conversation": event.conversation,
+        "change": event.change,
+        "seq": event.seq,
         "payload": serialise(event),
     }
     transaction.on_commit(lambda: _send([user_group(user_id)], message))
@@ -156,7 +168,7 @@ async def _group_send(layer: Any, groups: list[str], message: dict[str, Any]) ->
         await _publish(layer, [(group, {**message, "group": group})])
 
 
-async def _publish(layer: Any, sends: list[tuple[str, dict[str, Any]]]) -> None:
+async def _publish(layer: Any, sends: Sends) -> None:
     """The sends through the channel layer, or to this process's sockets while Redis is
     away. Never raises: the channel layer is the fast path only, and sockets repair gaps
     from the database."""
@@ -177,9 +189,8 @@ async def _publish(layer: Any, sends: list[tuple[str, dict[str, Any]]]) -> None:
         else:
             redis_outage.succeeded()
             return
-    hub = local_fanout()
-    if hub is not None:
-        hub.deliver_locally(sends)
+    if _local_delivery is not None:
+        _local_delivery(sends)
 
 
 _thread = threading.local()
@@ -235,7 +246,7 @@ class _Publisher:
     async def _run(self) -> None:
         while self.queue:
             layer = self.queue[0][0]
-            sends: list[tuple[str, dict[str, Any]]] = []
+            sends: Sends = []
             while self.queue and self.queue[0][0] is layer:
                 _, groups, message = self.queue.popleft()
                 # The group's name travels with the message: see parley/realtime/fanout.py.
@@ -263,27 +274,27 @@ def _send_on_loop(sends: list[tuple[Any, list[str], dict[str, Any]]]) -> None:
 # consumers need to filter without parsing it (see parley/realtime/liveness.py).
 
 
-async def publish_typing(conversation_id: int, user_id: int, event: Event) -> None:
+async def publish_typing(event: Typing) -> None:
     """Deliver a `typing` event to the sockets following the conversation."""
     message = {
         "type": "parley.typing",
-        "conversation": conversation_id,
-        "user": user_id,
+        "conversation": event.conversation,
+        "user": event.user["id"],
         "payload": serialise(event),
     }
-    await _send_now([conversation_group(conversation_id)], message)
+    await _send_now([conversation_group(event.conversation)], message)
 
 
 async def publish_presence(
-    event: Event, version: int, conversation_ids: Iterable[int], friend_ids: Iterable[int]
+    event: Presence, version: int, conversation_ids: Iterable[int], friend_ids: Iterable[int]
 ) -> None:
     """Deliver a `presence` event through these conversations' groups and these friends'
     user groups. A socket may hear it by several routes, and `version` orders the changes
     of one user: consumers forward only what is newer and new to them."""
     message = {
         "type": "parley.presence",
-        "user": event["user"],
-        "status": event["status"],
+        "user": event.user,
+        "status": event.status,
         "version": version,
         "payload": serialise(event),
     }

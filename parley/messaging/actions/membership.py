@@ -1,9 +1,10 @@
-"""Telling a user's sockets that they joined or left a conversation.
+"""Joining and leaving conversations, as the actions that add or remove members record
+and announce it.
 
 Every action that adds or removes Participant rows calls record_membership_change for
-their users in the same transaction, besides announcing the change: the event is the
-fast path, the stamp is how a socket whose event was lost finds out within one periodic
-check (parley/realtime/fanout.py).
+their users in the same transaction, and announces the change (published after the
+commit): the event is the fast path, the stamp is how a socket whose event was lost finds
+out within one periodic check of the WebSocket transport.
 """
 
 import random
@@ -11,9 +12,9 @@ from collections.abc import Iterable
 
 from django.db import connection
 
+from parley.events.publish import publish_membership, publish_to_conversation_members
 from parley.messaging.events import conversation_updated_event, membership_event
 from parley.messaging.models import Conversation, MembershipStamp, RoomMember
-from parley.realtime.publish import publish_membership, publish_to_conversation_members
 
 
 def record_membership_change(user_ids: Iterable[int]) -> None:

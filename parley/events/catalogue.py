@@ -1,0 +1,388 @@
+"""Every event the server sends over the WebSocket, typed; docs/protocol.md is their prose.
+
+An event is a msgspec Struct tagged by its "type", with no unknown fields. The shapes that
+HTTP renders too (a user summary, a message, a conversation summary) are TypedDicts: dicts
+at run time, so Django's JSON and templates take them as they are.
+
+Production builds events from these types and encodes them once each (serialise), without
+validating them: a Struct costs no more to build than a dict, and msgspec encodes it
+several times faster than json.dumps did. Tests validate every event a test socket
+receives against the catalogue (validate, as Zulip's verify_action does), and every
+example in docs/protocol.md (parley/events/tests/test_docs.py): code and documentation
+cannot drift apart unnoticed.
+"""
+
+from collections.abc import Mapping
+from typing import Any, Literal, TypedDict, get_args
+
+import msgspec
+from msgspec import UNSET, UnsetType
+
+from parley.core.errors import ErrorCode, ParleyError
+
+Ref = str | int | None  # a client frame's "ref", echoed in the reply (null if none)
+Status = Literal["online", "away", "offline"]  # a user's presence
+Role = Literal["owner", "admin", "member"]  # a user's role in a room
+TypingState = Literal["start", "stop"]
+
+# --- shapes shared with HTTP --------------------------------------------------------------
+
+
+class UserSummary(TypedDict):
+    id: int
+    username: str
+    name: str
+    avatar: str | None  # the 64 px photo's URL
+
+
+class NamedUser(TypedDict):
+    """Who wrote a quoted message, or who is typing."""
+
+    id: int
+    username: str
+    name: str
+
+
+class Reaction(TypedDict):
+    emoji: str
+    count: int
+    users: list[int]
+    names: list[str]  # of the first ten
+
+
+class Quote(TypedDict):
+    """The message a reply quotes."""
+
+    id: int
+    conversation: int
+    seq: int
+    sender: NamedUser
+    excerpt: str
+    deleted: bool
+
+
+class MovedTo(TypedDict):
+    conversation: int
+    id: int
+    seq: int
+    title: str
+
+
+class MovedFrom(TypedDict):
+    conversation: int
+    title: str
+
+
+class MessageData(TypedDict):
+    """A message as clients see it: in events, history, search results and the API."""
+
+    id: int
+    conversation: int
+    seq: int
+    updated_seq: int
+    sender: UserSummary
+    client_id: str
+    body: str
+    html: str
+    created_at: str
+    edited_at: str | None
+    edit_count: int
+    deleted: bool
+    reply_to: Quote | None
+    mentions: list[int]
+    reactions: list[Reaction]
+    moved_to: MovedTo | None
+    moved_from: MovedFrom | None
+
+
+class RoomRef(TypedDict):
+    id: int
+    slug: str
+    title: str
+    archived: bool
+
+
+class MemberRoom(RoomRef):
+    role: Role | None  # the viewer's
+
+
+class Preview(TypedDict):
+    id: int
+    sender: str
+    sender_id: int
+    text: str
+
+
+class ConversationSummary(TypedDict):
+    """A conversation as its member sees it, in hello and GET /api/conversations/."""
+
+    id: int
+    kind: Literal["chat", "direct", "group"]
+    title: str
+    chat: str | None
+    room: MemberRoom | None
+    people: list[UserSummary]
+    last_seq: int
+    last_read_seq: int
+    unread: int
+    mentions: int
+    last_message_at: str | None
+    preview: Preview | None
+
+
+# "from" is a keyword, hence the functional form.
+FriendRequestData = TypedDict(
+    "FriendRequestData", {"id": int, "from": UserSummary, "to": UserSummary}
+)
+
+# --- events -----------------------------------------------------------------------------
+
+
+class Event(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, tag_field="type"):
+    """The base of every event: its "type" is the subclass's tag."""
+
+
+# Sequenced: numbered in their conversation, replayed by resume (stream_after).
+
+
+class _MessageEvent(Event):
+    conversation: int
+    seq: int
+    message: MessageData
+
+
+class Message(_MessageEvent, tag="message"):
+    """A new message (or a moved one's copy)."""
+
+
+class MessageEdited(_MessageEvent, tag="message.edited"):
+    pass
+
+
+class MessageDeleted(_MessageEvent, tag="message.deleted"):
+    pass
+
+
+class MessageMoved(_MessageEvent, tag="message.moved"):
+    pass
+
+
+class MessageReactions(_MessageEvent, tag="message.reactions"):
+    emoji: str
+    user: int
+    on: bool
+
+
+# To one user's sockets, or to every member's.
+
+
+class MembershipChanged(Event, tag="membership.changed"):
+    conversation: int
+    change: Literal["joined", "left"]
+    seq: int
+    summary: ConversationSummary | UnsetType = UNSET  # on "joined"
+
+
+class Read(Event, tag="read"):
+    conversation: int
+    seq: int
+    unread: int
+    mentions: int
+
+
+class ConversationUpdated(Event, tag="conversation.updated"):
+    conversation: int
+    title: str
+    chat: str | None
+    description: str
+    room: RoomRef | None
+
+
+class _FriendRequestEvent(Event):
+    request: FriendRequestData
+
+
+class FriendRequestReceived(_FriendRequestEvent, tag="friend.request_received"):
+    pass
+
+
+class FriendRequestCancelled(_FriendRequestEvent, tag="friend.request_cancelled"):
+    pass
+
+
+class FriendRequestDeclined(_FriendRequestEvent, tag="friend.request_declined"):
+    pass
+
+
+class FriendAdded(Event, tag="friend.added"):
+    user: UserSummary
+
+
+class FriendRemoved(Event, tag="friend.removed"):
+    user: UserSummary
+
+
+class SessionEnded(Event, tag="session.ended"):
+    pass
+
+
+# Live only: never stored, never sequenced.
+
+
+class Typing(Event, tag="typing"):
+    conversation: int
+    user: NamedUser
+    state: TypingState
+    expires_in: int
+
+
+class Presence(Event, tag="presence"):
+    user: int
+    status: Status
+
+
+# Answers to one socket.
+
+
+class Hello(Event, tag="hello"):
+    user: UserSummary
+    conversations: list[ConversationSummary]
+    heartbeat: int
+    presence: dict[str, Status]
+
+
+class Ack(Event, tag="ack"):
+    ref: Ref
+    client_id: str
+    conversation: int
+    id: int
+    seq: int
+    duplicate: bool
+
+
+class Done(Event, tag="done"):
+    ref: Ref
+    message: int
+    seq: int | None
+
+
+class History(Event, tag="history"):
+    ref: Ref
+    conversation: int
+    messages: list[MessageData]
+    has_more: bool
+    has_newer: bool
+    last_seq: int
+    last_read_seq: int
+
+
+class Resumed(Event, tag="resumed"):
+    ref: Ref
+    conversations: dict[str, int]
+
+
+class Gap(Event, tag="gap"):
+    conversation: int
+    from_: int = msgspec.field(name="from")
+    to: int
+
+
+class Pong(Event, tag="pong"):
+    ref: Ref
+
+
+class Error(Event, tag="error"):
+    """A refused frame. The optional fields are ParleyError's details."""
+
+    ref: Ref
+    code: ErrorCode
+    message: str
+    client_id: str | UnsetType = UNSET
+    field: str | UnsetType = UNSET
+    retry_after: float | UnsetType = UNSET
+    conversation: int | UnsetType = UNSET
+    limit: int | UnsetType = UNSET
+
+
+SequencedEvent = Message | MessageEdited | MessageDeleted | MessageMoved | MessageReactions
+FriendRequestEvent = FriendRequestReceived | FriendRequestCancelled | FriendRequestDeclined
+ServerEvent = (
+    SequencedEvent
+    | MembershipChanged
+    | Read
+    | ConversationUpdated
+    | FriendRequestEvent
+    | FriendAdded
+    | FriendRemoved
+    | SessionEnded
+    | Typing
+    | Presence
+    | Hello
+    | Ack
+    | Done
+    | History
+    | Resumed
+    | Gap
+    | Pong
+    | Error
+)
+# Every event type, by its "type".
+EVENTS: dict[str, type[Event]] = {
+    str(cls.__struct_config__.tag): cls for cls in get_args(ServerEvent)
+}
+
+
+def error_event(error: ParleyError, ref: Ref, client_id: str | None = None) -> Error:
+    """The error event for a refused frame: the error's details are the event's optional
+    fields (parley/events/tests/test_catalogue.py checks every detail raised anywhere)."""
+    return Error(
+        ref=ref,
+        code=error.code,
+        message=error.message,
+        client_id=UNSET if client_id is None else client_id,
+        **error.details,
+    )
+
+
+_encoder = msgspec.json.Encoder(enc_hook=str)  # as json.dumps(default=str) did
+
+
+def serialise(event: ServerEvent | Mapping[str, Any]) -> str:
+    """An event as its JSON text: once per event, however many sockets it goes to."""
+    return _encoder.encode(event).decode()
+
+
+def validate(event: Mapping[str, Any]) -> ServerEvent:
+    """The event, as a client decoded it, checked against the catalogue; raises
+    msgspec.ValidationError naming what does not fit (for tests: production builds events
+    from these types and does not check them again)."""
+    typed: ServerEvent = validate_as(event, ServerEvent)
+    return typed
+
+
+def validate_as(value: Any, shape: Any) -> Any:
+    """`value` (decoded JSON) checked against `shape`, any type of the catalogue's: no
+    field missing, none unknown, each of its type."""
+    typed = msgspec.convert(value, shape)
+    # A TypedDict drops unknown keys rather than refusing them: the round trip finds them.
+    extra = _unknown(value, msgspec.to_builtins(typed))
+    if extra is not None:
+        raise msgspec.ValidationError(f"Object contains unknown field `{extra}`")
+    return typed
+
+
+def _unknown(value: Any, known: Any, path: str = "$") -> str | None:
+    """The path of the first key of `value` that `known` (its validated copy) lacks."""
+    if isinstance(value, Mapping) and isinstance(known, Mapping):
+        for key, item in value.items():
+            if key not in known:
+                return f"{path}.{key}"
+            found = _unknown(item, known[key], f"{path}.{key}")
+            if found is not None:
+                return found
+    elif isinstance(value, list) and isinstance(known, list):
+        for index, (item, kept) in enumerate(zip(value, known, strict=False)):
+            found = _unknown(item, kept, f"{path}[{index}]")
+            if found is not None:
+                return found
+    return None

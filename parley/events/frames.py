@@ -1,0 +1,194 @@
+"""Every frame a client may send over the WebSocket, typed, and its parser.
+
+A frame is a JSON object with a "type" (the Struct's tag); an optional "ref" (a string or
+number up to 64 characters) is echoed in the reply, so a client can match answers to
+requests. parse() turns a decoded frame (parley.realtime.protocol.decode: size, depth and
+JSON checks) into one of these values, or refuses it with ParleyError(invalid) saying
+what is wrong; what it returns is trusted inside. docs/protocol.md describes each frame.
+"""
+
+from collections.abc import Callable
+from typing import Any, Literal, get_args
+
+import msgspec
+
+from parley.core.errors import ErrorCode, ParleyError
+from parley.core.validation import INT64_MAX, ascii_int
+from parley.events.catalogue import TypingState
+
+PresenceState = Literal["active", "idle"]
+PRESENCE_STATES: tuple[PresenceState, ...] = get_args(PresenceState)
+TYPING_STATES: tuple[TypingState, ...] = get_args(TypingState)
+
+
+class Frame(msgspec.Struct, tag_field="type"):
+    """The base of every frame: its "type" is the subclass's tag."""
+
+
+class Send(Frame, tag="send"):
+    client_id: str
+    body: str
+    conversation: int | None  # either a conversation…
+    user: int | None  # …or a user, for their direct conversation
+    reply_to: int | None = None
+
+
+class Edit(Frame, tag="edit"):
+    message: int
+    body: str
+
+
+class Delete(Frame, tag="delete"):
+    message: int
+
+
+class React(Frame, tag="react"):
+    message: int
+    emoji: str
+    on: bool
+
+
+class Move(Frame, tag="move"):
+    message: int
+    to: int
+
+
+class Read(Frame, tag="read"):
+    conversation: int
+    seq: int
+
+
+class Resume(Frame, tag="resume"):
+    conversations: dict[int, int]  # conversation id to the last seq the client saw
+
+
+class History(Frame, tag="history"):
+    conversation: int
+    before: int | None
+    after: int | None
+    limit: int
+
+
+class Ping(Frame, tag="ping"):
+    pass
+
+
+class Typing(Frame, tag="typing"):
+    conversation: int
+    state: TypingState
+
+
+class Presence(Frame, tag="presence"):
+    state: PresenceState
+
+
+ClientFrame = (
+    Send | Edit | Delete | React | Move | Read | Resume | History | Ping | Typing | Presence
+)
+# Typing and presence: live only, handled apart (parley.realtime.liveness).
+LIVENESS = (Typing, Presence)
+
+
+def _invalid(message: str) -> ParleyError:
+    return ParleyError(ErrorCode.INVALID, message)
+
+
+def _int(data: dict[str, Any], key: str, *, minimum: int = 0) -> int:
+    value = data.get(key)
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise _invalid(f'"{key}" must be a whole number of at least {minimum}.')
+    if value > INT64_MAX:
+        raise _invalid(f'"{key}" is too large.')
+    return value
+
+
+def _optional_int(data: dict[str, Any], key: str, *, minimum: int = 0) -> int | None:
+    return None if data.get(key) is None else _int(data, key, minimum=minimum)
+
+
+def _str(data: dict[str, Any], key: str) -> str:
+    value = data.get(key)
+    if not isinstance(value, str):
+        raise _invalid(f'"{key}" must be a string.')
+    return value
+
+
+def _parse_send(data: dict[str, Any]) -> Send:
+    conversation = _optional_int(data, "conversation", minimum=1)
+    user = _optional_int(data, "user", minimum=1)
+    if (conversation is None) == (user is None):
+        raise _invalid('A send names either "conversation" or "user".')
+    reply_to = _optional_int(data, "reply_to", minimum=1)
+    return Send(_str(data, "client_id"), _str(data, "body"), conversation, user, reply_to)
+
+
+def _parse_react(data: dict[str, Any]) -> React:
+    on = data.get("on", True)
+    if not isinstance(on, bool):
+        raise _invalid('"on" must be true (add the reaction) or false (remove it).')
+    return React(_int(data, "message", minimum=1), _str(data, "emoji"), on)
+
+
+def _parse_resume(data: dict[str, Any]) -> Resume:
+    raw = data.get("conversations")
+    if not isinstance(raw, dict) or len(raw) > 10_000:
+        raise _invalid('"conversations" must be an object of conversation id to last seq.')
+    parsed: dict[int, int] = {}
+    for key, seq in raw.items():
+        conversation = ascii_int(key, "conversations", minimum=1)
+        if isinstance(seq, bool) or not isinstance(seq, int) or not 0 <= seq <= INT64_MAX:
+            raise _invalid('"conversations" must map conversation ids to seqs (0 or more).')
+        parsed[conversation] = seq
+    return Resume(parsed)
+
+
+def _parse_history(data: dict[str, Any]) -> History:
+    before = _optional_int(data, "before")
+    after = _optional_int(data, "after")
+    if before is not None and after is not None:
+        raise _invalid('Page "before" or "after" a seq, not both.')
+    limit = _optional_int(data, "limit", minimum=1) or 50
+    return History(_int(data, "conversation", minimum=1), before, after, min(limit, 100))
+
+
+def _parse_typing(data: dict[str, Any]) -> Typing:
+    conversation = _int(data, "conversation", minimum=1)
+    state = data.get("state")
+    if state not in TYPING_STATES:
+        raise _invalid('"state" must be "start" or "stop".')
+    return Typing(conversation, state)
+
+
+def _parse_presence(data: dict[str, Any]) -> Presence:
+    state = data.get("state")
+    if state not in PRESENCE_STATES:
+        raise _invalid('"state" must be "active" or "idle".')
+    return Presence(state)
+
+
+_PARSERS: dict[type[Frame], Callable[[dict[str, Any]], ClientFrame]] = {
+    Send: _parse_send,
+    Edit: lambda data: Edit(_int(data, "message", minimum=1), _str(data, "body")),
+    Delete: lambda data: Delete(_int(data, "message", minimum=1)),
+    React: _parse_react,
+    Move: lambda data: Move(_int(data, "message", minimum=1), _int(data, "to", minimum=1)),
+    Read: lambda data: Read(_int(data, "conversation", minimum=1), _int(data, "seq")),
+    Resume: _parse_resume,
+    History: _parse_history,
+    Ping: lambda data: Ping(),
+    Typing: _parse_typing,
+    Presence: _parse_presence,
+}
+# Every frame type, by its "type".
+FRAMES: dict[str, Callable[[dict[str, Any]], ClientFrame]] = {
+    str(cls.__struct_config__.tag): parser for cls, parser in _PARSERS.items()
+}
+
+
+def parse(data: dict[str, Any]) -> ClientFrame:
+    """A validated frame, or ParleyError(invalid) saying what is wrong."""
+    kind = data.get("type")
+    parser = FRAMES.get(kind) if isinstance(kind, str) else None
+    if parser is None:
+        raise _invalid(f"Unknown frame type {str(kind)[:40]!r}.")
+    return parser(data)
