@@ -22,7 +22,7 @@ import uuid
 import weakref
 from collections import deque
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from channels.consumer import get_handler_name
 from channels.exceptions import StopConsumer
@@ -440,16 +440,14 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
             await self._join(conversation_group(conversation_id))
         summaries, reach = await _state(user)
         self.delivered = {s["id"]: s["last_seq"] for s in summaries}
-        extra = await self.liveness_connected(reach)
-        await self._send_json(
-            {
-                "type": "hello",
-                "user": user_summary(user),
-                "conversations": summaries,
-                "heartbeat": settings.WEBSOCKET_HEARTBEAT_SECONDS,
-                **extra,
-            }
+        statuses = await self.liveness_connected(reach)
+        hello = catalogue.Hello(
+            user=user_summary(user),
+            conversations=cast(list[catalogue.ConversationSummary], summaries),
+            heartbeat=settings.WEBSOCKET_HEARTBEAT_SECONDS,
+            presence=statuses,
         )
+        await self._send_json(hello)
         self._release_timer = asyncio.get_running_loop().call_later(
             HOLD_SECONDS, self.deliver, {"type": "parley.release"}
         )

@@ -241,13 +241,13 @@ class LivenessMixin:
         self._admitted = admission.change
         return None
 
-    async def liveness_connected(self, reach: presence.Reach) -> dict[str, Any]:
+    async def liveness_connected(self, reach: presence.Reach) -> dict[str, presence.Status]:
         """After the socket joined its groups, with the user's `reach` read after that:
-        returns extra keys for the hello frame.
+        returns hello's "presence".
 
         Announces the user online if admitting the socket made them so (or records the
-        socket now, if that failed) and returns "presence": the status of everyone in the
-        user's audience who is not offline.
+        socket now, if that failed) and returns the status of everyone in the user's
+        audience who is not offline, by user id.
         """
         # What this socket has forwarded about whom. Changes older than the statuses read
         # for hello are stale.
@@ -268,7 +268,7 @@ class LivenessMixin:
             logger.exception("presence unavailable for user %s", self.user.pk)
             statuses = {}
         self._presence_known = KnownStatuses(self._presence_known.floor, statuses)
-        return {"presence": {str(user_id): status for user_id, status in statuses.items()}}
+        return {str(user_id): status for user_id, status in statuses.items()}
 
     async def liveness_disconnected(self) -> None:
         """When the socket closes: its typers stop, its presence record goes."""
