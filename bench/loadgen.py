@@ -122,7 +122,7 @@ class Socket(asyncio.Protocol):
         for event in self.protocol.events_received():
             if isinstance(event, Frame):
                 if event.opcode is Opcode.TEXT:
-                    self.on_text(event.data)
+                    self.on_text(bytes(event.data))
             elif isinstance(event, Response) and not self.opened.done():
                 if self.protocol.handshake_exc is not None:
                     self.opened.set_exception(HandshakeRefused(str(self.protocol.handshake_exc)))

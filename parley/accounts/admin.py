@@ -5,7 +5,7 @@ from parley.accounts.models import Block, FriendRequest, Friendship, User
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(DjangoUserAdmin[User]):
     list_display = ("username", "display_name", "email", "is_active", "is_staff", "date_joined")
     search_fields = ("username", "display_name", "email")
     ordering = ("username",)
@@ -24,21 +24,21 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(FriendRequest)
-class FriendRequestAdmin(admin.ModelAdmin):
+class FriendRequestAdmin(admin.ModelAdmin[FriendRequest]):
     list_display = ("from_user", "to_user", "created_at")
     raw_id_fields = ("from_user", "to_user")
     search_fields = ("from_user__username", "to_user__username")
 
 
 @admin.register(Friendship)
-class FriendshipAdmin(admin.ModelAdmin):
+class FriendshipAdmin(admin.ModelAdmin[Friendship]):
     list_display = ("user_low", "user_high", "created_at")
     raw_id_fields = ("user_low", "user_high")
     search_fields = ("user_low__username", "user_high__username")
 
 
 @admin.register(Block)
-class BlockAdmin(admin.ModelAdmin):
+class BlockAdmin(admin.ModelAdmin[Block]):
     list_display = ("blocker", "blocked", "created_at")
     raw_id_fields = ("blocker", "blocked")
     search_fields = ("blocker__username", "blocked__username")

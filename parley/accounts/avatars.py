@@ -65,7 +65,7 @@ def _encode_square(image: Image.Image, size: int) -> bytes:
     return out.getvalue()
 
 
-def process_avatar(upload: UploadedFile) -> dict[int, ContentFile]:
+def process_avatar(upload: UploadedFile) -> dict[int, ContentFile[bytes]]:
     """Check `upload` and return {size: WebP file} for each of settings.AVATAR_SIZES.
 
     Raises ValidationError with a message for the person uploading. Each file has an

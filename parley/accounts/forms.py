@@ -8,7 +8,7 @@ from parley.accounts.avatars import process_avatar
 from parley.accounts.models import User
 
 
-class SignupForm(BaseUserCreationForm):
+class SignupForm(BaseUserCreationForm[User]):
     """Username, email, password twice. Password strength comes from AUTH_PASSWORD_VALIDATORS."""
 
     email = forms.EmailField(
@@ -76,7 +76,7 @@ class ProfileForm(forms.Form):
     )
     remove_avatar = forms.BooleanField(label="Remove my photo", required=False)
 
-    def clean_avatar(self) -> dict[int, ContentFile] | None:
+    def clean_avatar(self) -> dict[int, ContentFile[bytes]] | None:
         upload = self.cleaned_data.get("avatar")
         if not upload:
             return None

@@ -103,7 +103,7 @@ def blocked_by(user: User) -> QuerySet[User]:
     return User.objects.filter(blocks_received__blocker=user).order_by("username")
 
 
-def people_search(viewer: User, query: str, page: int | str = 1) -> Page:
+def people_search(viewer: User, query: str, page: int | str = 1) -> Page[User]:
     """Active users other than `viewer` whose username or display name starts with `query`.
 
     Case-insensitive; a display name also matches on the start of any of its words.

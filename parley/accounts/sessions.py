@@ -102,13 +102,13 @@ def _note_credential_change(sender: Any, instance: User, **kwargs: Any) -> None:
     """Whether this save ends the user's sessions: compared with the stored row (one query,
     only for saves that may touch these fields; login's last_login save does not)."""
     fields = kwargs.get("update_fields")
-    instance._ends_sessions = False  # type: ignore[attr-defined]
+    instance._ends_sessions = False  # type: ignore[attr-defined]  # a note on the instance
     if instance.pk is None or (fields is not None and not set(fields) & set(_FIELDS)):
         return
     stored = User.objects.filter(pk=instance.pk).values(*_FIELDS).first()
     if stored is None:
         return
-    instance._ends_sessions = (  # type: ignore[attr-defined]
+    instance._ends_sessions = (  # type: ignore[attr-defined]  # a note on the instance
         stored["password"] != instance.password
         or stored["session_epoch"] != instance.session_epoch
         or (stored["is_active"] and not instance.is_active)
@@ -119,7 +119,7 @@ def _note_credential_change(sender: Any, instance: User, **kwargs: Any) -> None:
 def _end_sessions_after_change(sender: Any, instance: User, **kwargs: Any) -> None:
     if not getattr(instance, "_ends_sessions", False):
         return
-    instance._ends_sessions = False  # type: ignore[attr-defined]
+    instance._ends_sessions = False  # type: ignore[attr-defined]  # a note on the instance
     state = _current.get()
     if state is not None and instance.is_active and _user_id(state.request) == instance.pk:
         state.ended = instance.pk  # announced at the end of the request (sparing it if valid)

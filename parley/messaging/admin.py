@@ -10,14 +10,14 @@ from parley.messaging.actions.membership import record_membership_change
 from parley.messaging.models import Conversation, Message, Participant, Room, RoomInvite, RoomMember
 
 
-class RoomMemberInline(admin.TabularInline):
+class RoomMemberInline(admin.TabularInline[RoomMember, Room]):
     model = RoomMember
     raw_id_fields = ("user",)
     extra = 0
 
 
 @admin.register(Room)
-class RoomAdmin(admin.ModelAdmin):
+class RoomAdmin(admin.ModelAdmin[Room]):
     list_display = ("title", "slug", "owner", "is_public", "is_archived", "created_at")
     list_filter = ("is_public", "is_archived")
     search_fields = ("title", "slug", "description")
@@ -26,7 +26,7 @@ class RoomAdmin(admin.ModelAdmin):
 
 
 @admin.register(RoomMember)
-class RoomMemberAdmin(admin.ModelAdmin):
+class RoomMemberAdmin(admin.ModelAdmin[RoomMember]):
     list_display = ("room", "user", "role", "joined_at")
     list_filter = ("role",)
     raw_id_fields = ("room", "user")
@@ -34,13 +34,13 @@ class RoomMemberAdmin(admin.ModelAdmin):
 
 
 @admin.register(RoomInvite)
-class RoomInviteAdmin(admin.ModelAdmin):
+class RoomInviteAdmin(admin.ModelAdmin[RoomInvite]):
     list_display = ("room", "invitee", "invited_by", "created_at")
     raw_id_fields = ("room", "invitee", "invited_by")
 
 
 @admin.register(Conversation)
-class ConversationAdmin(admin.ModelAdmin):
+class ConversationAdmin(admin.ModelAdmin[Conversation]):
     list_display = ("__str__", "kind", "room", "last_seq", "last_message_at")
     list_filter = ("kind",)
     search_fields = ("title", "room__title")
@@ -49,7 +49,7 @@ class ConversationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Participant)
-class ParticipantAdmin(admin.ModelAdmin):
+class ParticipantAdmin(admin.ModelAdmin[Participant]):
     """Rows added, moved or removed here publish no event: the users' new membership
     stamps let their sockets find the change at the next periodic check."""
 
@@ -58,7 +58,7 @@ class ParticipantAdmin(admin.ModelAdmin):
     search_fields = ("user__username",)
 
     def save_model(
-        self, request: HttpRequest, obj: Participant, form: ModelForm, change: bool
+        self, request: HttpRequest, obj: Participant, form: ModelForm[Participant], change: bool
     ) -> None:
         super().save_model(request, obj, form, change)
         if change and not {"user", "conversation"} & set(form.changed_data):
@@ -80,7 +80,7 @@ class ParticipantAdmin(admin.ModelAdmin):
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(admin.ModelAdmin[Message]):
     list_display = ("conversation", "seq", "sender", "created_at")
     raw_id_fields = ("conversation", "sender")
     search_fields = ("body", "sender__username")

@@ -116,7 +116,7 @@ class DeleteRoomForm(forms.Form):
     )
 
 
-class PersonChoiceField(forms.ModelMultipleChoiceField):
+class PersonChoiceField(forms.ModelMultipleChoiceField[User]):
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.name} (@{obj.username})"
 
@@ -143,7 +143,7 @@ class GroupForm(forms.Form):
 
     def __init__(self, *args: Any, friends: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["people"].queryset = friends  # type: ignore[attr-defined]
+        self.fields["people"].queryset = friends  # type: ignore[attr-defined]  # a ModelChoiceField
 
     def clean_people(self) -> list[User]:
         people = list(self.cleaned_data["people"])

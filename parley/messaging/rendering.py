@@ -7,6 +7,7 @@ caller resolves which names are members (see mentioned_names) and passes them in
 import re
 from collections.abc import Mapping
 from functools import cache
+from typing import Any
 
 import nh3
 from markdown_it import MarkdownIt
@@ -109,7 +110,7 @@ def render(source: str, mentionable: Mentionable | None = None) -> tuple[str, li
     """Safe HTML for a message body, and the ids of the members it mentions (in order)."""
     if _PLAIN.fullmatch(source):
         return f"<p>{source}</p>", []
-    env: dict = {"mentionable": mentionable or {}}
+    env: dict[str, Any] = {"mentionable": mentionable or {}}
     html = _parser().render(source, env)
     mentioned = list(dict.fromkeys(env.get("mentioned", [])))
     return _clean(html), mentioned

@@ -406,7 +406,7 @@ ROOMS_PAGE_SIZE = 20
 MEMBERS_PAGE_SIZE = 50
 
 
-def public_rooms(query: str = "", page: int | str = 1) -> Page:
+def public_rooms(query: str = "", page: int | str = 1) -> Page[Any]:
     """Public rooms whose title or description contains `query` (any case), paged.
 
     Open rooms first, then archived ones; by title within each. Each room carries
@@ -436,7 +436,7 @@ def rooms_of(user: User) -> QuerySet[Room]:
     )
 
 
-def room_members(room: Room, page: int | str = 1) -> Page:
+def room_members(room: Room, page: int | str = 1) -> Page[RoomMember]:
     """A page of a room's members with their users: the owner, then admins, then by username."""
     rank = Case(
         When(role=RoomMember.Role.OWNER, then=Value(0)),

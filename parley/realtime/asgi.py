@@ -110,7 +110,7 @@ async def session_user(scope: Scope) -> Any:
 def _signed_in(session: Any) -> Any:
     """Django's own reading of a login session: the user, if the session's hash of their
     credentials still matches (else AnonymousUser, and the session is flushed)."""
-    return auth.get_user(SimpleNamespace(session=session))  # type: ignore[arg-type]
+    return auth.get_user(SimpleNamespace(session=session))  # type: ignore[arg-type]  # get_user reads only .session
 
 
 AUTHENTICATORS: tuple[Authenticator, ...] = (session_user,)

@@ -62,4 +62,5 @@ class RefusedFrames:
         if now - self.since > settings.WEBSOCKET_BAD_FRAMES_WINDOW:
             self.count, self.since = 0, now
         self.count += 1
-        return self.count > settings.WEBSOCKET_MAX_BAD_FRAMES
+        limit: int = settings.WEBSOCKET_MAX_BAD_FRAMES
+        return self.count > limit

@@ -241,7 +241,7 @@ class LivenessMixin:
         self._admitted = admission.change
         return None
 
-    async def liveness_connected(self, reach: presence.Reach) -> dict[str, presence.Status]:
+    async def liveness_connected(self, reach: presence.Reach) -> dict[str, Status]:
         """After the socket joined its groups, with the user's `reach` read after that:
         returns hello's "presence".
 

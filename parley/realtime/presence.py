@@ -397,13 +397,15 @@ class FallbackPresenceStore:
         self, user_id: int, socket: str, state: State, limit: int, now: float
     ) -> Admission:
         # During an outage this process's memory counts only its own sockets.
-        return await self._call("admit", user_id, socket, state, limit, now)
+        admission: Admission = await self._call("admit", user_id, socket, state, limit, now)
+        return admission
 
     async def touch(self, user_id: int, socket: str, state: State, now: float) -> Change | None:
-        return await self._call("touch", user_id, socket, state, now)
+        change: Change | None = await self._call("touch", user_id, socket, state, now)
+        return change
 
     async def leave(self, user_id: int, socket: str, now: float) -> Change | None:
-        change = await self._call("leave", user_id, socket, now)
+        change: Change | None = await self._call("leave", user_id, socket, now)
         if self.local.holds(user_id):  # a record made during an outage
             await self.local.leave(user_id, socket, now)
         return change
@@ -413,7 +415,8 @@ class FallbackPresenceStore:
         return [*changes, *await self.local.sweep(now)]  # records made during an outage
 
     async def statuses(self, user_ids: list[int], now: float) -> dict[int, Status]:
-        return await self._call("statuses", user_ids, now)
+        found: dict[int, Status] = await self._call("statuses", user_ids, now)
+        return found
 
 
 # --- the store of the running process ---------------------------------------------------

@@ -79,7 +79,7 @@ class SendQueue:
         self._pending.append((request, future))
         if self._task is None or self._task.done():
             self._task = loop.create_task(self._run())
-        result = await future
+        result: SendResult | BaseException = await future
         if isinstance(result, BaseException):
             raise result
         return result

@@ -17,7 +17,7 @@ def update_profile(
     *,
     display_name: str,
     bio: str,
-    avatar: dict[int, ContentFile] | None = None,
+    avatar: dict[int, ContentFile[bytes]] | None = None,
     remove_avatar: bool = False,
 ) -> User:
     """Save `user`'s display name and bio, and replace or remove their photo.

@@ -49,8 +49,8 @@ class User(AbstractUser):
         unique=True,  # case-insensitive on MariaDB/MySQL through the collation
         error_messages={"unique": "An account with that email already exists."},
     )
-    first_name = None  # type: ignore[assignment]
-    last_name = None  # type: ignore[assignment]
+    first_name = None  # type: ignore[assignment]  # field removed
+    last_name = None  # type: ignore[assignment]  # field removed
     display_name = models.CharField(max_length=64, blank=True)
     bio = models.TextField(max_length=500, blank=True)
     avatar = models.ImageField(upload_to="avatars/", blank=True)
@@ -97,7 +97,8 @@ class User(AbstractUser):
         checks it on every request, and the socket on connect: a password change or a
         new epoch ends every login session that was not given the new value."""
         if not self.session_epoch:
-            return super()._get_session_auth_hash(secret=secret)  # type: ignore[misc]
+            inherited: str = super()._get_session_auth_hash(secret=secret)  # type: ignore[misc]  # private in the stubs
+            return inherited
         key_salt = "parley.accounts.User.get_session_auth_hash"
         value = f"{self.password}\x00{self.session_epoch}"
         return salted_hmac(key_salt, value, secret=secret, algorithm="sha256").hexdigest()

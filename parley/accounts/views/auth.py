@@ -42,7 +42,7 @@ class LoginView(auth_views.LoginView):
     authentication_form = LoginForm
     redirect_authenticated_user = True
 
-    def form_invalid(self, form: LoginForm) -> HttpResponse:  # type: ignore[override]
+    def form_invalid(self, form: LoginForm) -> HttpResponse:  # type: ignore[override]  # narrower form
         response = super().form_invalid(form)
         response.status_code = 400
         return response

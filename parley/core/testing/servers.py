@@ -43,7 +43,7 @@ def _wait_until_listening(port: int, process: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"server on {port} exited: {process.stdout.read().decode()}")  # type: ignore[union-attr]
+            raise RuntimeError(f"server on {port} exited: {process.stdout.read().decode()}")  # type: ignore[union-attr]  # piped
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
                 return
@@ -181,7 +181,7 @@ def connect_as(port: int, cookie: str, **options: Any) -> Any:
     `cookie` (see session_cookie), from the origin the test settings allow."""
     return connect(
         f"ws://127.0.0.1:{port}/ws/",
-        origin="http://testserver",  # type: ignore[arg-type]
+        origin="http://testserver",  # type: ignore[arg-type]  # websockets' Origin is a str
         additional_headers={"Cookie": f"{settings.SESSION_COOKIE_NAME}={cookie}"},
         **options,
     )

@@ -78,7 +78,7 @@ class StalledClient:
         events = self.protocol.events_received()
         for event in events:
             if isinstance(event, Frame) and event.opcode is Opcode.TEXT:
-                self.frames.append(received(event.data))
+                self.frames.append(received(bytes(event.data)))
             elif isinstance(event, Frame) and event.opcode is Opcode.CLOSE:
                 self.close_code = (
                     self.protocol.close_rcvd.code if self.protocol.close_rcvd else None

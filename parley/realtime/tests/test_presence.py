@@ -18,6 +18,7 @@ from parley.accounts.tests.factories import UserFactory
 from parley.core.testing.clients import client_for
 from parley.core.testing.protocol import received
 from parley.core.testing.sockets import Socket, open_socket
+from parley.events.catalogue import Status
 from parley.events.publish import publish_presence
 from parley.messaging.actions.groups import create_group
 from parley.messaging.actions.rooms import create_chat, create_room, join_room, leave_room
@@ -176,7 +177,7 @@ async def test_a_change_is_forwarded_once_and_never_after_a_newer_one(
     bob_tab, _, _ = await open_socket(bob)
     now = presence.version_at(time.time())
 
-    async def change(user, status: presence.Status, version: int) -> None:
+    async def change(user, status: Status, version: int) -> None:
         event = presence.presence_event(presence.Change(user.pk, status, version))
         await publish_presence(event, version, [chat.pk], [])
 
