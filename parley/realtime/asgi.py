@@ -38,6 +38,8 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import parse_cookie
 from django.http.request import split_domain_port, validate_host
 
+from parley.core.resilience import unavailable
+from parley.realtime.limits import CLOSE_TRY_AGAIN
 from parley.realtime.routing import websocket_not_found, websocket_routes
 from parley.realtime.threads import reading
 
@@ -116,6 +118,17 @@ def _signed_in(session: Any) -> Any:
 AUTHENTICATORS: tuple[Authenticator, ...] = (session_user,)
 
 
+async def _try_again_later(receive: Receive, send: Send) -> None:
+    """The database (or Redis) is away while signing in: accept and close at once with
+    1013 ("try again later"), which a client can tell from a refusal (a browser sees a
+    refused handshake as 1006 with no reason); it reconnects with back-off."""
+    message = await receive()
+    if message["type"] != "websocket.connect":
+        return
+    await send({"type": "websocket.accept"})
+    await send({"type": "websocket.close", "code": CLOSE_TRY_AGAIN})
+
+
 class WebSocketApplication:
     """The ASGI application for every WebSocket (see the module's docstring)."""
 
@@ -134,7 +147,13 @@ class WebSocketApplication:
             )
             await WebsocketDenier()(scope, receive, send)
             return
-        scope["user"] = await self.authenticate(scope)
+        try:
+            scope["user"] = await self.authenticate(scope)
+        except Exception as error:
+            if unavailable(error) is None:  # logs the outage once; a bug is raised
+                raise
+            await _try_again_later(receive, send)
+            return
         await self.route(scope)()(scope, receive, send)
 
     async def authenticate(self, scope: Scope) -> Any:

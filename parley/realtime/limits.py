@@ -22,6 +22,7 @@ from parley.core.ratelimit import acheck_rate
 logger = logging.getLogger(__name__)
 
 CLOSE_POLICY = 1008  # too many refused frames
+CLOSE_TRY_AGAIN = 1013  # the database or Redis is briefly away: reconnect
 CLOSE_TOO_MANY_SOCKETS = 4409
 CLOSE_RATE_LIMITED = 4429
 

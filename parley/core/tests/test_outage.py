@@ -2,6 +2,7 @@
 under /api/, a page for browsers), session loading included, and the outage is logged
 once, not once per request. No mocks: the database is really unreachable."""
 
+import asyncio
 import http.client
 import logging
 from collections.abc import Iterator
@@ -10,9 +11,10 @@ import pytest
 from django.conf import settings
 from django.db import connection
 from django.test import Client
+from websockets.exceptions import ConnectionClosed
 
 from parley.core.outage import bursts
-from parley.core.testing.servers import free_port, uvicorn_servers
+from parley.core.testing.servers import connect_as, free_port, uvicorn_servers
 
 pytestmark = pytest.mark.django_db(transaction=True)
 COOKIE = f"{settings.SESSION_COOKIE_NAME}=abcdefghijklmnopqrstuvwxyz012345"
@@ -39,6 +41,23 @@ def test_a_server_whose_database_refuses_connections_answers_503():
     assert (page.status, page.getheader("Retry-After")) == (503, "5")
     assert (page.getheader("Content-Type") or "").startswith("text/html")
     assert login.status == 200
+
+
+def test_a_socket_opened_while_the_database_is_away_is_told_to_try_again():
+    """Signing in needs the database: the handshake is accepted and closed with 1013
+    ("try again later"), not refused with an HTTP 500 (a browser's 1006)."""
+    nothing_listens = f"postgres://postgres@127.0.0.1:{free_port()}/parley"
+
+    async def open_socket(port: int) -> int | None:
+        async with connect_as(port, "abcdefghijklmnopqrstuvwxyz012345") as ws:
+            with pytest.raises(ConnectionClosed):
+                await asyncio.wait_for(ws.recv(), timeout=10)
+            return ws.close_code
+
+    with uvicorn_servers(1, environ={"DATABASE_URL": nothing_listens}) as [port]:
+        code = asyncio.run(open_socket(port))
+
+    assert code == 1013
 
 
 @pytest.fixture
