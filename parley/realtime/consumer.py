@@ -19,7 +19,6 @@ import asyncio
 import contextlib
 import logging
 import uuid
-import weakref
 from collections import deque
 from collections.abc import Callable
 from typing import Any, cast
@@ -57,6 +56,7 @@ from parley.messaging.selectors import (
 )
 from parley.realtime import liveness, presence, protocol, server
 from parley.realtime.fanout import fanout
+from parley.realtime.gates import gate
 from parley.realtime.limits import (
     CLOSE_POLICY,
     CLOSE_RATE_LIMITED,
@@ -142,23 +142,6 @@ def _missed(
 _last_seq = reading(conversation_last_seq)
 _conversation_summaries = reading(conversation_summaries)
 _member_of = reading(member_of)
-
-
-_gates: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Semaphore]]" = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def _gate(kind: str) -> asyncio.Semaphore:
-    """This event loop's gate for sockets opening ("open": handshake to hello) or closing
-    ("close": the clean-up), WEBSOCKET_CONNECTS_AT_ONCE each. Thousands at once would
-    crowd the loop and queue for Redis's connections past its timeout, which would then
-    look like Redis gone."""
-    gates = _gates.setdefault(asyncio.get_running_loop(), {})
-    gate = gates.get(kind)
-    if gate is None:
-        gate = gates[kind] = asyncio.Semaphore(settings.WEBSOCKET_CONNECTS_AT_ONCE)
-    return gate
 
 
 class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
@@ -384,7 +367,7 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
             await self.accept()
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
-        async with _gate("open"):
+        async with gate("open"):
             await self._open(user)
 
     async def _open(self, user: Any) -> None:
@@ -465,7 +448,7 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
         self.released = True
         if self._release_timer is not None:
             self._release_timer.cancel()
-        async with _gate("close"):
+        async with gate("close"):
             if self.user is not None:
                 await self.liveness_disconnected()
             if self.opened:
