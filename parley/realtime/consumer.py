@@ -65,6 +65,7 @@ from parley.realtime.limits import (
     check_frame_rate,
 )
 from parley.realtime.sending import send_message
+from parley.realtime.stream import Stream
 from parley.realtime.threads import reading, writing
 
 logger = logging.getLogger(__name__)
@@ -144,7 +145,7 @@ _conversation_summaries = reading(conversation_summaries)
 _member_of = reading(member_of)
 
 
-class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
+class ParleyConsumer(liveness.LivenessMixin, Stream, AsyncWebsocketConsumer):
     # No channel-layer channel per socket (see __call__): the process's Fanout delivers
     # events to deliver(). No channel-layer groups either, and no list of them per socket.
     groups: list[str] = []
@@ -168,10 +169,7 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
         self.user: Any = None  # the signed-in User, once accepted
         self.channel_name = ""
         self.session_tag: str | None = None
-        self.delivered: dict[int, int] = {}
         self.joined: set[str] = set()
-        self.holding = True
-        self.held: set[int] = set()
         self.inbox: deque[dict[str, Any]] | None = None  # events waiting their turn
         self.owed = 0  # bytes of the payloads in the inbox
         self.awaiting_reader = False  # a write waits for the client to read
@@ -588,11 +586,8 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
     async def parley_sequenced(self, event: dict[str, Any]) -> None:
         """A conversation event numbered `seq`: drop repeats, fill gaps, keep order."""
         conversation_id, seq = event["conversation"], event["seq"]
-        delivered = self.delivered.get(conversation_id)
-        if delivered is None or seq <= delivered:
-            return
-        if self.holding:
-            self.held.add(conversation_id)  # sent from the database on release
+        delivered = self.live(conversation_id, seq)
+        if delivered is None:
             return
         if seq > delivered + 1:
             await self._fill(conversation_id, delivered, until=seq - 1)
@@ -621,16 +616,15 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
 
     async def _release(self) -> None:
         """End the hold: send what arrived meanwhile, from the database, in order."""
-        if not self.holding:
+        held = self.release()
+        if held is None:
             return
-        self.holding = False
         if self._release_timer is not None:
             self._release_timer.cancel()
             self._release_timer = None
-        for conversation_id in sorted(self.held):
+        for conversation_id in held:
             if conversation_id in self.delivered:
                 await self._fill(conversation_id, self.delivered[conversation_id])
-        self.held.clear()
 
     async def parley_resync(self, event: dict[str, Any]) -> None:
         """From the Fanout (parley/realtime/fanout.py): the database's seqs of conversations
@@ -650,13 +644,9 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
             await self.liveness_resync()
         if conversations is not None:
             await self._follow_only(conversations, read_now=bool(event.get("fresh")))
-        for conversation_id, seq in event["seqs"].items():
-            delivered = self.delivered.get(conversation_id)
-            if delivered is not None and seq > delivered:
-                if self.holding:
-                    self.held.add(conversation_id)
-                else:
-                    await self._fill(conversation_id, delivered, until=seq)
+        seqs = event["seqs"]
+        for conversation_id, delivered in self.behind(seqs):
+            await self._fill(conversation_id, delivered, until=seqs[conversation_id])
 
     async def _follow_only(self, conversations: list[int], *, read_now: bool) -> None:
         """Follow the user's `conversations` and no others, telling the client of each
@@ -717,8 +707,7 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
         """Stop following a conversation the user left (or was removed from). `tell`: a
         repair found it, not the left event; if the socket was following it, say so to the
         client as that event would have."""
-        followed = self.delivered.pop(conversation_id, None) is not None
-        self.held.discard(conversation_id)
+        followed = self.forget(conversation_id)
         group = conversation_group(conversation_id)
         if group in self.joined:
             self.joined.discard(group)
