@@ -19,8 +19,6 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections import deque
-from collections.abc import Callable
 from typing import Any, cast
 
 from channels.consumer import get_handler_name
@@ -64,8 +62,8 @@ from parley.realtime.limits import (
     RefusedFrames,
     check_frame_rate,
 )
+from parley.realtime.outbox import Outbox
 from parley.realtime.sending import send_message
-from parley.realtime.stream import Stream
 from parley.realtime.threads import reading, writing
 
 logger = logging.getLogger(__name__)
@@ -75,23 +73,8 @@ CLOSE_SESSION_ENDED = 4001
 CLOSE_NOT_FOUND = 4404
 CLOSE_SERVER_ERROR = 1011
 CLOSE_TRY_AGAIN = 1013  # the database or Redis is briefly away
-CLOSE_TOO_SLOW = 4408  # the client read too slowly; it reconnects and resumes
 
 
-def _size(message: dict[str, Any]) -> int:
-    """Bytes of an event's payload as written (UTF-8), for the owed-bytes limit: worked
-    out once per event and kept in it (the Fanout hands every socket the same dict), not
-    once per socket that queues it."""
-    size = message.get("size")
-    if size is None:
-        payload = message.get("payload")
-        size = message["size"] = len(payload.encode()) if isinstance(payload, str) else 0
-    return int(size)
-
-
-_closing: set["asyncio.Future[None]"] = set()  # closes under way without the server's help
-# Events a client that reads slowly can go without: dropped first when its queue is long.
-_SHEDDABLE = frozenset({"parley.typing", "parley.presence"})
 # Refusals that do not count against a socket: the server's trouble, and rate limits (a
 # client resending its backlog after a reconnect meets them without being hostile).
 _NOT_THE_CLIENTS = frozenset({ErrorCode.RATE_LIMITED, ErrorCode.INTERNAL, ErrorCode.UNAVAILABLE})
@@ -145,7 +128,7 @@ _conversation_summaries = reading(conversation_summaries)
 _member_of = reading(member_of)
 
 
-class ParleyConsumer(liveness.LivenessMixin, Stream, AsyncWebsocketConsumer):
+class ParleyConsumer(liveness.LivenessMixin, Outbox, AsyncWebsocketConsumer):
     # No channel-layer channel per socket (see __call__): the process's Fanout delivers
     # events to deliver(). No channel-layer groups either, and no list of them per socket.
     groups: list[str] = []
@@ -162,20 +145,11 @@ class ParleyConsumer(liveness.LivenessMixin, Stream, AsyncWebsocketConsumer):
         super().__init__()
         self.scope: dict[str, Any] = {}
         self.channel_layer = None
-        self.base_send: Any = None
-        self.closed = False
         self.opened = False
-        self.lock = asyncio.Lock()
         self.user: Any = None  # the signed-in User, once accepted
         self.channel_name = ""
         self.session_tag: str | None = None
         self.joined: set[str] = set()
-        self.inbox: deque[dict[str, Any]] | None = None  # events waiting their turn
-        self.owed = 0  # bytes of the payloads in the inbox
-        self.awaiting_reader = False  # a write waits for the client to read
-        self.drainer: asyncio.Future[None] | None = None
-        self.write: Callable[[str, bytes], bool] | None = None  # the server's direct write
-        self.close_now: Callable[[int], None] | None = None  # the server's immediate close
         self._release_timer: asyncio.TimerHandle | None = None
         self.refused_frames = RefusedFrames()
         self.released = False  # disconnect's clean-up has run
@@ -255,102 +229,7 @@ class ParleyConsumer(liveness.LivenessMixin, Stream, AsyncWebsocketConsumer):
                 return
         elif kind == "parley.typing" and not self.liveness_wanted(message):
             return
-        if self.inbox is None:
-            self.inbox = deque()
-        elif self._backlogged(kind):
-            return
-        self.inbox.append(message)
-        self.owed += _size(message)
-        self._kick()
-
-    def _backlogged(self, kind: str) -> bool:
-        """Whether an event of `kind` is not to be queued: the client reads too slowly.
-
-        Past WEBSOCKET_QUEUE_MAX_MESSAGES or _BYTES owed, typing and presence are dropped;
-        past twice either, the socket is closed (CLOSE_TOO_SLOW) and what it owed freed at
-        once: the client reconnects and resumes, and gets what it missed from the database.
-        """
-        assert self.inbox is not None
-        count, limit = len(self.inbox), settings.WEBSOCKET_QUEUE_MAX_MESSAGES
-        owed, most = self.owed, settings.WEBSOCKET_QUEUE_MAX_BYTES
-        if count < limit and owed < most:
-            return False
-        if (count < 2 * limit and owed < 2 * most) or not self.awaiting_reader:
-            # Not (yet) past twice the limit, or not the client's doing (the queue also
-            # grows while a slow hello or send holds the socket): shed only.
-            return kind in _SHEDDABLE
-        logger.warning(
-            "socket of user %s closed: %d events (%d B) unread", self.user.pk, count, owed
-        )
-        self._close_at_once(CLOSE_TOO_SLOW)
-        return True
-
-    def _close_at_once(self, code: int) -> None:
-        """Close now, however much the client still owes, and free what it was owed."""
-        self.closed = True
-        self.inbox = None
-        self.owed = 0
-        if self.close_now is not None:
-            self.close_now(code)  # the server tells the consumer: websocket.disconnect
-        else:
-            closing = asyncio.ensure_future(self.close(code=code))
-            _closing.add(closing)
-            closing.add_done_callback(_closing.discard)
-
-    def _kick(self) -> None:
-        """Start the writer task if events wait and nothing holds the lock; whoever holds
-        it kicks again on release. So no task waits on the lock: asyncio.Lock keeps the
-        deque of waiters it makes for good (0.8 KB of every socket that ever waited)."""
-        idle = self.drainer is None or self.drainer.done()
-        if self.inbox and idle and not self.lock.locked():
-            self.drainer = asyncio.ensure_future(self._drain())
-
-    def _write_now(self, message: dict[str, Any]) -> bool:
-        """Write the event's payload at once, when nothing is ahead of it for this socket
-        (no held events, no queue, no frame being answered) and the server offers a
-        direct write (parley/realtime/server.py). The frame is built once per event and
-        shared by every socket of the process."""
-        if self.write is None or self.holding or self.inbox or self.lock.locked():
-            return False
-        framed = message.get("frame")
-        if framed is None:
-            framed = message["frame"] = server.frame(message["payload"])
-        return bool(self.write(message["payload"], framed))
-
-    async def _drain(self) -> None:
-        """Work through the inbox in order, under the socket's lock; then let the inbox and
-        this task go (an idle socket keeps neither: 1.5 KB)."""
-        async with self.lock:
-            while self.inbox and not self.closed:
-                message = self.inbox.popleft()
-                self.owed -= _size(message)
-                kind = message["type"]
-                if kind == "parley.sequenced" and not self.holding:
-                    # The common case, inline: the next event of a conversation.
-                    conversation, seq = message["conversation"], message["seq"]
-                    if self.delivered.get(conversation) == seq - 1:
-                        self.delivered[conversation] = seq
-                        await self._write(message["payload"], message.get("frame"))
-                        continue
-                elif kind == "parley.event":
-                    await self._write(message["payload"], message.get("frame"))
-                    continue
-                await self.dispatch(message)
-            self.inbox = self.drainer = None
-
-    async def _write(self, text: str, framed: bytes | None = None) -> None:
-        """One frame out, in turn (under the lock, or from the connect): straight to the
-        socket when the server offers it, else through Channels' send. A socket that went
-        away meanwhile is simply closed."""
-        try:
-            if self.write is not None and self.write(text, framed or server.frame(text)):
-                return
-            self.awaiting_reader = True  # the server's send waits while the client is behind
-            await self.base_send({"type": "websocket.send", "text": text})
-        except (OSError, RuntimeError):  # gone (ClientDisconnected) or closed: disconnect()
-            self.closed = True
-        finally:
-            self.awaiting_reader = False
+        self.enqueue(message)
 
     async def connect(self) -> None:
         """Accept signed-in users; follow their conversations, then say hello.
