@@ -27,7 +27,6 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from parley.accounts.events import user_summary
-from parley.accounts.sessions import session_still_valid
 from parley.core.addresses import scope_address
 from parley.core.errors import ErrorCode, ParleyError
 from parley.core.ratelimit import acheck_rate
@@ -42,17 +41,7 @@ from parley.messaging.actions.react import check_react
 from parley.messaging.actions.read import mark_read
 from parley.messaging.actions.send import CLIENT_ID, SendRequest
 from parley.messaging.events import membership_event
-from parley.messaging.selectors import (
-    conversation_last_seq,
-    conversation_list,
-    conversation_summaries,
-    history,
-    is_participant,
-    member_conversations,
-    member_of,
-    stream_after,
-)
-from parley.realtime import liveness, presence, protocol, server
+from parley.realtime import liveness, protocol, reads, server
 from parley.realtime.fanout import fanout
 from parley.realtime.gates import gate
 from parley.realtime.limits import (
@@ -64,7 +53,7 @@ from parley.realtime.limits import (
 )
 from parley.realtime.outbox import Outbox
 from parley.realtime.sending import send_message
-from parley.realtime.threads import reading, writing
+from parley.realtime.threads import writing
 
 logger = logging.getLogger(__name__)
 
@@ -82,50 +71,13 @@ _NOT_THE_CLIENTS = frozenset({ErrorCode.RATE_LIMITED, ErrorCode.INTERNAL, ErrorC
 HOLD_SECONDS = 3.0
 
 
-# Writes other than sends (parley/realtime/sending.py) in the write pool, reads in the
-# read pool (parley/realtime/threads.py).
+# Writes other than sends (parley/realtime/sending.py) in the write pool
+# (parley/realtime/threads.py); reads are in parley/realtime/reads.py.
 _edit_message = writing(check_edit_message)
 _delete_message = writing(check_delete_message)
 _react = writing(check_react)
 _move_message = writing(check_move_message)
 _mark_read = writing(mark_read)
-
-
-@reading
-def _membership(user: Any, session: Any) -> list[int] | None:
-    """The user's conversations, or None if `session` (when there is one) no longer signs
-    them in."""
-    if session is not None and session.session_key and not session_still_valid(user.pk, session):
-        return None
-    return member_conversations(user)
-
-
-@reading
-def _state(user: Any) -> tuple[list[dict[str, Any]], presence.Reach]:
-    """What hello tells, in one trip to the read pool: the user's conversations, and whose
-    presence they hear and where theirs goes."""
-    summaries = conversation_list(user)
-    places = [(s["id"], s["room"]["id"] if s["room"] else None) for s in summaries]
-    return summaries, presence.reach(user.pk, places)
-
-
-_history = reading(history)
-_stream_after = reading(stream_after)
-
-
-@reading
-def _missed(
-    user_id: int, conversation_id: int, after: int, until: int | None
-) -> list[tuple[int, catalogue.SequencedEvent]] | None:
-    """stream_after for a socket of `user_id`; None if they are not in the conversation."""
-    if not is_participant(user_id, conversation_id):
-        return None
-    return stream_after(conversation_id, after, until)
-
-
-_last_seq = reading(conversation_last_seq)
-_conversation_summaries = reading(conversation_summaries)
-_member_of = reading(member_of)
 
 
 class ParleyConsumer(liveness.LivenessMixin, Outbox, AsyncWebsocketConsumer):
@@ -292,13 +244,13 @@ class ParleyConsumer(liveness.LivenessMixin, Outbox, AsyncWebsocketConsumer):
         # Listening for the end of this session now, check that it has not ended since
         # the handshake read it; and join the streams before reading the state, so that
         # nothing committed in between is lost.
-        conversations = await _membership(user, session)
+        conversations = await reads.membership(user, session)
         if conversations is None:
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         for conversation_id in conversations:
             await self._join(conversation_group(conversation_id))
-        summaries, reach = await _state(user)
+        summaries, reach = await reads.state(user)
         self.delivered = {s["id"]: s["last_seq"] for s in summaries}
         statuses = await self.liveness_connected(reach)
         hello = catalogue.Hello(
@@ -415,7 +367,7 @@ class ParleyConsumer(liveness.LivenessMixin, Outbox, AsyncWebsocketConsumer):
                 await self._resume(frame.conversations, ref)
                 await self._release()
             case frames.History():
-                page = await _history(
+                page = await reads.page(
                     self.user,
                     frame.conversation,
                     before=frame.before,
@@ -439,7 +391,8 @@ class ParleyConsumer(liveness.LivenessMixin, Outbox, AsyncWebsocketConsumer):
                 # Nothing older than hello's state is owed, so no query (a storm of
                 # reconnects is mostly this); what came since hello is held and sent on
                 # release. A seq past the conversation's end would mute it: refused.
-                if seq > self.delivered[conversation_id] and seq > await _last_seq(conversation_id):
+                ahead = seq > self.delivered[conversation_id]
+                if ahead and seq > await reads.last_seq(conversation_id):
                     message = "That seq is past the conversation's end."
                     await self._refuse(ErrorCode.INVALID, message, conversation_id, ref)
                     continue
@@ -447,7 +400,7 @@ class ParleyConsumer(liveness.LivenessMixin, Outbox, AsyncWebsocketConsumer):
                 resumed[str(conversation_id)] = seq
                 continue
             self.held.discard(conversation_id)  # the replay covers what was held
-            missed = await _stream_after(conversation_id, seq)
+            missed = await reads.after(conversation_id, seq)
             latest = max([self.delivered[conversation_id], *(s for s, _ in missed)])
             if len(missed) >= settings.RESUME_MAX_MESSAGES:
                 await self._send_json(
@@ -515,7 +468,7 @@ class ParleyConsumer(liveness.LivenessMixin, Outbox, AsyncWebsocketConsumer):
         said otherwise may have been lost with Redis."""
         conversations = event.get("conversations")
         if event.get("fresh"):
-            conversations = await _membership(self.user, self.scope.get("session"))
+            conversations = await reads.membership(self.user, self.scope.get("session"))
             if conversations is None:
                 await self._send_json(catalogue.SessionEnded())
                 await self.close(code=CLOSE_UNAUTHENTICATED)
@@ -536,7 +489,7 @@ class ParleyConsumer(liveness.LivenessMixin, Outbox, AsyncWebsocketConsumer):
         followed, listed = set(self.delivered), set(conversations)
         gone, new = sorted(followed - listed), sorted(listed - followed)
         if gone and not read_now:
-            still = await _member_of(self.user.pk, gone)
+            still = await reads.still_member_of(self.user.pk, gone)
             gone = [conversation_id for conversation_id in gone if conversation_id not in still]
         for conversation_id in gone:
             await self._forget(conversation_id, tell=True)
@@ -544,7 +497,7 @@ class ParleyConsumer(liveness.LivenessMixin, Outbox, AsyncWebsocketConsumer):
             return
         for conversation_id in new:  # before reading, so that nothing committed meanwhile is lost
             await self._join(conversation_group(conversation_id))
-        summaries = await _conversation_summaries(self.user, new)
+        summaries = await reads.summaries_of(self.user, new)
         for conversation_id in set(new) - {summary["id"] for summary in summaries}:
             await self._forget(conversation_id)  # left again meanwhile
         for summary in summaries:
@@ -574,7 +527,7 @@ class ParleyConsumer(liveness.LivenessMixin, Outbox, AsyncWebsocketConsumer):
     async def _fill(self, conversation_id: int, after: int, until: int | None = None) -> None:
         """Send what the socket missed of a conversation, from the database; if the user
         is no longer in it (the event saying so was lost), stop following it instead."""
-        missed = await _missed(self.user.pk, conversation_id, after, until)
+        missed = await reads.missed(self.user.pk, conversation_id, after, until)
         if missed is None:
             await self._forget(conversation_id, tell=True)
             return
