@@ -1,18 +1,18 @@
 """The one WebSocket a client opens: /ws/. See docs/protocol.md for every frame.
 
-Delivery: the socket tracks, per conversation, the last seq it has sent. A live event at
-or below it is a repeat and is dropped; one beyond the next is preceded by the missing
-messages read from the database. So each socket gets every message once and in order,
-whatever the channel layer drops or reorders.
-
-Between `hello` and the client's first frame (normally `resume`) live events are held
-back: only the conversations they belong to are noted, and their messages are then sent
-from the database after the replay. So a replay never overtakes or repeats a live event.
-
-Events reach the socket from its process's Fanout (parley/realtime/fanout.py), not from a
-channel-layer channel of its own: they go to the socket's inbox, which its own writer task
-works through in order under the socket's lock. Frames from the client are handled under
-the same lock, so events that arrive meanwhile follow the answer.
+ParleyConsumer is dispatch. A frame from the client is parsed (parley.events.frames),
+handed to its action or read, and answered, under the socket's lock, so events that arrive
+meanwhile follow the answer. An event from the process's Fanout (parley/realtime/fanout.py)
+comes in through `deliver` and goes to the mechanism that owns it:
+- parley/realtime/outbox.py: the inbox, its writer task and the slow-reader policy;
+- parley/realtime/stream.py: per conversation, the seq last sent; repeats dropped, gaps
+  named for filling from the database, live events held between hello and the client's
+  first frame (normally `resume`), so a replay never overtakes or repeats a live event;
+- parley/realtime/reads.py: the database reads (sign-in, hello's state, gap fills);
+- parley/realtime/gates.py: how many sockets of the process open or close at once;
+- parley/realtime/liveness.py: typing and presence.
+So each socket gets every message once and in order, whatever the channel layer drops or
+reorders.
 """
 
 import asyncio
@@ -159,7 +159,7 @@ class ParleyConsumer(liveness.LivenessMixin, Outbox, AsyncWebsocketConsumer):
         """An event for this socket, from the Fanout: queued for this socket's own writer.
 
         Never waits. The next event of a conversation, with nothing ahead of it, is
-        written at once (_write_now); anything else, or any event for a socket that is
+        written at once (write_now); anything else, or any event for a socket that is
         slow to read (its transport paused), is queued: one slow reader holds up only its
         own writer task, not the process's other sockets. Repeats and typing this socket
         would drop are discarded here, before any queueing.
@@ -173,11 +173,11 @@ class ParleyConsumer(liveness.LivenessMixin, Outbox, AsyncWebsocketConsumer):
             if delivered is not None:
                 if seq <= delivered:
                     return
-                if seq == delivered + 1 and self._write_now(message):
+                if seq == delivered + 1 and self.write_now(message):
                     self.delivered[conversation] = seq
                     return
         elif kind == "parley.event":
-            if self._write_now(message):
+            if self.write_now(message):
                 return
         elif kind == "parley.typing" and not self.liveness_wanted(message):
             return
@@ -213,7 +213,7 @@ class ParleyConsumer(liveness.LivenessMixin, Outbox, AsyncWebsocketConsumer):
         self.write, self.close_now = extension.get("write"), extension.get("close")
         async with self.lock:  # events that arrive meanwhile wait in the inbox
             await self._connect(user)
-        self._kick()
+        self.kick()
 
     async def _refusal(self, user: Any) -> tuple[ParleyError, int] | None:
         """Why this socket may not open (its address opens sockets too fast, or the user
@@ -293,7 +293,7 @@ class ParleyConsumer(liveness.LivenessMixin, Outbox, AsyncWebsocketConsumer):
             return
         async with self.lock:
             await self._receive(text_data)
-        self._kick()
+        self.kick()
 
     async def _receive(self, text_data: str | None) -> None:
         data = None
@@ -408,7 +408,7 @@ class ParleyConsumer(liveness.LivenessMixin, Outbox, AsyncWebsocketConsumer):
                 )
             else:
                 for _, event in missed:
-                    await self._write(serialise(event))
+                    await self.write_text(serialise(event))
             self.delivered[conversation_id] = max(self.delivered[conversation_id], latest, seq)
             resumed[str(conversation_id)] = self.delivered[conversation_id]
         await self._send_json(catalogue.Resumed(ref=ref, conversations=resumed))
@@ -423,7 +423,7 @@ class ParleyConsumer(liveness.LivenessMixin, Outbox, AsyncWebsocketConsumer):
             return
         if seq > delivered + 1:
             await self._fill(conversation_id, delivered, until=seq - 1)
-        await self._write(event["payload"])
+        await self.write_text(event["payload"])
         self.delivered[conversation_id] = seq
 
     async def parley_membership(self, event: dict[str, Any]) -> None:
@@ -434,12 +434,12 @@ class ParleyConsumer(liveness.LivenessMixin, Outbox, AsyncWebsocketConsumer):
             await self._join(group)
             if conversation_id not in self.delivered:
                 self.delivered[conversation_id] = event["seq"]
-            await self._write(event["payload"])
+            await self.write_text(event["payload"])
             await self._fill(conversation_id, self.delivered[conversation_id])
             await self.liveness_joined(conversation_id)
         else:
             await self._forget(conversation_id)
-            await self._write(event["payload"])
+            await self.write_text(event["payload"])
 
     async def parley_release(self, event: dict[str, Any]) -> None:
         """The hold after hello timed out without a frame from the client (queued through
@@ -532,7 +532,7 @@ class ParleyConsumer(liveness.LivenessMixin, Outbox, AsyncWebsocketConsumer):
             await self._forget(conversation_id, tell=True)
             return
         for seq, event in missed:
-            await self._write(serialise(event))
+            await self.write_text(serialise(event))
             self.delivered[conversation_id] = seq
 
     async def _forget(self, conversation_id: int, *, tell: bool = False) -> None:
@@ -559,7 +559,7 @@ class ParleyConsumer(liveness.LivenessMixin, Outbox, AsyncWebsocketConsumer):
         """Channels' send, for the liveness mixin: text goes the one way every frame goes."""
         if text_data is None:
             raise ValueError("Parley sends text frames only")
-        await self._write(text_data)
+        await self.write_text(text_data)
         if close:
             await self.close()
 
@@ -567,14 +567,14 @@ class ParleyConsumer(liveness.LivenessMixin, Outbox, AsyncWebsocketConsumer):
         """Close once, at once: through the server's immediate close when it offers one
         (a polite close waits for a client that may never read again), else Channels'."""
         if self.close_now is not None and isinstance(code, int) and not isinstance(code, bool):
-            self._close_at_once(code)
+            self.close_at_once(code)
             return
         with contextlib.suppress(OSError, RuntimeError):  # gone meanwhile, or closed twice
             await super().close(code, reason)
         self.closed = True
 
     async def _send_json(self, payload: catalogue.ServerEvent | dict[str, Any]) -> None:
-        await self._write(serialise(payload))
+        await self.write_text(serialise(payload))
 
     async def _send_done(self, ref: str | int | None, message_id: int, seq: int | None) -> None:
         await self._send_json(catalogue.Done(ref=ref, message=message_id, seq=seq))

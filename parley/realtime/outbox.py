@@ -5,10 +5,11 @@ Contract:
 - Every frame to the client goes out in order, one at a time, under the socket's `lock`:
   `write_now` when nothing is ahead of the event (no queue, no hold, no frame being
   answered), else `enqueue`, after which the writer task (`_drain`) writes it in turn. No
-  task ever waits on the lock: whoever holds it kicks the writer on release (`_kick`).
-- Writes go through the server's direct `write(text, frame)` when it offers one
-  (parley/realtime/server.py; False: the client is behind), else through Channels'
-  `base_send`, which waits while the client is behind (`awaiting_reader`).
+  task ever waits on the lock: whoever holds it kicks the writer on release (`kick`).
+- `write_text` (one frame out, for whoever holds the lock) goes through the server's
+  direct `write(text, frame)` when it offers one (parley/realtime/server.py; False: the
+  client is behind), else through Channels' `base_send`, which waits while the client is
+  behind (`awaiting_reader`).
 - Slow readers: past WEBSOCKET_QUEUE_MAX_MESSAGES or WEBSOCKET_QUEUE_MAX_BYTES owed,
   typing and presence are shed; past twice either while a write waits for the client, the
   socket is closed at once with CLOSE_TOO_SLOW and what it owed is freed. The client
@@ -85,7 +86,7 @@ class Outbox(Stream):
             return
         self.inbox.append(message)
         self.owed += size(message)
-        self._kick()
+        self.kick()
 
     def _backlogged(self, kind: str) -> bool:
         """Whether an event of `kind` is not to be queued: the client reads too slowly (the
@@ -102,10 +103,10 @@ class Outbox(Stream):
         logger.warning(
             "socket of user %s closed: %d events (%d B) unread", self.user.pk, count, owed
         )
-        self._close_at_once(CLOSE_TOO_SLOW)
+        self.close_at_once(CLOSE_TOO_SLOW)
         return True
 
-    def _close_at_once(self, code: int) -> None:
+    def close_at_once(self, code: int) -> None:
         """Close now, however much the client still owes, and free what it was owed."""
         self.closed = True
         self.inbox = None
@@ -117,7 +118,7 @@ class Outbox(Stream):
             _closing.add(closing)
             closing.add_done_callback(_closing.discard)
 
-    def _kick(self) -> None:
+    def kick(self) -> None:
         """Start the writer task if events wait and nothing holds the lock; whoever holds
         it kicks again on release. So no task waits on the lock: asyncio.Lock keeps the
         deque of waiters it makes for good (0.8 KB of every socket that ever waited)."""
@@ -125,7 +126,7 @@ class Outbox(Stream):
         if self.inbox and idle and not self.lock.locked():
             self.drainer = asyncio.ensure_future(self._drain())
 
-    def _write_now(self, message: dict[str, Any]) -> bool:
+    def write_now(self, message: dict[str, Any]) -> bool:
         """Write the event's payload at once, when nothing is ahead of it for this socket
         (no held events, no queue, no frame being answered) and the server offers a
         direct write (parley/realtime/server.py). The frame is built once per event and
@@ -150,15 +151,15 @@ class Outbox(Stream):
                     conversation, seq = message["conversation"], message["seq"]
                     if self.delivered.get(conversation) == seq - 1:
                         self.delivered[conversation] = seq
-                        await self._write(message["payload"], message.get("frame"))
+                        await self.write_text(message["payload"], message.get("frame"))
                         continue
                 elif kind == "parley.event":
-                    await self._write(message["payload"], message.get("frame"))
+                    await self.write_text(message["payload"], message.get("frame"))
                     continue
                 await self.dispatch(message)
             self.inbox = self.drainer = None
 
-    async def _write(self, text: str, framed: bytes | None = None) -> None:
+    async def write_text(self, text: str, framed: bytes | None = None) -> None:
         """One frame out, in turn (under the lock, or from the connect): straight to the
         socket when the server offers it, else through Channels' send. A socket that went
         away meanwhile is simply closed."""

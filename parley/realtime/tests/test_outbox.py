@@ -73,7 +73,7 @@ async def test_an_event_with_nothing_ahead_is_written_at_once_as_one_shared_fram
     first, second = Transport(), Transport()
     event = sequenced(1, 5)
     for transport in (first, second):
-        assert released(Socket(transport), {1: 4})._write_now(event)
+        assert released(Socket(transport), {1: 4}).write_now(event)
     assert first.frames == second.frames == [(event["payload"], server.frame(event["payload"]))]
     assert first.frames[0][1] is second.frames[0][1]  # framed once, for every socket
 
@@ -81,12 +81,12 @@ async def test_an_event_with_nothing_ahead_is_written_at_once_as_one_shared_fram
 async def test_nothing_is_written_at_once_while_anything_is_ahead():
     transport = Transport()
     socket = Socket(transport)
-    assert not socket._write_now(sequenced(1, 5))  # holding, until resume
+    assert not socket.write_now(sequenced(1, 5))  # holding, until resume
     released(socket, {1: 4})
     async with socket.lock:  # a frame being answered
-        assert not socket._write_now(sequenced(1, 5))
+        assert not socket.write_now(sequenced(1, 5))
     socket.inbox = None
-    assert not Socket()._write_now(sequenced(1, 5))  # no direct write offered
+    assert not Socket().write_now(sequenced(1, 5))  # no direct write offered
     assert transport.frames == []
 
 
@@ -98,7 +98,7 @@ async def test_queued_events_are_written_in_order_after_the_frame_being_answered
         for message in (sequenced(1, 5), plain, sequenced(1, 7), sequenced(1, 6)):
             socket.enqueue(message)
         assert socket.drainer is None  # the lock's holder kicks the writer on release
-    socket._kick()
+    socket.kick()
     await drained(socket)
     # the next of a conversation and plain events are written by the writer itself;
     # anything else (here a seq out of turn) goes to dispatch, in its turn
@@ -133,7 +133,7 @@ async def test_a_client_behind_is_written_to_through_channels_send_and_awaited()
     socket = released(Socket(transport), {1: 4})
     transport.reading = False
     socket.read.clear()
-    writing = asyncio.ensure_future(socket._write("late"))
+    writing = asyncio.ensure_future(socket.write_text("late"))
     await asyncio.sleep(0)
     assert socket.awaiting_reader
     socket.read.set()
@@ -186,5 +186,5 @@ async def test_a_write_to_a_socket_gone_meanwhile_closes_it_quietly():
         raise OSError("client disconnected")
 
     socket.base_send = gone
-    await socket._write("x")
+    await socket.write_text("x")
     assert socket.closed
