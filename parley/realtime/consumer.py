@@ -27,13 +27,11 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from parley.accounts.events import user_summary
-from parley.core.addresses import scope_address
 from parley.core.errors import ErrorCode, ParleyError
-from parley.core.ratelimit import acheck_rate
 from parley.core.resilience import unavailable
 from parley.events import catalogue, frames
 from parley.events.catalogue import serialise
-from parley.events.groups import conversation_group, session_tag, user_group
+from parley.events.groups import conversation_group, user_group
 from parley.messaging.actions.delete import check_delete_message
 from parley.messaging.actions.edit import check_edit_message
 from parley.messaging.actions.move import check_move_message
@@ -41,13 +39,11 @@ from parley.messaging.actions.react import check_react
 from parley.messaging.actions.read import mark_read
 from parley.messaging.actions.send import CLIENT_ID, SendRequest
 from parley.messaging.events import membership_event
-from parley.realtime import liveness, protocol, reads, server
+from parley.realtime import liveness, protocol, reads, server, signin
 from parley.realtime.fanout import fanout
 from parley.realtime.gates import gate
 from parley.realtime.limits import (
     CLOSE_POLICY,
-    CLOSE_RATE_LIMITED,
-    CLOSE_TOO_MANY_SOCKETS,
     RefusedFrames,
     check_frame_rate,
 )
@@ -57,8 +53,6 @@ from parley.realtime.threads import writing
 
 logger = logging.getLogger(__name__)
 
-CLOSE_UNAUTHENTICATED = 4401
-CLOSE_SESSION_ENDED = 4001
 CLOSE_NOT_FOUND = 4404
 CLOSE_SERVER_ERROR = 1011
 CLOSE_TRY_AGAIN = 1013  # the database or Redis is briefly away
@@ -194,7 +188,7 @@ class ParleyConsumer(liveness.LivenessMixin, Outbox, AsyncWebsocketConsumer):
         if user is None or not user.is_authenticated:
             # Accept first: a close before accept reaches browsers as 1006, not our code.
             await self.accept()
-            await self.close(code=CLOSE_UNAUTHENTICATED)
+            await self.close(code=signin.CLOSE_UNAUTHENTICATED)
             return
         async with gate("open"):
             await self._open(user)
@@ -202,7 +196,7 @@ class ParleyConsumer(liveness.LivenessMixin, Outbox, AsyncWebsocketConsumer):
     async def _open(self, user: Any) -> None:
         self.user = user  # the User itself (parley.realtime.asgi), not a lazy proxy
         self.channel_name = f"socket.{uuid.uuid4().hex}"  # this socket's name, for presence
-        refusal = await self._refusal(user)
+        refusal = await signin.refusal(self.scope, user, self.liveness_admit)
         if refusal is not None:
             error, code = refusal
             await self.accept()
@@ -215,38 +209,19 @@ class ParleyConsumer(liveness.LivenessMixin, Outbox, AsyncWebsocketConsumer):
             await self._connect(user)
         self.kick()
 
-    async def _refusal(self, user: Any) -> tuple[ParleyError, int] | None:
-        """Why this socket may not open (its address opens sockets too fast, or the user
-        has too many open), with the close code; None if it may, and then it is counted
-        among the user's open sockets (liveness_admit)."""
-        try:
-            await acheck_rate("connect_ip", scope_address(self.scope) or "unknown")
-        except ParleyError as error:
-            logger.info("socket refused for user %s: %s", user.pk, error.message)
-            return error, CLOSE_RATE_LIMITED
-        limit = settings.WEBSOCKET_MAX_SOCKETS_PER_USER
-        open_now = await self.liveness_admit(limit)
-        if open_now is not None:
-            logger.info("socket refused for user %s: %d open", user.pk, open_now)
-            message = f"You have {limit} connections open; close one (another tab) first."
-            return ParleyError(ErrorCode.CONFLICT, message, limit=limit), CLOSE_TOO_MANY_SOCKETS
-        return None
-
     async def _connect(self, user: Any) -> None:
         await self.accept()
         await fanout().open()
         self.opened = True
         await self._join(user_group(user.pk))
         session = self.scope.get("session")
-        self.session_tag = (
-            session_tag(session.session_key) if session and session.session_key else None
-        )
+        self.session_tag = signin.tag_of(session)
         # Listening for the end of this session now, check that it has not ended since
         # the handshake read it; and join the streams before reading the state, so that
         # nothing committed in between is lost.
         conversations = await reads.membership(user, session)
         if conversations is None:
-            await self.close(code=CLOSE_UNAUTHENTICATED)
+            await self.close(code=signin.CLOSE_UNAUTHENTICATED)
             return
         for conversation_id in conversations:
             await self._join(conversation_group(conversation_id))
@@ -471,7 +446,7 @@ class ParleyConsumer(liveness.LivenessMixin, Outbox, AsyncWebsocketConsumer):
             conversations = await reads.membership(self.user, self.scope.get("session"))
             if conversations is None:
                 await self._send_json(catalogue.SessionEnded())
-                await self.close(code=CLOSE_UNAUTHENTICATED)
+                await self.close(code=signin.CLOSE_UNAUTHENTICATED)
                 return
             await self.liveness_resync()
         if conversations is not None:
@@ -507,18 +482,11 @@ class ParleyConsumer(liveness.LivenessMixin, Outbox, AsyncWebsocketConsumer):
             await self.liveness_joined(conversation_id)
 
     async def parley_session_ended(self, event: dict[str, Any]) -> None:
-        """Login sessions of this user ended: the one named (logout: 4001), or every one but
-        `keep` (a password change or reset, log out everywhere, deactivation: 4401). The
-        kept session goes by a new key from now on (`kept_as`)."""
-        if "session" in event:
-            if event["session"] != self.session_tag:
-                return  # another login of the same user
-            code = CLOSE_SESSION_ENDED
-        elif self.session_tag is not None and event["keep"] == self.session_tag:
-            self.session_tag = event["kept_as"] or self.session_tag
-            return
-        else:
-            code = CLOSE_UNAUTHENTICATED
+        """Login sessions of this user ended: closed if its own was among them
+        (parley/realtime/signin.py says which and with what code)."""
+        code, self.session_tag = signin.ended(event, self.session_tag)
+        if code is None:
+            return  # another login of the same user, or the one kept
         await self._send_json(catalogue.SessionEnded())
         await self.close(code=code)
 
