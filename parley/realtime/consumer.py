@@ -1,27 +1,24 @@
 """The one WebSocket a client opens: /ws/. See docs/protocol.md for every frame.
 
-Delivery: the socket tracks, per conversation, the last seq it has sent. A live event at
-or below it is a repeat and is dropped; one beyond the next is preceded by the missing
-messages read from the database. So each socket gets every message once and in order,
-whatever the channel layer drops or reorders.
-
-Between `hello` and the client's first frame (normally `resume`) live events are held
-back: only the conversations they belong to are noted, and their messages are then sent
-from the database after the replay. So a replay never overtakes or repeats a live event.
-
-Events reach the socket from its process's Fanout (parley/realtime/fanout.py), not from a
-channel-layer channel of its own: they go to the socket's inbox, which its own writer task
-works through in order under the socket's lock. Frames from the client are handled under
-the same lock, so events that arrive meanwhile follow the answer.
+ParleyConsumer is dispatch. A frame from the client is parsed (parley.events.frames),
+handed to its action or read, and answered, under the socket's lock, so events that arrive
+meanwhile follow the answer. An event from the process's Fanout (parley/realtime/fanout.py)
+comes in through `deliver` and goes to the mechanism that owns it:
+- parley/realtime/outbox.py: the inbox, its writer task and the slow-reader policy;
+- parley/realtime/stream.py: per conversation, the seq last sent; repeats dropped, gaps
+  named for filling from the database, live events held between hello and the client's
+  first frame (normally `resume`), so a replay never overtakes or repeats a live event;
+- parley/realtime/reads.py: the database reads (sign-in, hello's state, gap fills);
+- parley/realtime/gates.py: how many sockets of the process open or close at once;
+- parley/realtime/liveness.py: typing and presence.
+So each socket gets every message once and in order, whatever the channel layer drops or
+reorders.
 """
 
 import asyncio
 import contextlib
 import logging
 import uuid
-import weakref
-from collections import deque
-from collections.abc import Callable
 from typing import Any, cast
 
 from channels.consumer import get_handler_name
@@ -30,14 +27,11 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from parley.accounts.events import user_summary
-from parley.accounts.sessions import session_still_valid
-from parley.core.addresses import scope_address
 from parley.core.errors import ErrorCode, ParleyError
-from parley.core.ratelimit import acheck_rate
 from parley.core.resilience import unavailable
 from parley.events import catalogue, frames
 from parley.events.catalogue import serialise
-from parley.events.groups import conversation_group, session_tag, user_group
+from parley.events.groups import conversation_group, user_group
 from parley.messaging.actions.delete import check_delete_message
 from parley.messaging.actions.edit import check_edit_message
 from parley.messaging.actions.move import check_move_message
@@ -45,52 +39,25 @@ from parley.messaging.actions.react import check_react
 from parley.messaging.actions.read import mark_read
 from parley.messaging.actions.send import CLIENT_ID, SendRequest
 from parley.messaging.events import membership_event
-from parley.messaging.selectors import (
-    conversation_last_seq,
-    conversation_list,
-    conversation_summaries,
-    history,
-    is_participant,
-    member_conversations,
-    member_of,
-    stream_after,
-)
-from parley.realtime import liveness, presence, protocol, server
+from parley.realtime import liveness, protocol, reads, server, signin
 from parley.realtime.fanout import fanout
+from parley.realtime.gates import gate
 from parley.realtime.limits import (
     CLOSE_POLICY,
-    CLOSE_RATE_LIMITED,
-    CLOSE_TOO_MANY_SOCKETS,
     RefusedFrames,
     check_frame_rate,
 )
+from parley.realtime.outbox import Outbox
 from parley.realtime.sending import send_message
-from parley.realtime.threads import reading, writing
+from parley.realtime.threads import writing
 
 logger = logging.getLogger(__name__)
 
-CLOSE_UNAUTHENTICATED = 4401
-CLOSE_SESSION_ENDED = 4001
 CLOSE_NOT_FOUND = 4404
 CLOSE_SERVER_ERROR = 1011
 CLOSE_TRY_AGAIN = 1013  # the database or Redis is briefly away
-CLOSE_TOO_SLOW = 4408  # the client read too slowly; it reconnects and resumes
 
 
-def _size(message: dict[str, Any]) -> int:
-    """Bytes of an event's payload as written (UTF-8), for the owed-bytes limit: worked
-    out once per event and kept in it (the Fanout hands every socket the same dict), not
-    once per socket that queues it."""
-    size = message.get("size")
-    if size is None:
-        payload = message.get("payload")
-        size = message["size"] = len(payload.encode()) if isinstance(payload, str) else 0
-    return int(size)
-
-
-_closing: set["asyncio.Future[None]"] = set()  # closes under way without the server's help
-# Events a client that reads slowly can go without: dropped first when its queue is long.
-_SHEDDABLE = frozenset({"parley.typing", "parley.presence"})
 # Refusals that do not count against a socket: the server's trouble, and rate limits (a
 # client resending its backlog after a reconnect meets them without being hostile).
 _NOT_THE_CLIENTS = frozenset({ErrorCode.RATE_LIMITED, ErrorCode.INTERNAL, ErrorCode.UNAVAILABLE})
@@ -98,8 +65,8 @@ _NOT_THE_CLIENTS = frozenset({ErrorCode.RATE_LIMITED, ErrorCode.INTERNAL, ErrorC
 HOLD_SECONDS = 3.0
 
 
-# Writes other than sends (parley/realtime/sending.py) in the write pool, reads in the
-# read pool (parley/realtime/threads.py).
+# Writes other than sends (parley/realtime/sending.py) in the write pool
+# (parley/realtime/threads.py); reads are in parley/realtime/reads.py.
 _edit_message = writing(check_edit_message)
 _delete_message = writing(check_delete_message)
 _react = writing(check_react)
@@ -107,61 +74,7 @@ _move_message = writing(check_move_message)
 _mark_read = writing(mark_read)
 
 
-@reading
-def _membership(user: Any, session: Any) -> list[int] | None:
-    """The user's conversations, or None if `session` (when there is one) no longer signs
-    them in."""
-    if session is not None and session.session_key and not session_still_valid(user.pk, session):
-        return None
-    return member_conversations(user)
-
-
-@reading
-def _state(user: Any) -> tuple[list[dict[str, Any]], presence.Reach]:
-    """What hello tells, in one trip to the read pool: the user's conversations, and whose
-    presence they hear and where theirs goes."""
-    summaries = conversation_list(user)
-    places = [(s["id"], s["room"]["id"] if s["room"] else None) for s in summaries]
-    return summaries, presence.reach(user.pk, places)
-
-
-_history = reading(history)
-_stream_after = reading(stream_after)
-
-
-@reading
-def _missed(
-    user_id: int, conversation_id: int, after: int, until: int | None
-) -> list[tuple[int, catalogue.SequencedEvent]] | None:
-    """stream_after for a socket of `user_id`; None if they are not in the conversation."""
-    if not is_participant(user_id, conversation_id):
-        return None
-    return stream_after(conversation_id, after, until)
-
-
-_last_seq = reading(conversation_last_seq)
-_conversation_summaries = reading(conversation_summaries)
-_member_of = reading(member_of)
-
-
-_gates: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Semaphore]]" = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def _gate(kind: str) -> asyncio.Semaphore:
-    """This event loop's gate for sockets opening ("open": handshake to hello) or closing
-    ("close": the clean-up), WEBSOCKET_CONNECTS_AT_ONCE each. Thousands at once would
-    crowd the loop and queue for Redis's connections past its timeout, which would then
-    look like Redis gone."""
-    gates = _gates.setdefault(asyncio.get_running_loop(), {})
-    gate = gates.get(kind)
-    if gate is None:
-        gate = gates[kind] = asyncio.Semaphore(settings.WEBSOCKET_CONNECTS_AT_ONCE)
-    return gate
-
-
-class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
+class ParleyConsumer(liveness.LivenessMixin, Outbox, AsyncWebsocketConsumer):
     # No channel-layer channel per socket (see __call__): the process's Fanout delivers
     # events to deliver(). No channel-layer groups either, and no list of them per socket.
     groups: list[str] = []
@@ -178,23 +91,11 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
         super().__init__()
         self.scope: dict[str, Any] = {}
         self.channel_layer = None
-        self.base_send: Any = None
-        self.closed = False
         self.opened = False
-        self.lock = asyncio.Lock()
         self.user: Any = None  # the signed-in User, once accepted
         self.channel_name = ""
         self.session_tag: str | None = None
-        self.delivered: dict[int, int] = {}
         self.joined: set[str] = set()
-        self.holding = True
-        self.held: set[int] = set()
-        self.inbox: deque[dict[str, Any]] | None = None  # events waiting their turn
-        self.owed = 0  # bytes of the payloads in the inbox
-        self.awaiting_reader = False  # a write waits for the client to read
-        self.drainer: asyncio.Future[None] | None = None
-        self.write: Callable[[str, bytes], bool] | None = None  # the server's direct write
-        self.close_now: Callable[[int], None] | None = None  # the server's immediate close
         self._release_timer: asyncio.TimerHandle | None = None
         self.refused_frames = RefusedFrames()
         self.released = False  # disconnect's clean-up has run
@@ -252,7 +153,7 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
         """An event for this socket, from the Fanout: queued for this socket's own writer.
 
         Never waits. The next event of a conversation, with nothing ahead of it, is
-        written at once (_write_now); anything else, or any event for a socket that is
+        written at once (write_now); anything else, or any event for a socket that is
         slow to read (its transport paused), is queued: one slow reader holds up only its
         own writer task, not the process's other sockets. Repeats and typing this socket
         would drop are discarded here, before any queueing.
@@ -266,110 +167,15 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
             if delivered is not None:
                 if seq <= delivered:
                     return
-                if seq == delivered + 1 and self._write_now(message):
+                if seq == delivered + 1 and self.write_now(message):
                     self.delivered[conversation] = seq
                     return
         elif kind == "parley.event":
-            if self._write_now(message):
+            if self.write_now(message):
                 return
         elif kind == "parley.typing" and not self.liveness_wanted(message):
             return
-        if self.inbox is None:
-            self.inbox = deque()
-        elif self._backlogged(kind):
-            return
-        self.inbox.append(message)
-        self.owed += _size(message)
-        self._kick()
-
-    def _backlogged(self, kind: str) -> bool:
-        """Whether an event of `kind` is not to be queued: the client reads too slowly.
-
-        Past WEBSOCKET_QUEUE_MAX_MESSAGES or _BYTES owed, typing and presence are dropped;
-        past twice either, the socket is closed (CLOSE_TOO_SLOW) and what it owed freed at
-        once: the client reconnects and resumes, and gets what it missed from the database.
-        """
-        assert self.inbox is not None
-        count, limit = len(self.inbox), settings.WEBSOCKET_QUEUE_MAX_MESSAGES
-        owed, most = self.owed, settings.WEBSOCKET_QUEUE_MAX_BYTES
-        if count < limit and owed < most:
-            return False
-        if (count < 2 * limit and owed < 2 * most) or not self.awaiting_reader:
-            # Not (yet) past twice the limit, or not the client's doing (the queue also
-            # grows while a slow hello or send holds the socket): shed only.
-            return kind in _SHEDDABLE
-        logger.warning(
-            "socket of user %s closed: %d events (%d B) unread", self.user.pk, count, owed
-        )
-        self._close_at_once(CLOSE_TOO_SLOW)
-        return True
-
-    def _close_at_once(self, code: int) -> None:
-        """Close now, however much the client still owes, and free what it was owed."""
-        self.closed = True
-        self.inbox = None
-        self.owed = 0
-        if self.close_now is not None:
-            self.close_now(code)  # the server tells the consumer: websocket.disconnect
-        else:
-            closing = asyncio.ensure_future(self.close(code=code))
-            _closing.add(closing)
-            closing.add_done_callback(_closing.discard)
-
-    def _kick(self) -> None:
-        """Start the writer task if events wait and nothing holds the lock; whoever holds
-        it kicks again on release. So no task waits on the lock: asyncio.Lock keeps the
-        deque of waiters it makes for good (0.8 KB of every socket that ever waited)."""
-        idle = self.drainer is None or self.drainer.done()
-        if self.inbox and idle and not self.lock.locked():
-            self.drainer = asyncio.ensure_future(self._drain())
-
-    def _write_now(self, message: dict[str, Any]) -> bool:
-        """Write the event's payload at once, when nothing is ahead of it for this socket
-        (no held events, no queue, no frame being answered) and the server offers a
-        direct write (parley/realtime/server.py). The frame is built once per event and
-        shared by every socket of the process."""
-        if self.write is None or self.holding or self.inbox or self.lock.locked():
-            return False
-        framed = message.get("frame")
-        if framed is None:
-            framed = message["frame"] = server.frame(message["payload"])
-        return bool(self.write(message["payload"], framed))
-
-    async def _drain(self) -> None:
-        """Work through the inbox in order, under the socket's lock; then let the inbox and
-        this task go (an idle socket keeps neither: 1.5 KB)."""
-        async with self.lock:
-            while self.inbox and not self.closed:
-                message = self.inbox.popleft()
-                self.owed -= _size(message)
-                kind = message["type"]
-                if kind == "parley.sequenced" and not self.holding:
-                    # The common case, inline: the next event of a conversation.
-                    conversation, seq = message["conversation"], message["seq"]
-                    if self.delivered.get(conversation) == seq - 1:
-                        self.delivered[conversation] = seq
-                        await self._write(message["payload"], message.get("frame"))
-                        continue
-                elif kind == "parley.event":
-                    await self._write(message["payload"], message.get("frame"))
-                    continue
-                await self.dispatch(message)
-            self.inbox = self.drainer = None
-
-    async def _write(self, text: str, framed: bytes | None = None) -> None:
-        """One frame out, in turn (under the lock, or from the connect): straight to the
-        socket when the server offers it, else through Channels' send. A socket that went
-        away meanwhile is simply closed."""
-        try:
-            if self.write is not None and self.write(text, framed or server.frame(text)):
-                return
-            self.awaiting_reader = True  # the server's send waits while the client is behind
-            await self.base_send({"type": "websocket.send", "text": text})
-        except (OSError, RuntimeError):  # gone (ClientDisconnected) or closed: disconnect()
-            self.closed = True
-        finally:
-            self.awaiting_reader = False
+        self.enqueue(message)
 
     async def connect(self) -> None:
         """Accept signed-in users; follow their conversations, then say hello.
@@ -382,15 +188,15 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
         if user is None or not user.is_authenticated:
             # Accept first: a close before accept reaches browsers as 1006, not our code.
             await self.accept()
-            await self.close(code=CLOSE_UNAUTHENTICATED)
+            await self.close(code=signin.CLOSE_UNAUTHENTICATED)
             return
-        async with _gate("open"):
+        async with gate("open"):
             await self._open(user)
 
     async def _open(self, user: Any) -> None:
         self.user = user  # the User itself (parley.realtime.asgi), not a lazy proxy
         self.channel_name = f"socket.{uuid.uuid4().hex}"  # this socket's name, for presence
-        refusal = await self._refusal(user)
+        refusal = await signin.refusal(self.scope, user, self.liveness_admit)
         if refusal is not None:
             error, code = refusal
             await self.accept()
@@ -401,24 +207,7 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
         self.write, self.close_now = extension.get("write"), extension.get("close")
         async with self.lock:  # events that arrive meanwhile wait in the inbox
             await self._connect(user)
-        self._kick()
-
-    async def _refusal(self, user: Any) -> tuple[ParleyError, int] | None:
-        """Why this socket may not open (its address opens sockets too fast, or the user
-        has too many open), with the close code; None if it may, and then it is counted
-        among the user's open sockets (liveness_admit)."""
-        try:
-            await acheck_rate("connect_ip", scope_address(self.scope) or "unknown")
-        except ParleyError as error:
-            logger.info("socket refused for user %s: %s", user.pk, error.message)
-            return error, CLOSE_RATE_LIMITED
-        limit = settings.WEBSOCKET_MAX_SOCKETS_PER_USER
-        open_now = await self.liveness_admit(limit)
-        if open_now is not None:
-            logger.info("socket refused for user %s: %d open", user.pk, open_now)
-            message = f"You have {limit} connections open; close one (another tab) first."
-            return ParleyError(ErrorCode.CONFLICT, message, limit=limit), CLOSE_TOO_MANY_SOCKETS
-        return None
+        self.kick()
 
     async def _connect(self, user: Any) -> None:
         await self.accept()
@@ -426,19 +215,17 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
         self.opened = True
         await self._join(user_group(user.pk))
         session = self.scope.get("session")
-        self.session_tag = (
-            session_tag(session.session_key) if session and session.session_key else None
-        )
+        self.session_tag = signin.tag_of(session)
         # Listening for the end of this session now, check that it has not ended since
         # the handshake read it; and join the streams before reading the state, so that
         # nothing committed in between is lost.
-        conversations = await _membership(user, session)
+        conversations = await reads.membership(user, session)
         if conversations is None:
-            await self.close(code=CLOSE_UNAUTHENTICATED)
+            await self.close(code=signin.CLOSE_UNAUTHENTICATED)
             return
         for conversation_id in conversations:
             await self._join(conversation_group(conversation_id))
-        summaries, reach = await _state(user)
+        summaries, reach = await reads.state(user)
         self.delivered = {s["id"]: s["last_seq"] for s in summaries}
         statuses = await self.liveness_connected(reach)
         hello = catalogue.Hello(
@@ -465,7 +252,7 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
         self.released = True
         if self._release_timer is not None:
             self._release_timer.cancel()
-        async with _gate("close"):
+        async with gate("close"):
             if self.user is not None:
                 await self.liveness_disconnected()
             if self.opened:
@@ -481,7 +268,7 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
             return
         async with self.lock:
             await self._receive(text_data)
-        self._kick()
+        self.kick()
 
     async def _receive(self, text_data: str | None) -> None:
         data = None
@@ -555,7 +342,7 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
                 await self._resume(frame.conversations, ref)
                 await self._release()
             case frames.History():
-                page = await _history(
+                page = await reads.page(
                     self.user,
                     frame.conversation,
                     before=frame.before,
@@ -579,7 +366,8 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
                 # Nothing older than hello's state is owed, so no query (a storm of
                 # reconnects is mostly this); what came since hello is held and sent on
                 # release. A seq past the conversation's end would mute it: refused.
-                if seq > self.delivered[conversation_id] and seq > await _last_seq(conversation_id):
+                ahead = seq > self.delivered[conversation_id]
+                if ahead and seq > await reads.last_seq(conversation_id):
                     message = "That seq is past the conversation's end."
                     await self._refuse(ErrorCode.INVALID, message, conversation_id, ref)
                     continue
@@ -587,7 +375,7 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
                 resumed[str(conversation_id)] = seq
                 continue
             self.held.discard(conversation_id)  # the replay covers what was held
-            missed = await _stream_after(conversation_id, seq)
+            missed = await reads.after(conversation_id, seq)
             latest = max([self.delivered[conversation_id], *(s for s, _ in missed)])
             if len(missed) >= settings.RESUME_MAX_MESSAGES:
                 await self._send_json(
@@ -595,7 +383,7 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
                 )
             else:
                 for _, event in missed:
-                    await self._write(serialise(event))
+                    await self.write_text(serialise(event))
             self.delivered[conversation_id] = max(self.delivered[conversation_id], latest, seq)
             resumed[str(conversation_id)] = self.delivered[conversation_id]
         await self._send_json(catalogue.Resumed(ref=ref, conversations=resumed))
@@ -605,15 +393,12 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
     async def parley_sequenced(self, event: dict[str, Any]) -> None:
         """A conversation event numbered `seq`: drop repeats, fill gaps, keep order."""
         conversation_id, seq = event["conversation"], event["seq"]
-        delivered = self.delivered.get(conversation_id)
-        if delivered is None or seq <= delivered:
-            return
-        if self.holding:
-            self.held.add(conversation_id)  # sent from the database on release
+        delivered = self.live(conversation_id, seq)
+        if delivered is None:
             return
         if seq > delivered + 1:
             await self._fill(conversation_id, delivered, until=seq - 1)
-        await self._write(event["payload"])
+        await self.write_text(event["payload"])
         self.delivered[conversation_id] = seq
 
     async def parley_membership(self, event: dict[str, Any]) -> None:
@@ -624,12 +409,12 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
             await self._join(group)
             if conversation_id not in self.delivered:
                 self.delivered[conversation_id] = event["seq"]
-            await self._write(event["payload"])
+            await self.write_text(event["payload"])
             await self._fill(conversation_id, self.delivered[conversation_id])
             await self.liveness_joined(conversation_id)
         else:
             await self._forget(conversation_id)
-            await self._write(event["payload"])
+            await self.write_text(event["payload"])
 
     async def parley_release(self, event: dict[str, Any]) -> None:
         """The hold after hello timed out without a frame from the client (queued through
@@ -638,16 +423,15 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
 
     async def _release(self) -> None:
         """End the hold: send what arrived meanwhile, from the database, in order."""
-        if not self.holding:
+        held = self.release()
+        if held is None:
             return
-        self.holding = False
         if self._release_timer is not None:
             self._release_timer.cancel()
             self._release_timer = None
-        for conversation_id in sorted(self.held):
+        for conversation_id in held:
             if conversation_id in self.delivered:
                 await self._fill(conversation_id, self.delivered[conversation_id])
-        self.held.clear()
 
     async def parley_resync(self, event: dict[str, Any]) -> None:
         """From the Fanout (parley/realtime/fanout.py): the database's seqs of conversations
@@ -659,21 +443,17 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
         said otherwise may have been lost with Redis."""
         conversations = event.get("conversations")
         if event.get("fresh"):
-            conversations = await _membership(self.user, self.scope.get("session"))
+            conversations = await reads.membership(self.user, self.scope.get("session"))
             if conversations is None:
                 await self._send_json(catalogue.SessionEnded())
-                await self.close(code=CLOSE_UNAUTHENTICATED)
+                await self.close(code=signin.CLOSE_UNAUTHENTICATED)
                 return
             await self.liveness_resync()
         if conversations is not None:
             await self._follow_only(conversations, read_now=bool(event.get("fresh")))
-        for conversation_id, seq in event["seqs"].items():
-            delivered = self.delivered.get(conversation_id)
-            if delivered is not None and seq > delivered:
-                if self.holding:
-                    self.held.add(conversation_id)
-                else:
-                    await self._fill(conversation_id, delivered, until=seq)
+        seqs = event["seqs"]
+        for conversation_id, delivered in self.behind(seqs):
+            await self._fill(conversation_id, delivered, until=seqs[conversation_id])
 
     async def _follow_only(self, conversations: list[int], *, read_now: bool) -> None:
         """Follow the user's `conversations` and no others, telling the client of each
@@ -684,7 +464,7 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
         followed, listed = set(self.delivered), set(conversations)
         gone, new = sorted(followed - listed), sorted(listed - followed)
         if gone and not read_now:
-            still = await _member_of(self.user.pk, gone)
+            still = await reads.still_member_of(self.user.pk, gone)
             gone = [conversation_id for conversation_id in gone if conversation_id not in still]
         for conversation_id in gone:
             await self._forget(conversation_id, tell=True)
@@ -692,7 +472,7 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
             return
         for conversation_id in new:  # before reading, so that nothing committed meanwhile is lost
             await self._join(conversation_group(conversation_id))
-        summaries = await _conversation_summaries(self.user, new)
+        summaries = await reads.summaries_of(self.user, new)
         for conversation_id in set(new) - {summary["id"] for summary in summaries}:
             await self._forget(conversation_id)  # left again meanwhile
         for summary in summaries:
@@ -702,18 +482,11 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
             await self.liveness_joined(conversation_id)
 
     async def parley_session_ended(self, event: dict[str, Any]) -> None:
-        """Login sessions of this user ended: the one named (logout: 4001), or every one but
-        `keep` (a password change or reset, log out everywhere, deactivation: 4401). The
-        kept session goes by a new key from now on (`kept_as`)."""
-        if "session" in event:
-            if event["session"] != self.session_tag:
-                return  # another login of the same user
-            code = CLOSE_SESSION_ENDED
-        elif self.session_tag is not None and event["keep"] == self.session_tag:
-            self.session_tag = event["kept_as"] or self.session_tag
-            return
-        else:
-            code = CLOSE_UNAUTHENTICATED
+        """Login sessions of this user ended: closed if its own was among them
+        (parley/realtime/signin.py says which and with what code)."""
+        code, self.session_tag = signin.ended(event, self.session_tag)
+        if code is None:
+            return  # another login of the same user, or the one kept
         await self._send_json(catalogue.SessionEnded())
         await self.close(code=code)
 
@@ -722,20 +495,19 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
     async def _fill(self, conversation_id: int, after: int, until: int | None = None) -> None:
         """Send what the socket missed of a conversation, from the database; if the user
         is no longer in it (the event saying so was lost), stop following it instead."""
-        missed = await _missed(self.user.pk, conversation_id, after, until)
+        missed = await reads.missed(self.user.pk, conversation_id, after, until)
         if missed is None:
             await self._forget(conversation_id, tell=True)
             return
         for seq, event in missed:
-            await self._write(serialise(event))
+            await self.write_text(serialise(event))
             self.delivered[conversation_id] = seq
 
     async def _forget(self, conversation_id: int, *, tell: bool = False) -> None:
         """Stop following a conversation the user left (or was removed from). `tell`: a
         repair found it, not the left event; if the socket was following it, say so to the
         client as that event would have."""
-        followed = self.delivered.pop(conversation_id, None) is not None
-        self.held.discard(conversation_id)
+        followed = self.forget(conversation_id)
         group = conversation_group(conversation_id)
         if group in self.joined:
             self.joined.discard(group)
@@ -755,7 +527,7 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
         """Channels' send, for the liveness mixin: text goes the one way every frame goes."""
         if text_data is None:
             raise ValueError("Parley sends text frames only")
-        await self._write(text_data)
+        await self.write_text(text_data)
         if close:
             await self.close()
 
@@ -763,14 +535,14 @@ class ParleyConsumer(liveness.LivenessMixin, AsyncWebsocketConsumer):
         """Close once, at once: through the server's immediate close when it offers one
         (a polite close waits for a client that may never read again), else Channels'."""
         if self.close_now is not None and isinstance(code, int) and not isinstance(code, bool):
-            self._close_at_once(code)
+            self.close_at_once(code)
             return
         with contextlib.suppress(OSError, RuntimeError):  # gone meanwhile, or closed twice
             await super().close(code, reason)
         self.closed = True
 
     async def _send_json(self, payload: catalogue.ServerEvent | dict[str, Any]) -> None:
-        await self._write(serialise(payload))
+        await self.write_text(serialise(payload))
 
     async def _send_done(self, ref: str | int | None, message_id: int, seq: int | None) -> None:
         await self._send_json(catalogue.Done(ref=ref, message=message_id, seq=seq))

@@ -1,0 +1,60 @@
+"""What a socket reads from the database, each call in the read pool
+(parley/realtime/threads.py), one trip each.
+
+The sign-in and connect state (`membership`, `state`), the repair of a stream
+(`missed`, `stream_after`, `last_seq`, `member_of`, `conversation_summaries`) and the
+history a client pages through. Each is awaitable and trusts its caller: the socket's user
+is signed in, and any permission the read needs is checked inside it.
+"""
+
+from typing import Any
+
+from parley.accounts.sessions import session_still_valid
+from parley.events import catalogue
+from parley.messaging.selectors import (
+    conversation_last_seq,
+    conversation_list,
+    conversation_summaries,
+    history,
+    is_participant,
+    member_conversations,
+    member_of,
+    stream_after,
+)
+from parley.realtime import presence
+from parley.realtime.threads import reading
+
+
+@reading
+def membership(user: Any, session: Any) -> list[int] | None:
+    """The user's conversations, or None if `session` (when there is one) no longer signs
+    them in."""
+    if session is not None and session.session_key and not session_still_valid(user.pk, session):
+        return None
+    return member_conversations(user)
+
+
+@reading
+def state(user: Any) -> tuple[list[dict[str, Any]], presence.Reach]:
+    """What hello tells: the user's conversations, and whose presence they hear and where
+    theirs goes."""
+    summaries = conversation_list(user)
+    places = [(s["id"], s["room"]["id"] if s["room"] else None) for s in summaries]
+    return summaries, presence.reach(user.pk, places)
+
+
+@reading
+def missed(
+    user_id: int, conversation_id: int, after: int, until: int | None
+) -> list[tuple[int, catalogue.SequencedEvent]] | None:
+    """stream_after for a socket of `user_id`; None if they are not in the conversation."""
+    if not is_participant(user_id, conversation_id):
+        return None
+    return stream_after(conversation_id, after, until)
+
+
+page = reading(history)
+after = reading(stream_after)
+last_seq = reading(conversation_last_seq)
+summaries_of = reading(conversation_summaries)
+still_member_of = reading(member_of)

@@ -1,0 +1,66 @@
+"""Who may hold a socket, and until when: the sign-in checks around a socket's life.
+
+The handshake has signed the user in (parley/realtime/asgi.py). Before the socket is
+accepted, `refusal` says why it may not open: its address opens sockets too fast
+(RATE_LIMITS["connect_ip"]) or its user has WEBSOCKET_MAX_SOCKETS_PER_USER open. Once
+open, the socket listens for its user's sessions ending (`ended`). Each refusal and end
+comes with the close code the client sees (docs/protocol.md).
+"""
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from django.conf import settings
+
+from parley.core.addresses import scope_address
+from parley.core.errors import ErrorCode, ParleyError
+from parley.core.ratelimit import acheck_rate
+from parley.events.groups import session_tag
+from parley.realtime.limits import CLOSE_RATE_LIMITED, CLOSE_TOO_MANY_SOCKETS
+
+logger = logging.getLogger("parley.realtime.consumer")  # as logged before this module
+
+CLOSE_UNAUTHENTICATED = 4401  # not signed in, or every session but another ended
+CLOSE_SESSION_ENDED = 4001  # this login was logged out
+
+
+async def refusal(
+    scope: Mapping[str, Any], user: Any, admit: Callable[[int], Awaitable[int | None]]
+) -> tuple[ParleyError, int] | None:
+    """Why this socket of `user` may not open, with the close code; None if it may.
+
+    `admit(limit)` counts the socket among the user's open ones unless `limit` are open
+    already (then it returns how many), as LivenessMixin.liveness_admit does; it is asked
+    only once the address's rate allowed the socket."""
+    try:
+        await acheck_rate("connect_ip", scope_address(scope) or "unknown")
+    except ParleyError as error:
+        logger.info("socket refused for user %s: %s", user.pk, error.message)
+        return error, CLOSE_RATE_LIMITED
+    limit = settings.WEBSOCKET_MAX_SOCKETS_PER_USER
+    open_now = await admit(limit)
+    if open_now is not None:
+        logger.info("socket refused for user %s: %d open", user.pk, open_now)
+        message = f"You have {limit} connections open; close one (another tab) first."
+        return ParleyError(ErrorCode.CONFLICT, message, limit=limit), CLOSE_TOO_MANY_SOCKETS
+    return None
+
+
+def tag_of(session: Any) -> str | None:
+    """The tag by which sessions-ended events name the socket's login session, if any."""
+    return session_tag(session.session_key) if session and session.session_key else None
+
+
+def ended(event: Mapping[str, Any], tag: str | None) -> tuple[int | None, str | None]:
+    """What a "parley.session_ended" event means for a socket signed in by session `tag`:
+    the code to close it with (None: it stays open), and its tag from now on.
+
+    The event names one session (a logout: 4001 for that session's sockets only), or
+    every one but `keep` (a password change or reset, log out everywhere, deactivation:
+    4401), and the kept session goes by `kept_as` from then on."""
+    if "session" in event:
+        return (CLOSE_SESSION_ENDED if event["session"] == tag else None), tag
+    if tag is not None and event["keep"] == tag:
+        return None, event["kept_as"] or tag
+    return CLOSE_UNAUTHENTICATED, tag
