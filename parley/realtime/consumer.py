@@ -44,6 +44,7 @@ from parley.realtime.fanout import fanout
 from parley.realtime.gates import gate
 from parley.realtime.limits import (
     CLOSE_POLICY,
+    CLOSE_TRY_AGAIN,
     RefusedFrames,
     check_frame_rate,
 )
@@ -55,7 +56,6 @@ logger = logging.getLogger(__name__)
 
 CLOSE_NOT_FOUND = 4404
 CLOSE_SERVER_ERROR = 1011
-CLOSE_TRY_AGAIN = 1013  # the database or Redis is briefly away
 
 
 # Refusals that do not count against a socket: the server's trouble, and rate limits (a
