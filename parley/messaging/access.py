@@ -76,10 +76,17 @@ _CONVERSATION = Conversation._meta.db_table
 _PARTICIPANT = Participant._meta.db_table
 _BLOCK = Block._meta.db_table
 _DIRECT = Conversation.Kind.DIRECT.value
-# The other person of a direct conversation (o), given as the rest of a WHERE.
-_OTHER = f"""c.kind <> '{_DIRECT}' OR NOT EXISTS (
-    SELECT 1 FROM {_PARTICIPANT} o WHERE o.conversation_id = c.id AND o.user_id <> p.user_id
-    AND """  # noqa: S608 (table names from the models)
+
+
+def _direct_other_not(condition: str) -> str:
+    """True unless the conversation is direct and its other person (o) meets `condition`.
+    A CASE, not an OR: SQLite computes both sides of an OR in a SELECT list, and so would
+    look at every member of a room."""
+    return f"""CASE WHEN c.kind = '{_DIRECT}' THEN NOT EXISTS (
+        SELECT 1 FROM {_PARTICIPANT} o
+        WHERE o.conversation_id = c.id AND o.user_id <> p.user_id AND {condition}
+    ) ELSE TRUE END"""  # noqa: S608 (table names from the models)
+
 
 SEND_RULES = (
     SendRule("a member", "p.id IS NOT NULL", lambda: not_found("That conversation")),
@@ -95,16 +102,17 @@ SEND_RULES = (
     ),
     SendRule(
         "in a direct conversation, the other person's account is active",
-        f"{_OTHER}NOT (SELECT u.is_active FROM {_USER} u WHERE u.id = o.user_id))",  # noqa: S608
+        _direct_other_not(f"NOT (SELECT u.is_active FROM {_USER} u WHERE u.id = o.user_id)"),  # noqa: S608
         lambda: not_found("That person"),
     ),
     SendRule(
         "in a direct conversation, neither blocked the other",
-        f"""{_OTHER}(
-        EXISTS (SELECT 1 FROM {_BLOCK} b
-                WHERE b.blocker_id = p.user_id AND b.blocked_id = o.user_id)
-        OR EXISTS (SELECT 1 FROM {_BLOCK} b
-                   WHERE b.blocker_id = o.user_id AND b.blocked_id = p.user_id)))""",  # noqa: S608
+        _direct_other_not(
+            f"""(EXISTS (SELECT 1 FROM {_BLOCK} b
+                        WHERE b.blocker_id = p.user_id AND b.blocked_id = o.user_id)
+                OR EXISTS (SELECT 1 FROM {_BLOCK} b
+                           WHERE b.blocker_id = o.user_id AND b.blocked_id = p.user_id))"""  # noqa: S608
+        ),
         lambda: ParleyError(ErrorCode.FORBIDDEN, "You can't message this person."),
     ),
 )
