@@ -124,7 +124,7 @@ def check_send_messages(requests: Sequence[SendRequest]) -> list[SendResult | Pa
     caller's transaction if there is one, else in its own). Plain sends to one
     conversation take seqs in the order of `requests`, before the batch's other sends.
     A database that is away answers the sends it meets `unavailable`; a resend of those
-    stored before gets its original. Redis away raises.
+    stored before gets its original.
     """
     results, valid = _checked(requests)
     waits = take_tokens(_token_keys(requests, valid), _send_limit())
