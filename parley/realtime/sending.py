@@ -3,13 +3,13 @@
 A send frame used to take a worker thread of its own: per message a thread hop, a Redis
 round trip for the rate limit and a database transaction, each costing a wait for the
 GIL that the busy event loop holds. Here the sockets of an event loop put their sends in
-one queue, and one task takes whatever has gathered (up to MAX_BATCH) and stores it with
-asend_messages (parley/messaging/actions/send.py): one Redis round trip for the rate
-limits and, on PostgreSQL, one statement for all the plain sends, both awaited on the
-loop itself, which goes on delivering meanwhile. What needs Django's ORM (replies,
-mentions, a first direct message; every send on SQLite and MariaDB) runs in the one send
-thread. A lone send goes at once; it never waits for company. Sends arriving while a
-batch is stored form the next one.
+one queue, and one task takes whatever has gathered (up to MAX_BATCH) and sends it as
+check_send_messages does, in the three steps parley/messaging/actions/send.py gives the
+event loop: one Redis round trip for the rate limits and, on PostgreSQL, one statement
+for all the plain sends, both awaited on the loop itself, which goes on delivering
+meanwhile. What needs Django's ORM (replies, mentions, a first direct message; every
+send on SQLite and MariaDB) runs in the one send thread. A lone send goes at once; it
+never waits for company. Sends arriving while a batch is stored form the next one.
 
 One batch at a time, and one thread: batches commit one after the other and are
 published in that order, so every socket of the process sees each conversation's seqs in
@@ -59,13 +59,13 @@ class SendQueue:
     """The sends of one event loop's sockets, stored a batch at a time, in order.
 
     A batch is prepared (checked, rate-limited, rendered), stored (one statement) and
-    finished (published, the rest sent by the full path): send.prepare_batch,
-    store_batch, finish_batch. The steps of two batches overlap, never their statements:
-    the next batch is prepared while this one's statement runs, and its statement starts
-    as soon as this one's has committed, while this one is published. So PostgreSQL and
-    the loop work at the same time, and statements still commit, and batches publish,
-    one after the other. A batch that needs the send thread is finished before the next
-    statement starts (its full-path sends come before the next batch's, as in one queue).
+    finished (published, the rest sent alone): send.prepare_batch, store_batch,
+    finish_batch. The steps of two batches overlap, never their statements: the next
+    batch is prepared while this one's statement runs, and its statement starts as soon
+    as this one's has committed, while this one is published. So PostgreSQL and the loop
+    work at the same time, and statements still commit, and batches publish, one after
+    the other. A batch that needs the send thread is finished before the next statement
+    starts (its sends that go alone come before the next batch's, as in one queue).
     """
 
     def __init__(self) -> None:
@@ -104,7 +104,7 @@ class SendQueue:
                     _fail(items, error)
                     continue
                 logger.exception("a batch statement failed, each send goes alone")
-                batch.rows = []  # finish_batch sends each by the full path
+                batch.rows = []  # finish_batch sends each alone
             if ready is not None and not batch.needs_thread:
                 storing, ready = _store(*ready), None  # runs while this batch is published
             try:

@@ -65,7 +65,8 @@ def _create_direct(sender: User, recipient: User) -> Conversation:
 
 
 def check_direct_not_blocked(sender: User, conversation: Conversation) -> None:
-    """Refuse a send into a direct conversation when either person blocked the other."""
+    """Refuse an edit or a reaction in a direct conversation when either person blocked
+    the other (sends meet the same rule in SEND_RULES, parley/messaging/access.py)."""
     if conversation.kind != Conversation.Kind.DIRECT or not conversation.direct_key:
         return
     other_id = next(int(i) for i in conversation.direct_key.split(":") if int(i) != sender.pk)

@@ -1,15 +1,19 @@
 """Sending messages: the hot path.
 
-send_messages takes several sends at once (group commit); check_send_message is one of
-them. The socket server stores its batches on the event loop instead, in three steps
-(prepare_batch, store_batch, finish_batch; see the socket server's sending.py), with the
-same results. Plain messages go together in one statement on PostgreSQL (_SEND_PLAIN,
-through Django's connection in _send_plain, or the loop's own in store_batch); the
-others take the full path:
-do_send_message allocates the next seq under the conversation's row lock, stores the
-message and publishes it after commit. A resend with the same client_id returns the
-original message and publishes nothing: the unique (sender, client_id) index refuses the
-second insert, which rolls the seq back.
+One entry, check_send_messages: a batch of one or many sends, each answered with its
+message or its error (check_send_message is a batch of one). The socket server runs the
+same entry in three steps on its event loop (prepare_batch, store_batch, finish_batch;
+see the socket server's sending.py). Who may send where is stated once, as SEND_RULES in
+parley/messaging/access.py.
+
+A batch's sends are checked (the frame) and take their rate-limit tokens together. The
+plain ones (PostgreSQL, to a conversation, no reply, no possible mention) are stored
+together by one statement, _SEND_PLAIN, which applies SEND_RULES in SQL. Every other
+send, and a plain one the statement did not store, goes alone (_send_alone):
+access_for_send applies SEND_RULES and names the first one broken, then do_send_message
+stores the message under the conversation's row lock. A resend with the same client_id
+gets the original: the unique (sender, client_id) index refuses the second insert, which
+rolls its seq back.
 """
 
 import logging
@@ -26,29 +30,24 @@ from django.conf import settings
 from django.db import (
     DatabaseError,
     IntegrityError,
-    InterfaceError,
-    OperationalError,
     connection,
     transaction,
 )
 from django.utils import timezone
 
-from parley.accounts.models import Block, User
+from parley.accounts.models import User
 from parley.core import db_async
 from parley.core.errors import ErrorCode, ParleyError, not_found
 from parley.core.ratelimit import Limit, atake_tokens, take_tokens
-from parley.core.resilience import unavailable
+from parley.core.resilience import database_away, unavailable
 from parley.core.validation import check_text
 from parley.events.publish import publish_committed, publish_to_conversation
-from parley.messaging.access import access_for_send
-from parley.messaging.actions.direct import (
-    check_direct_not_blocked,
-    direct_conversation_for_send,
-)
+from parley.messaging.access import SEND_ALLOWED, access_for_send, send_rows
+from parley.messaging.actions.direct import direct_conversation_for_send
 from parley.messaging.actions.mentions import mentionable_members, store_mentions
 from parley.messaging.actions.stream import next_seq
 from parley.messaging.events import message_event
-from parley.messaging.models import Conversation, Message, Participant, Room
+from parley.messaging.models import Conversation, Message, Participant
 from parley.messaging.rendering import Mentionable, render
 
 logger = logging.getLogger(__name__)
@@ -105,63 +104,55 @@ def check_send_message(
     """Send `body` to a conversation `sender` is in, or as a direct message to a user.
 
     Exactly one of conversation_id and to_user_id; `reply_to` is a message of the same
-    conversation. Raises ParleyError for bad input, a conversation or message the sender
-    cannot see (not_found), an archived room, or the rate limit.
+    conversation. Raises ParleyError for bad input, a send SEND_RULES refuse (not_found
+    for a conversation or message the sender cannot see), or the rate limit.
     """
     request = SendRequest(sender, client_id, body, conversation_id, to_user_id, reply_to)
-    result = send_messages([request])[0]
+    result = check_send_messages([request])[0]
     if isinstance(result, ParleyError):
         raise result
     return result
 
 
-def send_messages(requests: Sequence[SendRequest]) -> list[SendResult | ParleyError]:
-    """Send several messages at once (group commit): a result or an error for each.
+def check_send_messages(requests: Sequence[SendRequest]) -> list[SendResult | ParleyError]:
+    """Check, store and publish several sends at once: a result or an error for each.
 
-    Each gets what check_send_message would give it. The plain ones (to a conversation,
-    no reply, nothing that could be a mention) are stored together, on PostgreSQL in one
-    statement; the rest one by one. The rate-limit tokens are taken in one round trip.
-    The sends of a batch are concurrent: plain ones to one conversation take seqs in the
-    order of `requests`, before the others. A failure other than a ParleyError (the
-    database away) is raised; sends stored before it stay stored, and a resend of them
-    gets its original.
+    Each gets what it would get alone (one bad send fails alone). The rate-limit tokens
+    are taken in one round trip, and the plain sends stored in one statement (in the
+    caller's transaction if there is one, else in its own). Plain sends to one
+    conversation take seqs in the order of `requests`, before the batch's other sends.
+    A database that is away answers the sends it meets `unavailable`; a resend of those
+    stored before gets its original.
     """
     results, valid = _checked(requests)
     waits = take_tokens(_token_keys(requests, valid), _send_limit())
-    allowed, limited = _admitted(valid, waits)
-    plain, rendered = _rendered_plain(requests, allowed, results)
-    sent = _send_plain(plain, rendered) if plain else {}
-    return _finish(requests, results, allowed, limited, sent)
+    batch = _prepared(requests, results, valid, waits)
+    if batch.plain:
+        batch.rows = _store_plain(batch)
+    sent = _plain_stored(batch)
+    for message in sent.values():  # after the commit: the statement's own or the caller's
+        publish_to_conversation(message.conversation_id, message.seq, message_event(message))
+    return _finish(batch, sent)
 
 
 # Runs a function in a worker thread that publishes to the calling event loop.
 InThread = Callable[..., Awaitable[list[SendResult | ParleyError]]]
 
 
-async def asend_messages(
-    requests: Sequence[SendRequest], in_thread: InThread
-) -> list[SendResult | ParleyError]:
-    """send_messages for the event loop (the socket server's sending.py): the same results,
-    in three steps that the socket server overlaps from one batch to the next."""
-    batch = await prepare_batch(requests)
-    await store_batch(batch)
-    return await finish_batch(batch, in_thread)
-
-
 @dataclass
 class Batch:
-    """Sends on their way through the event loop (prepare_batch, store_batch,
+    """check_send_messages in steps on the event loop (prepare_batch, store_batch,
     finish_batch). On PostgreSQL the common batch, all plain, never leaves the loop: the
     rate limits are an awaited Redis call, the plain sends one awaited statement on the
-    loop's own connection (parley/core/db_async.py). What needs Django's ORM (the full
-    path, a resend's original) runs in a worker thread; on other databases, all of it."""
+    loop's own connection (parley/core/db_async.py). What needs Django's ORM (the sends
+    that go alone, a resend's original) runs in a worker thread; on other databases, all
+    of it (check_send_messages)."""
 
     requests: Sequence[SendRequest]
     results: "_Results"
     allowed: list[int]
     limited: list[tuple[int, float]]
     plain: list[SendRequest]
-    params: dict[str, Any]
     rendered: list[str]
     now: datetime
     rows: list[tuple[Any, ...]] | None = None  # what the statement stored
@@ -179,27 +170,23 @@ class Batch:
 async def prepare_batch(requests: Sequence[SendRequest]) -> Batch:
     """Check the sends, take their rate-limit tokens and render the plain ones: all but
     the statement, which store_batch runs."""
-    now = timezone.now()
     if not db_async.available():
-        return Batch(requests, [], [], [], [], {}, [], now)
+        return Batch(requests, [], [], [], [], [], timezone.now())
     results, valid = _checked(requests)
     waits = await atake_tokens(_token_keys(requests, valid), _send_limit())
-    allowed, limited = _admitted(valid, waits)
-    plain, rendered = _rendered_plain(requests, allowed, results)
-    params = _plain_params(plain, rendered, now) if plain else {}
-    return Batch(requests, results, allowed, limited, plain, params, rendered, now)
+    return _prepared(requests, results, valid, waits)
 
 
 async def store_batch(batch: Batch) -> None:
     """Store the batch's plain sends in one statement, its own transaction (committed when
     this returns). A batch with a duplicate client_id, or whose statement fails on one
-    send's data, stores none of them: finish_batch sends each alone by the full path,
-    which finds an original and fails only the send that fails there. The database away
+    send's data, stores none of them: finish_batch sends each alone, which finds an
+    original and fails only the send that fails there. The database away
     (OperationalError, InterfaceError) is raised: the queue answers the batch `unavailable`."""
     if not batch.plain:
         return
     try:
-        batch.rows = await db_async.fetchall(_SEND_PLAIN, batch.params)
+        batch.rows = await db_async.fetchall(_SEND_PLAIN, _plain_params(batch))
     except psycopg.IntegrityError:
         batch.rows = []
     except (psycopg.OperationalError, psycopg.InterfaceError):
@@ -210,17 +197,16 @@ async def store_batch(batch: Batch) -> None:
 
 
 async def finish_batch(batch: Batch, in_thread: InThread) -> list[SendResult | ParleyError]:
-    """Publish what store_batch stored, in seq order, and send the rest by the full path
-    (through `in_thread(function, *args)`); every send's result, in order."""
+    """Publish what store_batch stored, in seq order, and send the rest alone (through
+    `in_thread(function, *args)`); every send's result, in order."""
     if not db_async.available():
-        return await in_thread(send_messages, batch.requests)
-    sent = _plain_stored(batch.plain, batch.rendered, batch.rows or [], batch.now)
+        return await in_thread(check_send_messages, batch.requests)
+    sent = _plain_stored(batch)
     for message in sent.values():  # the statement was its own transaction: committed
         publish_committed(message.conversation_id, message.seq, message_event(message))
-    args = (batch.requests, batch.results, batch.allowed, batch.limited, sent)
     if batch.needs_thread:
-        return await in_thread(_finish, *args)
-    return _finish(*args)  # all stored: no query
+        return await in_thread(_finish, batch, sent)
+    return _finish(batch, sent)  # all stored: no query
 
 
 _Results = list[SendResult | ParleyError | None]
@@ -262,18 +248,22 @@ def _key(request: SendRequest) -> tuple[int, str]:
     return (request.sender.pk, request.client_id)
 
 
-def _finish(
-    requests: Sequence[SendRequest],
-    results: _Results,
-    allowed: list[int],
-    limited: list[tuple[int, float]],
-    sent: dict[tuple[int, str], Message],
-) -> list[SendResult | ParleyError]:
-    """The results, once the plain sends are stored (`sent`): the others take the full
-    path, and a send over the rate limit gets its original if it is a resend."""
-    for i, wait in limited:
+def _prepared(
+    requests: Sequence[SendRequest], results: _Results, valid: list[int], waits: list[float]
+) -> Batch:
+    """The batch of `requests` once checked and given their rate-limit `waits`."""
+    allowed, limited = _admitted(valid, waits)
+    plain, rendered = _rendered_plain(requests, allowed, results)
+    return Batch(requests, results, allowed, limited, plain, rendered, timezone.now())
+
+
+def _finish(batch: Batch, sent: dict[tuple[int, str], Message]) -> list[SendResult | ParleyError]:
+    """The results, once the plain sends are stored (`sent`): the others go alone, and a
+    send over the rate limit gets its original if it is a resend."""
+    requests, results = batch.requests, batch.results
+    for i, wait in batch.limited:
         results[i] = _resend_or(requests[i], _rate_limited(wait))
-    for i in allowed:
+    for i in batch.allowed:
         request = requests[i]
         message = sent.get(_key(request))
         if message is not None:
@@ -293,34 +283,11 @@ def _send_alone(request: SendRequest) -> SendResult | ParleyError:
     except Exception as error:
         # The database away or busy is retryable (logged once per outage); an error of
         # this message's own (a trigger, a constraint) or any other is not.
-        retryable = unavailable(error) if _worth_retrying(error) else None
+        retryable = unavailable(error) if database_away(error) else None
         if retryable is not None:
             return retryable
         logger.exception("send %s of user %s failed", request.client_id, request.sender.pk)
         return ParleyError(ErrorCode.INTERNAL, "That message could not be stored.")
-
-
-# SQLSTATE classes of a database that is away or busy, not of a bad row: connection,
-# transaction rollback (deadlock, serialization), resources, operator intervention.
-_RETRY_SQLSTATES = ("08", "40", "53", "57")
-# MySQL/MariaDB: lock wait timeout, deadlock; 2xxx are the client's connection errors.
-_RETRY_MYSQL_ERRORS = frozenset({1205, 1213})
-
-
-def _worth_retrying(error: Exception) -> bool:
-    """Whether a database error is the database's state (away, restarting, locked, a
-    deadlock) rather than this message's, so that the same send may well work later.
-    MariaDB reports a trigger's refusal as an OperationalError too: its code tells."""
-    if not isinstance(error, OperationalError | InterfaceError):
-        return False
-    cause = error.__cause__
-    sqlstate = getattr(cause, "sqlstate", None)
-    if isinstance(sqlstate, str):
-        return sqlstate[:2] in _RETRY_SQLSTATES or sqlstate == "55P03"  # lock not available
-    code = cause.args[0] if cause is not None and cause.args else None
-    if connection.vendor == "mysql" and isinstance(code, int):
-        return code in _RETRY_MYSQL_ERRORS or 2000 <= code < 3000
-    return True  # SQLite's "database is locked", a connection that went away
 
 
 def _check_request(request: SendRequest) -> None:
@@ -350,17 +317,14 @@ def _resend_or(request: SendRequest, error: ParleyError) -> SendResult | ParleyE
 
 
 def _send_one(request: SendRequest) -> SendResult:
-    """The full path, for one message whose rate-limit token is taken: every check with
-    its own error, replies, mentions, the first message of a direct conversation."""
+    """One send alone, its rate-limit token taken: SEND_RULES with the error of the first
+    one broken, replies, mentions, the first message of a direct conversation."""
     sender = request.sender
-    if request.conversation_id is not None:
-        conversation, archived = access_for_send(sender, request.conversation_id)
-        check_direct_not_blocked(sender, conversation)
-    else:
+    conversation_id = request.conversation_id
+    if conversation_id is None:
         assert request.to_user_id is not None
-        conversation, archived = direct_conversation_for_send(sender, request.to_user_id), False
-    if archived:
-        raise ParleyError(ErrorCode.FORBIDDEN, "This room is archived; it is read-only.")
+        conversation_id = direct_conversation_for_send(sender, request.to_user_id).pk
+    conversation = access_for_send(sender, conversation_id)
     original = (
         _reply_target(conversation, request.reply_to) if request.reply_to is not None else None
     )
@@ -493,15 +457,13 @@ def _insert(message: Message) -> None:
 
 # --- Plain messages together: one statement on PostgreSQL ----------------------------
 # Plain sends (to a conversation, no reply, nothing that could be a mention) are stored
-# together: on PostgreSQL in one statement of data-modifying CTEs, which checks access,
-# locks the conversations' rows in id order (so that two batches can never deadlock),
-# takes consecutive seqs per conversation, inserts the messages and moves the senders'
-# read markers. Outside a transaction it is its own transaction: one round trip for the
-# whole batch, where one message alone took six (SELECT, BEGIN, UPDATE, INSERT, UPDATE,
-# COMMIT), two thirds of a send's CPU (bench/README.md). A send it refuses (not a member,
-# an archived room, a block) gets no row, and the full path then says why. A duplicate
-# client_id fails the whole statement, seqs included; every send of the batch then takes
-# the full path, which finds the original.
+# together on PostgreSQL in one statement of data-modifying CTEs, which keeps the sends
+# SEND_RULES allow, locks their conversations' rows in id order (so that two batches can
+# never deadlock), takes consecutive seqs per conversation, inserts the messages and
+# moves the senders' read markers: one round trip for the batch, where one send alone
+# takes six. A send it refuses gets no row, and goes alone, where access_for_send says
+# why. A duplicate client_id fails the whole statement, seqs included; every send of the
+# batch then goes alone, and a resend finds its original.
 _PARTICIPANT = Participant._meta.db_table
 _CONVERSATION = Conversation._meta.db_table
 _SEND_PLAIN = f"""
@@ -511,17 +473,9 @@ WITH input AS (
         WITH ORDINALITY AS i(conversation_id, sender_id, client_id, body, html, ord)
 ), allowed AS (
     SELECT i.* FROM input i
-    JOIN {_PARTICIPANT} p ON p.conversation_id = i.conversation_id AND p.user_id = i.sender_id
     JOIN {_CONVERSATION} c ON c.id = i.conversation_id
-    LEFT JOIN {Room._meta.db_table} r ON r.id = c.room_id
-    WHERE NOT COALESCE(r.is_archived, FALSE)
-      AND NOT EXISTS (
-          SELECT 1 FROM {_PARTICIPANT} o
-          JOIN {Block._meta.db_table} b
-            ON (b.blocker_id = i.sender_id AND b.blocked_id = o.user_id)
-            OR (b.blocker_id = o.user_id AND b.blocked_id = i.sender_id)
-          WHERE c.kind = 'direct' AND o.conversation_id = c.id AND o.user_id <> i.sender_id
-      )
+    {send_rows("i.sender_id")}
+    WHERE {SEND_ALLOWED}
 ), counted AS (
     SELECT conversation_id, count(*) AS n FROM allowed GROUP BY conversation_id
 ), locked AS (
@@ -574,28 +528,20 @@ def _plain(request: SendRequest) -> bool:
     )
 
 
-def _send_plain(requests: list[SendRequest], rendered: list[str]) -> dict[tuple[int, str], Message]:
-    """Store and publish plain messages together; the stored ones by (sender, client_id).
-    Those missing were refused, or their batch held a duplicate or failed as a whole (the
-    full path then sends each alone): nothing of theirs changed."""
-    now = timezone.now()
-    params = _plain_params(requests, rendered, now)
+def _store_plain(batch: Batch) -> list[tuple[Any, ...]]:
+    """store_batch on Django's connection: the statement's rows, or none if it failed (its
+    own transaction, or a savepoint in the caller's, rolled back)."""
     try:
-        with transaction.atomic() if connection.in_atomic_block else nullcontext():
-            with connection.cursor() as cursor:
-                cursor.execute(_SEND_PLAIN, params)
-                sent = _plain_stored(requests, rendered, cursor.fetchall(), now)
-            for message in sent.values():
-                # Committed already, unless inside the caller's transaction: then after it.
-                publish_to_conversation(
-                    message.conversation_id, message.seq, message_event(message)
-                )
+        savepoint = transaction.atomic() if connection.in_atomic_block else nullcontext()
+        with savepoint, connection.cursor() as cursor:
+            cursor.execute(_SEND_PLAIN, _plain_params(batch))
+            rows: list[tuple[Any, ...]] = cursor.fetchall()
+            return rows
     except IntegrityError:
-        return {}
-    except DatabaseError as error:  # rolled back (its own transaction, or a savepoint)
-        logger.warning("a statement of %d sends failed, each goes alone: %r", len(requests), error)
-        return {}
-    return sent
+        return []
+    except DatabaseError as error:
+        logger.warning("a statement of %d sends failed: %r", len(batch.plain), error)
+        return []
 
 
 def _rendered_plain(
@@ -621,31 +567,29 @@ def _rendered_plain(
     return plain, rendered
 
 
-def _plain_params(
-    requests: list[SendRequest], rendered: list[str], now: datetime
-) -> dict[str, Any]:
-    """_SEND_PLAIN's parameters for these sends (their bodies rendered)."""
-    params: dict[str, Any] = {
-        "conversation": [request.conversation_id for request in requests],
-        "sender": [request.sender.pk for request in requests],
-        "client_id": [request.client_id for request in requests],
-        "body": [request.body for request in requests],
-        "html": rendered,
-        "now": now,
+def _plain_params(batch: Batch) -> dict[str, Any]:
+    """_SEND_PLAIN's parameters for the batch's plain sends."""
+    plain = batch.plain
+    return {
+        "conversation": [request.conversation_id for request in plain],
+        "sender": [request.sender.pk for request in plain],
+        "client_id": [request.client_id for request in plain],
+        "body": [request.body for request in plain],
+        "html": batch.rendered,
+        "now": batch.now,
     }
-    return params
 
 
-def _plain_stored(
-    requests: list[SendRequest], rendered: list[str], rows: list[tuple[Any, ...]], now: datetime
-) -> dict[tuple[int, str], Message]:
+def _plain_stored(batch: Batch) -> dict[tuple[int, str], Message]:
     """The messages _SEND_PLAIN stored (its rows), by (sender, client_id), in seq order."""
-    by_key = {_key(r): (r, html) for r, html in zip(requests, rendered, strict=True)}
+    if not batch.rows:
+        return {}
+    by_key = {_key(r): (r, html) for r, html in zip(batch.plain, batch.rendered, strict=True)}
     sent: dict[tuple[int, str], Message] = {}
-    for pk, conversation_id, seq, number, sender_id, client_id in rows:
+    for pk, conversation_id, seq, number, sender_id, client_id in batch.rows:
         request, html = by_key[(sender_id, client_id)]
         message = _message(
-            request.sender, client_id, request.body, html, seq, number, now,
+            request.sender, client_id, request.body, html, seq, number, batch.now,
             pk=pk, conversation_id=conversation_id, mentioned_ids=[],
         )  # fmt: skip
         _stored(message)

@@ -16,9 +16,11 @@ from parley.messaging.actions.rooms import archive_room, create_room, join_room
 from parley.messaging.actions.send import (
     SendRequest,
     SendResult,
-    asend_messages,
     check_send_message,
-    send_messages,
+    check_send_messages,
+    finish_batch,
+    prepare_batch,
+    store_batch,
 )
 from parley.messaging.models import Message
 from parley.realtime import sending
@@ -29,14 +31,16 @@ pytestmark = pytest.mark.django_db(transaction=True)
 async def on_the_loop(requests: Sequence[SendRequest]) -> list[SendResult | ParleyError]:
     """As the socket server stores a batch: on its event loop (on PostgreSQL the plain
     sends in one awaited statement), the rest in the send thread."""
-    return await asend_messages(requests, sending._in_thread)
+    batch = await prepare_batch(requests)
+    await store_batch(batch)
+    return await finish_batch(batch, sending._in_thread)
 
 
 @pytest.fixture(params=["in a thread", "on the loop"])
 def store(request):
-    """send_messages, or the same batch stored as the socket server stores it: both must
-    give every send the same result."""
-    return send_messages if request.param == "in a thread" else async_to_sync(on_the_loop)
+    """check_send_messages, or the same batch stored as the socket server stores it: both
+    must give every send the same result."""
+    return check_send_messages if request.param == "in a thread" else async_to_sync(on_the_loop)
 
 
 def codes(results) -> list:
@@ -124,7 +128,7 @@ async def test_members_hear_a_batch_once_each_in_seq_order(where, room, chat, al
     ]
 
     if where == "in a thread":
-        await database_sync_to_async(send_messages)(batch)
+        await database_sync_to_async(check_send_messages)(batch)
     else:
         await on_the_loop(batch)
 
