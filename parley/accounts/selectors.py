@@ -35,15 +35,6 @@ def is_blocked_either_way(a: User | int, b: User | int) -> bool:
     return Block.objects.filter(Q(blocker=a, blocked=b) | Q(blocker=b, blocked=a)).exists()
 
 
-def blocked_either_way_ids(user: User | int) -> set[int]:
-    """The ids of everyone `user` blocked or was blocked by (one query)."""
-    pairs = Block.objects.filter(Q(blocker=user) | Q(blocked=user)).values_list(
-        "blocker_id", "blocked_id"
-    )
-    user_id = user if isinstance(user, int) else user.pk
-    return {b if a == user_id else a for a, b in pairs}
-
-
 def relationship(viewer: User, other: User) -> Relationship:
     """How `other` stands to `viewer`, for the buttons on a profile page."""
     if viewer.pk == other.pk:

@@ -46,26 +46,39 @@ HISTORY_PAGE_MAX = 100
 PREVIEW_CHARS = 140
 
 
-def other_members(user: User, conversations: list[Conversation]) -> dict[int, list[User]]:
-    """The members other than `user` of each direct and group conversation, by username
-    (one query; chats are titled by their room instead)."""
-    personal = [c.pk for c in conversations if c.kind != Conversation.Kind.CHAT]
-    others: dict[int, list[User]] = {}
-    for p in (
-        Participant.objects.filter(conversation_id__in=personal)
-        .exclude(user=user)
-        .select_related("user")
-        .order_by("user__username")
-    ):
-        others.setdefault(p.conversation_id, []).append(p.user)
-    return others
+def other_members(
+    user: User, conversation_ids: list[int] | None = None
+) -> dict[int, list[UserSummary]]:
+    """The summaries of the members other than `user` of each of their direct and group
+    conversations (only those of `conversation_ids`, if given), by username: one query
+    (chats are titled by their room instead). The conversation list's people, and the
+    titles of search results."""
+    if conversation_ids is not None and not conversation_ids:
+        return {}
+    only, params = _only(conversation_ids)
+    people: dict[int, list[UserSummary]] = {}
+    with connection.cursor() as cursor:
+        chat = Conversation.Kind.CHAT.value
+        cursor.execute(_PEOPLE_ROWS + only + " ORDER BY u.username", [user.pk, chat, *params])
+        for conversation, *person in cursor.fetchall():
+            people.setdefault(conversation, []).append(summary_of(*person))
+    return people
 
 
-def title_for(user: User, conversation: Conversation, people: list[User]) -> str:
+def _only(conversation_ids: list[int] | None) -> tuple[str, list[int]]:
+    """The condition and parameters that narrow a read of `p`, the viewer's
+    participations, to these conversations (none: all of them)."""
+    if conversation_ids is None:
+        return "", []
+    marks = ", ".join(["%s"] * len(conversation_ids))
+    return f" AND p.conversation_id IN ({marks})", list(conversation_ids)
+
+
+def title_for(user: User, conversation: Conversation, people: list[UserSummary]) -> str:
     """What `user` sees a conversation called: room and chat, else its title or the other
     people (`people`, from other_members)."""
     room = conversation.room if conversation.kind == Conversation.Kind.CHAT else None
-    names = [u.name for u in people]
+    names = [person["name"] for person in people]
     room_title = room.title if room is not None else None
     return _title(conversation.kind, conversation.title, room_title, names, user.name)
 
@@ -115,18 +128,11 @@ WHERE p.user_id = %s AND c.kind <> %s AND o.user_id <> p.user_id
 def _summaries(user: User, conversation_ids: list[int] | None = None) -> list[dict[str, Any]]:
     """The summaries of `user`'s conversations (only those of `conversation_ids`, if
     given), most recent activity first: two queries however many conversations."""
-    only, params = "", [user.pk]
-    if conversation_ids is not None:
-        only = " AND p.conversation_id IN ({})".format(", ".join(["%s"] * len(conversation_ids)))
-        params += conversation_ids
+    only, params = _only(conversation_ids)
     with connection.cursor() as cursor:
-        cursor.execute(_SUMMARY_ROWS + only, params)
+        cursor.execute(_SUMMARY_ROWS + only, [user.pk, *params])
         rows = list(cursor.fetchall())  # MariaDB's driver gives a tuple
-        chat = Conversation.Kind.CHAT.value
-        cursor.execute(_PEOPLE_ROWS + only + " ORDER BY u.username", [user.pk, chat, *params[1:]])
-        people: dict[int, list[UserSummary]] = {}
-        for conversation, *person in cursor.fetchall():
-            people.setdefault(conversation, []).append(summary_of(*person))
+    people = other_members(user, conversation_ids)
     rows.sort(key=_recent_first)
     return [_summary(user, row, people.get(row[0], [])) for row in rows]
 

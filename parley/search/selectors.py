@@ -108,7 +108,7 @@ def _filtered(user: User, query: SearchQuery) -> QuerySet[Message]:
 
 def _titles(user: User, conversations: list[Conversation]) -> dict[int, dict[str, Any]]:
     """{"id", "title", "kind"} per conversation, titled as in the conversation list."""
-    others = other_members(user, conversations)
+    others = other_members(user, [c.pk for c in conversations])
     return {
         c.pk: {"id": c.pk, "title": title_for(user, c, others.get(c.pk, [])), "kind": c.kind}
         for c in conversations
