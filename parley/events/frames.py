@@ -12,8 +12,7 @@ from typing import Any, Literal, get_args
 
 import msgspec
 
-from parley.core.errors import ErrorCode, ParleyError
-from parley.core.validation import INT64_MAX, ascii_int
+from parley.core.validation import INT64_MAX, ascii_int, invalid
 from parley.events.catalogue import TypingState
 
 PresenceState = Literal["active", "idle"]
@@ -89,16 +88,12 @@ ClientFrame = (
 LIVENESS = (Typing, Presence)
 
 
-def _invalid(message: str) -> ParleyError:
-    return ParleyError(ErrorCode.INVALID, message)
-
-
 def _int(data: dict[str, Any], key: str, *, minimum: int = 0) -> int:
     value = data.get(key)
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise _invalid(f'"{key}" must be a whole number of at least {minimum}.')
+        raise invalid(f'"{key}" must be a whole number of at least {minimum}.')
     if value > INT64_MAX:
-        raise _invalid(f'"{key}" is too large.')
+        raise invalid(f'"{key}" is too large.')
     return value
 
 
@@ -109,7 +104,7 @@ def _optional_int(data: dict[str, Any], key: str, *, minimum: int = 0) -> int | 
 def _str(data: dict[str, Any], key: str) -> str:
     value = data.get(key)
     if not isinstance(value, str):
-        raise _invalid(f'"{key}" must be a string.')
+        raise invalid(f'"{key}" must be a string.')
     return value
 
 
@@ -117,7 +112,7 @@ def _parse_send(data: dict[str, Any]) -> Send:
     conversation = _optional_int(data, "conversation", minimum=1)
     user = _optional_int(data, "user", minimum=1)
     if (conversation is None) == (user is None):
-        raise _invalid('A send names either "conversation" or "user".')
+        raise invalid('A send names either "conversation" or "user".')
     reply_to = _optional_int(data, "reply_to", minimum=1)
     return Send(_str(data, "client_id"), _str(data, "body"), conversation, user, reply_to)
 
@@ -125,19 +120,19 @@ def _parse_send(data: dict[str, Any]) -> Send:
 def _parse_react(data: dict[str, Any]) -> React:
     on = data.get("on", True)
     if not isinstance(on, bool):
-        raise _invalid('"on" must be true (add the reaction) or false (remove it).')
+        raise invalid('"on" must be true (add the reaction) or false (remove it).')
     return React(_int(data, "message", minimum=1), _str(data, "emoji"), on)
 
 
 def _parse_resume(data: dict[str, Any]) -> Resume:
     raw = data.get("conversations")
     if not isinstance(raw, dict) or len(raw) > 10_000:
-        raise _invalid('"conversations" must be an object of conversation id to last seq.')
+        raise invalid('"conversations" must be an object of conversation id to last seq.')
     parsed: dict[int, int] = {}
     for key, seq in raw.items():
         conversation = ascii_int(key, "conversations", minimum=1)
         if isinstance(seq, bool) or not isinstance(seq, int) or not 0 <= seq <= INT64_MAX:
-            raise _invalid('"conversations" must map conversation ids to seqs (0 or more).')
+            raise invalid('"conversations" must map conversation ids to seqs (0 or more).')
         parsed[conversation] = seq
     return Resume(parsed)
 
@@ -146,7 +141,7 @@ def _parse_history(data: dict[str, Any]) -> History:
     before = _optional_int(data, "before")
     after = _optional_int(data, "after")
     if before is not None and after is not None:
-        raise _invalid('Page "before" or "after" a seq, not both.')
+        raise invalid('Page "before" or "after" a seq, not both.')
     limit = _optional_int(data, "limit", minimum=1) or 50
     return History(_int(data, "conversation", minimum=1), before, after, min(limit, 100))
 
@@ -155,14 +150,14 @@ def _parse_typing(data: dict[str, Any]) -> Typing:
     conversation = _int(data, "conversation", minimum=1)
     state = data.get("state")
     if state not in TYPING_STATES:
-        raise _invalid('"state" must be "start" or "stop".')
+        raise invalid('"state" must be "start" or "stop".')
     return Typing(conversation, state)
 
 
 def _parse_presence(data: dict[str, Any]) -> Presence:
     state = data.get("state")
     if state not in PRESENCE_STATES:
-        raise _invalid('"state" must be "active" or "idle".')
+        raise invalid('"state" must be "active" or "idle".')
     return Presence(state)
 
 
@@ -190,5 +185,5 @@ def parse(data: dict[str, Any]) -> ClientFrame:
     kind = data.get("type")
     parser = FRAMES.get(kind) if isinstance(kind, str) else None
     if parser is None:
-        raise _invalid(f"Unknown frame type {str(kind)[:40]!r}.")
+        raise invalid(f"Unknown frame type {str(kind)[:40]!r}.")
     return parser(data)
