@@ -178,8 +178,9 @@ database_outage = Outage("the database", "sends answered 'unavailable'")
 
 def unavailable(error: BaseException) -> ParleyError | None:
     """The retryable error a client gets for a call that failed because Redis or the
-    database is away; None for any other error (a bug stays `internal`)."""
-    if isinstance(error, DATABASE_ERRORS):
+    database is away (database_away); None for any other error (a bug, or a statement
+    the database refused for its own sake, stays `internal`)."""
+    if database_away(error):
         database_outage.failed(error)
         return ParleyError(
             ErrorCode.UNAVAILABLE,

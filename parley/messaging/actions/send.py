@@ -39,7 +39,7 @@ from parley.accounts.models import User
 from parley.core import db_async
 from parley.core.errors import ErrorCode, ParleyError, not_found
 from parley.core.ratelimit import Limit, atake_tokens, take_tokens
-from parley.core.resilience import database_away, unavailable
+from parley.core.resilience import unavailable
 from parley.core.validation import check_text
 from parley.events.publish import publish_committed, publish_to_conversation
 from parley.messaging.access import SEND_ALLOWED, access_for_send, send_rows
@@ -283,7 +283,7 @@ def _send_alone(request: SendRequest) -> SendResult | ParleyError:
     except Exception as error:
         # The database away or busy is retryable (logged once per outage); an error of
         # this message's own (a trigger, a constraint) or any other is not.
-        retryable = unavailable(error) if database_away(error) else None
+        retryable = unavailable(error)
         if retryable is not None:
             return retryable
         logger.exception("send %s of user %s failed", request.client_id, request.sender.pk)
