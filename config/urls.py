@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from parley.api.v1 import api as api_v1
 from parley.core import views as core_views
 
 admin.site.site_header = "Parley administration"
@@ -9,6 +10,7 @@ admin.site.site_title = "Parley admin"
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("admin/", admin.site.urls),
+    path("api/v1/", api_v1.urls),
     path("", include("parley.accounts.urls")),
     path("", include("parley.messaging.urls")),
     path("", include("parley.search.urls")),

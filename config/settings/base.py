@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "parley.messaging",
     "parley.realtime",
     "parley.search",
+    "parley.api",
+    "ninja",  # the API's documentation page (Swagger UI) from Parley's own static files
 ]
 
 MIDDLEWARE = [
@@ -181,6 +183,7 @@ def _rate_limits(overrides: str) -> dict[str, tuple[float, int]]:
         "invite": (0.5, 20),
         "friend": (0.2, 10),  # friend requests, blocks and their answers
         "profile": (0.2, 10),  # profile and photo changes
+        "token": (0.2, 10),  # API tokens created and revoked
         "autocomplete": (10.0, 50),  # mention autocomplete (members matching a prefix)
         "account": (0.1, 5),  # sign-ups and password-reset emails, per client address
         "connect_ip": (10.0, 100),  # new WebSockets per client address

@@ -81,3 +81,22 @@ class ProfileForm(forms.Form):
         if not upload:
             return None
         return process_avatar(upload)
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        label="Name", max_length=64, help_text="What the token is for, e.g. “CI deploy bot”."
+    )
+    scope = forms.ChoiceField(
+        label="Access",
+        choices=[("write", "Read and write"), ("read", "Read only")],
+        initial="write",
+    )
+    expires_in_days = forms.TypedChoiceField(
+        label="Expires",
+        coerce=int,
+        empty_value=None,
+        choices=[("30", "In 30 days"), ("90", "In 90 days"), ("365", "In a year"), ("", "Never")],
+        initial="90",
+        required=False,
+    )

@@ -5,7 +5,7 @@ from enum import StrEnum
 from django.core.paginator import Page, Paginator
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from parley.accounts.models import Block, FriendRequest, Friendship, User
+from parley.accounts.models import ApiToken, Block, FriendRequest, Friendship, User
 
 PEOPLE_PAGE_SIZE = 20
 
@@ -109,3 +109,8 @@ def people_search(viewer: User, query: str, page: int | str = 1) -> Page[User]:
             | Q(display_name__icontains=f" {query}")
         )
     return Paginator(people.order_by("username"), PEOPLE_PAGE_SIZE).get_page(page)
+
+
+def api_tokens_of(user: User) -> QuerySet[ApiToken]:
+    """`user`'s personal access tokens, newest first (revoked and expired included)."""
+    return ApiToken.objects.filter(user=user).order_by("-created_at", "-id")

@@ -1,12 +1,14 @@
 from django.urls import path
 
-from parley.accounts.views import auth, friends, profile
+from parley.accounts.views import auth, friends, profile, tokens
 
 urlpatterns = [
     path("signup/", auth.signup, name="signup"),
     path("login/", auth.LoginView.as_view(), name="login"),
     path("logout/", auth.LogoutView.as_view(), name="logout"),
     path("settings/profile/", profile.edit_profile, name="edit_profile"),
+    path("settings/tokens/", tokens.api_tokens, name="api_tokens"),
+    path("settings/tokens/<id:token_id>/revoke/", tokens.revoke_api_token, name="revoke_api_token"),
     path("settings/password/", auth.PasswordChangeView.as_view(), name="password_change"),
     path("settings/sessions/end-others/", auth.log_out_elsewhere, name="log_out_elsewhere"),
     path("password-reset/", auth.PasswordResetView.as_view(), name="password_reset"),

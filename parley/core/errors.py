@@ -12,6 +12,7 @@ from typing import Any
 class ErrorCode(StrEnum):
     INVALID = "invalid"
     INVALID_TEXT = "invalid_text"  # a NUL or a lone surrogate: text no column can hold
+    UNAUTHENTICATED = "unauthenticated"  # no session or token, or not a valid one
     NOT_FOUND = "not_found"
     FORBIDDEN = "forbidden"
     CONFLICT = "conflict"
@@ -24,6 +25,7 @@ class ErrorCode(StrEnum):
 _STATUS = {
     ErrorCode.INVALID: HTTPStatus.BAD_REQUEST,
     ErrorCode.INVALID_TEXT: HTTPStatus.BAD_REQUEST,
+    ErrorCode.UNAUTHENTICATED: HTTPStatus.UNAUTHORIZED,
     ErrorCode.NOT_FOUND: HTTPStatus.NOT_FOUND,
     ErrorCode.FORBIDDEN: HTTPStatus.FORBIDDEN,
     ErrorCode.CONFLICT: HTTPStatus.CONFLICT,

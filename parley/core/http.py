@@ -1,4 +1,4 @@
-"""What HTTP views share: sign-in for the API, and reading a request's input strictly.
+"""What HTTP views share: rate limits, and reading a request's input strictly.
 
 Views read JSON bodies with json_body and numbers from the query string with query_int,
 so every endpoint refuses the same bad input the same way (parley.core.validation):
@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 
 from parley.core.addresses import request_address
 from parley.core.errors import ErrorCode, ParleyError
@@ -26,20 +26,6 @@ class AuthenticatedRequest(HttpRequest):
     """The request type of views behind login_required: `user` is a real User."""
 
     user: "User"
-
-
-def api_login_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Like login_required, but answers 401 with a JSON error instead of redirecting."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return JsonResponse(
-                {"error": {"code": "unauthenticated", "message": "Log in first."}}, status=401
-            )
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def rate_limit(

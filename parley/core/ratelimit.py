@@ -78,6 +78,7 @@ _NOUNS = {
     "friend": "friend requests",
     "connect_ip": "new connections",
     "frames": "frames",
+    "token": "token changes",
 }
 
 

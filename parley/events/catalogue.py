@@ -13,10 +13,11 @@ cannot drift apart unnoticed.
 """
 
 from collections.abc import Mapping
-from typing import Any, Literal, TypedDict, get_args
+from typing import Any, Literal, get_args
 
 import msgspec
 from msgspec import UNSET, UnsetType
+from typing_extensions import TypedDict  # pydantic (the REST API) needs it before 3.12
 
 from parley.core.errors import ErrorCode, ParleyError
 
@@ -114,7 +115,7 @@ class Preview(TypedDict):
 
 
 class ConversationSummary(TypedDict):
-    """A conversation as its member sees it, in hello and GET /api/conversations/."""
+    """A conversation as its member sees it, in hello and GET /api/v1/conversations."""
 
     id: int
     kind: Literal["chat", "direct", "group"]

@@ -20,3 +20,9 @@ def conversation_group(conversation_id: int) -> str:
 def session_tag(session_key: str) -> str:
     """A login session's name in events: a hash, so the key itself never travels."""
     return hashlib.sha256(session_key.encode()).hexdigest()[:40]
+
+
+def token_tag(token_key: str) -> str:
+    """An API token's name in events, as session_tag names a login session: the sockets
+    opened with the token carry it, and its revocation names it."""
+    return session_tag(f"token:{token_key}")

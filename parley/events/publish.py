@@ -35,7 +35,7 @@ from parley.events.catalogue import (
     Typing,
     serialise,
 )
-from parley.events.groups import conversation_group, session_tag, user_group
+from parley.events.groups import conversation_group, session_tag, token_tag, user_group
 
 logger = logging.getLogger(__name__)
 
@@ -115,6 +115,12 @@ def end_session(user_id: int, session_key: str) -> None:
     """Close every socket opened with this login session of the user (at logout)."""
     message = {"type": "parley.session_ended", "session": session_tag(session_key)}
     _send([user_group(user_id)], message)
+
+
+def end_token(user_id: int, token_key: str) -> None:
+    """After commit, close every socket opened with this API token (at its revocation)."""
+    message = {"type": "parley.session_ended", "session": token_tag(token_key)}
+    transaction.on_commit(lambda: _send([user_group(user_id)], message))
 
 
 def end_sessions(user_id: int, keep: str | None, kept_as: str | None) -> None:

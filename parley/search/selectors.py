@@ -46,7 +46,7 @@ class SearchPage:
     has_next: bool
 
     def as_dict(self) -> dict[str, Any]:
-        """The JSON of GET /api/search/ (docs/search.md)."""
+        """The JSON of GET /api/v1/search (docs/search.md)."""
         dicts = _message_dicts([r.message for r in self.results])
         return {
             "results": [

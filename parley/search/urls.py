@@ -4,5 +4,4 @@ from parley.search import views
 
 urlpatterns = [
     path("search/", views.search, name="search"),
-    path("api/search/", views.api_search, name="api_search"),
 ]

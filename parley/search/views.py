@@ -1,23 +1,15 @@
-"""Message search: the JSON endpoint and the page (both over selectors.search_messages)."""
+"""Message search: the page (the API's is parley/api/search.py; both over
+selectors.search_messages)."""
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from parley.core.errors import ErrorCode, ParleyError
-from parley.core.http import AuthenticatedRequest, api_login_required, query_int, rate_limit
+from parley.core.http import AuthenticatedRequest, query_int, rate_limit
 from parley.search.query import QUERY_MAX_CHARS
 from parley.search.selectors import search_messages
-
-
-@api_login_required
-@rate_limit("search")
-@require_GET
-def api_search(request: AuthenticatedRequest) -> JsonResponse:
-    """GET /api/search/?q=…&page=N: a page of results (docs/search.md); bad input is 400."""
-    page = query_int(request, "page", minimum=1) or 1
-    return JsonResponse(search_messages(request.user, request.GET.get("q", ""), page).as_dict())
 
 
 @login_required

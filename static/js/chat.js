@@ -343,7 +343,7 @@ function announce(text) {
 
 async function fetchPage(id, params) {
   const query = new URLSearchParams(params);
-  const response = await fetch(`/api/conversations/${id}/messages/?${query}`, {
+  const response = await fetch(`/api/v1/conversations/${id}/messages?${query}`, {
     credentials: "same-origin",
     headers: { Accept: "application/json" },
   });
@@ -359,7 +359,7 @@ function refreshSummaries() {
   clearTimeout(summariesQueued);
   summariesQueued = setTimeout(async () => {
     try {
-      const response = await fetch("/api/conversations/", { credentials: "same-origin", headers: { Accept: "application/json" } });
+      const response = await fetch("/api/v1/conversations", { credentials: "same-origin", headers: { Accept: "application/json" } });
       if (!response.ok) return;
       for (const summary of (await response.json()).conversations) {
         if (state.conversations.has(summary.id)) state.conversations.set(summary.id, summary);

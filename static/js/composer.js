@@ -280,7 +280,7 @@ export class Composer {
     try {
       const payload = { body };
       if (this.app.current()) payload.conversation = this.app.current();
-      const response = await fetch("/api/preview/", {
+      const response = await fetch("/api/v1/messages/preview", {
         method: "POST",
         credentials: "same-origin",
         headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrfToken() },
@@ -312,7 +312,7 @@ export class Composer {
     const token = ++this.suggestToken;
     let members = [];
     try {
-      const response = await fetch(`/api/conversations/${id}/members/?${new URLSearchParams({ q: query })}`, {
+      const response = await fetch(`/api/v1/conversations/${id}/members?${new URLSearchParams({ q: query })}`, {
         credentials: "same-origin",
         headers: { Accept: "application/json" },
       });

@@ -295,7 +295,7 @@ export class MessageMenu {
     this.open("Earlier versions", [h("p", {}, "Loading…")]);
     const content = this.dialog.querySelector(".ch-dialog-body");
     try {
-      const response = await fetch(`/api/messages/${message.id}/edits/`, { credentials: "same-origin", headers: { Accept: "application/json" } });
+      const response = await fetch(`/api/v1/messages/${message.id}/edits`, { credentials: "same-origin", headers: { Accept: "application/json" } });
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       const { versions } = await response.json();
       const items = [...versions].reverse().map((version, index) => {

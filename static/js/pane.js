@@ -13,7 +13,7 @@
 //   read from the database after they were committed, so nothing falls in between.
 // A `gap` (too much missed) or anything it cannot reconcile resets it to the newest page.
 //
-// Pages come from GET /api/conversations/<id>/messages/ (newest first in each page).
+// Pages come from GET /api/v1/conversations/<id>/messages (newest first in each page).
 
 import { dayKey, dayLabel, h } from "./dom.js";
 import { isGone, messageElement, messageOf, pendingElement, quoteOf, replyQuote, updatedSeq } from "./messages.js";

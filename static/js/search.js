@@ -1,7 +1,7 @@
 // Message search inside the chat page: the top bar's search form (which, without
 // JavaScript, goes to /search/?q=…) shows its results in a panel beside the pane — a
 // third column on a wide screen, the whole screen at phone width. See docs/search.md for
-// GET /api/search/. A result opens its conversation at the message in this page.
+// GET /api/v1/search. A result opens its conversation at the message in this page.
 
 import { h, setMessageHtml } from "./dom.js";
 
@@ -103,7 +103,7 @@ export class SearchPanel {
     let body = null;
     let failure = null;
     try {
-      const response = await fetch(`/api/search/?${query}`, {
+      const response = await fetch(`/api/v1/search?${query}`, {
         credentials: "same-origin",
         headers: { Accept: "application/json" },
       });

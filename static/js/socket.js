@@ -162,7 +162,7 @@ export class ParleySocket extends EventTarget {
    * ask the API, which answers 401 when signed out. */
   async checkSession() {
     try {
-      const response = await fetch("/api/conversations/", { credentials: "same-origin" });
+      const response = await fetch("/api/v1/conversations", { credentials: "same-origin" });
       if (response.status === 401) this.goToLogin();
     } catch {
       // offline: the next attempt will tell

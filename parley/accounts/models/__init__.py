@@ -1,4 +1,5 @@
 from parley.accounts.models.friends import Block, FriendRequest, Friendship
+from parley.accounts.models.tokens import ApiToken
 from parley.accounts.models.user import User
 
-__all__ = ["Block", "FriendRequest", "Friendship", "User"]
+__all__ = ["ApiToken", "Block", "FriendRequest", "Friendship", "User"]

@@ -58,7 +58,9 @@ async def exchange(port: int, *parts: bytes, pause: float = 0) -> tuple[int, dic
 
 
 async def test_a_declared_length_over_the_limit_is_413_before_the_body(port):
-    sent = head("/api/preview/", Content_Length=str(LIMIT + 1), Content_Type="application/json")
+    sent = head(
+        "/api/v1/messages/preview", Content_Length=str(LIMIT + 1), Content_Type="application/json"
+    )
     started = time.monotonic()
     status, headers, body = await exchange(port, sent)  # no body at all
 
@@ -77,7 +79,11 @@ async def test_a_page_gets_413_too(port):
 async def test_a_chunked_body_is_refused_once_over_the_limit(port):
     chunk = b"x" * 16384
     framed = b"%x\r\n%s\r\n" % (len(chunk), chunk)
-    parts = [head("/api/preview/", Transfer_Encoding="chunked"), *[framed] * 8, b"0\r\n\r\n"]
+    parts = [
+        head("/api/v1/messages/preview", Transfer_Encoding="chunked"),
+        *[framed] * 8,
+        b"0\r\n\r\n",
+    ]
     # Paced, so that the server has read all that was sent when it answers and closes
     # (a close with unread data resets the connection, and the answer can be lost).
     status, _, body = await exchange(port, *parts, pause=0.05)
@@ -87,7 +93,7 @@ async def test_a_chunked_body_is_refused_once_over_the_limit(port):
 
 
 async def test_a_body_shorter_than_its_length_times_out_with_408(port):
-    sent = head("/api/preview/", Content_Length="1000", Content_Type="application/json")
+    sent = head("/api/v1/messages/preview", Content_Length="1000", Content_Type="application/json")
     status, _, body = await exchange(port, sent + b'{"body": "')
 
     assert status == 408
@@ -105,8 +111,12 @@ async def test_a_trickling_body_times_out_with_408(port):
 
 async def test_a_body_within_the_limits_reaches_parley(port):
     payload = json.dumps({"body": "x" * 1000}).encode()
-    sent = head("/api/preview/", Content_Length=str(len(payload)), Content_Type="application/json")
+    sent = head(
+        "/api/v1/messages/preview",
+        Content_Length=str(len(payload)),
+        Content_Type="application/json",
+    )
     status, _, body = await exchange(port, sent + payload)
 
     assert status == 403  # Parley's own answer: no CSRF token
-    assert b"This form expired" in body
+    assert json.loads(body)["error"]["code"] == "forbidden"

@@ -118,9 +118,9 @@ def test_the_limit_is_per_user(settings, world, alice, bob):
 @pytest.mark.parametrize(
     ("action", "path", "query"),
     [
-        ("history", "/api/conversations/{chat}/messages/", {}),
-        ("search", "/api/search/", {"q": "hello"}),
-        ("autocomplete", "/api/conversations/{chat}/members/", {"q": "a"}),
+        ("history", "/api/v1/conversations/{chat}/messages", {}),
+        ("search", "/api/v1/search", {"q": "hello"}),
+        ("autocomplete", "/api/v1/conversations/{chat}/members", {"q": "a"}),
     ],
 )
 def test_reads_over_their_limit_are_429_json(settings, world, bob, action, path, query):
@@ -147,7 +147,9 @@ def test_search_page_and_preview_over_their_limits(settings, world, bob):
     assert "Too many searches" in page.content.decode()
 
     def preview() -> Any:
-        return client.post("/api/preview/", {"body": "hi"}, content_type="application/json")
+        return client.post(
+            "/api/v1/messages/preview", {"body": "hi"}, content_type="application/json"
+        )
 
     assert preview().status_code == 200
     refused = preview()

@@ -32,7 +32,7 @@ def get(port: int, path: str, **headers: str) -> http.client.HTTPResponse:
 def test_a_server_whose_database_refuses_connections_answers_503():
     nothing_listens = f"postgres://postgres@127.0.0.1:{free_port()}/parley"
     with uvicorn_servers(1, environ={"DATABASE_URL": nothing_listens}) as [port]:
-        api = get(port, "/api/conversations/", Cookie=COOKIE)  # the session must be read
+        api = get(port, "/api/v1/conversations", Cookie=COOKIE)  # the session must be read
         page = get(port, "/chat/", Cookie=COOKIE)
         login = get(port, "/login/")  # needs no database
 
@@ -79,8 +79,8 @@ def test_an_outage_is_503_for_api_and_pages_and_logged_once(alice, database_away
     client = Client(raise_request_exception=False)
     client.cookies[settings.SESSION_COOKIE_NAME] = "abcdefghijklmnopqrstuvwxyz012345"
     with caplog.at_level(logging.INFO):
-        responses = [client.get(path) for path in ["/api/conversations/", "/chat/"] * 5]
-        responses.append(client.get("/api/search/", {"q": "x"}))
+        responses = [client.get(path) for path in ["/api/v1/conversations", "/chat/"] * 5]
+        responses.append(client.get("/api/v1/search", {"q": "x"}))
 
     assert {r.status_code for r in responses} == {503}
     assert {r["Retry-After"] for r in responses} == {"5"}

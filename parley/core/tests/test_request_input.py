@@ -37,7 +37,7 @@ def alice_client(alice, bob):
     ],
 )
 def test_a_malformed_or_unbounded_json_body_is_a_400_json_error(alice_client, body):
-    response = alice_client.post("/api/preview/", body, content_type="application/json")
+    response = alice_client.post("/api/v1/messages/preview", body, content_type="application/json")
 
     assert response.status_code == 400
     assert response.json()["error"]["code"] in ("invalid", "invalid_text")
@@ -45,7 +45,7 @@ def test_a_malformed_or_unbounded_json_body_is_a_400_json_error(alice_client, bo
 
 def test_a_json_body_past_what_django_reads_into_memory_is_413_json(alice_client):
     body = '{"body": "' + "x" * 3_000_000 + '"}'  # under the 6 MiB of any body
-    response = alice_client.post("/api/preview/", body, content_type="application/json")
+    response = alice_client.post("/api/v1/messages/preview", body, content_type="application/json")
 
     assert response.status_code == 413
     assert response.json()["error"]["code"] == "too_large"
@@ -53,7 +53,9 @@ def test_a_json_body_past_what_django_reads_into_memory_is_413_json(alice_client
 
 def test_a_well_formed_json_body_still_works(alice_client):
     payload = json.dumps({"body": "**hi** " + "x" * 9000})
-    response = alice_client.post("/api/preview/", payload, content_type="application/json")
+    response = alice_client.post(
+        "/api/v1/messages/preview", payload, content_type="application/json"
+    )
     assert response.status_code == 200
     assert "<strong>hi</strong>" in response.json()["html"]
 
@@ -65,11 +67,11 @@ NOT_ASCII = ["²", "٣", "１", "1²", "-1", "1.5", "1e3", " 1", "9" * 19, "0x1"
 @pytest.mark.parametrize(
     ("path", "name"),
     [
-        ("/api/conversations/{chat}/messages/", "limit"),
-        ("/api/conversations/{chat}/messages/", "before"),
-        ("/api/conversations/{chat}/messages/", "after"),
-        ("/api/conversations/{chat}/messages/", "around"),
-        ("/api/search/", "page"),
+        ("/api/v1/conversations/{chat}/messages", "limit"),
+        ("/api/v1/conversations/{chat}/messages", "before"),
+        ("/api/v1/conversations/{chat}/messages", "after"),
+        ("/api/v1/conversations/{chat}/messages", "around"),
+        ("/api/v1/search", "page"),
         ("/search/", "page"),
         ("/rooms/", "page"),
         ("/rooms/team/", "page"),

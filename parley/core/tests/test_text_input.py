@@ -19,7 +19,9 @@ pytestmark = pytest.mark.django_db
 NUL = "a\x00b"
 
 
-def _named_patterns(patterns: list[Any], prefix: str = "") -> list[tuple[str, dict[str, Any]]]:
+def _named_patterns(
+    patterns: list[Any], prefix: str = "", namespace: str = ""
+) -> list[tuple[str, dict[str, Any]]]:
     """(url name, converters) of every named URL pattern outside the admin."""
     found = []
     for pattern in patterns:
@@ -27,9 +29,10 @@ def _named_patterns(patterns: list[Any], prefix: str = "") -> list[tuple[str, di
         if route.startswith("admin/"):
             continue
         if isinstance(pattern, URLResolver):
-            found += _named_patterns(pattern.url_patterns, route)
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            found += _named_patterns(pattern.url_patterns, route, inner)
         elif isinstance(pattern, URLPattern) and pattern.name:
-            found.append((pattern.name, dict(pattern.pattern.converters)))
+            found.append((namespace + pattern.name, dict(pattern.pattern.converters)))
     return found
 
 
@@ -78,7 +81,7 @@ def test_a_nul_anywhere_in_the_query_or_a_form_of_any_address_is_a_400(
 
 
 @pytest.mark.parametrize(
-    "path", ["/people/bo%00b/", "/rooms/te%00am/", "/search/%00/", "/api/search/%00"]
+    "path", ["/people/bo%00b/", "/rooms/te%00am/", "/search/%00/", "/api/v1/search/%00"]
 )
 def test_a_nul_in_the_path_is_a_400(alice_client, path):
     response = alice_client.get(path)
@@ -139,7 +142,7 @@ def test_the_signed_in_forms_refuse_a_nul_and_change_nothing(alice_client, alice
 
 def test_a_session_cookie_holding_a_nul_is_ignored(alice_client):
     alice_client.cookies[settings.SESSION_COOKIE_NAME] = NUL
-    response = alice_client.get("/api/conversations/")
+    response = alice_client.get("/api/v1/conversations")
     assert response.status_code == 401  # as without a cookie, not a 500
 
 
@@ -147,6 +150,6 @@ def test_a_session_cookie_holding_a_nul_is_ignored(alice_client):
 @pytest.mark.parametrize("where", ["value", "key"])
 def test_json_strings_that_no_column_can_hold_are_a_400(alice_client, text, where):
     body = f'{{"body": "{text}"}}' if where == "value" else f'{{"body": "hi", "{text}": 1}}'
-    response = alice_client.post("/api/preview/", body, content_type="application/json")
+    response = alice_client.post("/api/v1/messages/preview", body, content_type="application/json")
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid_text"

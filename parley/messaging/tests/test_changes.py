@@ -68,7 +68,7 @@ def test_an_edit_replaces_the_text_marks_it_edited_and_keeps_the_old_version(
     assert shown["edited_at"] is not None
     assert shown["edit_count"] == 1
     assert shown["updated_seq"] == seq == message.seq + 1
-    versions = alice_client.get(reverse("api_message_edits", args=[message.pk])).json()
+    versions = alice_client.get(reverse("api-v1:message_edits", args=[message.pk])).json()
     assert [v["body"] for v in versions["versions"]] == ["teh plan", "the **plan**"]
 
 
@@ -103,7 +103,7 @@ def test_versions_are_not_shown_outside_the_conversation(alice, carol, chat, cli
     message = say(alice, "private", chat)
     client.force_login(carol)
 
-    response = client.get(reverse("api_message_edits", args=[message.pk]))
+    response = client.get(reverse("api-v1:message_edits", args=[message.pk]))
 
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
@@ -122,7 +122,7 @@ def test_a_deleted_message_leaves_a_tombstone_without_its_text(alice, bob, chat,
     shown = newest(bob, chat)[0]
     assert shown["deleted"] is True
     assert (shown["body"], shown["html"], shown["reactions"]) == ("", "", [])
-    versions = bob_client.get(reverse("api_message_edits", args=[message.pk])).json()
+    versions = bob_client.get(reverse("api-v1:message_edits", args=[message.pk])).json()
     assert versions["versions"] == []
     replayed = str(stream_after(chat.pk, 0))
     assert "secret" not in replayed
@@ -336,7 +336,7 @@ def test_a_page_around_a_message_centres_on_it(alice, bob, chat, bob_client, set
     sent = [say(alice, f"m{n}", chat) for n in range(30)]
 
     response = bob_client.get(
-        reverse("api_messages", args=[chat.pk]), {"around": sent[10].seq, "limit": 10}
+        reverse("api-v1:history", args=[chat.pk]), {"around": sent[10].seq, "limit": 10}
     )
 
     body = response.json()
@@ -346,7 +346,7 @@ def test_a_page_around_a_message_centres_on_it(alice, bob, chat, bob_client, set
 
 def test_preview_renders_like_a_sent_message(alice, bob, chat, alice_client):
     response = alice_client.post(
-        reverse("api_preview"),
+        reverse("api-v1:preview"),
         {"body": "**hi** @bob <script>", "conversation": chat.pk},
         content_type="application/json",
     )
@@ -363,7 +363,9 @@ def test_preview_renders_like_a_sent_message(alice, bob, chat, alice_client):
     ['{"body": 5}', "not json", '{"body": "hi", "conversation": "x"}', '{"body": "   "}'],
 )
 def test_preview_refuses_bad_input_with_a_clear_error(alice_client, payload):
-    response = alice_client.post(reverse("api_preview"), payload, content_type="application/json")
+    response = alice_client.post(
+        reverse("api-v1:preview"), payload, content_type="application/json"
+    )
 
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid"
@@ -373,7 +375,7 @@ def test_preview_of_a_conversation_you_are_not_in_is_not_found(carol, chat, clie
     client.force_login(carol)
 
     response = client.post(
-        reverse("api_preview"), {"body": "hi", "conversation": chat.pk},
+        reverse("api-v1:preview"), {"body": "hi", "conversation": chat.pk},
         content_type="application/json",
     )  # fmt: skip
 
@@ -383,7 +385,7 @@ def test_preview_of_a_conversation_you_are_not_in_is_not_found(carol, chat, clie
 def test_member_autocomplete_matches_username_or_name_prefix(alice, bob, room, chat, alice_client):
     bobby: Any = UserFactory(username="bobby", display_name="Roberta")
     join_room(bobby, room)
-    url = reverse("api_conversation_members", args=[chat.pk])
+    url = reverse("api-v1:members", args=[chat.pk])
 
     by_username = alice_client.get(url, {"q": "@bo"}).json()["members"]
     by_name = alice_client.get(url, {"q": "rob"}).json()["members"]
@@ -402,7 +404,7 @@ def test_the_list_tells_each_member_their_role_in_the_room(alice, bob, room, cha
 def test_pages_say_whether_newer_messages_exist(alice, bob, chat, bob_client, settings):
     settings.SEND_RATE_BURST = 100
     sent = [say(alice, f"m{n}", chat) for n in range(6)]
-    url = reverse("api_messages", args=[chat.pk])
+    url = reverse("api-v1:history", args=[chat.pk])
 
     newest_page = bob_client.get(url, {"limit": 3}).json()
     older_page = bob_client.get(url, {"before": sent[3].seq, "limit": 3}).json()
@@ -416,9 +418,9 @@ def test_pages_say_whether_newer_messages_exist(alice, bob, chat, bob_client, se
 @pytest.mark.parametrize(
     "path",
     [
-        f"/api/conversations/{2**70}/messages/",
-        f"/api/conversations/{2**63}/members/",
-        f"/api/messages/{10**30}/edits/",
+        f"/api/v1/conversations/{2**70}/messages",
+        f"/api/v1/conversations/{2**63}/members",
+        f"/api/v1/messages/{10**30}/edits",
         f"/chat/{2**64}/",
     ],
 )
@@ -430,7 +432,7 @@ def test_ids_beyond_any_row_are_not_found(alice_client, path):
 
 def test_preview_of_an_impossible_conversation_id_is_refused(alice_client):
     response = alice_client.post(
-        reverse("api_preview"), {"body": "hi", "conversation": 2**70},
+        reverse("api-v1:preview"), {"body": "hi", "conversation": 2**70},
         content_type="application/json",
     )  # fmt: skip
 

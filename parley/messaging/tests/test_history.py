@@ -27,7 +27,7 @@ def fill(chat, sender, count: int) -> None:
 
 
 def page(client, chat, **params):
-    response = client.get(reverse("api_messages", args=[chat.pk]), params)
+    response = client.get(reverse("api-v1:history", args=[chat.pk]), params)
     return response.status_code, response.json()
 
 
@@ -65,7 +65,7 @@ def test_conversation_list_sorted_by_activity_with_unread(chat, alice, bob, bob_
     fill(chat, alice, 3)
     Conversation.objects.filter(pk=chat.pk).update(last_message_at="2026-01-01T00:00:00Z")
 
-    response = bob_client.get(reverse("api_conversations"))
+    response = bob_client.get(reverse("api-v1:conversations"))
 
     listed = response.json()["conversations"]
     assert [c["title"] for c in listed] == ["Team › general", "Later › general"]
@@ -158,7 +158,7 @@ def test_the_list_shows_every_kind_of_conversation_as_its_member_sees_it(
     archive_room(bob, archived)
 
     listed = {
-        c["id"]: c for c in bob_client.get(reverse("api_conversations")).json()["conversations"]
+        c["id"]: c for c in bob_client.get(reverse("api-v1:conversations")).json()["conversations"]
     }
     order = list(listed)
 

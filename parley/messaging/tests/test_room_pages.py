@@ -701,9 +701,9 @@ def test_a_private_rooms_chats_and_messages_look_missing_by_id(private_room, ali
     ).message
     routes = [
         ("chat_conversation", chat.pk),
-        ("api_messages", chat.pk),
-        ("api_conversation_members", chat.pk),
-        ("api_message_edits", message.pk),
+        ("api-v1:history", chat.pk),
+        ("api-v1:members", chat.pk),
+        ("api-v1:message_edits", message.pk),
     ]
     for name, real_id in routes:
         hidden = bob_client.get(url(name, real_id), HTTP_ACCEPT="application/json")

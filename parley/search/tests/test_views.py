@@ -1,4 +1,4 @@
-"""GET /api/search/ and the /search/ page, as a browser or API client sees them."""
+"""GET /api/v1/search and the /search/ page, as a browser or API client sees them."""
 
 import pytest
 from django.test import Client
@@ -10,7 +10,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def api(client: Client, **params):
-    response = client.get("/api/search/", params)
+    response = client.get("/api/v1/search", params)
     return response.status_code, response.json()
 
 
@@ -55,9 +55,9 @@ def test_api_pages(chat, alice, bob_client):
             {"q": "x before:someday"},
             "“someday” is not a date: write before:YYYY-MM-DD, e.g. before:2026-01-31.",
         ),
-        ({"q": "x", "page": "0"}, '"page" must be a whole number of at least 1.'),
-        ({"q": "x", "page": "two"}, '"page" must be a whole number of at least 1.'),
-        ({"q": "x", "page": "101"}, '"page" must be from 1 to 100.'),
+        ({"q": "x", "page": "0"}, '"page" must be at least 1.'),
+        ({"q": "x", "page": "two"}, '"page" must be a whole number in ASCII digits.'),
+        ({"q": "x", "page": "101"}, '"page" must be at most 100.'),
         ({"q": "-is:unread"}, "Only words and phrases can be excluded with “-”, not is:."),
         ({"q": "x after:9999-12-31"}, "after: takes a date between 1900 and 9000."),
         ({"q": "x before:0001-01-01"}, "before: takes a date between 1900 and 9000."),

@@ -1,0 +1,42 @@
+"""The OpenAPI document and its page, as an API client and a browser find them."""
+
+from django.test import Client
+
+
+def test_the_openapi_document_is_3_1_and_lists_every_endpoint():
+    response = Client().get("/api/v1/openapi.json")
+
+    assert response.status_code == 200
+    document = response.json()
+    assert document["openapi"].startswith("3.1")
+    assert document["info"]["version"] == "1"
+    assert {
+        "/api/v1/conversations",
+        "/api/v1/conversations/{conversation_id}/messages",
+        "/api/v1/conversations/{conversation_id}/members",
+        "/api/v1/messages/{message_id}/edits",
+        "/api/v1/messages/preview",
+        "/api/v1/search",
+        "/api/v1/tokens",
+        "/api/v1/tokens/{token_id}",
+        "/api/v1/users/me",
+    } <= set(document["paths"])
+    assert document["components"]["securitySchemes"]["TokenAuth"]["scheme"] == "bearer"
+
+
+def test_every_operation_declares_its_errors():
+    document = Client().get("/api/v1/openapi.json").json()
+
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            declared = set(operation["responses"])
+            assert {"400", "401", "404", "429"} <= declared, (method, path, declared)
+
+
+def test_the_documentation_page_is_served_by_parley_itself():
+    response = Client().get("/api/v1/docs")
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "swagger-ui" in page
+    assert "cdn." not in page and "https://" not in page.replace("https://swagger.io", "")

@@ -1,0 +1,49 @@
+"""The API's input types: what passes them is trusted by the endpoints (STYLE.md, 6).
+
+Numbers in paths and query strings are ASCII digits only (no "+5", " 5", "1_0" or "²",
+which Python's and pydantic's int() would take), within a database id's range. Bodies
+are JSON objects read strictly (parley.core.validation.loads_strict), then checked
+field by field with no coercion and no unknown fields.
+"""
+
+from typing import Annotated, Any
+
+from annotated_types import Interval
+from ninja import Schema
+from ninja.parser import Parser
+from pydantic import BeforeValidator, ConfigDict
+
+from parley.core.http import json_object
+
+MAX_ID = 2**63 - 1
+
+
+def _ascii_digits(value: Any) -> Any:
+    if isinstance(value, str):
+        if not (value.isascii() and value.isdigit()):
+            raise ValueError("must be a whole number in ASCII digits")
+        return int(value)
+    return value
+
+
+# A whole number from a path or query string: the database's ids and seqs.
+Number = Annotated[int, Interval(ge=0, le=MAX_ID), BeforeValidator(_ascii_digits)]
+Id = Annotated[int, Interval(ge=1, le=MAX_ID), BeforeValidator(_ascii_digits)]
+# An id in a JSON body (a number, not a string of digits: bodies are strict).
+BodyId = Annotated[int, Interval(ge=1, le=MAX_ID)]
+# A page size or a page number.
+UpTo100 = Annotated[int, Interval(ge=1, le=100), BeforeValidator(_ascii_digits)]
+
+
+class Input(Schema):
+    """A request body: exactly these fields, each of its declared JSON type."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+
+class StrictParser(Parser):
+    """Bodies through parley.core.http.json_object: bounded size and depth, no NaN, no
+    duplicate keys, storable text, an object."""
+
+    def parse_body(self, request: Any) -> dict[str, Any]:
+        return json_object(request)
