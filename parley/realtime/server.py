@@ -17,11 +17,11 @@ Two more things uvicorn's protocol does not do, both for clients that stop readi
 owes: the close frame follows what is buffered and the connection is cut if that is not
 read within WEBSOCKET_CLOSE_GRACE_SECONDS (uvicorn's own close first waits for the client to read);
 and a failed keepalive cuts the connection (uvicorn closes it politely, which waits for
-its buffer to drain: a black-holed client kept its socket, and its place in every
+its buffer to drain: a black-holed client would keep its socket, and its place in every
 audience, until TCP itself gave up). Frames larger than settings.WEBSOCKET_MAX_FRAME_BYTES
 are refused with 1009 by the parser, from the frame's header, before they are read.
 
-It also keeps an idle socket smaller (bench/README.md, "Idle"): the receive queue and the
+It also keeps an idle socket smaller (bench/README.md, "idle socket"): the receive queue and the
 writable flag below hold no deque until something waits, and the handshake's request (its
 headers) and response are dropped once the socket is open.
 
@@ -53,7 +53,7 @@ def frame(text: str) -> bytes:
 
 class _Inbox:
     """What the protocol uses of its asyncio.Queue (put_nowait, get, empty), without the
-    queue's three deques and Event: 3.3 KB of an idle socket's ~49."""
+    queue's three deques and Event, which every idle socket would keep."""
 
     __slots__ = ("_items", "_waiter")
 
@@ -125,7 +125,7 @@ class WebSocketProtocol(WebSocketsSansIOProtocol):
         if self.handshake_complete and getattr(self, "response", None) is not None:
             # Open (or refused): the handshake's request and response are done with. The
             # parser (websockets' generator) keeps the request as a local for the life of
-            # the socket, so its headers are emptied too: 2.6 KB of an idle socket.
+            # the socket, so its headers are emptied too.
             self.request.headers.clear()
             self.request = self.response = None  # type: ignore[assignment]  # freed
 

@@ -1,3 +1,8 @@
+"""Conversations, their participants and each user's membership stamp.
+
+Only the actions write them, inside a transaction that locks the conversation row when it
+takes a seq (parley/messaging/actions/stream.py)."""
+
 from django.conf import settings
 from django.db import models
 
