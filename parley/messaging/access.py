@@ -128,8 +128,8 @@ def send_rows(sender: str) -> str:
     LEFT JOIN {_PARTICIPANT} p ON p.conversation_id = c.id AND p.user_id = {sender}"""
 
 
-# Named parameters: Django's SQLite backend rewrites "%s" with a regular expression
-# that costs 17 us on a statement this long, and "%(name)s" with one % in 2 us.
+# Named parameters: Django's SQLite backend rewrites "%s" with a regular expression, which
+# is slow on a statement this long, and "%(name)s" with one % (bench/README.md).
 _SEND_ACCESS = f"""
 SELECT c.kind, c.direct_key, c.room_id, {", ".join(f"({rule.sql})" for rule in SEND_RULES)}
 FROM {_CONVERSATION} c {send_rows("%(sender)s")}
