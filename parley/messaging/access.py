@@ -61,7 +61,7 @@ def access_message(user: User, message_id: int) -> Message:
 #
 # The rules run in the hottest statement, once per send: each looks rows up by a key (a
 # scalar subquery by primary key, an EXISTS on an index) rather than joining a table,
-# which let PostgreSQL's generic plan scan the whole users table for each send.
+# which lets PostgreSQL's generic plan scan the whole users table for each send.
 
 
 @dataclass(frozen=True)

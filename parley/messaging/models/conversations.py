@@ -1,7 +1,7 @@
 """Conversations, their participants and each user's membership stamp.
 
-Only the actions write them, inside a transaction that locks the conversation row when it
-takes a seq (parley/messaging/actions/stream.py)."""
+Written by the actions (and the admin); a change that takes a seq locks the conversation
+row first (parley/messaging/actions/stream.py)."""
 
 from django.conf import settings
 from django.db import models
