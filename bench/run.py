@@ -16,7 +16,6 @@ import contextlib
 import json
 import os
 import re
-import secrets
 import shutil
 import signal
 import subprocess
@@ -29,6 +28,7 @@ from typing import Any
 from urllib.error import URLError
 
 from bench import procstat
+from config.env import local_secret_key
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var" / "bench"
@@ -88,16 +88,6 @@ def prioritise(pid: int, nice: int) -> None:
             Path(f"/proc/{pid}/autogroup").write_text(str(nice))
 
 
-def _secret_key() -> str:
-    """A stable key, so that cached session cookies stay valid between runs."""
-    path = VAR / "secret_key"
-    if not path.exists():
-        VAR.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
-    return path.read_text().strip()
-
-
 def server_env(
     stack: Stack,
     port: int,
@@ -110,7 +100,7 @@ def server_env(
         **os.environ,
         "PARLEY_ENV": "production",
         "DJANGO_SETTINGS_MODULE": "bench.settings",
-        "SECRET_KEY": _secret_key(),
+        "SECRET_KEY": local_secret_key(VAR),  # stable: cached session cookies stay valid
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "SECURE_SSL_REDIRECT": "false",
         "DATABASE_URL": stack.database_url,

@@ -26,7 +26,6 @@ application = ProtocolTypeRouter(
 )
 
 # What is built by now (Django, the URLconf, every module imported) lives as long as the
-# process. Frozen, the cyclic GC's full collections no longer walk it: under load they
-# paused the event loop for 45-70 ms every few seconds, and 14-32 ms once frozen
-# (bench/README.md).
+# process. Frozen, the cyclic GC's full collections do not walk it, so they pause the
+# event loop far less under load (bench/README.md).
 gc.freeze()

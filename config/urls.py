@@ -1,3 +1,5 @@
+"""The root URLconf: each app's URLs mounted at the root, the admin, and the 500 handler."""
+
 from django.contrib import admin
 from django.urls import include, path
 

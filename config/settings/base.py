@@ -95,8 +95,8 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
-# Keep connections between requests: opening one costs ~5 ms of CPU on PostgreSQL, and
-# on SQLite re-running the PRAGMAs per message costs a third of the throughput (bench/).
+# Keep connections between requests: opening one costs CPU on PostgreSQL, and on SQLite
+# re-running the PRAGMAs per message costs throughput (bench/README.md).
 _db["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 _db["CONN_HEALTH_CHECKS"] = True
 if _db["ENGINE"] == "django.db.backends.mysql":

@@ -14,23 +14,16 @@ def access_user(username: str) -> User:
 
 def access_incoming_request(user: User, request_id: int) -> FriendRequest:
     """A pending request addressed to `user`."""
-    request = (
-        FriendRequest.objects.select_related("from_user", "to_user")
-        .filter(pk=request_id, to_user=user)
-        .first()
-    )
-    if request is None:
-        raise not_found("That friend request")
-    return request
+    return _pending_request(pk=request_id, to_user=user)
 
 
 def access_outgoing_request(user: User, request_id: int) -> FriendRequest:
     """A pending request sent by `user`."""
-    request = (
-        FriendRequest.objects.select_related("from_user", "to_user")
-        .filter(pk=request_id, from_user=user)
-        .first()
-    )
+    return _pending_request(pk=request_id, from_user=user)
+
+
+def _pending_request(**where: object) -> FriendRequest:
+    request = FriendRequest.objects.select_related("from_user", "to_user").filter(**where).first()
     if request is None:
         raise not_found("That friend request")
     return request

@@ -1,3 +1,6 @@
+"""The admin for users, friend requests, friendships and blocks. Saving a user here ends
+their sessions like any other save that changes credentials (parley.accounts.sessions)."""
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 

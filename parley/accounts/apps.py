@@ -1,3 +1,5 @@
+"""The accounts app: connects the receivers that end sessions when credentials change."""
+
 from django.apps import AppConfig
 
 

@@ -1,3 +1,6 @@
+"""The authentication backend: a username or an email, in any case, and the same time spent
+whether or not the account exists."""
+
 from typing import Any
 
 from django.contrib.auth import get_user_model

@@ -1,3 +1,5 @@
+"""Template context for every page: the friend-request badge, counted lazily."""
+
 from collections.abc import Callable
 from functools import partial
 

@@ -1,3 +1,6 @@
+"""Input of the account pages: sign-up, sign-in and profile. Shapes and lengths only; the
+actions do the writing."""
+
 from typing import Any
 
 from django import forms

@@ -1,3 +1,5 @@
+"""The zxcvbn password validator listed in AUTH_PASSWORD_VALIDATORS."""
+
 from typing import Any
 
 from django.core.exceptions import ValidationError

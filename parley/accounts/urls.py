@@ -1,3 +1,5 @@
+"""Sign-up, sign-in, password and profile pages, people and friends."""
+
 from django.urls import path
 
 from parley.accounts.views import auth, friends, profile, tokens

@@ -1,3 +1,5 @@
+"""The core app: registers the <id:…> URL converter that every app's URLs use."""
+
 from django.apps import AppConfig
 from django.urls import register_converter
 

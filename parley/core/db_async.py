@@ -2,10 +2,9 @@
 
 Django's connections are synchronous, so code on the event loop reaches the database
 through a worker thread, and each reply then waits for the Global Interpreter Lock that
-the busy loop holds: the thread store of a batch of sends measured 43 ms of wall time for
-17 ms of CPU at 2,000 direct messages a second, and that wait was most of every
-message's latency (bench/README.md). An asyncio connection (psycopg's AsyncConnection)
-waits for PostgreSQL inside the loop instead, which goes on delivering meanwhile.
+the busy loop holds: under load that wait is most of a message's latency (bench/README.md).
+An asyncio connection (psycopg's AsyncConnection) waits for PostgreSQL inside the loop
+instead, which goes on delivering meanwhile.
 
 One connection per event loop (one per process in production), in autocommit mode, so
 each statement is its own transaction; opened on first use with the parameters Django
@@ -77,8 +76,7 @@ async def _connection() -> _Connection:
         if "prepare_threshold" not in database.settings_dict["OPTIONS"]:
             # Django turns prepared statements off unless asked (for poolers that cannot
             # keep them); this connection runs one statement thousands of times a second,
-            # and planning it each time cost PostgreSQL ~1 ms a batch: the send
-            # statement's p99 fell from 106-320 ms to 40-51 ms at 2,000 messages/s.
+            # and planning it each time is a large share of its cost (bench/README.md).
             params["prepare_threshold"] = 0
         # A database that does not answer fails the send (retryable) instead of holding
         # every send of the process: see parley/core/resilience.py.

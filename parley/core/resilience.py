@@ -89,9 +89,9 @@ def redis_client_options(*, read_timeout: bool = True) -> dict[str, Any]:
 
 
 # Connections in each event loop's pool of a Redis client; more callers at once wait for
-# one (up to the timeout). Unbounded, a burst of thousands of sockets opened a connection
-# each, and every new connection cost the loop ~1 ms (redis-py reads its own package
-# metadata each time): closing 2,000 sockets at once stalled it for 1.4 s.
+# one (up to the timeout). Unbounded, a burst of thousands of sockets would open a
+# connection each, and each new connection costs the loop time (redis-py reads its own
+# package metadata each time): a mass close would stall it (bench/README.md, "mass closes").
 REDIS_POOL_CONNECTIONS = 32
 
 

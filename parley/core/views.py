@@ -1,3 +1,5 @@
+"""Pages that belong to no app: the home page and the CSRF failure page."""
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 

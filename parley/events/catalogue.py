@@ -6,7 +6,7 @@ at run time, so Django's JSON and templates take them as they are.
 
 Production builds events from these types and encodes them once each (serialise), without
 validating them: a Struct costs no more to build than a dict, and msgspec encodes it
-several times faster than json.dumps did. Tests validate every event a test socket
+faster than the standard library's json. Tests validate every event a test socket
 receives against the catalogue (validate, as Zulip's verify_action does), and every
 example in docs/protocol.md (parley/events/tests/test_docs.py): code and documentation
 cannot drift apart unnoticed.
@@ -345,7 +345,7 @@ def error_event(error: ParleyError, ref: Ref, client_id: str | None = None) -> E
     )
 
 
-_encoder = msgspec.json.Encoder(enc_hook=str)  # as json.dumps(default=str) did
+_encoder = msgspec.json.Encoder(enc_hook=str)  # like json.dumps(default=str)
 
 
 def serialise(event: ServerEvent | Mapping[str, Any]) -> str:

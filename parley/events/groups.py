@@ -3,7 +3,7 @@
 Every socket of a user joins `user.<id>` and `conversation.<id>` for each conversation the
 user is in. Events about one login session (its end, at logout) go to the user's group
 carrying session_tag(key), which each socket compares with its own: a group per session
-cost every socket a subscription of its own (1.4 KB of an idle socket).
+would cost every idle socket a subscription of its own.
 """
 
 import hashlib

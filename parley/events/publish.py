@@ -154,9 +154,9 @@ def _send(groups: list[str], message: dict[str, Any]) -> None:
     loop = _server_loop()
     if loop is not None:
         # In a worker thread of the server's event loop (a socket's action): hand the
-        # sends to the loop and return at once. Waiting for them held the thread, and the
-        # sender's ack, on a busy loop. Callbacks run first in, first out, so events go
-        # out in commit order as before.
+        # sends to the loop and return at once, so that a busy loop never holds the
+        # thread, nor the sender's ack. Callbacks run first in, first out, so events go
+        # out in commit order.
         loop.call_soon_threadsafe(_send_on_loop, [(layer, groups, message)])
         return
     try:
@@ -237,7 +237,7 @@ class _Publisher:
     Concurrent group_sends can overtake each other (channels_redis may use different
     connections), and an event that overtakes its predecessor costs every member's socket
     a gap repair from the database. One group_send at a time, each awaiting its reply,
-    allowed one event per turn of a busy event loop: the limit of direct messages/s.
+    would allow one event per turn of a busy event loop, which would cap direct messages.
     """
 
     def __init__(self) -> None:

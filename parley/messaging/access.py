@@ -61,7 +61,7 @@ def access_message(user: User, message_id: int) -> Message:
 #
 # The rules run in the hottest statement, once per send: each looks rows up by a key (a
 # scalar subquery by primary key, an EXISTS on an index) rather than joining a table,
-# which let PostgreSQL's generic plan scan the whole users table for each send.
+# which lets PostgreSQL's generic plan scan the whole users table for each send.
 
 
 @dataclass(frozen=True)
@@ -128,8 +128,8 @@ def send_rows(sender: str) -> str:
     LEFT JOIN {_PARTICIPANT} p ON p.conversation_id = c.id AND p.user_id = {sender}"""
 
 
-# Named parameters: Django's SQLite backend rewrites "%s" with a regular expression
-# that costs 17 us on a statement this long, and "%(name)s" with one % in 2 us.
+# Named parameters: Django's SQLite backend rewrites "%s" with a regular expression, which
+# is slow on a statement this long, and "%(name)s" with one % (bench/README.md).
 _SEND_ACCESS = f"""
 SELECT c.kind, c.direct_key, c.room_id, {", ".join(f"({rule.sql})" for rule in SEND_RULES)}
 FROM {_CONVERSATION} c {send_rows("%(sender)s")}

@@ -1,3 +1,6 @@
+"""The admin for rooms, conversations, participants and messages. Membership changes made
+here record a new membership stamp, so open sockets pick them up (actions.membership)."""
+
 from typing import Any
 
 from django.contrib import admin

@@ -1,3 +1,5 @@
+"""The messaging URLs: the chat page, the room pages and the JSON API of conversations."""
+
 from django.urls import include, path
 
 urlpatterns = [

@@ -1,3 +1,6 @@
+"""The realtime app: at start-up, connects the signal receivers and routes events to this
+process's own sockets while Redis is away."""
+
 from django.apps import AppConfig
 
 

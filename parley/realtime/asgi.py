@@ -1,13 +1,8 @@
 """The WebSocket application: origin check, authentication and routing in one callable.
 
-Channels' stack for this, `OriginValidator(AuthMiddlewareStack(URLRouter(routes)))`, kept
-for every open socket four copies of the scope, a suspended coroutine per layer, lazy
-wrappers around the session and the user, the parsed cookies, and SessionMiddleware's
-wrapper of every send (it saves a session that the socket never writes): 5.0 KB of an
-idle socket's heap more than this module keeps (tracemalloc, 200 idle sockets on the
-benchmark's server). Here the same steps run once, on the one scope the
-server made, and while the socket is open only this coroutine and the consumer's stay
-suspended:
+It does what Channels' `OriginValidator(AuthMiddlewareStack(URLRouter(routes)))` does, once,
+on the one scope the server made, so that an open socket keeps no copy of the scope, no
+coroutine and no lazy wrapper per layer (bench/README.md, "idle socket"):
 
 1. The Host header is checked against settings.ALLOWED_HOSTS as Django checks it for
    HTTP, and the Origin header as Channels' OriginValidator checks it, using its own

@@ -1,36 +1,18 @@
 """One channel-layer subscription per process, fanned out to the process's sockets.
 
-Without this, every socket is its own channel-layer channel: each event is queued,
-decoded (msgpack, with Redis) and dispatched as a new task once per recipient, which cost
-about 115 µs per delivery against 17 µs for the socket write itself (bench/README.md).
-Here the process holds one channel, joins each group once (when the first local socket
-needs it) and hands every event to the local member sockets in one loop. Each socket
-queues it for its own writer task (see ParleyConsumer.deliver), so one slow reader never
-holds up the others.
+The process holds one channel, joins each group once (when the first local socket needs
+it) and hands every event to the local member sockets in one loop, instead of a channel,
+a decode and a task per recipient (bench/README.md). Publishers put the group's name in
+each message ("group"). Each socket queues the event for its own writer task
+(ParleyConsumer.deliver), so one slow reader never holds up the others.
 
-Publishers put the group's name in each message ("group"), so the process knows whom a
-message is for without a channel per group.
-
-Redis may go away (parley/core/resilience.py). Opening the channel and subscribing are
-bounded by REDIS_TIMEOUT_SECONDS and never fail a socket: what could not be done is done
-again by the Fanout's watch task, every few seconds and at once when Redis is back.
-Meanwhile this process's own events reach its sockets directly (deliver_locally, which
-parley.events.publish calls with what it could not publish), and other processes' events
-are missed: so the watch task also reads, every RESYNC_SECONDS and when Redis or the
-database is back, the latest seq of every conversation the process follows, and hands
-each socket a "parley.resync" event with them. A socket behind the database fills the
-difference (a gap fill that failed, say while the database restarted, is retried that way
-too). The periodic seqs are the ones read one interval earlier, so an event still on its
-way is not fetched twice.
-
-A joined or left event can be lost too, outside any outage (a publish that failed, an
-event dropped by the layer), and then a removed member's socket would go on receiving the
-conversation, or a new member's not receive it until reconnecting. So the same check reads
-the membership stamp (MembershipStamp) of every user with a socket here: one query by
-primary key. The conversations of each user whose stamp changed since the last check, or
-who is new here, are read in one more query and handed to that user's sockets, which
-then follow exactly those (ParleyConsumer.parley_resync): a removed member stops within one
-interval. After an outage each socket re-reads its user's conversations itself instead.
+Redis may go away (parley/core/resilience.py): opening the channel and subscribing never
+fail a socket; the Fanout's watch task retries them, and meanwhile this process's own
+events arrive through deliver_locally. The watch task also resyncs every socket, every
+RESYNC_SECONDS and at once when Redis or the database is back: it hands each the latest
+seqs of the conversations it follows (a socket behind fills the gap from the database)
+and, for users whose membership stamp changed, the conversations they are in now, so a
+lost joined or left event costs at most one interval.
 """
 
 import asyncio

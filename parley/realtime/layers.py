@@ -5,15 +5,11 @@ Both offer group_send_many(sends): several group sends, in order, at once; with 
 pipeline (one round trip) per shard instead of a round trip, and a turn of the event loop,
 per event (see parley/events/publish.py).
 
-In memory:
-
-channels.layers.InMemoryChannelLayer calls _clean_expired() on every receive() and
-group_send(); it walks every channel queue and every group membership, so with 500 sockets
-(1,000+ memberships) each delivery costs a walk of all of them (a third of all CPU in the
-benchmark's SQLite profile). This subclass expires at most once a second, and fans a
-group_send out with direct puts instead of one task per member: 790 → 2,359 deliveries/s
-(bench/README.md). Same semantics otherwise: bounded queues, messages dropped when a queue
-is full (Parley's consumer repairs gaps from the database).
+The in-memory layer is Channels' InMemoryChannelLayer, but it expires messages at most
+once a second (Channels walks every queue and group on each receive and group_send, which
+dominated the SQLite benchmark's profile: bench/README.md) and fans a group_send out with
+direct puts instead of a task per member. Same semantics otherwise: bounded queues,
+messages dropped when a queue is full (Parley's consumer repairs gaps from the database).
 """
 
 import asyncio

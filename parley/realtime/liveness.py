@@ -146,10 +146,10 @@ class KnownStatuses:
     user is "offline" as of `floor` (hello's read: older changes are stale).
 
     Every idle socket holds one entry per member of its audience, so they are packed
-    into two sorted int64 arrays, user ids and version << 2 | status code: 16 bytes an
-    entry, where a dict of (status, version) tuples cost ≈200 (≈7.5 KB of RSS per idle
-    socket in the benchmark). Versions are the clock in µs: version << 2 fits in 63 bits
-    until the year 70,000.
+    into two sorted int64 arrays, user ids and version << 2 | status code: a small
+    fraction of what a dict of (status, version) tuples would take (bench/README.md,
+    "idle socket"). Versions are the clock in µs: version << 2 fits in 63 bits until
+    the year 70,000.
     """
 
     __slots__ = ("_ids", "_packed", "floor")
@@ -318,7 +318,7 @@ class LivenessMixin:
         if load.shedding():
             return
         if frame.state == "start":
-            # Who is typing, made here rather than kept by every socket (0.2 KB each).
+            # Who is typing, made here rather than kept by every idle socket.
             typing_as: NamedUser = {
                 "id": self.user.pk,
                 "username": self.user.username,

@@ -121,7 +121,7 @@ class Outbox(Stream):
     def kick(self) -> None:
         """Start the writer task if events wait and nothing holds the lock; whoever holds
         it kicks again on release. So no task waits on the lock: asyncio.Lock keeps the
-        deque of waiters it makes for good (0.8 KB of every socket that ever waited)."""
+        deque of waiters it makes for good, in every socket that ever waited."""
         idle = self.drainer is None or self.drainer.done()
         if self.inbox and idle and not self.lock.locked():
             self.drainer = asyncio.ensure_future(self._drain())
@@ -140,7 +140,7 @@ class Outbox(Stream):
 
     async def _drain(self) -> None:
         """Work through the inbox in order, under the socket's lock; then let the inbox and
-        this task go (an idle socket keeps neither: 1.5 KB)."""
+        this task go (an idle socket keeps neither)."""
         async with self.lock:
             while self.inbox and not self.closed:
                 message = self.inbox.popleft()

@@ -1,25 +1,18 @@
 """Sends from the sockets of one process, stored several at a time (group commit).
 
-A send frame used to take a worker thread of its own: per message a thread hop, a Redis
-round trip for the rate limit and a database transaction, each costing a wait for the
-GIL that the busy event loop holds. Here the sockets of an event loop put their sends in
-one queue, and one task takes whatever has gathered (up to MAX_BATCH) and sends it as
-check_send_messages does, in the three steps parley/messaging/actions/send.py gives the
-event loop: one Redis round trip for the rate limits and, on PostgreSQL, one statement
-for all the plain sends, both awaited on the loop itself, which goes on delivering
-meanwhile. What needs Django's ORM (replies, mentions, a first direct message; every
-send on SQLite and MariaDB) runs in the one send thread. A lone send goes at once; it
-never waits for company. Sends arriving while a batch is stored form the next one.
+The sockets of an event loop put their sends in one queue (send_message), and one task
+takes whatever has gathered (up to MAX_BATCH) and sends it as check_send_messages does,
+in the three steps parley/messaging/actions/send.py gives the event loop: one Redis round
+trip for the rate limits and, on PostgreSQL, one statement for all the plain sends, both
+awaited on the loop itself, which goes on delivering meanwhile (a worker thread would wait
+for the GIL the busy loop holds: bench/README.md). What needs Django's ORM (replies,
+mentions, a first direct message; every send on SQLite and MariaDB) runs in the one send
+thread. A lone send goes at once; sends arriving while a batch is stored form the next.
 
 One batch at a time, and one thread: batches commit one after the other and are
 published in that order, so every socket of the process sees each conversation's seqs in
-order. When a later batch's events overtook an earlier one's, every member's socket
-repaired the apparent gap from the database (measured: the repairs, 50 per message, took
-the server down at 400 messages/s).
-
-Measured (bench/README.md): the store of a batch in a thread took 43 ms of wall time for
-17 ms of CPU at 2,000 direct messages a second, most of it waiting for the GIL; that wait
-was the latency of every message.
+order. Were a later batch's events to overtake an earlier one's, every member's socket
+would repair the apparent gap from the database.
 """
 
 import asyncio

@@ -1,29 +1,21 @@
 """uvicorn's WebSocket protocol plus one ASGI extension: write a text frame now.
 
-An ASGI application sends a WebSocket message by awaiting `send({"type": "websocket.send",
-"text": ...})`. For a room message owed to 50 sockets that is, per socket, a coroutine
-through Channels' middleware wrappers and uvicorn's `send`, plus websockets framing the
-same text again: most of the server's CPU per delivery (bench/README.md).
+This is uvicorn's websockets sans-I/O protocol with a scope extension,
+`"parley.websocket.write"`, holding two plain functions:
+- `write(text, framed)` (write_now) writes a frame at once, or returns False when it
+  cannot (the caller then awaits `send()`). The caller frames a message once (`frame()`)
+  and the same bytes go to every socket without compression; a socket with
+  permessage-deflate compresses its own copy. This spares each delivery a coroutine
+  through the ASGI `send` and a framing of its own (bench/README.md).
+- `close(code)` (close_now) closes at once, however much the client still owes: the
+  close frame follows what is buffered, and the connection is cut if that is not read
+  within WEBSOCKET_CLOSE_GRACE_SECONDS.
 
-This protocol is uvicorn's websockets sans-I/O implementation, unchanged but for one
-scope extension (the ASGI way for a server to offer more than the spec),
-`"parley.websocket.write"`: `{"write": write_now}`, a plain function that writes a frame
-at once or says it cannot. The caller frames a message once (`frame()`) and the same
-bytes go to every socket that negotiated no compression; a socket with permessage-deflate
-compresses its own copy, as uvicorn would.
-
-Two more things uvicorn's protocol does not do, both for clients that stop reading:
-`close_now` (in the same extension) closes a socket at once, however much it still
-owes: the close frame follows what is buffered and the connection is cut if that is not
-read within WEBSOCKET_CLOSE_GRACE_SECONDS (uvicorn's own close first waits for the client to read);
-and a failed keepalive cuts the connection (uvicorn closes it politely, which waits for
-its buffer to drain: a black-holed client kept its socket, and its place in every
-audience, until TCP itself gave up). Frames larger than settings.WEBSOCKET_MAX_FRAME_BYTES
-are refused with 1009 by the parser, from the frame's header, before they are read.
-
-It also keeps an idle socket smaller (bench/README.md, "Idle"): the receive queue and the
-writable flag below hold no deque until something waits, and the handshake's request (its
-headers) and response are dropped once the socket is open.
+Also unlike uvicorn's: a failed keepalive cuts the connection (a polite close would wait
+for a vanished client to drain its buffer, and keep it in every audience meanwhile);
+frames over settings.WEBSOCKET_MAX_FRAME_BYTES are refused with 1009 from their header,
+before they are read; and an idle socket keeps no deque until something waits, and no
+handshake headers.
 
 Serve Parley with `uvicorn --ws parley.realtime.server:WebSocketProtocol` (the Makefile,
 the README's deployment, the benchmark and the tests' servers do). Under any other
@@ -53,7 +45,7 @@ def frame(text: str) -> bytes:
 
 class _Inbox:
     """What the protocol uses of its asyncio.Queue (put_nowait, get, empty), without the
-    queue's three deques and Event: 3.3 KB of an idle socket's ~49."""
+    queue's three deques and Event, which every idle socket would keep."""
 
     __slots__ = ("_items", "_waiter")
 
@@ -125,7 +117,7 @@ class WebSocketProtocol(WebSocketsSansIOProtocol):
         if self.handshake_complete and getattr(self, "response", None) is not None:
             # Open (or refused): the handshake's request and response are done with. The
             # parser (websockets' generator) keeps the request as a local for the life of
-            # the socket, so its headers are emptied too: 2.6 KB of an idle socket.
+            # the socket, so its headers are emptied too.
             self.request.headers.clear()
             self.request = self.response = None  # type: ignore[assignment]  # freed
 

@@ -1,3 +1,6 @@
+"""Sockets closed when their login sessions end: receivers of Django's user_logged_out and
+of parley.accounts.sessions.sessions_ended, publishing through parley.events.publish."""
+
 from typing import Any
 
 from django.contrib.auth.signals import user_logged_out

@@ -19,7 +19,7 @@ from parley.core.ratelimit import acheck_rate
 from parley.events.groups import session_tag
 from parley.realtime.limits import CLOSE_RATE_LIMITED, CLOSE_TOO_MANY_SOCKETS
 
-logger = logging.getLogger("parley.realtime.consumer")  # as logged before this module
+logger = logging.getLogger("parley.realtime.consumer")  # one logger for a socket's whole life
 
 CLOSE_UNAUTHENTICATED = 4401  # not signed in, or every session but another ended
 CLOSE_SESSION_ENDED = 4001  # this login was logged out

@@ -1,3 +1,5 @@
+"""The search app: after every migrate, puts back the SQLite search triggers (schema.py)."""
+
 from django.apps import AppConfig
 
 

@@ -35,10 +35,9 @@ _POSTGRESQL = [
 ]
 # A GIN index gathers new entries in a pending list and merges it into the index when it
 # passes gin_pending_list_limit (4 MB by default): the INSERT that crosses it does all of
-# that merging. With messages arriving at 2,000 a second that was every ~2 s, and each
-# time a send statement took 40-60 ms (up to 190 ms) instead of ~5, every message in
-# flight waiting behind it (bench/README.md). A small list (in kB) spreads the same work
-# over many inserts, a few ms each. Applied to existing indexes by migration 0002.
+# that merging, and every message in flight waits behind that send statement
+# (bench/README.md). A small list (the limit is in kB) spreads the same work over many
+# inserts. Applied to existing indexes by migration 0002.
 _POSTGRESQL_TUNING = [
     "ALTER INDEX IF EXISTS search_message_vector_idx SET (gin_pending_list_limit = 256)",
     "ALTER INDEX IF EXISTS search_message_body_trgm_idx SET (gin_pending_list_limit = 256)",

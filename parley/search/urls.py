@@ -1,3 +1,5 @@
+"""The search page and its JSON API."""
+
 from django.urls import path
 
 from parley.search import views

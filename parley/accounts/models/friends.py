@@ -1,3 +1,6 @@
+"""Friend requests, friendships and blocks between users. Written only by
+parley.accounts.actions.friends, which locks both users' rows."""
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q

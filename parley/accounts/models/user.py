@@ -1,3 +1,6 @@
+"""The user model: case-insensitive usernames and emails, profile fields, and the session
+epoch whose change ends every login session (parley.accounts.sessions)."""
+
 import hashlib
 from typing import ClassVar
 

@@ -1,3 +1,5 @@
+"""factory_boy factories for accounts test data."""
+
 import factory
 
 from parley.accounts.models import User

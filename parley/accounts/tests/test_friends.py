@@ -1,3 +1,6 @@
+"""Friend requests, friendships and blocks through the pages: who may do
+what, and what each side sees."""
+
 import pytest
 from django.urls import reverse
 

@@ -1,3 +1,6 @@
+"""Sign-in and out: username or email in any case, one answer for every
+failure, sessions, and lockouts."""
+
 import threading
 from datetime import timedelta
 

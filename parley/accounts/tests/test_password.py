@@ -1,3 +1,6 @@
+"""Password change and reset: the old password, one-use expiring links,
+strength, the kept session."""
+
 import re
 from datetime import timedelta
 

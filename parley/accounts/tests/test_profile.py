@@ -1,3 +1,6 @@
+"""Profiles and avatars: editing, re-encoded and stripped photos, refused uploads,
+who may see what."""
+
 import io
 
 import pytest

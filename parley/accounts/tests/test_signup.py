@@ -1,3 +1,6 @@
+"""Sign-up: unique names and emails in any case, safe usernames, password
+strength, errors by field."""
+
 import pytest
 from django.urls import reverse
 

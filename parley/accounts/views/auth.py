@@ -1,3 +1,6 @@
+"""Sign-up, sign-in and out, password change and reset: Django's views with Parley's forms,
+rate limits, and the ending of other sessions when credentials change."""
+
 from typing import Any
 
 from django.contrib import messages

@@ -1,3 +1,6 @@
+"""People and friends pages: search, friend requests, unfriending and blocking. Each POST
+calls an action of parley.accounts.actions.friends and redirects back."""
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect

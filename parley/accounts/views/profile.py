@@ -1,3 +1,6 @@
+"""Profile pages: someone's profile, editing your own, and serving avatar files to
+signed-in users."""
+
 import re
 
 from django.contrib import messages

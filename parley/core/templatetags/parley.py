@@ -1,3 +1,5 @@
+"""Template filters shared by every app's templates ({% load parley %})."""
+
 from datetime import timedelta
 
 from django import template

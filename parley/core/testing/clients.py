@@ -1,3 +1,5 @@
+"""Django test clients for a given user."""
+
 from typing import Any
 
 from django.test import Client

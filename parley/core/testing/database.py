@@ -1,3 +1,5 @@
+"""Test database housekeeping for the end of a socket test run."""
+
 from django.db import connection
 
 

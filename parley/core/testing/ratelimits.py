@@ -1,3 +1,5 @@
+"""Rate limits reset between tests, so one test's sends never throttle the next's."""
+
 from django.conf import settings
 
 from parley.core import ratelimit

@@ -1,3 +1,6 @@
+"""Pages outside the apps: home, 404, CSRF and bad-origin refusals, and the admin's
+coverage of models."""
+
 import pytest
 from django.urls import reverse
 

@@ -1,3 +1,6 @@
+"""parley.core.sql: datetimes read by plain SQL come back as the ORM gives
+them, on every backend."""
+
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest

@@ -1,3 +1,5 @@
+"""The messaging models, importable from one place."""
+
 from parley.messaging.models.conversations import Conversation, MembershipStamp, Participant
 from parley.messaging.models.messages import (
     ConversationEvent,

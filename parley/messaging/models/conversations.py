@@ -1,3 +1,8 @@
+"""Conversations, their participants and each user's membership stamp.
+
+Written by the actions (and the admin); a change that takes a seq locks the conversation
+row first (parley/messaging/actions/stream.py)."""
+
 from django.conf import settings
 from django.db import models
 

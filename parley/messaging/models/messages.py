@@ -1,3 +1,6 @@
+"""Messages and what hangs on them: earlier versions, reactions, mentions, and the numbered
+changes (edits, deletes, reactions, moves) that share the conversation's stream of seqs."""
+
 from typing import Any
 
 from django.conf import settings

@@ -1,3 +1,6 @@
+"""Rooms, their members (with a role) and invitations to private rooms. A room's membership
+is mirrored into Participant rows of its chats by parley.messaging.actions.rooms."""
+
 from django.conf import settings
 from django.db import models
 

@@ -1,3 +1,6 @@
+"""Direct conversations: one per pair, who may start one, blocks, and the send
+path's query count."""
+
 import pytest
 from django.db import connection
 from django.urls import reverse

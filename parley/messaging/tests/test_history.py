@@ -1,3 +1,6 @@
+"""The history and conversation-list API: pages by cursor, first unread,
+access, bad parameters, query cost."""
+
 import itertools
 
 import pytest

@@ -1,3 +1,5 @@
+"""Fixtures of the socket tests: a fresh channel layer for each test, a room and its chat."""
+
 import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer

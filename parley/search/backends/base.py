@@ -1,3 +1,6 @@
+"""What every search backend offers (SearchBackend), and the substring backend for
+databases without a full-text index."""
+
 import re
 
 from django.db.models import Q, QuerySet
