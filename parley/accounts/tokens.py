@@ -60,3 +60,12 @@ def token_user(token: str) -> ApiToken | None:
         ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
         found.last_used_at = now
     return found
+
+
+def token_still_valid(key: str, user_id: int) -> bool:
+    """Whether the token `key` still signs `user_id` in, read afresh: not revoked, not
+    expired, its user active. For a socket signed in with it a moment ago, once it
+    listens for the token's revocation."""
+    return ApiToken.objects.filter(
+        key=key, user_id=user_id, user__is_active=True, revoked_at__isnull=True
+    ).exclude(expires_at__lte=timezone.now()).exists()

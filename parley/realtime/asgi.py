@@ -12,11 +12,13 @@ coroutine and no lazy wrapper per layer (bench/README.md, "idle socket"):
 2. Each authenticator in turn looks at the scope. scope["user"] is the first user found,
    the User itself and not a lazy proxy, or else AnonymousUser. The session authenticator
    also puts the login session in scope["session"]: the consumer names its socket's
-   session with it, so that logout closes that session's sockets.
+   session with it, so that logout closes that session's sockets. A client that is not a
+   browser (a bot, a script) signs in with an API token in the handshake's
+   `Authorization: Bearer` header instead; scope["token_key"] names the token, whose
+   revocation closes the socket. Such a client may send no Origin (browsers always do).
 3. The path picks the consumer (parley/realtime/routing.py), which gets this same scope.
 
-To add a way of signing in (API tokens, say), write another `Authenticator` and list it
-in AUTHENTICATORS.
+To add a way of signing in, write another `Authenticator` and list it in AUTHENTICATORS.
 """
 
 import logging
@@ -33,6 +35,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import parse_cookie
 from django.http.request import split_domain_port, validate_host
 
+from parley.accounts.tokens import token_user
 from parley.core.resilience import unavailable
 from parley.realtime.limits import CLOSE_TRY_AGAIN
 from parley.realtime.routing import websocket_not_found, websocket_routes
@@ -56,8 +59,11 @@ def _headers(scope: Scope, name: bytes) -> list[bytes]:
 def origin_allowed(scope: Scope) -> bool:
     """Whether the handshake's Origin is one of settings.WEBSOCKET_ALLOWED_ORIGINS, as
     Channels' OriginValidator decides it: its last Origin header, and without one only
-    if "*" is allowed."""
+    if "*" is allowed or the client signs in with a token (a browser always sends an
+    Origin, and cannot send an Authorization header on a WebSocket)."""
     origins = _headers(scope, b"origin")
+    if not origins and _headers(scope, b"authorization"):
+        return True
     validator = OriginValidator(None, settings.WEBSOCKET_ALLOWED_ORIGINS)
     try:
         parsed = urlparse(origins[-1].decode("latin1")) if origins else None
@@ -110,7 +116,30 @@ def _signed_in(session: Any) -> Any:
     return auth.get_user(SimpleNamespace(session=session))  # type: ignore[arg-type]  # get_user reads only .session
 
 
-AUTHENTICATORS: tuple[Authenticator, ...] = (session_user,)
+async def bearer_user(scope: Scope) -> Any:
+    """The owner of the API token in the handshake's `Authorization: Bearer` header; a
+    header that holds no valid token signs nobody in (AnonymousUser: no fall-back to a
+    session cookie). Sets scope["token_key"] and scope["read_only"]."""
+    header = _headers(scope, b"authorization")[:1]
+    if not header:
+        return None
+    scheme, _, credential = header[0].decode("latin1").partition(" ")
+    token = await _token(credential.strip()) if scheme.lower() == "bearer" else None
+    if token is None:
+        logger.info("refused a WebSocket token from %s", (scope.get("client") or ("?",))[0])
+        return AnonymousUser()
+    scope["session"] = None
+    scope["token_key"] = token.key
+    scope["read_only"] = not token.may_write
+    return token.user
+
+
+@reading
+def _token(text: str) -> Any:
+    return token_user(text)
+
+
+AUTHENTICATORS: tuple[Authenticator, ...] = (bearer_user, session_user)
 
 
 async def _try_again_later(receive: Receive, send: Send) -> None:
