@@ -72,7 +72,7 @@ def repo_url(payload: Payload, *path: str) -> str:
     base = text(payload, "repository", "html_url").rstrip("/")
     if not base:
         return ""
-    return "/".join([base, *(quote(part, safe="/") for part in path)])
+    return "/".join([base, *(quote(md.clean(part), safe="/") for part in path)])
 
 
 def ref_link(payload: Payload, name: str) -> str:

@@ -19,8 +19,9 @@ MAX_COMMITS = 10
 ZERO_SHA = "0" * 40
 
 
-def _commits(count: int) -> str:
-    return f"{count} commit" if count == 1 else f"{count} commits"
+def _commits(count: int, adjective: str = "") -> str:
+    words = f"{count} {adjective} " if adjective else f"{count} "
+    return f"{words}commit" if count == 1 else f"{words}commits"
 
 
 def _commit_line(payload: Payload, commit: Mapping[str, Any]) -> str:
@@ -43,7 +44,7 @@ def _commit_line(payload: Payload, commit: Mapping[str, Any]) -> str:
 def _commit_list(payload: Payload, commits: list[Mapping[str, Any]]) -> str:
     lines = [_commit_line(payload, commit) for commit in commits[:MAX_COMMITS]]
     if len(commits) > MAX_COMMITS:
-        more = f"and {_commits(len(commits) - MAX_COMMITS)} more"
+        more = f"and {_commits(len(commits) - MAX_COMMITS, 'more')}"
         lines.append(f"* {md.link(more, text(payload, 'compare'))}")
     return "\n".join(lines)
 

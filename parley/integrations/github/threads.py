@@ -20,11 +20,14 @@ _REVIEW_VERBS = {
 }
 
 
-def _branch(pr_side: Payload, other: Payload) -> str:
-    """A pull request's head or base in code: the branch, or owner:branch from a fork."""
-    same_repo = text(pr_side, "repo", "full_name") == text(other, "repo", "full_name")
-    name = text(pr_side, "ref") if same_repo else text(pr_side, "label")
-    return md.code(name or text(pr_side, "ref"))
+def _branches(pr: Payload) -> str:
+    """ " from `head` into `base`" (the head as owner:branch when it is in a fork), or as
+    much of it as the payload tells."""
+    head = obj(pr, "head")
+    forked = text(head, "repo", "full_name") != text(pr, "base", "repo", "full_name")
+    name = (forked and text(head, "label")) or text(head, "ref")
+    base = text(pr, "base", "ref")
+    return (f" from {md.code(name)}" if name else "") + (f" into {md.code(base)}" if base else "")
 
 
 def format_pull_request(payload: Payload, options: Options) -> FormattedPost | None:
@@ -32,13 +35,14 @@ def format_pull_request(payload: Payload, options: Options) -> FormattedPost | N
     pr = obj(payload, "pull_request")
     who = actor(payload)
     what = f"pull request {item_link(pr)}"
-    head, base = obj(pr, "head"), obj(pr, "base")
     if action == "opened":
         draft = "draft " if flag(pr, "draft") else ""
-        line = f"{who} opened {draft}{what} from {_branch(head, base)} into {_branch(base, head)}"
+        line = f"{who} opened {draft}{what}{_branches(pr)}"
         body = with_excerpt(line, text(pr, "body"))
     elif action == "closed" and flag(pr, "merged"):
-        body = f"{who} merged {what} into {_branch(base, head)}."
+        base = text(pr, "base", "ref")
+        into = f" into {md.code(base)}" if base else ""
+        body = f"{who} merged {what}{into}."
     elif action == "closed":
         body = f"{who} closed {what} without merging."
     elif action == "reopened":
