@@ -41,10 +41,11 @@ def format_event(
     include_successes: bool = False,
 ) -> FormattedPost | None:
     """The message to post for a delivery of `event` (the X-GitHub-Event header) with the
-    parsed JSON `payload`, or None when it posts nothing: an event or action not in the
-    list above, a branch outside `branches` (names or shell patterns; None or empty lets
-    all through; applies to push, create and delete of branches), or a CI result that
-    is not a failure unless `include_successes`.
+    parsed JSON `payload`, or None when it posts nothing: an event or action that the
+    package's docstring does not list, a branch outside `branches` (names or shell
+    patterns, a single string being one name; None or empty lets all through; applies
+    to branch pushes and to branches created or deleted), or a CI result that is not a
+    failure unless `include_successes`.
 
     Pure and total: it reads nothing but its arguments, and any payload (missing keys,
     nulls, wrong types, not even an object) gives a message or None, never an exception.
@@ -52,4 +53,6 @@ def format_event(
     formatter = _FORMATTERS.get(event)
     if formatter is None or not isinstance(payload, Mapping):
         return None
+    if isinstance(branches, str):
+        branches = [branches]
     return formatter(payload, Options(branches=branches, include_successes=include_successes))

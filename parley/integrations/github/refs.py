@@ -73,28 +73,19 @@ def format_push(payload: Payload, options: Options) -> FormattedPost | None:
         return FormattedPost(f"{who} deleted branch {md.code(branch)}.", where)
     commits = [commit for commit in items(payload, "commits") if isinstance(commit, Mapping)]
     compare = text(payload, "compare")
+    count = _commits(len(commits))
+    head = commit_link(payload, text(payload, "after"), text(payload, "head_commit", "url"))
     if created:
         line = f"{who} created branch {ref_link(payload, branch)}"
-        if commits:
-            line += f" with {_commits(len(commits))}"
-        return FormattedPost(_with_commits(line, payload, commits), where)
-    if flag(payload, "forced"):
+        line += f" with {count}" if commits else ""
+    elif flag(payload, "forced"):
         line = f"{who} {md.link('force-pushed', compare)} branch {md.code(branch)}"
-        if commits:
-            return FormattedPost(
-                _with_commits(f"{line} with {_commits(len(commits))}", payload, commits), where
-            )
-        head = commit_link(payload, text(payload, "after"), text(payload, "head_commit", "url"))
-        return FormattedPost(f"{line} to {head}.", where)
-    if not commits:
-        head = commit_link(payload, text(payload, "after"), text(payload, "head_commit", "url"))
-        return FormattedPost(
-            f"{who} {md.link('moved', compare)} branch {md.code(branch)} to {head}.", where
-        )
-    pushed = md.link(f"pushed {_commits(len(commits))}", compare)
-    return FormattedPost(
-        _with_commits(f"{who} {pushed} to {md.code(branch)}", payload, commits), where
-    )
+        line += f" with {count}" if commits else f" to {head}"
+    elif commits:
+        line = f"{who} {md.link(f'pushed {count}', compare)} to {md.code(branch)}"
+    else:  # moved to commits it already had, e.g. a fast-forward to another branch's head
+        line = f"{who} {md.link('moved', compare)} branch {md.code(branch)} to {head}"
+    return FormattedPost(_with_commits(line, payload, commits), where)
 
 
 def _ref_event(payload: Payload, options: Options, verb: str) -> FormattedPost | None:

@@ -51,8 +51,10 @@ def format_pull_request(payload: Payload, options: Options) -> FormattedPost | N
         body = f"{who} marked {what} as ready for review."
     elif action == "review_requested":
         team = text(payload, "requested_team", "name")
-        reviewer = f"team {md.bold(md.plain(team, 60))}" if team else None
-        reviewer = reviewer or user(obj(payload, "requested_reviewer"))
+        if team:
+            reviewer = f"team {md.bold(md.plain(team, 60))}"
+        else:
+            reviewer = user(obj(payload, "requested_reviewer"))
         body = f"{who} requested a review from {reviewer} on {what}."
     else:
         return None
@@ -99,8 +101,9 @@ def format_issues(payload: Payload, options: Options) -> FormattedPost | None:
         themselves = bool(login) and login == text(payload, "sender", "login")
         body = f"{who} assigned {'themselves' if themselves else user(assignee)} to {what}."
     elif action == "labeled":
-        label = md.code(text(payload, "label", "name") or "a label", 60)
-        body = f"{who} added the label {label} to {what}."
+        label = text(payload, "label", "name")
+        shown = f"the label {md.code(label, 60)}" if label else "a label"
+        body = f"{who} added {shown} to {what}."
     else:
         return None
     return FormattedPost(body, numbered_topic(payload, "issue", issue))

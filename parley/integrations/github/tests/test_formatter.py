@@ -24,6 +24,8 @@ def _post(name, change=None, **options):
         (["main"], False),
         (["release/*"], False),
         (["MASTER"], False),
+        ("master", True),  # one name, not its letters
+        ("main", False),
     ],
 )
 def test_branch_filter_on_pushes(branches, posted):
@@ -285,3 +287,14 @@ def test_supported_events_are_those_of_the_issue():
         "issues", "issue_comment", "release", "workflow_run", "check_run", "check_suite",
         "create", "delete", "fork", "star", "watch", "discussion", "discussion_comment",
     }  # fmt: skip
+
+
+def test_a_push_without_new_commits_moves_the_branch():
+    def fast_forward(payload):
+        payload["commits"] = []
+
+    assert _post("push__commits", fast_forward).body == (
+        "**Codertocat** [moved](https://github.com/Codertocat/Hello-World/compare/"
+        "6113728f27ae...78b3ba12002f) branch `master` to [`78b3ba1`](https://github.com/"
+        "Codertocat/Hello-World/commit/78b3ba12002f9cab5cbb57fac87d8c703702a196)."
+    )
