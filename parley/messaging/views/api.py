@@ -13,9 +13,9 @@ from parley.core.http import (
 )
 from parley.messaging import selectors
 from parley.messaging.access import access_participant
-from parley.messaging.actions.mentions import mentionable_members
 from parley.messaging.actions.send import check_body
 from parley.messaging.rendering import Mentionable, render
+from parley.messaging.selectors import mentionable_members
 
 
 @api_login_required
