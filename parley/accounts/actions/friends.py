@@ -4,6 +4,8 @@ Each function validates (raising ParleyError), writes inside one transaction wit
 both users' rows locked in id order, and publishes events to both users after commit.
 """
 
+from typing import Literal
+
 from django.db import transaction
 from django.db.models import Q
 
@@ -69,12 +71,7 @@ def check_cancel_friend_request(actor: User, request_id: int) -> None:
 def do_cancel_friend_request(actor: User, request: FriendRequest) -> None:
     """Delete `actor`'s request, if it is still there. Inside a transaction with both
     rows locked (check_cancel_friend_request)."""
-    deleted, _ = FriendRequest.objects.filter(pk=request.pk).delete()
-    if deleted:
-        publish_to_users(
-            [actor.pk, request.to_user_id],
-            events.friend_request_event("request_cancelled", request),
-        )
+    _delete_request(request, "request_cancelled", [actor.pk, request.to_user_id])
 
 
 def check_accept_friend_request(actor: User, request_id: int) -> User:
@@ -109,12 +106,18 @@ def check_decline_friend_request(actor: User, request_id: int) -> None:
 def do_decline_friend_request(actor: User, request: FriendRequest) -> None:
     """Delete a request addressed to `actor`, if it is still there. Inside a transaction
     with both rows locked (check_decline_friend_request)."""
+    _delete_request(request, "request_declined", [actor.pk, request.from_user_id])
+
+
+def _delete_request(
+    request: FriendRequest,
+    kind: Literal["request_cancelled", "request_declined"],
+    user_ids: list[int],
+) -> None:
+    """Delete the request and, if it was still there, tell both people (`kind`)."""
     deleted, _ = FriendRequest.objects.filter(pk=request.pk).delete()
     if deleted:
-        publish_to_users(
-            [actor.pk, request.from_user_id],
-            events.friend_request_event("request_declined", request),
-        )
+        publish_to_users(user_ids, events.friend_request_event(kind, request))
 
 
 def check_remove_friend(actor: User, friend: User) -> None:
