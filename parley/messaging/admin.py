@@ -1,5 +1,5 @@
 """The admin for rooms, conversations, participants and messages. Membership changes made
-here record a new membership stamp, so open sockets pick them up (actions.membership)."""
+here record a new membership stamp, so open sockets pick them up (actions._membership)."""
 
 from typing import Any
 
