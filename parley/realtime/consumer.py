@@ -36,7 +36,7 @@ from parley.messaging.actions.delete import check_delete_message
 from parley.messaging.actions.edit import check_edit_message
 from parley.messaging.actions.move import check_move_message
 from parley.messaging.actions.react import check_react
-from parley.messaging.actions.read import mark_read
+from parley.messaging.actions.read import check_mark_read
 from parley.messaging.actions.send import CLIENT_ID, SendRequest
 from parley.messaging.events import membership_event
 from parley.realtime import liveness, protocol, reads, server, signin
@@ -71,7 +71,7 @@ _edit_message = writing(check_edit_message)
 _delete_message = writing(check_delete_message)
 _react = writing(check_react)
 _move_message = writing(check_move_message)
-_mark_read = writing(mark_read)
+_mark_read = writing(check_mark_read)
 
 
 class ParleyConsumer(liveness.LivenessMixin, Outbox, AsyncWebsocketConsumer):

@@ -8,7 +8,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib.auth import HASH_SESSION_KEY
 
-from parley.messaging.actions.rooms import leave_room
+from parley.messaging.actions.rooms import check_leave_room
 from parley.messaging.actions.send import check_send_message
 from parley.realtime import reads
 
@@ -59,5 +59,5 @@ async def test_missed_is_what_came_after_a_seq_and_none_for_a_non_member(room, c
         second,
         third,
     ]
-    await sync_to_async(leave_room)(bob, room)
+    await sync_to_async(check_leave_room)(bob, room)
     assert await reads.missed(bob.pk, chat.pk, first, None) is None
