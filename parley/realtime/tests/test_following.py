@@ -10,7 +10,7 @@ from channels.db import database_sync_to_async
 
 from parley.core.testing.sockets import Socket, open_socket
 from parley.events.groups import conversation_group, user_group
-from parley.messaging.actions.rooms import create_room, join_room, remove_member
+from parley.messaging.actions.rooms import check_create_room, check_join_room, check_remove_member
 from parley.messaging.actions.send import check_send_message
 from parley.realtime.fanout import local_fanout
 
@@ -35,7 +35,7 @@ async def test_resume_refuses_a_conversation_not_followed_and_goes_on_with_the_o
     room, chat, alice, bob
 ):
     """Not followed answers the same whether it does not exist or is not the user's."""
-    elsewhere = await database_sync_to_async(create_room)(alice, title="Alice's own")
+    elsewhere = await database_sync_to_async(check_create_room)(alice, title="Alice's own")
     theirs = await database_sync_to_async(lambda: elsewhere.chats.get(is_default=True).pk)()
     for body in ("one", "two"):
         await database_sync_to_async(send)(alice, chat, body)
@@ -110,10 +110,10 @@ async def test_a_member_who_leaves_and_comes_back_hears_only_what_is_said_while_
     await database_sync_to_async(send)(alice, chat, "before")
     assert await messages(member, 1) == [(1, "before")]
 
-    await database_sync_to_async(remove_member)(alice, room, bob.pk)
+    await database_sync_to_async(check_remove_member)(alice, room, bob.pk)
     left = await member.receive()
     await database_sync_to_async(send)(alice, chat, "away")
-    await database_sync_to_async(join_room)(bob, room)
+    await database_sync_to_async(check_join_room)(bob, room)
     joined = await member.receive()
     await database_sync_to_async(send)(alice, chat, "back")
 
