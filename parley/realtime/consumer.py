@@ -205,12 +205,11 @@ class ParleyConsumer(liveness.LivenessMixin, Following, AsyncWebsocketConsumer):
     async def _connect(self, user: Any) -> None:
         await self.accept()
         await self.open_following(user.pk)
-        session = self.scope.get("session")
-        self.session_tag = signin.tag_of(session)
+        self.session_tag = signin.tag_of(self.scope)
         # Listening for the end of this session now, check that it has not ended since
         # the handshake read it; and join the streams before reading the state, so that
         # nothing committed in between is lost.
-        conversations = await reads.membership(user, session)
+        conversations = await reads.membership(user, self.scope)
         if conversations is None:
             await self.close(code=signin.CLOSE_UNAUTHENTICATED)
             return
@@ -263,6 +262,7 @@ class ParleyConsumer(liveness.LivenessMixin, Following, AsyncWebsocketConsumer):
             data = protocol.decode(text_data)
             await check_frame_rate(data.get("type"), self.user.pk)
             frame = frames.parse(data)
+            signin.check_may_send(self.scope, frame)
             if isinstance(frame, frames.LIVENESS):
                 await self.liveness_frame(frame)
                 return

@@ -156,7 +156,7 @@ class Following(Outbox):
         have been lost with Redis."""
         conversations = event.get("conversations")
         if event.get("fresh"):
-            conversations = await reads.membership(self.user, self.scope.get("session"))
+            conversations = await reads.membership(self.user, self.scope)
             if conversations is None:
                 await self.send_event(catalogue.SessionEnded())
                 await self.close(code=signin.CLOSE_UNAUTHENTICATED)
