@@ -79,6 +79,7 @@ _NOUNS = {
     "connect_ip": "new connections",
     "frames": "frames",
     "token": "token changes",
+    "bot": "bot changes",
 }
 
 
