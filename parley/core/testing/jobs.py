@@ -29,6 +29,11 @@ def run_due_jobs() -> None:
     Worker.run(worker)  # the library's loop, without ParleyWorker's heartbeat
 
 
+def lines(path: Path) -> list[str]:
+    """The lines of a file a test job writes to (none if it never ran)."""
+    return path.read_text().splitlines() if path.exists() else []
+
+
 def wait_for(condition: Callable[[], Any], what: str, timeout: float = 30) -> Any:
     """Poll `condition` until it returns something true, which is returned; fail after
     `timeout` seconds saying `what` did not happen."""

@@ -1,26 +1,21 @@
 """The queue's guarantees, in this process: retries with growing delays up to the maximum,
-failures recorded, jobs enqueued with the caller's transaction, lost jobs put back.
+failures recorded, lost jobs put back.
 The clock is moved (time-machine), never waited for. (test_workers.py: real workers.)"""
 
 from datetime import timedelta
 
 import pytest
 import time_machine
-from django.db import transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from parley.core.testing.jobs import run_due_jobs
+from parley.core.testing.jobs import lines, run_due_jobs
 from parley.jobs.models import WorkerHeartbeat
-from parley.jobs.queue import enqueue_on_commit, retry_policy
+from parley.jobs.queue import retry_policy
 from parley.jobs.tests import jobs
 from parley.jobs.worker import WORKER_LOST, recover_lost_jobs
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def lines(path) -> list[str]:
-    return path.read_text().splitlines() if path.exists() else []
 
 
 def test_a_due_job_runs_once(tmp_path):
@@ -83,20 +78,6 @@ def test_give_up_fails_at_once(tmp_path):
     row = DBTaskResult.objects.get(pk=result.id)
     assert (row.status, len(lines(ran))) == ("FAILED", 1)
     assert row.exception_class_path == "parley.jobs.queue.GiveUp"
-
-
-def test_a_job_enqueued_in_a_transaction_that_rolls_back_never_runs(tmp_path):
-    rolled_back, committed = tmp_path / "rolled-back", tmp_path / "committed"
-    with pytest.raises(RuntimeError), transaction.atomic():
-        enqueue_on_commit(jobs.record, str(rolled_back))
-        raise RuntimeError("the request failed")
-    with transaction.atomic():
-        enqueue_on_commit(jobs.record, str(committed))
-
-    run_due_jobs()
-
-    assert (lines(rolled_back), len(lines(committed))) == ([], 1)
-    assert DBTaskResult.objects.count() == 1
 
 
 def claimed(result, worker_id: str, started_at) -> None:
