@@ -46,12 +46,11 @@ def test_the_server_and_a_worker_run_side_by_side_and_stop_together(tmp_path):
     port, ran = free_port(), tmp_path / "ran"
     process = serve(port, JobWorkers(tmp_path).env)
     try:
-        wait_for(lambda: listening(port) and only_heartbeat(), "the server and the worker")
+        first = wait_for(lambda: listening(port) and only_heartbeat(), "the server, a worker")
         result = jobs.record.enqueue(str(ran))
         wait_for(lambda: lines(ran), "the job")
         assert DBTaskResult.objects.get(pk=result.id).status == "SUCCESSFUL"
 
-        first = only_heartbeat()
         os.kill(first.pid, signal.SIGKILL)
         second = wait_for(
             lambda: WorkerHeartbeat.objects.exclude(pk=first.pk).first(), "a new worker"
@@ -74,8 +73,7 @@ def test_killing_the_script_stops_the_server_and_the_worker(tmp_path):
     port = free_port()
     process = serve(port, JobWorkers(tmp_path).env)
     try:
-        wait_for(lambda: listening(port) and only_heartbeat(), "the server and the worker")
-        worker = only_heartbeat()
+        worker = wait_for(lambda: listening(port) and only_heartbeat(), "the server, a worker")
     finally:
         process.kill()
         process.communicate()
