@@ -11,11 +11,13 @@ MYSQL  := $(if $(filter mysql% mariadb%,$(DATABASE_URL)),1,)
 
 .PHONY: run test lint format migrate superuser clean
 
-## run: install, migrate and serve Parley at http://$(HOST):$(PORT)
+## run: install, migrate and serve Parley at http://$(HOST):$(PORT), with a job worker beside
+## (scripts/serve.py: Ctrl-C stops both)
 run: $(VENV)/.stamp-run
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
-	$(BIN)/python -m uvicorn config.asgi:application --host $(HOST) --port $(PORT) --lifespan off \
+	$(BIN)/python scripts/serve.py \
+		$(BIN)/python -m uvicorn config.asgi:application --host $(HOST) --port $(PORT) --lifespan off \
 		--ws parley.realtime.server:WebSocketProtocol --ws-per-message-deflate false
 
 ## test: run the whole test suite (SQLite + in-memory unless DATABASE_URL / REDIS_URL are set)

@@ -43,6 +43,10 @@ INSTALLED_APPS = [
     "parley.search",
     "parley.api",
     "ninja",  # the API's documentation page (Swagger UI) from Parley's own static files
+    # Before django_tasks_db: its db_worker command is parley.jobs' (docs/jobs.md).
+    "parley.jobs",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -148,6 +152,20 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "parley.realtime.layers.InMemoryLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Background jobs (docs/jobs.md) ----------------------------------------
+# Django's Tasks API (the django-tasks backport) with its jobs in the database, run by
+# `manage.py db_worker` (parley/jobs adds retries, backoff and lost-worker recovery).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Attempts of a failing job, its first retry's delay (doubled at each retry) and the
+# longest delay; a job may set its own (parley.jobs.job).
+JOBS_MAX_ATTEMPTS = env.int("JOBS_MAX_ATTEMPTS", default=10)
+JOBS_RETRY_SECONDS = env.float("JOBS_RETRY_SECONDS", default=10.0)
+JOBS_RETRY_MAX_SECONDS = env.float("JOBS_RETRY_MAX_SECONDS", default=3600.0)
+# Each worker says it is alive this often; a running job whose worker has not for
+# JOBS_LEASE_SECONDS runs again (a worker killed, or its machine gone).
+JOBS_HEARTBEAT_SECONDS = env.float("JOBS_HEARTBEAT_SECONDS", default=5.0)
+JOBS_LEASE_SECONDS = env.float("JOBS_LEASE_SECONDS", default=30.0)
 
 # --- Real-time ------------------------------------------------------------
 # Origins allowed to open the WebSocket, scheme and port included (Channels' OriginValidator).

@@ -1,0 +1,100 @@
+"""The queue with real db_worker processes on the test database: a job runs, a job left
+by a SIGKILLed worker runs again on another, a job of a rolled-back transaction never
+runs, and a job killed after it posted its message and run again posts it once.
+
+Workers beat every 0.1 s with a 1 s lease here (JobWorkers); tests poll for what they
+wait for, with a deadline."""
+
+import pytest
+from django.db import transaction
+from django_tasks_db.models import DBTaskResult
+
+from parley.core.testing.jobs import JobWorkers, lines, wait_for
+from parley.jobs.models import WorkerHeartbeat
+from parley.jobs.queue import enqueue_on_commit
+from parley.jobs.tests import jobs
+from parley.messaging.actions.rooms import create_room, join_room
+from parley.messaging.models import Message
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def status(result) -> str:
+    return DBTaskResult.objects.get(pk=result.id).status
+
+
+@pytest.fixture
+def workers(tmp_path):
+    with JobWorkers(tmp_path) as workers:
+        yield workers
+
+
+def test_an_enqueued_job_runs_and_a_stopped_worker_says_goodbye(workers, tmp_path):
+    worker = workers.start()
+    ran = tmp_path / "ran"
+
+    result = jobs.record.enqueue(str(ran))
+
+    wait_for(lambda: status(result) == "SUCCESSFUL", "the job's success")
+    assert len(lines(ran)) == 1
+    assert workers.stop(worker) == 0, workers.log(worker)
+    assert not WorkerHeartbeat.objects.filter(pk=worker).exists()
+
+
+def test_the_job_of_a_sigkilled_worker_runs_again_on_another(workers, tmp_path):
+    runs, hold = tmp_path / "runs", tmp_path / "hold"
+    hold.touch()
+    first = workers.start()
+    result = jobs.record_then_hold.enqueue(str(runs), str(hold))
+    wait_for(lambda: lines(runs), "the first run")
+
+    workers.kill(first)  # mid-job: the row stays RUNNING, claimed by a dead worker
+    assert status(result) == "RUNNING"
+    hold.unlink()
+    second = workers.start()
+
+    wait_for(lambda: status(result) == "SUCCESSFUL", "the job's second run", timeout=60)
+    row = DBTaskResult.objects.get(pk=result.id)
+    assert row.worker_ids == [first, second]
+    assert len(set(lines(runs))) == 2  # two processes ran it
+
+
+def test_a_job_enqueued_in_a_rolled_back_transaction_never_runs(workers, tmp_path):
+    workers.start()
+    rolled_back, committed = tmp_path / "rolled-back", tmp_path / "committed"
+
+    with transaction.atomic():
+        enqueue_on_commit(jobs.record, str(rolled_back))
+        transaction.set_rollback(True)  # as when the request fails
+    with transaction.atomic():
+        enqueue_on_commit(jobs.record, str(committed))
+
+    # Jobs run in the order enqueued: had the first been queued, it would have run first.
+    wait_for(lambda: lines(committed), "the committed job")
+    assert lines(rolled_back) == []
+    assert DBTaskResult.objects.count() == 1
+
+
+def test_a_job_killed_after_posting_and_run_again_posts_one_message(workers, tmp_path, alice, bob):
+    room = create_room(alice, title="Team")
+    join_room(bob, room)
+    chat = room.chats.get(is_default=True)
+    runs, hold = tmp_path / "runs", tmp_path / "hold"
+    hold.touch()
+    first = workers.start()
+
+    result = jobs.post_then_hold.enqueue(
+        runs=str(runs), hold=str(hold), sender_id=bob.pk, client_id="github-delivery-7f3a",
+        body="CI failed on main", conversation_id=chat.pk,
+    )  # fmt: skip
+    wait_for(lambda: lines(runs), "the message posted")
+    workers.kill(first)  # posted, not marked done
+    hold.unlink()
+    workers.start()
+
+    wait_for(lambda: status(result) == "SUCCESSFUL", "the job's second run", timeout=60)
+    assert len(lines(runs)) == 2  # it ran twice…
+    messages = Message.objects.filter(conversation=chat, sender=bob)
+    assert [m.body for m in messages] == ["CI failed on main"]  # …and posted once
+    assert lines(runs) == [str(messages[0].pk)] * 2  # the second run got the original
+    assert DBTaskResult.objects.get(pk=result.id).return_value == messages[0].pk
