@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("parley.accounts.urls")),
     path("", include("parley.messaging.urls")),
     path("", include("parley.search.urls")),
+    path("", include("parley.integrations.urls")),
 ]
 
 # Every uncaught exception ends here: the database away is a 503 (parley/core/outage.py).

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "parley.realtime",
     "parley.search",
     "parley.api",
+    "parley.integrations",
     "ninja",  # the API's documentation page (Swagger UI) from Parley's own static files
     # Before django_tasks_db: its db_worker command is parley.jobs' (docs/jobs.md).
     "parley.jobs",
@@ -260,6 +261,9 @@ HTTP_BODY_TIMEOUT_SECONDS = env.float("HTTP_BODY_TIMEOUT_SECONDS", default=30.0)
 # JSON bodies of the API (parley.core.http.json_body).
 API_MAX_JSON_BYTES = 256 * 1024
 API_MAX_JSON_DEPTH = 16
+# A webhook's JSON (a GitHub delivery): GitHub's pushes carry up to 20 commits with their
+# files, so more than an API body; as much as Django reads into memory (2.5 MB).
+WEBHOOK_MAX_JSON_BYTES = 2_621_440
 # Retry-After of the 503 answered while the database is unreachable.
 UNAVAILABLE_RETRY_AFTER_SECONDS = 5
 

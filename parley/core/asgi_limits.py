@@ -23,6 +23,8 @@ from typing import Any
 
 from django.conf import settings
 
+from parley.core.errors import JSON_PATHS
+
 logger = logging.getLogger("parley.http")
 
 Scope = dict[str, Any]
@@ -116,7 +118,7 @@ class _BoundedBody:
 
 
 async def _answer(scope: Scope, send: Send, refusal: _Refused) -> None:
-    if scope.get("path", "").startswith("/api/"):
+    if scope.get("path", "").startswith(JSON_PATHS):
         error = {"code": refusal.code, "message": refusal.message}
         body, kind = json.dumps({"error": error}).encode(), b"application/json"
     else:

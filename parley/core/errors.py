@@ -36,6 +36,10 @@ _STATUS = {
 }
 
 
+# Machine-facing paths (the API, the webhooks): their errors are JSON, never a page.
+JSON_PATHS = ("/api/", "/integrations/")
+
+
 class ParleyError(Exception):
     """A request Parley refuses, with a reason the client can act on."""
 

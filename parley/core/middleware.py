@@ -8,14 +8,14 @@ from collections.abc import Callable, Iterator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
-from parley.core.errors import ErrorCode, ParleyError
+from parley.core.errors import JSON_PATHS, ErrorCode, ParleyError
 from parley.core.validation import text_problem
 
 logger = logging.getLogger("parley.errors")
 
 
 def wants_json(request: HttpRequest) -> bool:
-    return request.path.startswith("/api/") or "application/json" in request.headers.get(
+    return request.path.startswith(JSON_PATHS) or "application/json" in request.headers.get(
         "Accept", ""
     )
 

@@ -108,10 +108,14 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return data
 
 
-def loads_strict(raw: str | bytes, *, max_bytes: int, max_depth: int) -> Any:
+def loads_strict(
+    raw: str | bytes, *, max_bytes: int, max_depth: int, scrub_text: bool = False
+) -> Any:
     """Parse JSON as Parley accepts it on every surface: at most `max_bytes` (UTF-8) and
     `max_depth` levels (both checked before parsing), no NaN or Infinity, numbers within
-    64 bits and finite, no key twice in an object, and text that can be stored."""
+    64 bits and finite, no key twice in an object, and text that can be stored. With
+    `scrub_text` (a webhook's payload, which Parley cannot send back), text that cannot
+    be stored has its NULs and lone surrogates replaced by U+FFFD instead."""
     size = len(raw) if isinstance(raw, bytes) else len(raw.encode(errors="surrogatepass"))
     if size > max_bytes:
         raise invalid(f"That is too large: at most {max_bytes // 1024} KiB of JSON.")
@@ -131,7 +135,22 @@ def loads_strict(raw: str | bytes, *, max_bytes: int, max_depth: int) -> Any:
         )
     except (ValueError, RecursionError) as exc:
         raise invalid(f"That is not valid JSON ({_reason(exc)}).") from exc
+    if scrub_text:
+        return _scrubbed(data)
     check_texts(data)
+    return data
+
+
+def _scrubbed(data: Any) -> Any:
+    if isinstance(data, str):
+        if text_problem(data) is None:
+            return data
+        paired = data.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+        return paired.replace("\x00", "\ufffd")
+    if isinstance(data, dict):
+        return {_scrubbed(key): _scrubbed(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_scrubbed(item) for item in data]
     return data
 
 

@@ -13,7 +13,8 @@ from parley.core.testing.jobs import JobWorkers, lines, wait_for
 from parley.jobs.models import WorkerHeartbeat
 from parley.jobs.queue import enqueue_on_commit
 from parley.jobs.tests import jobs
-from parley.messaging.actions.rooms import create_room, join_room
+from parley.messaging.actions.rooms import check_create_room as create_room
+from parley.messaging.actions.rooms import check_join_room as join_room
 from parley.messaging.models import Message
 
 pytestmark = pytest.mark.django_db(transaction=True)
