@@ -1,5 +1,5 @@
-"""Group conversations: start one with people, add more. (A direct conversation starts
-with its first message: `POST /api/v1/messages` with `to`.)"""
+"""Group conversations: start one with people, add more. Direct conversations: find
+yours with someone (one starts with its first message, sent with `to`)."""
 
 from typing import Any
 
@@ -8,13 +8,15 @@ from pydantic import Field
 
 from parley.api.shapes import ERRORS
 from parley.api.types import BodyId, Id, Input
+from parley.core.errors import not_found
 from parley.core.http import AuthenticatedRequest
 from parley.core.ratelimit import check_rate
 from parley.events.catalogue import ConversationSummary
 from parley.messaging.actions.groups import check_add_to_group, check_create_group
-from parley.messaging.selectors import conversation_summary
+from parley.messaging.selectors import conversation_summary, direct_conversation_id
 
 router = Router(tags=["groups"])
+direct = Router(tags=["direct"])
 
 
 class GroupIn(Input):
@@ -49,3 +51,13 @@ def add_people(
     check_rate("room", request.user.pk)
     group = check_add_to_group(request.user, conversation_id, data.people)
     return conversation_summary(request.user, group.pk)
+
+
+@direct.get("/{user_id}", response={200: ConversationSummary, **ERRORS}, url_name="direct")
+def direct_conversation(request: AuthenticatedRequest, user_id: Id) -> dict[str, Any]:
+    """Your direct conversation with a user, if you have one; not found until the first
+    message, which starts it (sent with `to`: that user's id)."""
+    conversation_id = direct_conversation_id(request.user, user_id)
+    if conversation_id is None:
+        raise not_found("That conversation")
+    return conversation_summary(request.user, conversation_id)

@@ -32,7 +32,7 @@ from parley.api.shapes import (
     RoomList,
     RoomPage,
 )
-from parley.api.types import Id, Input, UpTo100
+from parley.api.types import Id, Input
 from parley.core.http import AuthenticatedRequest
 from parley.core.ratelimit import check_rate
 from parley.events.catalogue import Role
@@ -44,6 +44,8 @@ from parley.messaging.models import Conversation, Room, RoomInvite, RoomMember
 router = Router(tags=["rooms"])
 
 INVITES_PAGE_SIZE = 50
+# 1, 2, ...: the room selectors page by number (a page past the last gives the last).
+PageNumber = Id
 
 
 def room_data(viewer: User, room: Room) -> RoomData:
@@ -115,7 +117,7 @@ def _page(page: Page[Any], key: str, shape: Any) -> dict[str, Any]:
 
 @router.get("", response={200: RoomPage, **ERRORS}, url_name="rooms")
 def browse(
-    request: AuthenticatedRequest, q: Annotated[str, MaxLen(80)] = "", page: UpTo100 = 1
+    request: AuthenticatedRequest, q: Annotated[str, MaxLen(80)] = "", page: PageNumber = 1
 ) -> dict[str, Any]:
     """Public rooms whose title or description contains `q` (any case), 20 a page: open
     rooms first, then archived ones, by title. A page past the last gives the last."""
@@ -130,7 +132,7 @@ def my_rooms(request: AuthenticatedRequest) -> dict[str, Any]:
 
 
 @router.get("/invites", response={200: InvitePage, **ERRORS}, url_name="my_invites")
-def my_invites(request: AuthenticatedRequest, page: UpTo100 = 1) -> dict[str, Any]:
+def my_invites(request: AuthenticatedRequest, page: PageNumber = 1) -> dict[str, Any]:
     """Invitations waiting for you to accept or decline, newest first, 50 a page."""
     return _invite_page(selectors.pending_invites(request.user), page)
 
@@ -263,7 +265,7 @@ def leave_room(request: AuthenticatedRequest, room_id: Id) -> Status[None]:
 
 
 @router.get("/{room_id}/members", response={200: MemberPage, **ERRORS}, url_name="room_members")
-def members(request: AuthenticatedRequest, room_id: Id, page: UpTo100 = 1) -> dict[str, Any]:
+def members(request: AuthenticatedRequest, room_id: Id, page: PageNumber = 1) -> dict[str, Any]:
     """A room's members, 50 a page: the owner, then admins, then by username."""
     room, _ = access_room_by_id(request.user, room_id)
     return _page(selectors.room_members(room, page), "members", _member_dict)
@@ -298,7 +300,9 @@ def remove_member(request: AuthenticatedRequest, room_id: Id, user_id: Id) -> St
 
 
 @router.get("/{room_id}/invites", response={200: InvitePage, **ERRORS}, url_name="room_invites")
-def room_invites(request: AuthenticatedRequest, room_id: Id, page: UpTo100 = 1) -> dict[str, Any]:
+def room_invites(
+    request: AuthenticatedRequest, room_id: Id, page: PageNumber = 1
+) -> dict[str, Any]:
     """The owner's and admins' view of a room's pending invitations, newest first."""
     room, _ = access_room_by_id(request.user, room_id)
     rooms.check_room_manager(request.user, room)

@@ -54,6 +54,17 @@ def direct_key(a: int, b: int) -> str:
     return f"{low}:{high}"
 
 
+def direct_conversation_id(user: User, other_id: int) -> int | None:
+    """The id of `user`'s direct conversation with user `other_id`, if they have one."""
+    return (
+        Conversation.objects.filter(
+            direct_key=direct_key(user.pk, other_id), participants__user=user
+        )
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
 def other_members(
     user: User, conversation_ids: list[int] | None = None
 ) -> dict[int, list[UserSummary]]:

@@ -14,6 +14,7 @@ from parley.accounts.tests.factories import UserFactory
 from parley.api.tests.test_conversations import token_client
 from parley.core.testing.sockets import open_socket
 from parley.messaging.actions import rooms
+from parley.messaging.actions.send import check_send_message
 from parley.messaging.models import Conversation, Room, RoomInvite, RoomMember
 
 MISSING = 987_654
@@ -577,6 +578,23 @@ def test_group_refusals(alice, bob, carol):
     assert group_of_two.json()["error"]["field"] == "people"
     assert strangers.status_code == 403
     assert outsider.status_code == 404
+
+
+def test_a_direct_conversation_is_found_once_it_has_begun(alice, bob, carol):
+    befriend(alice, bob)
+    script = token_client(alice)
+    before = script.get(f"/api/v1/direct/{bob.pk}")
+    check_send_message(alice, to_user_id=bob.pk, client_id="c1", body="hi")
+
+    found = script.get(f"/api/v1/direct/{bob.pk}")
+    theirs = token_client(carol).get(f"/api/v1/direct/{bob.pk}")
+    nobody = script.get(f"/api/v1/direct/{MISSING}")
+
+    assert before.status_code == theirs.status_code == nobody.status_code == 404
+    assert before.json() == theirs.json() == nobody.json()
+    assert found.status_code == 200
+    assert (found.json()["kind"], found.json()["people"]) == ("direct", [summary(bob)])
+    assert found.json()["preview"]["text"] == "hi"
 
 
 # --- Input and tokens --------------------------------------------------------------------
