@@ -159,6 +159,16 @@ class InvitePage(TypedDict):
     has_next: bool
 
 
+class Bot(TypedDict):
+    user: UserSummary
+    active: bool
+    created_at: str
+
+
+class BotList(TypedDict):
+    bots: list[Bot]
+
+
 # What any endpoint may answer besides its success (ErrorBody each): bad input, no or a
 # bad token, a read-only token writing, missing or not yours, over a rate limit, the
 # database briefly away.

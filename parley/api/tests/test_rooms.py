@@ -49,7 +49,13 @@ def private_room(alice, bob):
 
 
 def summary(user: Any) -> dict[str, Any]:
-    return {"id": user.pk, "username": user.username, "name": user.name, "avatar": None}
+    return {
+        "id": user.pk,
+        "username": user.username,
+        "name": user.name,
+        "avatar": None,
+        "bot": False,
+    }
 
 
 # --- Rooms -------------------------------------------------------------------------------
