@@ -6,7 +6,13 @@ from typing import Literal, NotRequired
 
 from typing_extensions import TypedDict
 
-from parley.events.catalogue import ConversationSummary, MessageData, UserSummary
+from parley.events.catalogue import (
+    ConversationSummary,
+    MessageData,
+    Role,
+    RoomRef,
+    UserSummary,
+)
 
 
 class ErrorDetail(TypedDict):
@@ -92,6 +98,67 @@ class NewToken(TypedDict):
     details: Token
 
 
+class RoomData(TypedDict):
+    """A room as the caller sees it."""
+
+    id: int
+    slug: str  # its address, /rooms/<slug>/ (a private room's changes with its title)
+    title: str
+    description: str
+    private: bool
+    archived: bool
+    role: Role | None  # the caller's; null when not a member
+    member_count: int
+
+
+class RoomPage(TypedDict):
+    rooms: list[RoomData]
+    page: int
+    has_next: bool
+
+
+class RoomList(TypedDict):
+    rooms: list[RoomData]
+
+
+class Member(TypedDict):
+    user: UserSummary
+    role: Role
+    joined_at: str
+
+
+class MemberPage(TypedDict):
+    members: list[Member]  # the owner, then admins, then by username
+    page: int
+    has_next: bool
+
+
+class Chat(TypedDict):
+    id: int  # its conversation's: history, sends and events use it
+    room: int
+    title: str
+    description: str
+    default: bool  # the room's first chat, "general" unless renamed
+
+
+class ChatList(TypedDict):
+    chats: list[Chat]
+
+
+class Invite(TypedDict):
+    id: int
+    room: RoomRef
+    invitee: UserSummary
+    invited_by: UserSummary
+    created_at: str
+
+
+class InvitePage(TypedDict):
+    invites: list[Invite]  # newest first
+    page: int
+    has_next: bool
+
+
 class Bot(TypedDict):
     user: UserSummary
     active: bool
@@ -106,3 +173,5 @@ class BotList(TypedDict):
 # bad token, a read-only token writing, missing or not yours, over a rate limit, the
 # database briefly away.
 ERRORS = {code: ErrorBody for code in (400, 401, 403, 404, 413, 429, 503)}
+# ...and one that may meet a conflict (a taken address, already a member).
+WITH_CONFLICT = {**ERRORS, 409: ErrorBody}

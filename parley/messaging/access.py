@@ -31,13 +31,29 @@ def access_participant(user: User, conversation_id: int) -> Participant:
 
 def access_room(user: User, slug: str) -> tuple[Room, RoomMember | None]:
     """A room `user` may see (public, or private and a member), with their membership."""
-    room = Room.objects.filter(slug=slug).first()
+    return _visible_room(user, Room.objects.filter(slug=slug).first())
+
+
+def access_room_by_id(user: User, room_id: int) -> tuple[Room, RoomMember | None]:
+    """access_room by the room's id (the REST API's: a private room's address changes)."""
+    return _visible_room(user, Room.objects.filter(pk=room_id).first())
+
+
+def _visible_room(user: User, room: Room | None) -> tuple[Room, RoomMember | None]:
     if room is None:
         raise not_found("That room")
     membership = RoomMember.objects.filter(room=room, user=user).first()
     if membership is None and not room.is_public:
         raise not_found("That room")
     return room, membership
+
+
+def access_chat(room: Room, chat_id: int) -> Conversation:
+    """A chat of `room` (which the caller may see already)."""
+    chat = room.chats.filter(pk=chat_id).first()
+    if chat is None:
+        raise not_found("That chat")
+    return chat
 
 
 def access_message(user: User, message_id: int) -> Message:

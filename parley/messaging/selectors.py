@@ -54,6 +54,17 @@ def direct_key(a: int, b: int) -> str:
     return f"{low}:{high}"
 
 
+def direct_conversation_id(user: User, other_id: int) -> int | None:
+    """The id of `user`'s direct conversation with user `other_id`, if they have one."""
+    return (
+        Conversation.objects.filter(
+            direct_key=direct_key(user.pk, other_id), participants__user=user
+        )
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
 def other_members(
     user: User, conversation_ids: list[int] | None = None
 ) -> dict[int, list[UserSummary]]:
@@ -434,17 +445,27 @@ ROOMS_PAGE_SIZE = 20
 MEMBERS_PAGE_SIZE = 50
 
 
-def public_rooms(query: str = "", page: int | str = 1) -> Page[Any]:
+def _counted(rooms: QuerySet[Room], viewer: User | None = None) -> QuerySet[Room]:
+    """`rooms`, each with `member_count`, and with `my_role` (owner, admin, member, or
+    None when not a member) if there is a `viewer`."""
+    rooms = rooms.annotate(member_count=Count("members"))
+    if viewer is None:
+        return rooms
+    role = RoomMember.objects.filter(user=viewer, room=OuterRef("pk")).values("role")[:1]
+    return rooms.annotate(my_role=Subquery(role))
+
+
+def public_rooms(query: str = "", page: int | str = 1, viewer: User | None = None) -> Page[Any]:
     """Public rooms whose title or description contains `query` (any case), paged.
 
     Open rooms first, then archived ones; by title within each. Each room carries
-    `member_count`. An out-of-range page gives the last one.
+    `member_count`, and `my_role` given a `viewer`. An out-of-range page gives the last one.
     """
     rooms = Room.objects.filter(is_public=True)
     query = query.strip()
     if query:
         rooms = rooms.filter(Q(title__icontains=query) | Q(description__icontains=query))
-    rooms = rooms.annotate(member_count=Count("members")).order_by("is_archived", "title", "pk")
+    rooms = _counted(rooms, viewer).order_by("is_archived", "title", "pk")
     return Paginator(rooms, ROOMS_PAGE_SIZE).get_page(page)
 
 
@@ -453,15 +474,14 @@ def rooms_of(user: User) -> QuerySet[Room]:
 
     Each room carries `member_count` and `my_role` (owner, admin or member).
     """
-    mine = RoomMember.objects.filter(user=user)
-    return (
-        Room.objects.filter(pk__in=mine.values("room_id"))
-        .annotate(
-            member_count=Count("members"),
-            my_role=Subquery(mine.filter(room=OuterRef("pk")).values("role")[:1]),
-        )
-        .order_by("title", "pk")
-    )
+    mine = RoomMember.objects.filter(user=user).values("room_id")
+    return _counted(Room.objects.filter(pk__in=mine), user).order_by("title", "pk")
+
+
+def room_for(viewer: User, room: Room) -> Room:
+    """`room` read again with `member_count` and `viewer`'s `my_role` (after access_room
+    or a change)."""
+    return _counted(Room.objects.filter(pk=room.pk), viewer).get()
 
 
 def room_members(room: Room, page: int | str = 1) -> Page[RoomMember]:

@@ -20,6 +20,14 @@ def test_the_openapi_document_is_3_1_and_lists_every_endpoint():
         "/api/v1/tokens",
         "/api/v1/tokens/{token_id}",
         "/api/v1/users/me",
+        "/api/v1/rooms",
+        "/api/v1/rooms/{room_id}",
+        "/api/v1/rooms/{room_id}/members/{user_id}",
+        "/api/v1/rooms/{room_id}/invites",
+        "/api/v1/rooms/invites/{invite_id}/accept",
+        "/api/v1/rooms/{room_id}/chats/{chat_id}",
+        "/api/v1/groups",
+        "/api/v1/groups/{conversation_id}/people",
     } <= set(document["paths"])
     assert document["components"]["securitySchemes"]["TokenAuth"]["scheme"] == "bearer"
 

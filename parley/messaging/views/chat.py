@@ -24,8 +24,7 @@ from parley.core.errors import ErrorCode, ParleyError
 from parley.core.http import AuthenticatedRequest, query_int
 from parley.messaging import selectors
 from parley.messaging.access import may_message_directly
-from parley.messaging.models import Conversation, Message
-from parley.messaging.selectors import direct_key
+from parley.messaging.models import Message
 
 # Messages from one sender closer together than this are shown as one block.
 CONTINUATION = timedelta(minutes=5)
@@ -92,21 +91,11 @@ def _draft(request: AuthenticatedRequest, username: str) -> HttpResponse:
     other = access_user(username[:32])
     if other.pk == user.pk:
         raise ParleyError(ErrorCode.INVALID, "Write to yourself in a note, not a message.")
-    existing = _direct_conversation_id(user, other)
+    existing = selectors.direct_conversation_id(user, other.pk)
     if existing is not None:
         return redirect("chat_conversation", existing)
     draft = {"user": user_summary(other), "allowed": may_message_directly(user, other)}
     return _render(request, selectors.conversation_list(user), draft=draft)
-
-
-def _direct_conversation_id(user: User, other: User) -> int | None:
-    return (
-        Conversation.objects.filter(
-            direct_key=direct_key(user.pk, other.pk), participants__user=user
-        )
-        .values_list("pk", flat=True)
-        .first()
-    )
 
 
 def _render(

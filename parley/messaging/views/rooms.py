@@ -15,10 +15,10 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from parley.core.errors import ErrorCode, ParleyError, not_found
+from parley.core.errors import ErrorCode, ParleyError
 from parley.core.http import AuthenticatedRequest, query_int, rate_limit
 from parley.messaging import selectors
-from parley.messaging.access import access_room
+from parley.messaging.access import access_chat, access_room
 from parley.messaging.actions import rooms
 from parley.messaging.forms import (
     ArchiveForm,
@@ -345,9 +345,7 @@ def member_role(request: AuthenticatedRequest, slug: str, user_id: int) -> HttpR
 @require_POST
 def chat_rename(request: AuthenticatedRequest, slug: str, chat_id: int) -> HttpResponse:
     room, manager = _managed_room(request, slug)
-    chat = room.chats.filter(pk=chat_id).first()
-    if chat is None:
-        raise not_found("That chat")
+    chat = access_chat(room, chat_id)
     form = ChatForm(request.POST, prefix=f"chat-{chat.pk}")
     status = 400
     if form.is_valid():
