@@ -69,6 +69,7 @@ _NOUNS = {
     "delete": "deletions",
     "react": "reactions",
     "move": "moves",
+    "read": "read markers",
     "typing": "typing updates",
     "history": "history requests",
     "search": "searches",
