@@ -71,8 +71,10 @@ def _invalid_input(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     first: dict[str, Any] = exc.errors[0] if exc.errors else {}
     if tuple(first.get("loc", ()))[:1] == ("path",):
         return _refuse(request, not_found())  # no id like that: nothing is there
-    where = [str(part) for part in first.get("loc", ()) if part not in ("body", "query", "data")]
-    field = ".".join(where) or "input"
+    # ("query", name) or ("body", the endpoint's body parameter, name, ...): a field may
+    # itself be called "body" (a message's), so positions are dropped, not names.
+    source, *where = [str(part) for part in first.get("loc", ())] or [""]
+    field = ".".join(where[1:] if source == "body" else where) or "input"
     return _refuse(request, ParleyError(ErrorCode.INVALID, _explain(field, first), field=field))
 
 
