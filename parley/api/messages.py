@@ -33,11 +33,13 @@ router = Router(tags=["messages"])
 
 
 class SendIn(Input):
-    conversation: BodyId | None = Field(None, description="The conversation to send to; or:")
+    conversation: BodyId | None = Field(
+        None, description="The conversation to send to; or else `to`."
+    )
     to: BodyId | None = Field(
         None,
-        description="A user: your direct conversation with them, which the first message "
-        "starts (as on the socket).",
+        description="A user's id: your direct conversation with them, which the first "
+        "message starts (as on the socket).",
     )
     body: str = Field(description="Markdown, up to MESSAGE_MAX_CHARS (10,000) characters.")
     client_id: str = Field(
@@ -48,7 +50,7 @@ class SendIn(Input):
 
 
 @router.post("", response={201: Sent, 200: Sent, **ERRORS}, url_name="send")
-def send(request: AuthenticatedRequest, data: SendIn) -> Status[Sent]:
+def send_message(request: AuthenticatedRequest, data: SendIn) -> Status[Sent]:
     """Send a message to a conversation, or to a user directly: 201 once it is stored,
     its `seq` numbering it in the conversation, and on its way to every member's sockets.
     A resend with the same `client_id` (say, after a timeout) answers 200 with the
@@ -96,7 +98,7 @@ def preview(request: AuthenticatedRequest, data: PreviewIn) -> dict[str, Any]:
 
 
 @router.get("/{message_id}", response={200: MessageData, **ERRORS}, url_name="message")
-def message(request: AuthenticatedRequest, message_id: Id) -> MessageData:
+def read_message(request: AuthenticatedRequest, message_id: Id) -> MessageData:
     """One message of a conversation you are in, as it is now (a deleted or moved one as
     its tombstone)."""
     check_rate("history", request.user.pk)
@@ -112,7 +114,7 @@ class EditIn(Input):
 
 
 @router.patch("/{message_id}", response={200: Changed, **ERRORS}, url_name="edit_message")
-def edit(request: AuthenticatedRequest, message_id: Id, data: EditIn) -> Changed:
+def edit_message(request: AuthenticatedRequest, message_id: Id, data: EditIn) -> Changed:
     """Replace the text of a message of yours (its earlier versions are kept: `/edits`).
     `seq` is null when the text is the same."""
     check_rate("edit", request.user.pk)
@@ -122,7 +124,7 @@ def edit(request: AuthenticatedRequest, message_id: Id, data: EditIn) -> Changed
 
 
 @router.delete("/{message_id}", response={200: Changed, **ERRORS}, url_name="delete_message")
-def delete(request: AuthenticatedRequest, message_id: Id) -> Changed:
+def delete_message(request: AuthenticatedRequest, message_id: Id) -> Changed:
     """Delete a message of yours, or any in a room you own or administer: a tombstone
     stays, its text, versions and reactions are gone."""
     check_rate("delete", request.user.pk)
@@ -134,7 +136,7 @@ class ReactionIn(Input):
 
 
 @router.post("/{message_id}/reactions", response={200: Changed, **ERRORS}, url_name="react")
-def react(request: AuthenticatedRequest, message_id: Id, data: ReactionIn) -> Changed:
+def add_reaction(request: AuthenticatedRequest, message_id: Id, data: ReactionIn) -> Changed:
     """Add your reaction to a message (`seq` null if it was there already)."""
     return _react(request.user, message_id, data.emoji, on=True)
 
@@ -142,7 +144,7 @@ def react(request: AuthenticatedRequest, message_id: Id, data: ReactionIn) -> Ch
 @router.delete(
     "/{message_id}/reactions/{emoji}", response={200: Changed, **ERRORS}, url_name="unreact"
 )
-def unreact(request: AuthenticatedRequest, message_id: Id, emoji: str) -> Changed:
+def remove_reaction(request: AuthenticatedRequest, message_id: Id, emoji: str) -> Changed:
     """Take your reaction back (`emoji` percent-encoded in the path; `seq` null if it
     was not there)."""
     return _react(request.user, message_id, emoji, on=False)
@@ -158,7 +160,7 @@ class MoveIn(Input):
 
 
 @router.post("/{message_id}/move", response={200: Changed, **ERRORS}, url_name="move_message")
-def move(request: AuthenticatedRequest, message_id: Id, data: MoveIn) -> Changed:
+def move_message(request: AuthenticatedRequest, message_id: Id, data: MoveIn) -> Changed:
     """Move a message to another chat of its room (room owners and admins). A tombstone
     stays here (`seq` is this conversation's change) pointing at the copy: `moved_to`."""
     check_rate("move", request.user.pk)
