@@ -11,12 +11,13 @@ import pytest
 from channels.db import database_sync_to_async
 from django.test import Client
 
+from parley.accounts.actions.bots import check_create_bot
 from parley.accounts.actions.friends import check_block_user
 from parley.api.shapes import Changed, ReadState, Sent
 from parley.api.tests.test_conversations import token_client
 from parley.core.testing.sockets import open_socket
 from parley.events.catalogue import MessageData, validate_as
-from parley.messaging.actions.rooms import check_create_chat, check_create_room
+from parley.messaging.actions.rooms import check_create_chat, check_create_room, check_join_room
 from parley.messaging.actions.send import check_send_message
 from parley.messaging.models import Conversation, Message, Reaction
 from parley.realtime.limits import FRAME_LIMITS
@@ -145,6 +146,19 @@ def test_a_reply_and_a_first_direct_message(chat, alice, bob):
     assert Conversation.objects.get(pk=conversation).kind == Conversation.Kind.DIRECT
     listed = token_client(alice).get("/api/v1/conversations").json()["conversations"]
     assert conversation in [c["id"] for c in listed]
+
+
+def test_a_bot_sends_with_its_token_as_itself(room, chat, alice, bob):
+    bot = check_create_bot(alice, username="deploy-bot", display_name="Deploy")
+    check_join_room(bot, room)
+
+    sent = call(
+        token_client(bot), "post", SEND, {"conversation": chat.pk, "body": "done", "client_id": "d"}
+    )
+
+    assert sent.status_code == 201
+    assert sent.json()["message"]["sender"] == {**sent.json()["message"]["sender"], "bot": True}
+    assert token_client(bob).get(f"{SEND}/{sent.json()['id']}").json() == sent.json()["message"]
 
 
 def test_a_reply_to_a_message_elsewhere_is_not_found(room, chat, alice, bob):
