@@ -1,5 +1,5 @@
-"""Conversations and their messages: the list, history by seq cursor, mention
-autocomplete, earlier versions of an edited message, and previews of a body."""
+"""Conversations: the list, history by seq cursor, mention autocomplete, and your read
+marker. (Messages themselves are parley/api/messages.py's.)"""
 
 from typing import Annotated, Any, Literal
 
@@ -7,25 +7,15 @@ from annotated_types import MaxLen
 from ninja import Router
 from pydantic import Field
 
-from parley.api.shapes import (
-    ERRORS,
-    ConversationList,
-    HistoryPage,
-    MemberMatches,
-    MessageVersions,
-    Rendered,
-)
-from parley.api.types import BodyId, Id, Input, Number
+from parley.api.shapes import ERRORS, ConversationList, HistoryPage, MemberMatches, ReadState
+from parley.api.types import BodyNumber, Id, Input, Number
 from parley.core.errors import ErrorCode, ParleyError
 from parley.core.http import AuthenticatedRequest
 from parley.core.ratelimit import check_rate
 from parley.messaging import selectors
-from parley.messaging.access import access_participant
-from parley.messaging.actions.send import check_body
-from parley.messaging.rendering import Mentionable, render
+from parley.messaging.actions.read import check_mark_read
 
 router = Router(tags=["conversations"])
-messages = Router(tags=["messages"])
 
 
 @router.get("", response={200: ConversationList, **ERRORS}, url_name="conversations")
@@ -76,30 +66,20 @@ def members(
     return {"members": selectors.conversation_members(request.user, conversation_id, q)}
 
 
-@messages.get(
-    "/{message_id}/edits", response={200: MessageVersions, **ERRORS}, url_name="message_edits"
-)
-def message_versions(request: AuthenticatedRequest, message_id: Id) -> dict[str, Any]:
-    """An edited message's earlier versions, oldest first, then the current one."""
-    check_rate("history", request.user.pk)
-    return selectors.message_versions(request.user, message_id)
+class ReadIn(Input):
+    seq: BodyNumber = Field(description="The seq of the latest message you have read.")
 
 
-class PreviewIn(Input):
-    body: str = Field(description="Message Markdown, as it would be sent.")
-    conversation: BodyId | None = Field(
-        None, description="Resolve @mentions among this conversation's members."
-    )
-
-
-@messages.post("/preview", response={200: Rendered, **ERRORS}, url_name="preview")
-def preview(request: AuthenticatedRequest, data: PreviewIn) -> dict[str, Any]:
-    """A body rendered exactly as sending it would render it, with who it mentions."""
-    check_rate("preview", request.user.pk)
-    check_body(data.body)
-    mentionable: Mentionable = {}
-    if data.conversation is not None:
-        access_participant(request.user, data.conversation)
-        mentionable = selectors.mentionable_members(data.conversation, data.body)
-    html, mentioned = render(data.body, mentionable)
-    return {"html": html, "mentions": mentioned}
+@router.post("/{conversation_id}/read", response={200: ReadState, **ERRORS}, url_name="mark_read")
+def mark_read(request: AuthenticatedRequest, conversation_id: Id, data: ReadIn) -> ReadState:
+    """Move your read marker up to `seq`: never back, and no further than the
+    conversation's last seq. Your sockets get the same `read` event, so that other tabs
+    clear their badges."""
+    check_rate("read", request.user.pk)
+    state = check_mark_read(request.user, conversation_id, data.seq)
+    return {
+        "conversation": state.conversation,
+        "seq": state.seq,
+        "unread": state.unread,
+        "mentions": state.mentions,
+    }

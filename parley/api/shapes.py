@@ -51,6 +51,35 @@ class MessageVersions(TypedDict):
     versions: list[Version]  # oldest first; the current one last
 
 
+class Sent(TypedDict):
+    """A send's answer: the fields of the socket's ack, and the message."""
+
+    id: int
+    seq: int
+    conversation: int
+    client_id: str
+    duplicate: bool  # a resend: the original message, nothing new stored or published
+    message: MessageData
+
+
+class Changed(TypedDict):
+    """An edit's, a delete's, a reaction's or a move's answer: the fields of the socket's
+    done (the message's id and the change's seq), and the message as it is now."""
+
+    id: int
+    seq: int | None  # null: nothing changed (the same text, a reaction already there)
+    message: MessageData
+
+
+class ReadState(TypedDict):
+    """Your read marker in a conversation, as the socket's read event carries it."""
+
+    conversation: int
+    seq: int  # never moved back, never past the conversation's last seq
+    unread: int
+    mentions: int  # unread messages that mention you
+
+
 class MemberMatches(TypedDict):
     members: list[UserSummary]
 

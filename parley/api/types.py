@@ -29,8 +29,9 @@ def _ascii_digits(value: Any) -> Any:
 # A whole number from a path or query string: the database's ids and seqs.
 Number = Annotated[int, Interval(ge=0, le=MAX_ID), BeforeValidator(_ascii_digits)]
 Id = Annotated[int, Interval(ge=1, le=MAX_ID), BeforeValidator(_ascii_digits)]
-# An id in a JSON body (a number, not a string of digits: bodies are strict).
+# An id, or a seq, in a JSON body (a number, not a string of digits: bodies are strict).
 BodyId = Annotated[int, Interval(ge=1, le=MAX_ID)]
+BodyNumber = Annotated[int, Interval(ge=0, le=MAX_ID)]
 # A page size or a page number.
 UpTo100 = Annotated[int, Interval(ge=1, le=100), BeforeValidator(_ascii_digits)]
 

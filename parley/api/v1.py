@@ -15,7 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from parley.api import bots, conversations, groups, rooms, search, tokens, users
+from parley.api import bots, conversations, groups, messages, rooms, search, tokens, users
 from parley.api.auth import AUTH, unauthenticated
 from parley.api.types import StrictParser
 from parley.core.errors import ErrorCode, ParleyError, not_found
@@ -35,7 +35,7 @@ api = NinjaAPI(
 )
 
 api.add_router("/conversations", conversations.router)
-api.add_router("/messages", conversations.messages)
+api.add_router("/messages", messages.router)
 api.add_router("/rooms", rooms.router)
 api.add_router("/groups", groups.router)
 api.add_router("/direct", groups.direct)
@@ -75,8 +75,10 @@ def _invalid_input(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     first: dict[str, Any] = exc.errors[0] if exc.errors else {}
     if tuple(first.get("loc", ()))[:1] == ("path",):
         return _refuse(request, not_found())  # no id like that: nothing is there
-    where = [str(part) for part in first.get("loc", ()) if part not in ("body", "query", "data")]
-    field = ".".join(where) or "input"
+    # ("query", name) or ("body", the endpoint's body parameter, name, ...): a field may
+    # itself be called "body" (a message's), so positions are dropped, not names.
+    source, *where = [str(part) for part in first.get("loc", ())] or [""]
+    field = ".".join(where[1:] if source == "body" else where) or "input"
     return _refuse(request, ParleyError(ErrorCode.INVALID, _explain(field, first), field=field))
 
 

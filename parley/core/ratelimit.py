@@ -70,6 +70,7 @@ _NOUNS = {
     "delete": "deletions",
     "react": "reactions",
     "move": "moves",
+    "read": "read markers",
     "typing": "typing updates",
     "history": "history requests",
     "search": "searches",

@@ -20,7 +20,7 @@ from django.db.models.functions import Lower
 from parley.accounts.events import summary_of, user_summary
 from parley.accounts.models import User
 from parley.core.sql import as_datetime
-from parley.events.catalogue import SequencedEvent, UserSummary
+from parley.events.catalogue import MessageData, SequencedEvent, UserSummary
 from parley.messaging.access import access_message, access_participant
 from parley.messaging.events import (
     MESSAGE_RELATED,
@@ -349,6 +349,12 @@ def stream_after(
         ]
         items.sort(key=lambda item: item[0])
     return items[:cap]
+
+
+def message_data(user: User, message_id: int) -> MessageData:
+    """A message of a conversation `user` is in, as it is now, in the shape clients see
+    everywhere (deleted and moved ones as their tombstones); not found otherwise."""
+    return message_dict(access_message(user, message_id))
 
 
 def message_versions(user: User, message_id: int) -> dict[str, Any]:

@@ -20,7 +20,7 @@ MAX_KINDS = 20  # distinct emoji on one message
 def check_emoji(value: str) -> str:
     """One emoji (a single grapheme such as 👍, 👍🏽 or 🏳️‍🌈), or refused."""
     if not isinstance(value, str) or not 0 < len(value) <= 32 or not emoji_lib.is_emoji(value):
-        raise ParleyError(ErrorCode.INVALID, "A reaction must be a single emoji.")
+        raise ParleyError(ErrorCode.INVALID, "A reaction must be a single emoji.", field="emoji")
     return value
 
 

@@ -3,24 +3,26 @@
 from django.db import transaction
 
 from parley.accounts.models import User
+from parley.events.catalogue import Read
 from parley.events.publish import publish_to_users
 from parley.messaging.access import access_participant
 from parley.messaging.events import read_event
 from parley.messaging.models import Mention, Message, Participant
 
 
-def check_mark_read(user: User, conversation_id: int, seq: int) -> int:
+def check_mark_read(user: User, conversation_id: int, seq: int) -> Read:
     """Move `user`'s read marker up to `seq` in a conversation they are in (not found
-    otherwise). Returns the unread count."""
+    otherwise). Returns the read state, as do_mark_read."""
     return do_mark_read(access_participant(user, conversation_id), seq)
 
 
-def do_mark_read(participant: Participant, seq: int) -> int:
+def do_mark_read(participant: Participant, seq: int) -> Read:
     """Move a participant's read marker up to `seq` (never back, never past the stream's
     end); `participant` carries its conversation.
 
     Publishes `read` with the new unread and unread-mention counts to all of the user's
-    sockets, so other tabs clear their badges. Returns the unread count.
+    sockets, so other tabs clear their badges, and returns it: the marker where it now
+    is (which may be past `seq`), and the counts.
     """
     user_id, conversation_id = participant.user_id, participant.conversation_id
     conversation = participant.conversation
@@ -45,5 +47,6 @@ def do_mark_read(participant: Participant, seq: int) -> int:
         mentions = Mention.objects.filter(
             user_id=user_id, conversation_id=conversation_id, seq__gt=current
         ).count()
-        publish_to_users([user_id], read_event(conversation_id, current, unread, mentions))
-    return unread
+        state = read_event(conversation_id, current, unread, mentions)
+        publish_to_users([user_id], state)
+    return state

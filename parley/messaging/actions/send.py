@@ -70,12 +70,13 @@ def _existing(sender: User, client_id: str) -> Message | None:
 def check_body(body: str) -> str:
     check_text(body, "body")
     if not body.strip():
-        raise ParleyError(ErrorCode.INVALID, "A message can't be empty.")
+        raise ParleyError(ErrorCode.INVALID, "A message can't be empty.", field="body")
     limit = settings.MESSAGE_MAX_CHARS
     if len(body) > limit:
         raise ParleyError(
             ErrorCode.INVALID,
             f"A message can be at most {limit:,} characters; this one has {len(body):,}.",
+            field="body",
         )
     return body
 
@@ -246,7 +247,9 @@ def _send_alone(request: SendRequest) -> SendResult | ParleyError:
 
 def _check_request(request: SendRequest) -> None:
     if not CLIENT_ID.match(request.client_id):
-        raise ParleyError(ErrorCode.INVALID, "client_id must be 1-64 letters, digits, - or _.")
+        raise ParleyError(
+            ErrorCode.INVALID, "client_id must be 1-64 letters, digits, - or _.", field="client_id"
+        )
     check_body(request.body)
     if (request.conversation_id is None) == (request.to_user_id is None):
         raise ParleyError(ErrorCode.INVALID, "Send to a conversation or to a user, not both.")

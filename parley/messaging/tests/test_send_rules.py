@@ -4,8 +4,9 @@ SEND_RULES (parley/messaging/access.py) are stated once, and decided in two plac
 access_for_send for a send that goes alone, and by the batch statement for plain sends
 on PostgreSQL (on Django's connection, or on the event loop's own). Every case below goes
 through every path, the public ones (one send, a batch in a thread, a batch on the event
-loop, a send addressed to a person) and each decider alone, and must come out the same:
-stored, or refused with the same code and message and nothing stored.
+loop, a send addressed to a person, POST /api/v1/messages) and each decider alone, and must
+come out the same: stored, or refused with the same code and message and nothing stored.
+A deactivated sender is refused sooner over the API: their token no longer signs them in.
 """
 
 from collections.abc import Callable
@@ -16,13 +17,14 @@ from typing import Any
 import pytest
 from asgiref.sync import async_to_sync
 from django.db import connection
-from django.test import override_settings
+from django.test import Client, override_settings
 
 from parley.accounts.actions.friends import (
     check_accept_friend_request,
     check_block_user,
     check_send_friend_request,
 )
+from parley.accounts.actions.tokens import check_create_api_token
 from parley.accounts.models import User
 from parley.accounts.tests.factories import UserFactory
 from parley.core.errors import ParleyError
@@ -52,6 +54,7 @@ NOT_A_MEMBER = ("not_found", "That conversation was not found.")
 ARCHIVED = ("forbidden", "This room is archived; it is read-only.")
 BLOCKED = ("forbidden", "You can't message this person.")
 GONE = ("not_found", "That person was not found.")
+SIGNED_OUT = ("unauthenticated", "That token is not valid (revoked, expired or mistyped).")
 
 Outcome = tuple[str, str] | None  # None: stored
 
@@ -311,6 +314,22 @@ def one_send(request: SendRequest) -> Outcome:
     return outcome_of(result)
 
 
+def over_the_api(request: SendRequest) -> Outcome:
+    """POST /api/v1/messages with a token of the sender's."""
+    _, token = check_create_api_token(request.sender, name="s", scope="write", expires_in_days=None)
+    to = {"conversation": request.conversation_id, "to": request.to_user_id}
+    response = Client(headers={"Authorization": f"Bearer {token}"}).post(
+        "/api/v1/messages",
+        {"client_id": request.client_id, "body": request.body}
+        | {key: value for key, value in to.items() if value is not None},
+        content_type="application/json",
+    )
+    if response.status_code == 201:
+        return None
+    error = response.json()["error"]
+    return (error["code"], error["message"])
+
+
 def one_send_alone(request: SendRequest) -> Outcome:
     """A send that never goes in the statement (it may mention someone): the rules, then
     do_send_message."""
@@ -370,6 +389,7 @@ PATHS: dict[str, Callable[[SendRequest], Any]] = {
     "one send that goes alone": one_send_alone,
     "a batch in a thread": a_batch_in_a_thread,
     "a batch on the event loop": a_batch_on_the_loop,
+    "over the API": over_the_api,
 }
 # PostgreSQL's only: elsewhere every send goes alone.
 STATEMENTS = {
@@ -398,6 +418,11 @@ def _expect(outcome: Outcome, other: User | None) -> Outcome:
     return (outcome[0], outcome[1].format(other=other.name))
 
 
+def _signed_in(path: str, sender: User, outcome: Outcome | str) -> Outcome | str:
+    """`outcome`, or the API's refusal of a deactivated sender's token before any rule."""
+    return SIGNED_OUT if path == "over the API" and not sender.is_active else outcome
+
+
 @pytest.mark.parametrize("name", CASES)
 @override_settings(SEND_RATE_BURST=1000)
 def test_every_path_decides_a_send_alike(name):
@@ -417,18 +442,20 @@ def test_every_path_decides_a_send_alike(name):
 
         # A statement alone cannot say why it refused a send: it stores no row for it.
         expected = case.outcome if path not in STATEMENTS else case.outcome and "refused"
-        assert got == expected, path
+        assert got == _signed_in(path, send_.sender, expected), path
         if path == "the rules alone":
             continue
         stored = _stored(send_.sender, client_id)
         assert stored == (case.outcome is None), path
         if before is not None:
             assert _last_seq(send_.conversation_id) == before + stored, path
-    if send_.other is not None:
-        client_id = "case-by-person"
+    if send_.other is None:
+        return
+    for path, run in (("one send", one_send), ("over the API", over_the_api)):
+        client_id = f"by-person-{path.replace(' ', '-')}"
         request = SendRequest(send_.sender, client_id, "hello", to_user_id=send_.other.pk)
         expected = _expect(case.by_person or case.outcome, send_.other)
-        assert one_send(request) == expected, "addressed to the person"
+        assert run(request) == _signed_in(path, send_.sender, expected), f"{path}, to the person"
         assert _stored(send_.sender, client_id) == (expected is None)
 
 
