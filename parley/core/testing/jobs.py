@@ -34,7 +34,7 @@ def lines(path: Path) -> list[str]:
     return path.read_text().splitlines() if path.exists() else []
 
 
-def wait_for(condition: Callable[[], Any], what: str, timeout: float = 30) -> Any:
+def wait_for(condition: Callable[[], Any], what: str, timeout: float = 60) -> Any:
     """Poll `condition` until it returns something true, which is returned; fail after
     `timeout` seconds saying `what` did not happen."""
     deadline = time.monotonic() + timeout
@@ -58,7 +58,7 @@ class JobWorkers:
             "REDIS_URL": settings.REDIS_URL or "",
             "REDIS_PREFIX": settings.REDIS_PREFIX,
             "JOBS_HEARTBEAT_SECONDS": "0.1",
-            "JOBS_LEASE_SECONDS": "1",
+            "JOBS_LEASE_SECONDS": "2",
             "LOG_LEVEL": "INFO",
             **(environ or {}),
         }
@@ -75,7 +75,7 @@ class JobWorkers:
                 cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
             )  # fmt: skip
         self.processes[worker_id] = process
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while not WorkerHeartbeat.objects.filter(pk=worker_id).exists():
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"worker {worker_id} did not start:\n{self.log(worker_id)}")

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from parley.core.testing.jobs import lines, run_due_jobs
+from parley.jobs.apps import check_lease
 from parley.jobs.models import WorkerHeartbeat
 from parley.jobs.queue import retry_policy
 from parley.jobs.tests import jobs
@@ -135,3 +136,11 @@ def test_a_job_of_a_live_worker_stays_running():
             assert recover_lost_jobs() == 0
 
     assert DBTaskResult.objects.get(pk=result.id).status == "RUNNING"
+
+
+def test_a_lease_shorter_than_three_heartbeats_is_refused(settings):
+    settings.JOBS_HEARTBEAT_SECONDS, settings.JOBS_LEASE_SECONDS = 5, 14
+
+    assert [error.id for error in check_lease()] == ["jobs.E001"]
+    settings.JOBS_LEASE_SECONDS = 15
+    assert check_lease() == []

@@ -1,9 +1,12 @@
 """The queue with real db_worker processes on the test database: a job runs, a job left
-by a SIGKILLed worker runs again on another, a job of a rolled-back transaction never
-runs, and a job killed after it posted its message and run again posts it once.
+by a SIGKILLed worker runs again on another, a worker stopped by force puts its job back,
+a job of a rolled-back transaction never runs, and a job killed after it posted its
+message and run again posts it once.
 
-Workers beat every 0.1 s with a 1 s lease here (JobWorkers); tests poll for what they
+Workers beat every 0.1 s with a 2 s lease here (JobWorkers); tests poll for what they
 wait for, with a deadline."""
+
+import signal
 
 import pytest
 from django.db import transaction
@@ -54,10 +57,30 @@ def test_the_job_of_a_sigkilled_worker_runs_again_on_another(workers, tmp_path):
     hold.unlink()
     second = workers.start()
 
-    wait_for(lambda: status(result) == "SUCCESSFUL", "the job's second run", timeout=60)
+    wait_for(lambda: status(result) == "SUCCESSFUL", "the job's second run")
     row = DBTaskResult.objects.get(pk=result.id)
     assert row.worker_ids == [first, second]
     assert len(set(lines(runs))) == 2  # two processes ran it
+
+
+def test_a_worker_stopped_twice_puts_its_job_back_at_once(workers, tmp_path):
+    runs, hold = tmp_path / "runs", tmp_path / "hold"
+    hold.touch()
+    first = workers.start()
+    result = jobs.record_then_hold.enqueue(str(runs), str(hold))
+    wait_for(lambda: lines(runs), "the first run")
+    process = workers.processes[first]
+
+    process.send_signal(signal.SIGTERM)  # a clean stop waits for the job…
+    wait_for(lambda: "shutting down gracefully" in workers.log(first), "the clean stop")
+    process.send_signal(signal.SIGINT)  # …a second signal stops it at once
+
+    assert process.wait(timeout=30) == 1
+    assert status(result) == "READY"  # put back, not left running until its lease ends
+    hold.unlink()
+    second = workers.start()
+    wait_for(lambda: status(result) == "SUCCESSFUL", "the job's second run")
+    assert DBTaskResult.objects.get(pk=result.id).worker_ids == [first, second]
 
 
 def test_a_job_enqueued_in_a_rolled_back_transaction_never_runs(workers, tmp_path):
@@ -93,7 +116,7 @@ def test_a_job_killed_after_posting_and_run_again_posts_one_message(workers, tmp
     hold.unlink()
     workers.start()
 
-    wait_for(lambda: status(result) == "SUCCESSFUL", "the job's second run", timeout=60)
+    wait_for(lambda: status(result) == "SUCCESSFUL", "the job's second run")
     assert len(lines(runs)) == 2  # it ran twice…
     messages = Message.objects.filter(conversation=chat, sender=bob)
     assert [m.body for m in messages] == ["CI failed on main"]  # …and posted once
