@@ -16,8 +16,7 @@ from parley.core.testing.jobs import JobWorkers, lines, wait_for
 from parley.jobs.models import WorkerHeartbeat
 from parley.jobs.queue import enqueue_on_commit
 from parley.jobs.tests import jobs
-from parley.messaging.actions.rooms import check_create_room as create_room
-from parley.messaging.actions.rooms import check_join_room as join_room
+from parley.messaging.actions.rooms import check_create_room, check_join_room
 from parley.messaging.models import Message
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -100,8 +99,8 @@ def test_a_job_enqueued_in_a_rolled_back_transaction_never_runs(workers, tmp_pat
 
 
 def test_a_job_killed_after_posting_and_run_again_posts_one_message(workers, tmp_path, alice, bob):
-    room = create_room(alice, title="Team")
-    join_room(bob, room)
+    room = check_create_room(alice, title="Team")
+    check_join_room(bob, room)
     chat = room.chats.get(is_default=True)
     runs, hold = tmp_path / "runs", tmp_path / "hold"
     hold.touch()
