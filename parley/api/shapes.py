@@ -6,7 +6,13 @@ from typing import Literal, NotRequired
 
 from typing_extensions import TypedDict
 
-from parley.events.catalogue import ConversationSummary, MessageData, UserSummary
+from parley.events.catalogue import (
+    ConversationSummary,
+    FriendRequestData,
+    MessageData,
+    Status,
+    UserSummary,
+)
 
 
 class ErrorDetail(TypedDict):
@@ -90,6 +96,50 @@ class TokenList(TypedDict):
 class NewToken(TypedDict):
     token: str  # shown this once; only its digest is kept
     details: Token
+
+
+class PeoplePage(TypedDict):
+    people: list[UserSummary]  # by username
+    page: int  # the page answered (the last one if the one asked for is past it)
+    has_next: bool
+
+
+# How someone stands to the caller (parley.accounts.selectors.Relationship).
+RelationshipName = Literal[
+    "self", "none", "friends", "request_sent", "request_received", "blocked", "blocked_by"
+]
+
+
+class Profile(UserSummary):
+    display_name: str  # as set ("" for none: `name` is then the username)
+    bio: str
+    photo: str | None  # the 256 px photo's URL
+    relationship: RelationshipName
+    can_message: bool  # whether the caller may start a direct conversation with them
+
+
+class Standing(TypedDict):
+    user: UserSummary
+    relationship: RelationshipName  # after the change
+
+
+class FriendList(TypedDict):
+    friends: list[UserSummary]  # by username
+    has_more: bool
+
+
+class FriendRequestList(TypedDict):
+    requests: list[FriendRequestData]  # oldest first
+    has_more: bool
+
+
+class BlockList(TypedDict):
+    blocked: list[UserSummary]  # by username
+    has_more: bool
+
+
+class PresenceMap(TypedDict):
+    presence: dict[str, Status]  # user id → status; whoever is missing is offline
 
 
 # What any endpoint may answer besides its success (ErrorBody each): bad input, no or a
