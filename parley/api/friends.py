@@ -70,7 +70,7 @@ def list_friends(
 
 
 @router.delete("/{username}", response={200: Standing, **ERRORS}, url_name="unfriend")
-def remove_friend(request: AuthenticatedRequest, username: Username) -> Standing:
+def remove_friend(request: AuthenticatedRequest, username: str) -> Standing:
     """End a friendship (both hear friend.removed). Not friends: not found."""
     check_rate("friend", request.user.pk)
     person = access_user(username)
@@ -169,7 +169,7 @@ def block(request: AuthenticatedRequest, data: PersonIn) -> Standing:
 
 
 @blocks.delete("/{username}", response={200: Standing, **ERRORS}, url_name="unblock")
-def unblock(request: AuthenticatedRequest, username: Username) -> Standing:
+def unblock(request: AuthenticatedRequest, username: str) -> Standing:
     """Lift your block (a friendship is not restored). Harmless if there was none."""
     check_rate("friend", request.user.pk)
     person = access_user(username)

@@ -31,7 +31,8 @@ Number = Annotated[int, Interval(ge=0, le=MAX_ID), BeforeValidator(_ascii_digits
 Id = Annotated[int, Interval(ge=1, le=MAX_ID), BeforeValidator(_ascii_digits)]
 # An id in a JSON body (a number, not a string of digits: bodies are strict).
 BodyId = Annotated[int, Interval(ge=1, le=MAX_ID)]
-# A username (parley.accounts.models.user): in a path, or a JSON body's text.
+# A username (parley.accounts.models.user) in a query or a JSON body. In a path it is
+# plain text: one that cannot exist is not found, like any unknown name.
 Username = Annotated[str, MinLen(1), MaxLen(32)]
 # A page size or a page number.
 UpTo100 = Annotated[int, Interval(ge=1, le=100), BeforeValidator(_ascii_digits)]

@@ -13,7 +13,7 @@ from parley.accounts.events import user_summary
 from parley.accounts.models import User
 from parley.accounts.selectors import Relationship, people_search, relationship
 from parley.api.shapes import ERRORS, PeoplePage, Profile, RelationshipName
-from parley.api.types import Id, Input, Username
+from parley.api.types import Id, Input
 from parley.core.http import AuthenticatedRequest
 from parley.core.ratelimit import check_rate
 from parley.events.catalogue import UserSummary
@@ -82,7 +82,7 @@ def edit_profile(request: AuthenticatedRequest, data: ProfileIn) -> Profile:
 
 
 @router.get("/{username}", response={200: Profile, **ERRORS}, url_name="profile")
-def profile(request: AuthenticatedRequest, username: Username) -> Profile:
+def profile(request: AuthenticatedRequest, username: str) -> Profile:
     """Someone's profile, and how they stand to you: `relationship` is none, friends,
     request_sent, request_received, blocked (you blocked them), blocked_by (they blocked
     you) or self. Deactivated and unknown people are alike not found."""
