@@ -102,6 +102,10 @@ def test_someone_who_blocked_you_shows_their_profile_as_the_page_does(alice, bob
     assert theirs.json()["relationship"] == "blocked_by"
     assert theirs.json()["can_message"] is False  # though they share a room
     assert mine["relationship"] == "blocked" and mine["can_message"] is False
+    # Search hides nobody, on the page and here.
+    found = token_client(alice).get(f"{API}/users", {"q": "bob"}).json()["people"]
+    listed = client_for(alice).get(reverse("people"), {"q": "bob"}).context["page"]
+    assert [p["username"] for p in found] == [u.username for u in listed] == ["bob"]
 
 
 def test_unknown_and_deactivated_people_are_alike_not_found(alice, bob):
@@ -454,3 +458,4 @@ def test_presence_without_sockets_is_everyone_offline(room, alice, bob):
     check_join_room(UserFactory.create(username="erin"), room)
 
     assert token_client(alice).get(f"{API}/presence").json() == {"presence": {}}
+    assert client_for(alice).get(f"{API}/presence").json() == {"presence": {}}  # the page's
