@@ -62,9 +62,12 @@ def may_moderate(user: User, message: Message) -> bool:
 
 
 def may_message_directly(sender: User, recipient: User) -> bool:
-    """Friends, or members of a shared room; never when either blocked the other."""
+    """Friends, members of a shared room, or a bot and its owner; never when either
+    blocked the other."""
     if is_blocked_either_way(sender, recipient):
         return False
+    if sender.pk == recipient.bot_owner_id or recipient.pk == sender.bot_owner_id:
+        return True
     if are_friends(sender, recipient):
         return True
     shared = RoomMember.objects.filter(user=recipient, room__members__user=sender)

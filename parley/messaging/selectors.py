@@ -124,7 +124,7 @@ WHERE p.user_id = %s
 # The other members of the viewer's direct and group conversations (chats are titled by
 # their room instead), by username.
 _PEOPLE_ROWS = f"""
-SELECT o.conversation_id, u.id, u.username, u.display_name, u.avatar_small
+SELECT o.conversation_id, u.id, u.username, u.display_name, u.avatar_small, u.is_bot
 FROM {Participant._meta.db_table} p
 JOIN {Conversation._meta.db_table} c ON c.id = p.conversation_id
 JOIN {Participant._meta.db_table} o ON o.conversation_id = p.conversation_id

@@ -32,7 +32,13 @@ def post(client, path, body=None):
 
 
 def summary(user):
-    return {"id": user.pk, "username": user.username, "name": user.name, "avatar": None}
+    return {
+        "id": user.pk,
+        "username": user.username,
+        "name": user.name,
+        "avatar": None,
+        "bot": False,
+    }
 
 
 def incoming_id(user):

@@ -128,7 +128,13 @@ def test_to_opens_a_composer_for_a_first_direct_message(alice, bob, alice_client
     assert "New direct message to @bob" in page
     data = chat_data(response)
     assert data["draft"] == {
-        "user": {"id": bob.pk, "username": "bob", "name": "Bob Marley", "avatar": None},
+        "user": {
+            "id": bob.pk,
+            "username": "bob",
+            "name": "Bob Marley",
+            "avatar": None,
+            "bot": False,
+        },
         "allowed": True,
     }
     assert data["current"] is None

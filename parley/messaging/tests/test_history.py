@@ -173,7 +173,7 @@ def test_the_list_shows_every_kind_of_conversation_as_its_member_sees_it(
     assert order[-1] == quiet.pk and order[-2] == archived.chats.get().pk
     assert order[:4] == [chat.pk, direct.pk, side.pk, named.pk]
     carol_summary = {"id": carol.pk, "username": "carol", "name": carol.name,
-                     "avatar": "/media/avatars/carol-small.png"}  # fmt: skip
+                     "avatar": "/media/avatars/carol-small.png", "bot": False}  # fmt: skip
     assert listed[direct.pk]["title"] == carol.name
     assert listed[direct.pk]["people"] == [carol_summary]
     assert listed[direct.pk]["preview"]["text"] == "(deleted)"

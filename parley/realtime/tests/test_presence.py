@@ -2,7 +2,6 @@
 expiry by the clock, load shedding, and the store shared by processes through Redis."""
 
 import asyncio
-import inspect
 import json
 import time
 from contextlib import AsyncExitStack
@@ -28,7 +27,6 @@ from parley.messaging.actions.rooms import (
     check_leave_room,
 )
 from parley.realtime import liveness, load, presence
-from parley.realtime.consumer import ParleyConsumer
 from parley.realtime.tests import liveness_helpers, test_scale_out
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -217,13 +215,6 @@ def test_presence_routes_use_one_chat_per_room_and_only_friends_not_reached(
     assert presence.reach(alice.pk).audience == sorted([bob.pk, carol.pk, dave.pk])
 
 
-_WIRED = "liveness_joined" in inspect.getsource(ParleyConsumer)
-wired = pytest.mark.skipif(
-    not _WIRED, reason="the consumer does not call liveness_joined/liveness_left yet"
-)
-
-
-@wired
 async def test_joining_a_room_brings_presence_both_ways(alice, carol):
     other = await database_sync_to_async(check_create_room)(carol, title="Other")
     carol_tab, _, _ = await open_socket(carol)
@@ -242,7 +233,6 @@ async def test_joining_a_room_brings_presence_both_ways(alice, carol):
     await close_all(alice_tab, carol_tab)
 
 
-@wired
 async def test_leaving_a_conversation_stops_typing_there(room, chat, alice, bob):
     bob_tab, _, _ = await open_socket(bob)
     alice_tab, _, _ = await open_socket(alice)

@@ -26,8 +26,8 @@ async def test_membership_is_the_user_s_conversations_while_the_session_signs_th
     room, chat, bob
 ):
     session = await sync_to_async(signed_in)(bob)
-    assert await reads.membership(bob, session) == [chat.pk]
-    assert await reads.membership(bob, None) == [chat.pk]  # no session: signed in otherwise
+    assert await reads.membership(bob, {"session": session}) == [chat.pk]
+    assert await reads.membership(bob, {}) == [chat.pk]  # no session: signed in otherwise
 
 
 async def test_membership_is_none_once_the_session_no_longer_signs_them_in(room, bob):
@@ -38,7 +38,7 @@ async def test_membership_is_none_once_the_session_no_longer_signs_them_in(room,
         bob.save()
 
     await sync_to_async(change_password)()
-    assert await reads.membership(bob, session) is None
+    assert await reads.membership(bob, {"session": session}) is None
 
 
 async def test_state_is_hello_s_conversations_and_presence_reach(room, chat, alice, bob):
