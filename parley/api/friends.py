@@ -25,7 +25,6 @@ from parley.api.shapes import (
     Standing,
 )
 from parley.api.types import Id, Input, UpTo100, Username
-from parley.api.users import relationship_name
 from parley.core.http import AuthenticatedRequest
 from parley.core.ratelimit import check_rate
 
@@ -48,7 +47,7 @@ def _page(rows: "QuerySet[Row]", key: str, after: object, limit: int) -> tuple[l
 def _standing(viewer: User, person: User) -> Standing:
     return {
         "user": user_summary(person),
-        "relationship": relationship_name(selectors.relationship(viewer, person)),
+        "relationship": selectors.relationship(viewer, person).value,
     }
 
 

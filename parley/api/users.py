@@ -11,8 +11,8 @@ from parley.accounts.access import access_user
 from parley.accounts.actions.profile import do_update_profile
 from parley.accounts.events import user_summary
 from parley.accounts.models import User
-from parley.accounts.selectors import Relationship, people_search, relationship
-from parley.api.shapes import ERRORS, PeoplePage, Profile, RelationshipName
+from parley.accounts.selectors import people_search, relationship
+from parley.api.shapes import ERRORS, PeoplePage, Profile
 from parley.api.types import Id, Input
 from parley.core.http import AuthenticatedRequest
 from parley.core.ratelimit import check_rate
@@ -22,10 +22,6 @@ from parley.messaging.access import may_message_directly
 router = Router(tags=["users"])
 
 
-def relationship_name(standing: Relationship) -> RelationshipName:
-    return standing.value
-
-
 def profile_of(viewer: User, person: User) -> Profile:
     """What the profile page shows `viewer` of `person`."""
     return {
@@ -33,7 +29,7 @@ def profile_of(viewer: User, person: User) -> Profile:
         "display_name": person.display_name,
         "bio": person.bio,
         "photo": person.avatar.url if person.avatar else None,
-        "relationship": relationship_name(relationship(viewer, person)),
+        "relationship": relationship(viewer, person).value,
         "can_message": person.pk != viewer.pk and may_message_directly(viewer, person),
     }
 
