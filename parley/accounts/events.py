@@ -42,13 +42,16 @@ def friend_request_event(
     request: FriendRequest,
 ) -> catalogue.FriendRequestEvent:
     """friend.request_received, friend.request_cancelled, friend.request_declined."""
-    return _REQUEST_EVENTS[kind](
-        request={
-            "id": request.pk,
-            "from": user_summary(request.from_user),
-            "to": user_summary(request.to_user),
-        }
-    )
+    return _REQUEST_EVENTS[kind](request=friend_request_data(request))
+
+
+def friend_request_data(request: FriendRequest) -> catalogue.FriendRequestData:
+    """A request as its events and the API's request lists carry it."""
+    return {
+        "id": request.pk,
+        "from": user_summary(request.from_user),
+        "to": user_summary(request.to_user),
+    }
 
 
 def friend_added_event(friend: User) -> catalogue.FriendAdded:

@@ -8,9 +8,11 @@ from typing_extensions import TypedDict
 
 from parley.events.catalogue import (
     ConversationSummary,
+    FriendRequestData,
     MessageData,
     Role,
     RoomRef,
+    Status,
     UserSummary,
 )
 
@@ -186,6 +188,50 @@ class InvitePage(TypedDict):
     invites: list[Invite]  # newest first
     page: int
     has_next: bool
+
+
+class PeoplePage(TypedDict):
+    people: list[UserSummary]  # by username
+    page: int  # the page answered (the last one if the one asked for is past it)
+    has_next: bool
+
+
+# How someone stands to the caller (parley.accounts.selectors.Relationship).
+RelationshipName = Literal[
+    "self", "none", "friends", "request_sent", "request_received", "blocked", "blocked_by"
+]
+
+
+class Profile(UserSummary):
+    display_name: str  # as set ("" for none: `name` is then the username)
+    bio: str
+    photo: str | None  # the 256 px photo's URL
+    relationship: RelationshipName
+    can_message: bool  # whether the caller may start a direct conversation with them
+
+
+class Standing(TypedDict):
+    user: UserSummary
+    relationship: RelationshipName  # after the change
+
+
+class FriendList(TypedDict):
+    friends: list[UserSummary]  # by username
+    has_more: bool
+
+
+class FriendRequestList(TypedDict):
+    requests: list[FriendRequestData]  # oldest first
+    has_more: bool
+
+
+class BlockList(TypedDict):
+    blocked: list[UserSummary]  # by username
+    has_more: bool
+
+
+class PresenceMap(TypedDict):
+    presence: dict[str, Status]  # user id → status; whoever is missing is offline
 
 
 class Bot(TypedDict):

@@ -8,7 +8,7 @@ field by field with no coercion and no unknown fields.
 
 from typing import Annotated, Any
 
-from annotated_types import Interval
+from annotated_types import Interval, MaxLen, MinLen
 from ninja import Schema
 from ninja.parser import Parser
 from pydantic import BeforeValidator, ConfigDict
@@ -32,6 +32,9 @@ Id = Annotated[int, Interval(ge=1, le=MAX_ID), BeforeValidator(_ascii_digits)]
 # An id, or a seq, in a JSON body (a number, not a string of digits: bodies are strict).
 BodyId = Annotated[int, Interval(ge=1, le=MAX_ID)]
 BodyNumber = Annotated[int, Interval(ge=0, le=MAX_ID)]
+# A username (parley.accounts.models.user) in a query or a JSON body. In a path it is
+# plain text: one that cannot exist is not found, like any unknown name.
+Username = Annotated[str, MinLen(1), MaxLen(32)]
 # A page size or a page number.
 UpTo100 = Annotated[int, Interval(ge=1, le=100), BeforeValidator(_ascii_digits)]
 

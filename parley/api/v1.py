@@ -15,7 +15,18 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from parley.api import bots, conversations, groups, messages, rooms, search, tokens, users
+from parley.api import (
+    bots,
+    conversations,
+    friends,
+    groups,
+    messages,
+    presence,
+    rooms,
+    search,
+    tokens,
+    users,
+)
 from parley.api.auth import AUTH, unauthenticated
 from parley.api.types import StrictParser
 from parley.core.errors import ErrorCode, ParleyError, not_found
@@ -34,11 +45,15 @@ api = NinjaAPI(
     parser=StrictParser(),
 )
 
+api.add_router("/blocks", friends.blocks)
 api.add_router("/conversations", conversations.router)
 api.add_router("/messages", messages.router)
 api.add_router("/rooms", rooms.router)
 api.add_router("/groups", groups.router)
 api.add_router("/direct", groups.direct)
+api.add_router("/friend-requests", friends.requests)
+api.add_router("/friends", friends.router)
+api.add_router("/presence", presence.router)
 api.add_router("/search", search.router)
 api.add_router("/tokens", tokens.router)
 api.add_router("/users", users.router)
@@ -91,6 +106,8 @@ def _explain(field: str, error: dict[str, Any]) -> str:
         return f'"{field}" must be at least {context.get("ge")}.'
     if kind == "less_than_equal":
         return f'"{field}" must be at most {context.get("le")}.'
+    if kind == "string_too_long":
+        return f'"{field}" must be at most {context.get("max_length")} characters.'
     if kind == "extra_forbidden":
         return f'"{field}" is not a field of this request.'
     if kind in ("value_error", "int_parsing", "int_type"):
