@@ -14,6 +14,7 @@ urlpatterns = [
     path("settings/bots/", bots.bots, name="bots"),
     path("settings/bots/<id:bot_id>/", bots.bot, name="bot"),
     path("settings/bots/<id:bot_id>/active/", bots.set_bot_active, name="set_bot_active"),
+    path("settings/bots/<id:bot_id>/profile/", bots.bot_profile, name="bot_profile"),
     path(
         "settings/bots/<id:bot_id>/tokens/<id:token_id>/revoke/",
         bots.revoke_bot_token,

@@ -7,9 +7,11 @@ Deactivating a bot closes its sockets and stops its tokens, as for any deactivat
 """
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 
 from parley.accounts.access import access_bot
+from parley.accounts.actions.profile import do_update_profile
 from parley.accounts.actions.tokens import check_create_api_token
 from parley.accounts.models import ApiToken, User
 from parley.accounts.models.user import username_validator
@@ -84,3 +86,20 @@ def check_create_bot_token(
     if not bot.is_active:
         raise ParleyError(ErrorCode.CONFLICT, "Reactivate the bot first.")
     return check_create_api_token(bot, name=name, scope=scope, expires_in_days=expires_in_days)
+
+
+def check_update_bot_profile(
+    owner: User,
+    bot_id: int,
+    *,
+    display_name: str,
+    bio: str,
+    avatar: dict[int, ContentFile[bytes]] | None = None,
+    remove_avatar: bool = False,
+) -> User:
+    """Change one of `owner`'s bots' name, description and photo (input a ProfileForm
+    has cleaned, as for a person's own profile)."""
+    bot = access_bot(owner, bot_id)
+    return do_update_profile(
+        bot, display_name=display_name, bio=bio, avatar=avatar, remove_avatar=remove_avatar
+    )

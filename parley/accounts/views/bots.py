@@ -11,9 +11,10 @@ from parley.accounts.actions.bots import (
     check_create_bot,
     check_create_bot_token,
     check_set_bot_active,
+    check_update_bot_profile,
 )
 from parley.accounts.actions.tokens import check_revoke_api_token
-from parley.accounts.forms import ApiTokenForm, BotForm
+from parley.accounts.forms import ApiTokenForm, BotForm, ProfileForm
 from parley.accounts.selectors import api_tokens_of, bots_of
 from parley.core.errors import ErrorCode, ParleyError
 from parley.core.http import AuthenticatedRequest, rate_limit
@@ -49,7 +50,12 @@ def bot(request: AuthenticatedRequest, bot_id: int) -> HttpResponse:
     """One bot: its tokens (a new one shown once) and its switch."""
     owned = access_bot(request.user, bot_id)
     form = ApiTokenForm(request.POST if request.method == "POST" else None)
-    context: dict[str, object] = {"bot": owned, "form": form}
+    initial = {"display_name": owned.display_name, "bio": owned.bio}
+    context: dict[str, object] = {
+        "bot": owned,
+        "form": form,
+        "profile_form": ProfileForm(initial=initial),
+    }
     status = 200
     if request.method == "POST":
         status = 400
@@ -75,6 +81,22 @@ def set_bot_active(request: AuthenticatedRequest, bot_id: int) -> HttpResponse:
     bot = check_set_bot_active(request.user, bot_id, active=active)
     messages.success(request, f"@{bot.username} is {'active' if active else 'deactivated'}.")
     return redirect("bot", bot.pk)
+
+
+@login_required
+@rate_limit("profile")
+@require_POST
+def bot_profile(request: AuthenticatedRequest, bot_id: int) -> HttpResponse:
+    """The bot's name, description and photo, as a person edits their own profile."""
+    owned = access_bot(request.user, bot_id)
+    form = ProfileForm(request.POST, request.FILES)
+    if not form.is_valid():
+        context = {"bot": owned, "form": ApiTokenForm(), "profile_form": form}
+        context["tokens"] = api_tokens_of(owned)
+        return render(request, "accounts/bot.html", context, status=400)
+    check_update_bot_profile(request.user, bot_id, **form.cleaned_data)
+    messages.success(request, f"@{owned.username}'s profile was saved.")
+    return redirect("bot", bot_id)
 
 
 @login_required

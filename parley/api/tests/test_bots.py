@@ -6,6 +6,7 @@ from django.test import Client
 
 from parley.accounts.actions.bots import check_create_bot
 from parley.accounts.models import User
+from parley.accounts.tests.images import image_bytes, upload
 from parley.core.errors import ParleyError
 from parley.messaging.actions.rooms import check_join_room
 from parley.messaging.actions.send import check_send_message
@@ -173,3 +174,19 @@ def test_the_settings_pages_make_a_bot_and_show_its_token_once(alice_client):
     token = text.split('id="new-token" type="text" readonly value="')[1].split('"')[0]
     assert bearer(token).get("/api/v1/users/me").json()["username"] == "page-bot"
     assert token not in alice_client.get(f"/settings/bots/{bot.pk}/").content.decode()
+
+
+def test_the_owner_gives_the_bot_a_name_and_a_photo(alice_client, bob_client):
+    bot_id = make_bot(alice_client)["user"]["id"]
+
+    saved = alice_client.post(
+        f"/settings/bots/{bot_id}/profile/",
+        {"display_name": "Deployer", "bio": "Posts deploys.", "avatar": upload(image_bytes())},
+    )
+    refused = bob_client.post(
+        f"/settings/bots/{bot_id}/profile/", {"display_name": "Mine now", "bio": ""}
+    )
+
+    assert saved.status_code == 302 and refused.status_code == 404
+    summary = alice_client.get(f"{BOTS}/{bot_id}").json()["user"]
+    assert summary["name"] == "Deployer" and summary["avatar"] is not None
