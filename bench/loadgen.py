@@ -960,7 +960,8 @@ class LoadGenerator:
         opened = self.monitor.server()
         await asyncio.sleep(args.idle_settle)
         after = self.monitor.server()
-        if heap is not None:
+        if heap is not None:  # under tracemalloc the server may still be announcing
+            await self._wait_server_idle(60)
             await self._heap_reading(heap, "after")
         per_connection = (after.rss_kib - before.rss_kib) * 1024 / len(self.clients)
         result = {

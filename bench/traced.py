@@ -87,9 +87,15 @@ def compare(
         "blocks_per_socket": round(sum(stat.count_diff for stat in by_file) / sockets, 1),
         "top_lines": [
             per_socket(s, _site(s.traceback[-1].filename, s.traceback[-1].lineno))
-            for s in by_line[:top]
+            for s in by_line[: top * 4]
         ],
-        "top_files": [per_socket(s, _site(s.traceback[-1].filename)) for s in by_file[:top]],
+        # Every file that grew or shrank by a byte a socket or more: to compare two trees
+        # whose line numbers differ.
+        "files": [
+            per_socket(s, _site(s.traceback[-1].filename))
+            for s in by_file
+            if abs(s.size_diff) >= sockets
+        ],
         "top_tracebacks": [
             {
                 **per_socket(s, _site(s.traceback[-1].filename, s.traceback[-1].lineno)),
