@@ -11,7 +11,8 @@ Scenarios:
   dm     both users of the first --pairs direct pairs; --rate messages a second in total
   ramp   rooms (or --ramp-of dm) at rising rates until a step loses a message or its p99
          reaches --ramp-p99-ms; reports the best step
-  idle   --sockets sockets that only say hello; reports server RSS per connection
+  idle   --sockets sockets that only say hello; reports server RSS per connection (and,
+         with --tracemalloc-dir, the server's traced Python heap per connection)
   storm  --sockets sockets open, then all closed at once and all reconnected at once
          (as after a worker restart), each resuming from the seqs it had; reports the
          seconds until every one has `resumed`, and the close's effect on the server
@@ -942,6 +943,9 @@ class LoadGenerator:
         self.clients = warm
         await self.close_all()
         await asyncio.sleep(2)
+        heap = Path(args.tracemalloc_dir) if args.tracemalloc_dir else None
+        if heap is not None:  # before the CPU and RSS readings: the snapshot costs both
+            await self._heap_reading(heap, "before")
         before = self.monitor.server()
         self.clients = [Client(uid, name, sessions[name]) for uid, name in chosen]
         gate = asyncio.Semaphore(args.connect_concurrency)
@@ -956,8 +960,11 @@ class LoadGenerator:
         opened = self.monitor.server()
         await asyncio.sleep(args.idle_settle)
         after = self.monitor.server()
+        if heap is not None:  # under tracemalloc the server may still be announcing
+            await self._wait_server_idle(60)
+            await self._heap_reading(heap, "after")
         per_connection = (after.rss_kib - before.rss_kib) * 1024 / len(self.clients)
-        return {
+        result = {
             "scenario": "idle",
             "sockets": len(self.clients),
             "deflate": args.deflate,
@@ -972,6 +979,20 @@ class LoadGenerator:
             "server_threads": after.threads,
             "db_connections": await self.monitor.db_connections(),
         }
+        if heap is not None:
+            from bench import traced
+
+            result["tracemalloc"] = traced.compare(heap, "before", "after", len(self.clients))
+        return result
+
+    async def _heap_reading(self, directory: Path, label: str) -> None:
+        """A tracemalloc reading from the server (bench.traced): ask, wait until written."""
+        (directory / f"{label}.request").touch()
+        deadline = time.monotonic() + 120
+        while not (directory / f"{label}.json").exists():
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no tracemalloc reading {label!r} in {directory}")
+            await asyncio.sleep(0.2)
 
     async def _reconnect_all(self, concurrency: int) -> float:
         """Every client connects again at once (at most `concurrency` handshakes in
@@ -1068,6 +1089,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--ramp-budget", type=float, default=60.0, help="seconds for all steps")
     parser.add_argument("--sockets", type=int, default=2000, help="idle: how many")
     parser.add_argument("--idle-settle", type=float, default=5.0)
+    parser.add_argument("--tracemalloc-dir",
+                        help="idle: the server runs under bench.traced")  # fmt: skip
     parser.add_argument("--no-deflate", dest="deflate", action="store_false",
                         help="do not offer permessage-deflate (browsers offer it)")  # fmt: skip
     parser.add_argument("--login-concurrency", type=int, default=8)

@@ -32,6 +32,7 @@ from config.env import local_secret_key
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var" / "bench"
+TRACEMALLOC = VAR / "tracemalloc"  # --tracemalloc: the server's readings (bench/traced.py)
 PYTHON = sys.executable
 SCENARIOS = ("rooms", "dm", "ramp", "idle", "storm", "slow", "sendcost")
 DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/parley_bench"
@@ -135,8 +136,10 @@ class Server:
         # as a deployment on it would run.
         cores = SERVER_CORE if self.args.workers == 1 else f"0-{(os.cpu_count() or 1) - 1}"
         workers = ["--workers", str(self.args.workers)] if self.args.workers > 1 else []
+        # --tracemalloc: the same uvicorn command line through bench.traced.
+        server = "bench.traced" if self.args.tracemalloc else "uvicorn"
         cmd = [
-            *pinned(cores, self.args.nice), PYTHON, "-m", "uvicorn", self.stack.app, *workers,
+            *pinned(cores, self.args.nice), PYTHON, "-m", server, self.stack.app, *workers,
             "--host", "127.0.0.1", "--port", str(self.args.port), "--lifespan", "off",
             "--loop", "uvloop", "--http", "httptools", "--ws", self.ws,
             "--ws-per-message-deflate", "true" if self.args.server_deflate else "false",
@@ -153,6 +156,13 @@ class Server:
         env["MANIFEST"] = str(VAR / "manifest-sqlite.json")  # for bench.fakeserver
         if self.args.server_sndbuf:
             env["BENCH_SERVER_SNDBUF"] = str(self.args.server_sndbuf)
+        if self.args.tracemalloc:
+            shutil.rmtree(TRACEMALLOC, ignore_errors=True)  # the last run's readings
+            env["BENCH_TRACEMALLOC_DIR"] = str(TRACEMALLOC)
+            env["BENCH_TRACEMALLOC_FRAMES"] = str(self.args.tracemalloc_frames)
+            # tracemalloc slows the server several times: a Redis reply waiting behind the
+            # loop for over a second would count as an outage and change what is kept.
+            env["REDIS_TIMEOUT_SECONDS"] = "10"
         with self.log.open("ab") as out:
             self.proc = subprocess.Popen(  # noqa: S603 - our own fixed command line
                 cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
@@ -303,6 +313,8 @@ def loadgen_command(
     ]  # fmt: skip
     if not args.deflate:
         cmd.append("--no-deflate")
+    if args.tracemalloc:
+        cmd += ["--tracemalloc-dir", str(TRACEMALLOC)]
     if stack.pg_database:
         cmd += ["--pg-dsn", "postgresql://postgres@127.0.0.1:5432/postgres"]
         cmd += ["--pg-database", stack.pg_database]
@@ -385,6 +397,8 @@ def run_scenario(
             code = -1
         if profiler is not None:
             profiler.wait()
+    if args.tracemalloc and TRACEMALLOC.exists():  # the readings, kept beside the result
+        TRACEMALLOC.rename(out.with_name(f"{out.stem}-tracemalloc"))
     if code != 0 or not out.exists():
         print(f"  the load generator failed ({code})", flush=True)
         return {"scenario": scenario, "failed": code}
@@ -476,6 +490,22 @@ def _slow_lines(slow: dict[str, Any]) -> list[str]:
     ]  # fmt: skip
 
 
+def _heap_lines(heap: dict[str, Any]) -> str:
+    """--tracemalloc: the traced heap per socket and the sites that grew the most."""
+    before, after = heap["traced_mib"]
+    lines = [
+        " (RSS includes tracemalloc's own cost)",
+        f"  tracemalloc ({heap['frames']} frames): traced {before} -> {after} MiB = "
+        f"{heap['traced_kib_per_socket']} KiB per socket ({heap['snapshot_kib_per_socket']} "
+        f"KiB in the snapshots, {heap['blocks_per_socket']} blocks); grew most, per socket:",
+    ]
+    lines += [
+        f"    {site['bytes_per_socket']:>8} B {site['blocks_per_socket']:>6} blocks  {site['site']}"
+        for site in heap["top_lines"][:15]
+    ]
+    return "\n".join(lines)
+
+
 def summarise(result: dict[str, Any]) -> str:
     if result.get("scenario") == "storm":
         return (
@@ -487,13 +517,14 @@ def summarise(result: dict[str, Any]) -> str:
             f"machine's {result.get('machine_cpu_ms_per_reconnect')} ms)"
         )
     if result.get("scenario") == "idle":
-        return (
+        line = (
             f"  {result['sockets']} idle sockets (deflate offered: {result['deflate']}): "
             f"RSS {result['rss_before_mib']} -> {result['rss_after_mib']} MiB = "
             f"{result['rss_per_connection_kib']} KiB per connection; connected at "
             f"{result['connects_per_s']}/s (server CPU {result['connect_cpu_pct']}%), "
             f"idle CPU {result['idle_cpu_pct']}%"
         )
+        return line + (_heap_lines(result["tracemalloc"]) if "tracemalloc" in result else "")
     lines = [
         f"  {result['sockets']} sockets, connected in {result['connect_seconds']} s "
         f"({result['logins_over_http']} HTTP logins)"
@@ -567,6 +598,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="SEND_RATE_PER_SECOND and SEND_RATE_BURST for the server")  # fmt: skip
     parser.add_argument("--experiment", action="append", default=[],
                         help="measure a proposed change (bench/settings.py)")  # fmt: skip
+    parser.add_argument("--tracemalloc", action="store_true",
+                        help="idle: the server under tracemalloc (bench/traced.py); reports "
+                             "its Python heap per socket and the sites that grew")  # fmt: skip
+    parser.add_argument("--tracemalloc-frames", type=int, default=10,
+                        help="frames kept per allocation under --tracemalloc")  # fmt: skip
     parser.add_argument("--profile", action="store_true", help="py-spy the server")
     parser.add_argument("--profile-scenario", dest="profile_scenarios", action="append",
                         choices=SCENARIOS, help="default: rooms")  # fmt: skip
@@ -581,6 +617,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args.stack = args.stack or ["sqlite"]
     args.scenario = args.scenario or list(SCENARIOS)
     args.profile_scenarios = args.profile_scenarios or ["rooms"]
+    if args.tracemalloc and args.scenario != ["idle"]:
+        parser.error("--tracemalloc measures the idle scenario only: --scenario idle")
     return args
 
 
