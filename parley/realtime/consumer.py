@@ -27,6 +27,7 @@ from channels.consumer import get_handler_name
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from uvicorn.protocols.utils import ClientDisconnected
 
 from parley.accounts.events import user_summary
 from parley.core.errors import ErrorCode, ParleyError
@@ -106,6 +107,8 @@ class ParleyConsumer(liveness.LivenessMixin, Following, AsyncWebsocketConsumer):
                 await self.dispatch(await receive())
         except StopConsumer:
             pass
+        except ClientDisconnected:
+            pass  # the client went away while it was being answered: nobody to tell
         except Exception as error:
             # Neither the database away (say, during hello) nor a bug may leave the socket
             # open and unanswered, or its user "online" to others: close it (the client

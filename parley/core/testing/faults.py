@@ -385,7 +385,10 @@ class Deployment:
                 f"{client.name}: never acknowledged: {sorted(client.unacked)}"
             )
             got = [r.seq for r in client.received]
-            assert got == sorted(set(got)), f"{client.name}: delivered twice or out of order"
+            assert got == sorted(set(got)), (
+                f"{client.name}: delivered twice or out of order: {_disorder(got)}; "
+                f"frames: {_timeline(client.frames)}"
+            )
             if got:
                 assert got == list(range(got[0], seqs[-1] + 1)), f"{client.name}: a gap in {got}"
                 for r in client.received:
@@ -440,3 +443,32 @@ def deployment(
 if __name__ == "__main__":
     if sys.argv[1:2] == ["seed"]:
         _seed_main(int(sys.argv[2]))
+
+
+def _disorder(seqs: list[int]) -> str:
+    """Where `seqs` first repeats or goes back, with its neighbours and the whole length."""
+    for index in range(1, len(seqs)):
+        if seqs[index] <= seqs[index - 1]:
+            return f"{seqs[max(0, index - 5) : index + 5]} at {index} of {len(seqs)}"
+    return "in order"
+
+
+def _timeline(frames: list[dict[str, Any]]) -> str:
+    """The client's frames in a few characters each: h (hello, with its seq of the
+    conversations), m<seq>, r (resumed), j/l (joined, left), x<code> (an error)."""
+    marks = []
+    for frame in frames:
+        kind = frame.get("type")
+        if kind == "hello":
+            marks.append("h" + ",".join(str(c["last_seq"]) for c in frame["conversations"]))
+        elif kind == "message":
+            marks.append(f"m{frame['seq']}")
+        elif kind == "resumed":
+            marks.append(f"r{frame.get('conversations')}")
+        elif kind == "membership.changed":
+            marks.append(f"{frame.get('change', '?')[0]}{frame.get('seq')}")
+        elif kind == "error":
+            marks.append(f"x{frame.get('code')}")
+        elif kind not in ("ack", "presence", "typing", "pong"):
+            marks.append(str(kind))
+    return " ".join(marks)
