@@ -27,6 +27,7 @@ _QUOTE = re.compile(r"(?:&gt;|>)[ \t]?")
 _INDENT = re.compile(r"[ \t]+")
 _BARE_URL = re.compile(r"https?://[^\s<>]+")
 _URL_TAIL = ".,;:!?'\")]"
+_MARKUP = re.compile(r"[`<*_~]")
 _EMPHASIS = {"*": "**", "_": "*", "~": "~~"}
 _BROADCASTS = {"here", "channel", "everyone"}
 
@@ -49,7 +50,7 @@ def text_markdown(value: str) -> str:
 
 def one_line_markdown(value: str, limit: int) -> str:
     """One line of plain text (a name, a title) as escaped Markdown, emoji made."""
-    return md.escape(emojize(md.one_line(value, limit)))
+    return md.escape(emojize(md.one_line(value[: 8 * limit], limit)))  # sliced: quick
 
 
 def mrkdwn(value: str) -> str:
@@ -93,18 +94,50 @@ def _lines(segment: str) -> str:
 
 
 def _indented(line: str, convert: Callable[[str], str]) -> str:
-    """`line` converted, its leading white space kept as no-break spaces (four spaces
-    would otherwise make Markdown code)."""
+    """`line` converted, its indent (two or more spaces or tabs) kept as no-break spaces:
+    Markdown would drop it, or make code of four."""
+    line = line.rstrip()
     match = _INDENT.match(line)
     if not match:
         return convert(line)
-    if match.end() == len(line):
-        return ""
-    return "\u00a0" * len(match.group(0)) + convert(line[match.end() :])
+    indent = "\u00a0" * len(match.group(0)) if len(match.group(0)) > 1 else ""
+    return indent + convert(line[match.end() :])
+
+
+class _Scan:
+    """A line being converted, with where the next "`", "<" and ">" are from each position,
+    and the emphasis marks known to have no closing one left: every scan stays linear in
+    the line's length, however it is made (a line of 40,000 "*a " must not take minutes)."""
+
+    def __init__(self, line: str) -> None:
+        self.line = line
+        self._next: dict[str, list[int]] = {}
+        self.unclosed: set[str] = set()
+
+    def next(self, char: str, start: int) -> int:
+        """Where `char` is next at or after `start`, or -1."""
+        positions = self._next.get(char)
+        if positions is None:
+            positions = self._next[char] = _next_positions(self.line, char)
+        return positions[min(start, len(self.line))]
+
+
+def _next_positions(line: str, char: str) -> list[int]:
+    """For each position of `line` (and its end), where `char` next is, or -1."""
+    positions = [-1] * (len(line) + 1)
+    found = -1
+    for k in range(len(line) - 1, -1, -1):
+        if line[k] == char:
+            found = k
+        positions[k] = found
+    return positions
 
 
 def _inline(line: str) -> str:
     """One line of mrkdwn (no code blocks) as Markdown."""
+    if not _MARKUP.search(line):
+        return _text(line)
+    scan = _Scan(line)
     out: list[str] = []
     plain_from = 0
     i = 0
@@ -113,16 +146,19 @@ def _inline(line: str) -> str:
         converted: str | None = None
         end = -1
         if char == "`":
-            end = line.find("`", i + 1)
+            end = scan.next("`", i + 1)
             if end > i + 1:
                 converted = md.code(entities(line[i + 1 : end]), end - i)
         elif char == "<":
-            end = line.find(">", i + 1)
-            if end > i + 1 and "<" not in line[i + 1 : end]:
+            end = scan.next(">", i + 1)
+            inner = scan.next("<", i + 1)
+            if end > i + 1 and not 0 <= inner < end:
                 converted = _token(line[i + 1 : end])
-        elif char in _EMPHASIS and _opens(line, i):
-            end = _closing(line, i)
-            if end > 0:
+        elif char in _EMPHASIS and char not in scan.unclosed and _opens(line, i):
+            end = _closing(scan, i)
+            if end < 0:
+                scan.unclosed.add(char)
+            else:
                 mark = _EMPHASIS[char]
                 converted = f"{mark}{_inline(line[i + 1 : end])}{mark}"
         if converted is None:
@@ -140,15 +176,16 @@ def _opens(line: str, i: int) -> bool:
     return (i == 0 or not line[i - 1].isalnum()) and bool(after.strip()) and after != line[i]
 
 
-def _closing(line: str, i: int) -> int:
+def _closing(scan: _Scan, i: int) -> int:
     """Where the emphasis opened at `i` closes (after a non-space, before a non-word
     character), skipping code and angle-bracket tokens; -1 if it does not."""
+    line = scan.line
     mark = line[i]
     j = i + 2
     while j < len(line):
         char = line[j]
         if char in "`<":
-            end = line.find("`" if char == "`" else ">", j + 1)
+            end = scan.next("`" if char == "`" else ">", j + 1)
             if end > j:
                 j = end + 1
                 continue
@@ -162,9 +199,12 @@ def _closing(line: str, i: int) -> int:
     return -1
 
 
-def _token(inner: str) -> str:
-    """An angle-bracket token: a link, or a mention or broadcast shown as text."""
+def _token(inner: str) -> str | None:
+    """An angle-bracket token: a link, or a mention or broadcast shown as text; None when
+    `inner` is not one (text between a "<" and a ">")."""
     target, _, label = inner.partition("|")
+    if not target or any(char.isspace() for char in target):
+        return None
     label = entities(label).strip()
     if target.startswith("!"):
         name = target[1:]
@@ -179,7 +219,9 @@ def _token(inner: str) -> str:
         return _text(f"@{label or target[1:]}", link_urls=False)
     if target.startswith("#"):
         return _text(f"#{label or target[1:]}", link_urls=False)
-    url = entities(target).strip()
+    url = entities(target)
+    if not label and ":" not in url:
+        return None
     shown = label or url.removeprefix("mailto:")
     return md.link(_text(shown, link_urls=False), url)
 
