@@ -5,10 +5,10 @@ The webhook answers as Slack's does, so tools that post to Slack read the answer
 unchanged: 200 "ok" (text/plain) once the message is posted, else Slack's error string:
 404 no_service (no webhook at that URL), 400 invalid_payload (not a JSON object, as the
 body or a form's `payload` field), invalid_attachments / invalid_blocks (not lists),
-no_text (nothing to show), 404 channel_not_found and 403 action_prohibited (the chat
-does not take the bot's message), 429 rate_limited with Retry-After (the bot's send
-rate), 413 request_too_large. With signing on, a request without a good, fresh
-X-Slack-Signature is 401 invalid_token before its body is read further.
+no_text (nothing to show), 404 channel_not_found, 410 channel_is_archived and 403
+action_prohibited (the chat does not take the bot's message), 429 rate_limited with
+Retry-After (the bot's send rate), 413 request_too_large. With signing on, a request
+without a good, fresh X-Slack-Signature is 401 invalid_token before its body is read further.
 
 The message is posted before the answer, with a client id: for a signed request, one
 made from its signature, so a replay within the five minutes posts nothing new.
@@ -102,12 +102,18 @@ def webhook(request: HttpRequest, key: str) -> HttpResponse:
         actions.check_post_slack_message(hook, message, client_id=_client_id(signature, secret))
     except ParleyError as error:
         status, code = _SEND_REFUSALS.get(error.code, (400, "invalid_payload"))
+        if error.code == ErrorCode.FORBIDDEN and _archived(hook):
+            status, code = 410, "channel_is_archived"
         response = _refuse(request, status, code, error.message)
         retry_after = error.details.get("retry_after")
         if retry_after is not None:
             response["Retry-After"] = str(max(1, math.ceil(retry_after)))
         return response
     return _answer(200, "ok")
+
+
+def _archived(hook: SlackWebhook) -> bool:
+    return Room.objects.filter(pk=hook.room_id, is_archived=True).exists()
 
 
 def _client_id(signature: str | None, secret: str | None) -> str:

@@ -15,7 +15,12 @@ from slack_sdk.webhook import WebhookClient
 from parley.integrations.models import SlackWebhook
 from parley.integrations.slack.actions import check_create_slack_webhook, check_set_slack_signing
 from parley.integrations.slack.formatter import format_payload
-from parley.messaging.actions.rooms import check_create_room, check_join_room
+from parley.messaging.actions.rooms import (
+    check_archive_room,
+    check_create_room,
+    check_join_room,
+    check_leave_room,
+)
 from parley.messaging.models import Message
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -199,13 +204,29 @@ def test_the_bot_s_send_rate_applies(settings, hook, chat):
 
 
 def test_a_bot_no_longer_in_the_chat_is_channel_not_found(hook, room, chat):
-    from parley.messaging.actions.rooms import check_leave_room
-
     check_leave_room(hook.bot, room)
 
     response = post(hook, '{"text": "hi"}')
 
     assert (response.status_code, response.content) == (404, b"channel_not_found")
+
+
+def test_an_archived_room_is_channel_is_archived(alice, hook, room, chat):
+    check_archive_room(alice, room)
+
+    response = post(hook, '{"text": "hi"}')
+
+    assert (response.status_code, response.content) == (410, b"channel_is_archived")
+    assert posted(chat) == []
+
+
+def test_a_body_larger_than_parley_takes_is_request_too_large(settings, hook, chat):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1_000
+
+    response = post(hook, json.dumps({"text": "x" * 2_000}))
+
+    assert (response.status_code, response.content) == (413, b"request_too_large")
+    assert posted(chat) == []
 
 
 def test_a_long_text_is_posted_cut_with_a_note(hook, chat):
