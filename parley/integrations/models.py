@@ -1,4 +1,5 @@
-"""What integrations keep: GitHub repositories linked to chats, and their deliveries."""
+"""What integrations keep: GitHub repositories linked to chats and their deliveries, and
+Slack-compatible incoming webhooks."""
 
 import hashlib
 import hmac
@@ -81,3 +82,37 @@ class GitHubDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} {self.delivery_id}"
+
+
+class SlackWebhook(models.Model):
+    """A Slack-compatible incoming webhook: what is POSTed to its URL is posted in `chat`
+    by the webhook's bot.
+
+    The URL names the webhook by `key`, and knowing it is what lets one post (as with
+    Slack's own). An optional signing secret, when `signing_salt` is set, must sign each
+    request (Slack's v0 scheme); like a GitHub link's secret it is not stored but derived
+    from the salt under SECRET_KEY, and setting a new one draws a new salt.
+    """
+
+    room = models.ForeignKey("messaging.Room", on_delete=models.CASCADE, related_name="+")
+    chat = models.ForeignKey("messaging.Conversation", on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=24, unique=True, editable=False, default=new_key)
+    signing_salt = models.CharField(max_length=32, blank=True, editable=False)  # "": unsigned
+    bot = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"webhook {self.pk} → {self.chat_id}"
+
+    def signing_secret(self) -> str | None:
+        """The secret requests must be signed with, or None when signing is off."""
+        if not self.signing_salt:
+            return None
+        message = f"parley.integrations.slack:{self.key}:{self.signing_salt}".encode()
+        return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from parley.integrations.github import views as github
+from parley.integrations.slack import views as slack
 
 urlpatterns = [
     path("integrations/github/<str:key>/", github.webhook, name="github_webhook"),
@@ -17,5 +18,27 @@ urlpatterns = [
         "rooms/<slug:slug>/settings/github/<id:link_id>/delete/",
         github.delete_link,
         name="github_delete_link",
+    ),
+    path("integrations/slack/<str:key>/", slack.webhook, name="slack_webhook"),
+    path("rooms/<slug:slug>/settings/slack/", slack.webhooks, name="slack_webhooks"),
+    path(
+        "rooms/<slug:slug>/settings/slack/<id:webhook_id>/",
+        slack.webhook_page,
+        name="slack_webhook_page",
+    ),
+    path(
+        "rooms/<slug:slug>/settings/slack/<id:webhook_id>/signing/",
+        slack.set_signing,
+        name="slack_set_signing",
+    ),
+    path(
+        "rooms/<slug:slug>/settings/slack/<id:webhook_id>/signing/remove/",
+        slack.remove_signing,
+        name="slack_remove_signing",
+    ),
+    path(
+        "rooms/<slug:slug>/settings/slack/<id:webhook_id>/delete/",
+        slack.delete_webhook,
+        name="slack_delete_webhook",
     ),
 ]

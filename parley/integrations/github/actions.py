@@ -8,13 +8,13 @@ room's members can see who posts. Removing the link deactivates the bot.
 
 import re
 
-from django.db import IntegrityError, transaction
-from django.utils.crypto import get_random_string
+from django.db import transaction
 
-from parley.accounts.actions.bots import do_create_bot, do_set_bot_active
+from parley.accounts.actions.bots import do_set_bot_active
 from parley.accounts.models import User
 from parley.core.errors import ErrorCode, ParleyError, not_found
 from parley.core.validation import check_text
+from parley.integrations.bots import new_integration_bot
 from parley.integrations.github.formatter import SUPPORTED_EVENTS
 from parley.integrations.github.jobs import post_delivery
 from parley.integrations.models import GitHubDelivery, GitHubLink, new_salt
@@ -69,7 +69,7 @@ def check_create_github_link(
         message = f"A room has at most {MAX_LINKS_PER_ROOM} GitHub links."
         raise ParleyError(ErrorCode.CONFLICT, message)
     with transaction.atomic():
-        bot = _new_bot(actor)
+        bot = new_integration_bot(actor, prefix="github", display_name="GitHub")
         do_join_room(bot, room)
         link = GitHubLink.objects.create(
             room=room,
@@ -82,17 +82,6 @@ def check_create_github_link(
         )
         link.chats.set(chats)
     return link
-
-
-def _new_bot(owner: User) -> User:
-    for _ in range(5):
-        username = f"github-{get_random_string(8, 'abcdefghijklmnopqrstuvwxyz0123456789')}-bot"
-        try:
-            with transaction.atomic():
-                return do_create_bot(owner, username=username, display_name="GitHub")
-        except (ParleyError, IntegrityError):
-            continue  # taken: draw again
-    raise ParleyError(ErrorCode.CONFLICT, "Could not name the link's bot; try again.")
 
 
 def check_rotate_github_secret(actor: User, room: Room, link_id: int) -> GitHubLink:
