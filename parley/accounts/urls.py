@@ -14,6 +14,12 @@ urlpatterns = [
     path("settings/bots/", bots.bots, name="bots"),
     path("settings/bots/<id:bot_id>/", bots.bot, name="bot"),
     path("settings/bots/<id:bot_id>/active/", bots.set_bot_active, name="set_bot_active"),
+    path("settings/bots/<id:bot_id>/endpoint/", bots.set_bot_endpoint, name="set_bot_endpoint"),
+    path(
+        "settings/bots/<id:bot_id>/endpoint/secret/",
+        bots.rotate_bot_endpoint_secret,
+        name="rotate_bot_endpoint_secret",
+    ),
     path(
         "settings/bots/<id:bot_id>/tokens/<id:token_id>/revoke/",
         bots.revoke_bot_token,
