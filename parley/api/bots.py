@@ -21,6 +21,7 @@ from parley.api.shapes import (
     BotList,
     ChangedBot,
     EndpointSecret,
+    ErrorBody,
     NewToken,
     Token,
     TokenList,
@@ -79,7 +80,9 @@ class BotChange(Input):
     )
 
 
-@router.patch("/{bot_id}", response={200: ChangedBot, **ERRORS}, url_name="change_bot")
+@router.patch(
+    "/{bot_id}", response={200: ChangedBot, 409: ErrorBody, **ERRORS}, url_name="change_bot"
+)
 def change_bot(request: AuthenticatedRequest, bot_id: Id, data: BotChange) -> ChangedBot:
     """Deactivate or reactivate one of your bots, or set its outgoing webhook. The answer
     has the webhook's signing secret when this gave the bot its first endpoint (once)."""
@@ -94,7 +97,7 @@ def change_bot(request: AuthenticatedRequest, bot_id: Id, data: BotChange) -> Ch
 
 @router.post(
     "/{bot_id}/endpoint_secret",
-    response={200: EndpointSecret, **ERRORS},
+    response={200: EndpointSecret, 409: ErrorBody, **ERRORS},
     url_name="rotate_bot_endpoint_secret",
 )
 def rotate_endpoint_secret(request: AuthenticatedRequest, bot_id: Id) -> EndpointSecret:

@@ -99,7 +99,7 @@ def set_bot_endpoint(request: AuthenticatedRequest, bot_id: int) -> HttpResponse
         if error.code not in _FORM_ERRORS:
             raise
         owned = access_bot(request.user, bot_id)
-        context = {"endpoint_error": error.message, "endpoint_url": url}
+        context: dict[str, object] = {"endpoint_error": error.message, "endpoint_url": url}
         return _bot_page(request, owned, context, status=400)
     if secret is None:
         messages.success(request, "The endpoint was saved." if url else "The endpoint was removed.")

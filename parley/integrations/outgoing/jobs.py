@@ -104,7 +104,9 @@ def _fail(log: OutgoingDelivery, error: str) -> None:
 
 def _describe(error: Exception) -> str:
     """What went wrong, without urllib3's pool object in the text."""
-    if isinstance(error, urllib3.exceptions.TimeoutError):
+    # urllib3's NewConnectionError (refused, unreachable) is also a ConnectTimeoutError.
+    timed_out = isinstance(error, urllib3.exceptions.TimeoutError | TimeoutError)
+    if timed_out and not isinstance(error, urllib3.exceptions.NewConnectionError):
         return "Timed out."
     reason = getattr(error, "reason", None) or error
     return f"Not reached: {reason}"
