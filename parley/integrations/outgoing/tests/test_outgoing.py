@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tasks_db.compat import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
@@ -294,3 +296,23 @@ def test_a_bot_is_not_notified_of_its_own_messages_nor_of_other_bots(
     check_send_message(bot, client_id="b2", body="hi", to_user_id=alice.pk)
     run_due_jobs()
     assert receiver.requests == []
+
+
+def test_the_send_path_pays_only_for_names_that_end_in_bot(room, chat, alice, bob):
+    """A mention of a person, or a direct message to a person or to a bot without an
+    endpoint, costs no query more than before; a mentioned "-bot" costs one indexed one."""
+    bot = check_create_bot(alice, username="quiet-bot", display_name="")
+    check_join_room(bot, room)
+    check_send_message(alice, client_id="w1", body="@bob warm", conversation_id=chat.pk)
+    dm = check_send_message(alice, client_id="w2", body="warm", to_user_id=bot.pk).message
+
+    def count(client_id: str, body: str, conversation_id: int) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            check_send_message(
+                alice, client_id=client_id, body=body, conversation_id=conversation_id
+            )
+        return len(queries)
+
+    person = count("c1", "@bob look", chat.pk)
+    assert count("c2", "@quiet-bot look", chat.pk) == person + 1
+    assert count("c3", "plain", dm.conversation_id) == count("c4", "plain", chat.pk)
