@@ -41,8 +41,8 @@ def check_endpoint_url(url: str) -> str:
         raise ParleyError(ErrorCode.INVALID, f"Up to {MAX_URL} characters.", field="endpoint_url")
     try:
         check_url(url)
-    except ValueError as error:
-        message = str(error) if "URL" in str(error) else "An http:// or https:// URL."
+    except ValueError:
+        message = "An http:// or https:// URL with a host name, and no user name or password."
         raise ParleyError(ErrorCode.INVALID, message, field="endpoint_url") from None
     return url
 

@@ -11,6 +11,7 @@ another address, never happens. Redirects are not followed: a 3xx answer is a fa
 The HTTP client is urllib3 (the connection pools, given the address and the name apart).
 """
 
+import re
 import socket
 from dataclasses import dataclass
 from ipaddress import IPv4Network, IPv6Address, IPv6Network, ip_address, ip_network
@@ -23,6 +24,8 @@ Address = IPv4Network | IPv6Network
 
 # The most of an answer that is read: a reply's text is at most a message long.
 MAX_ANSWER_BYTES = 256 * 1024
+# A host name in ASCII (IDNA), or an IP address (IPv6 without its brackets).
+HOST = re.compile(r"[A-Za-z0-9._:-]+")
 
 
 class Refused(Exception):
@@ -56,7 +59,7 @@ def resolve(host: str, port: int) -> str:
     (one refused refuses the name: a name that also points inside is not trusted)."""
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as error:
+    except socket.gaierror as error:
         raise OSError(f"{host} did not resolve: {error}") from error
     addresses = [check_address(str(info[4][0])) for info in infos]
     if not addresses:
@@ -72,8 +75,14 @@ def check_url(url: str) -> tuple[str, str, int, str]:
     if parts.username or parts.password:
         raise ValueError("No user name or password in the URL.")
     port = parts.port or (443 if parts.scheme == "https" else 80)  # ValueError if bad
+    try:
+        host = parts.hostname.encode("idna").decode("ascii")  # what DNS and Host carry
+    except UnicodeError:
+        raise ValueError("Not a host name.") from None
+    if not HOST.fullmatch(host):
+        raise ValueError("Not a host name.")
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    return parts.scheme, parts.hostname, port, path
+    return parts.scheme, host, port, path
 
 
 def post(url: str, body: bytes, headers: dict[str, str], *, timeout: float) -> Answer:
