@@ -168,6 +168,18 @@ JOBS_RETRY_MAX_SECONDS = env.float("JOBS_RETRY_MAX_SECONDS", default=3600.0)
 JOBS_HEARTBEAT_SECONDS = env.float("JOBS_HEARTBEAT_SECONDS", default=5.0)
 JOBS_LEASE_SECONDS = env.float("JOBS_LEASE_SECONDS", default=30.0)
 
+# --- Outgoing webhooks (docs/integrations.md) ------------------------------
+# Where people open Parley (scheme, host, port): the links in what Parley sends out.
+PUBLIC_URL = env.str("PUBLIC_URL", default="http://localhost:8000")
+# Seconds a bot's endpoint has to connect and answer before the attempt fails (retried).
+OUTGOING_WEBHOOK_TIMEOUT_SECONDS = env.float("OUTGOING_WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+# Networks a bot's endpoint may be in besides public addresses (e.g. "10.1.2.0/24" for a
+# bot on the same private network). Empty: loopback, private, link-local, metadata and
+# other non-public addresses are all refused.
+OUTGOING_WEBHOOK_ALLOWED_NETWORKS: list[str] = env.list(
+    "OUTGOING_WEBHOOK_ALLOWED_NETWORKS", default=[]
+)
+
 # --- Real-time ------------------------------------------------------------
 # Origins allowed to open the WebSocket, scheme and port included (Channels' OriginValidator).
 # Defaults to CSRF_TRUSTED_ORIGINS; development adds the local server's own origins.

@@ -15,6 +15,12 @@ urlpatterns = [
     path("settings/bots/<id:bot_id>/", bots.bot, name="bot"),
     path("settings/bots/<id:bot_id>/active/", bots.set_bot_active, name="set_bot_active"),
     path("settings/bots/<id:bot_id>/profile/", bots.bot_profile, name="bot_profile"),
+    path("settings/bots/<id:bot_id>/endpoint/", bots.set_bot_endpoint, name="set_bot_endpoint"),
+    path(
+        "settings/bots/<id:bot_id>/endpoint/secret/",
+        bots.rotate_bot_endpoint_secret,
+        name="rotate_bot_endpoint_secret",
+    ),
     path(
         "settings/bots/<id:bot_id>/tokens/<id:token_id>/revoke/",
         bots.revoke_bot_token,

@@ -15,11 +15,25 @@ from parley.accounts.actions.tokens import check_revoke_api_token
 from parley.accounts.events import user_summary
 from parley.accounts.models import User
 from parley.accounts.selectors import api_tokens_of, bots_of
-from parley.api.shapes import ERRORS, Bot, BotList, NewToken, Token, TokenList
+from parley.api.shapes import (
+    ERRORS,
+    Bot,
+    BotList,
+    ChangedBot,
+    EndpointSecret,
+    ErrorBody,
+    NewToken,
+    Token,
+    TokenList,
+)
 from parley.api.tokens import TokenIn, token_dict
 from parley.api.types import Id, Input
 from parley.core.http import AuthenticatedRequest
 from parley.core.ratelimit import check_rate
+from parley.integrations.outgoing.actions import (
+    check_rotate_bot_endpoint_secret,
+    check_set_bot_endpoint,
+)
 
 router = Router(tags=["bots"])
 
@@ -29,6 +43,7 @@ def bot_dict(bot: User) -> Bot:
         "user": user_summary(bot),
         "active": bot.is_active,
         "created_at": bot.date_joined.isoformat(),
+        "endpoint_url": bot.bot_endpoint_url or None,
     }
 
 
@@ -57,14 +72,39 @@ def get_bot(request: AuthenticatedRequest, bot_id: Id) -> Bot:
 
 
 class BotChange(Input):
-    active: bool = Field(description="false: its sockets close and its tokens stop.")
+    active: bool | None = Field(None, description="false: its sockets close and its tokens stop.")
+    endpoint_url: str | None = Field(
+        None,
+        description="Its outgoing webhook: an http(s) URL Parley POSTs the messages that "
+        'mention the bot or are sent to it directly to. null or "" removes it.',
+    )
 
 
-@router.patch("/{bot_id}", response={200: Bot, **ERRORS}, url_name="change_bot")
-def change_bot(request: AuthenticatedRequest, bot_id: Id, data: BotChange) -> Bot:
-    """Deactivate or reactivate one of your bots."""
+@router.patch(
+    "/{bot_id}", response={200: ChangedBot, 409: ErrorBody, **ERRORS}, url_name="change_bot"
+)
+def change_bot(request: AuthenticatedRequest, bot_id: Id, data: BotChange) -> ChangedBot:
+    """Deactivate or reactivate one of your bots, or set its outgoing webhook. The answer
+    has the webhook's signing secret when this gave the bot its first endpoint (once)."""
     check_rate("bot", request.user.pk)
-    return bot_dict(check_set_bot_active(request.user, bot_id, active=data.active))
+    bot, secret = access_bot(request.user, bot_id), None
+    if "endpoint_url" in data.model_fields_set:
+        bot, secret = check_set_bot_endpoint(request.user, bot_id, data.endpoint_url)
+    if data.active is not None:
+        bot = check_set_bot_active(request.user, bot_id, active=data.active)
+    return {**bot_dict(bot), "endpoint_secret": secret}
+
+
+@router.post(
+    "/{bot_id}/endpoint_secret",
+    response={200: EndpointSecret, 409: ErrorBody, **ERRORS},
+    url_name="rotate_bot_endpoint_secret",
+)
+def rotate_endpoint_secret(request: AuthenticatedRequest, bot_id: Id) -> EndpointSecret:
+    """A new signing secret for your bot's outgoing webhook; the old one stops at once.
+    Its text is in this answer only."""
+    check_rate("bot", request.user.pk)
+    return {"secret": check_rotate_bot_endpoint_secret(request.user, bot_id)[1]}
 
 
 @router.get("/{bot_id}/tokens", response={200: TokenList, **ERRORS}, url_name="bot_tokens")

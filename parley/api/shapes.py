@@ -238,6 +238,16 @@ class Bot(TypedDict):
     user: UserSummary
     active: bool
     created_at: str
+    endpoint_url: str | None  # its outgoing webhook (docs/integrations.md), or none
+
+
+class ChangedBot(Bot):
+    # The signing secret, when this change gave the bot its first endpoint: shown once.
+    endpoint_secret: str | None
+
+
+class EndpointSecret(TypedDict):
+    secret: str  # shown this once; the old one stopped working
 
 
 class BotList(TypedDict):

@@ -116,3 +116,23 @@ class SlackWebhook(models.Model):
             return None
         message = f"parley.integrations.slack:{self.key}:{self.signing_salt}".encode()
         return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
+
+
+class OutgoingDelivery(models.Model):
+    """One attempt to deliver a message to a bot's outgoing webhook: the bot's delivery
+    log (parley/integrations/outgoing/jobs.py), its last 50 shown on the bot's page."""
+
+    bot = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    message = models.ForeignKey("messaging.Message", on_delete=models.CASCADE, related_name="+")
+    attempt = models.PositiveSmallIntegerField()
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)  # none: no answer
+    error = models.CharField(max_length=300, blank=True)  # why it failed, if it did
+    reply_posted = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["bot", "-created_at"], name="outgoingdelivery_bot_idx")]
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"message {self.message_id} to bot {self.bot_id}, attempt {self.attempt}"

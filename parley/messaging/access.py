@@ -159,6 +159,16 @@ SEND_RULES = (
 # Every rule at once: the WHERE of the batch statement.
 SEND_ALLOWED = " AND ".join(f"({rule.sql})" for rule in SEND_RULES)
 
+# In a direct conversation, the other person if it is a bot with an outgoing webhook
+# (parley/integrations/outgoing), else NULL: the same keyed lookups as the rules above,
+# and none outside direct conversations. The batch statement leaves such a send to go
+# alone, whose do_send_message enqueues the delivery.
+DIRECT_BOT_TO_NOTIFY = f"""CASE WHEN c.kind = '{_DIRECT}' THEN (
+    SELECT o.user_id FROM {_PARTICIPANT} o
+    WHERE o.conversation_id = c.id AND o.user_id <> p.user_id
+      AND (SELECT u.bot_endpoint_url FROM {_USER} u WHERE u.id = o.user_id AND u.is_bot) <> ''
+) END"""  # noqa: S608 (table names from the models)
+
 
 def send_rows(sender: str) -> str:
     """The joins that give SEND_RULES their rows, after a FROM that names the conversation
@@ -170,7 +180,8 @@ def send_rows(sender: str) -> str:
 # Named parameters: Django's SQLite backend rewrites "%s" with a regular expression, which
 # is slow on a statement this long, and "%(name)s" with one % (bench/README.md).
 _SEND_ACCESS = f"""
-SELECT c.kind, c.direct_key, c.room_id, {", ".join(f"({rule.sql})" for rule in SEND_RULES)}
+SELECT c.kind, c.direct_key, c.room_id, {DIRECT_BOT_TO_NOTIFY},
+    {", ".join(f"({rule.sql})" for rule in SEND_RULES)}
 FROM {_CONVERSATION} c {send_rows("%(sender)s")}
 WHERE c.id = %(conversation)s
 """  # noqa: S608 (table names from the models, values as parameters)
@@ -182,12 +193,18 @@ def access_for_send(user: User, conversation_id: int) -> Conversation:
     One plain SELECT, without building an ORM query (that cost more CPU than the query
     itself). The Conversation carries only what sending needs: kind, direct_key, room_id.
     """
+    return access_for_send_notifying(user, conversation_id)[0]
+
+
+def access_for_send_notifying(user: User, conversation_id: int) -> tuple[Conversation, int | None]:
+    """access_for_send, and the other person of a direct conversation if it is a bot with
+    an outgoing webhook (DIRECT_BOT_TO_NOTIFY), read by the same statement."""
     with connection.cursor() as cursor:
         cursor.execute(_SEND_ACCESS, {"sender": user.pk, "conversation": conversation_id})
         row = cursor.fetchone()
     if row is None:
         raise not_found("That conversation")
-    kind, direct_key, room_id, *holds = row
+    kind, direct_key, room_id, bot_id, *holds = row
     for rule, held in zip(SEND_RULES, holds, strict=True):
         if not held:
             raise rule.refusal()
@@ -196,4 +213,4 @@ def access_for_send(user: User, conversation_id: int) -> Conversation:
     )
     conversation._state.adding = False
     conversation._state.db = connection.alias
-    return conversation
+    return conversation, bot_id

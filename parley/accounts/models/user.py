@@ -74,6 +74,11 @@ class User(AbstractUser):
         related_name="bots",
         editable=False,
     )
+    # A bot's outgoing webhook (parley/integrations/outgoing): where Parley POSTs the
+    # messages that mention it or are sent to it directly ("" for none), and the salt of
+    # its signing secret (an HMAC under SECRET_KEY; rotating draws a new salt).
+    bot_endpoint_url = models.CharField(max_length=500, blank=True, editable=False)
+    bot_endpoint_salt = models.CharField(max_length=32, blank=True, editable=False)
 
     objects: ClassVar[ParleyUserManager] = ParleyUserManager()
 

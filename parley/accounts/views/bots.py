@@ -15,9 +15,15 @@ from parley.accounts.actions.bots import (
 )
 from parley.accounts.actions.tokens import check_revoke_api_token
 from parley.accounts.forms import ApiTokenForm, BotForm, ProfileForm
+from parley.accounts.models import User
 from parley.accounts.selectors import api_tokens_of, bots_of
 from parley.core.errors import ErrorCode, ParleyError
 from parley.core.http import AuthenticatedRequest, rate_limit
+from parley.integrations.outgoing.actions import (
+    check_rotate_bot_endpoint_secret,
+    check_set_bot_endpoint,
+    deliveries_of,
+)
 
 _FORM_ERRORS = (ErrorCode.INVALID, ErrorCode.INVALID_TEXT, ErrorCode.CONFLICT, ErrorCode.FORBIDDEN)
 
@@ -47,15 +53,11 @@ def bots(request: AuthenticatedRequest) -> HttpResponse:
 @rate_limit("token", methods=("POST",))
 @require_http_methods(["GET", "POST"])
 def bot(request: AuthenticatedRequest, bot_id: int) -> HttpResponse:
-    """One bot: its tokens (a new one shown once) and its switch."""
+    """One bot: its tokens (a new one shown once), its switch, its outgoing webhook and
+    that webhook's delivery log."""
     owned = access_bot(request.user, bot_id)
     form = ApiTokenForm(request.POST if request.method == "POST" else None)
-    initial = {"display_name": owned.display_name, "bio": owned.bio}
-    context: dict[str, object] = {
-        "bot": owned,
-        "form": form,
-        "profile_form": ProfileForm(initial=initial),
-    }
+    context: dict[str, object] = {"form": form}
     status = 200
     if request.method == "POST":
         status = 400
@@ -69,8 +71,57 @@ def bot(request: AuthenticatedRequest, bot_id: int) -> HttpResponse:
             else:
                 context |= {"created": token, "token_text": text, "form": ApiTokenForm()}
                 status = 201
-    context["tokens"] = api_tokens_of(owned)
+    return _bot_page(request, owned, context, status)
+
+
+def _bot_page(
+    request: AuthenticatedRequest, bot: User, context: dict[str, object], status: int = 200
+) -> HttpResponse:
+    initial = {"display_name": bot.display_name, "bio": bot.bio}
+    context = {
+        "bot": bot,
+        "form": ApiTokenForm(),
+        "profile_form": ProfileForm(initial=initial),
+        "endpoint_url": bot.bot_endpoint_url,
+        "tokens": api_tokens_of(bot),
+        "deliveries": deliveries_of(bot),
+        **context,
+    }
     return render(request, "accounts/bot.html", context, status=status)
+
+
+@login_required
+@rate_limit("bot")
+@require_POST
+def set_bot_endpoint(request: AuthenticatedRequest, bot_id: int) -> HttpResponse:
+    """Set or remove the bot's outgoing webhook; its first secret is shown once."""
+    url = request.POST.get("endpoint_url", "")
+    try:
+        bot, secret = check_set_bot_endpoint(request.user, bot_id, url)
+    except ParleyError as error:
+        if error.code not in _FORM_ERRORS:
+            raise
+        owned = access_bot(request.user, bot_id)
+        context: dict[str, object] = {"endpoint_error": error.message, "endpoint_url": url}
+        return _bot_page(request, owned, context, status=400)
+    if secret is None:
+        messages.success(request, "The endpoint was saved." if url else "The endpoint was removed.")
+        return redirect("bot", bot.pk)
+    return _bot_page(request, bot, {"endpoint_secret": secret})
+
+
+@login_required
+@rate_limit("bot")
+@require_POST
+def rotate_bot_endpoint_secret(request: AuthenticatedRequest, bot_id: int) -> HttpResponse:
+    try:
+        bot, secret = check_rotate_bot_endpoint_secret(request.user, bot_id)
+    except ParleyError as error:
+        if error.code not in _FORM_ERRORS:
+            raise
+        messages.error(request, error.message)
+        return redirect("bot", bot_id)
+    return _bot_page(request, bot, {"endpoint_secret": secret})
 
 
 @login_required
@@ -91,9 +142,7 @@ def bot_profile(request: AuthenticatedRequest, bot_id: int) -> HttpResponse:
     owned = access_bot(request.user, bot_id)
     form = ProfileForm(request.POST, request.FILES)
     if not form.is_valid():
-        context = {"bot": owned, "form": ApiTokenForm(), "profile_form": form}
-        context["tokens"] = api_tokens_of(owned)
-        return render(request, "accounts/bot.html", context, status=400)
+        return _bot_page(request, owned, {"profile_form": form}, status=400)
     check_update_bot_profile(request.user, bot_id, **form.cleaned_data)
     messages.success(request, f"@{owned.username}'s profile was saved.")
     return redirect("bot", bot_id)

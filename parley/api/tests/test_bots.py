@@ -5,9 +5,11 @@ import pytest
 from django.test import Client
 
 from parley.accounts.actions.bots import check_create_bot
+from parley.accounts.actions.tokens import check_create_api_token
 from parley.accounts.models import User
 from parley.accounts.tests.images import image_bytes, upload
 from parley.core.errors import ParleyError
+from parley.integrations.outgoing.actions import endpoint_secret
 from parley.messaging.actions.rooms import check_join_room
 from parley.messaging.actions.send import check_send_message
 from parley.messaging.models import Message
@@ -190,3 +192,59 @@ def test_the_owner_gives_the_bot_a_name_and_a_photo(alice_client, bob_client):
     assert saved.status_code == 302 and refused.status_code == 404
     summary = alice_client.get(f"{BOTS}/{bot_id}").json()["user"]
     assert summary["name"] == "Deployer" and summary["avatar"] is not None
+
+
+def test_the_owner_sets_the_bot_endpoint_and_sees_its_secret_once(alice, alice_client, bob_client):
+    bot_id = make_bot(alice_client)["user"]["id"]
+    url = f"{BOTS}/{bot_id}"
+    hook = {"endpoint_url": "https://bots.example.org/parley"}
+
+    first = alice_client.patch(url, hook, content_type="application/json")
+    again = alice_client.patch(url, hook, content_type="application/json")
+    bot = User.objects.get(pk=bot_id)
+    assert first.status_code == 200, first.content
+    assert first.json()["endpoint_url"] == "https://bots.example.org/parley"
+    assert first.json()["endpoint_secret"] == endpoint_secret(bot)
+    assert first.json()["active"] is True
+    assert again.json()["endpoint_secret"] is None  # shown once
+    assert alice_client.get(url).json()["endpoint_url"] == "https://bots.example.org/parley"
+
+    rotated = alice_client.post(f"{url}/endpoint_secret")
+    assert rotated.status_code == 200
+    assert rotated.json()["secret"] != first.json()["endpoint_secret"]
+    assert rotated.json()["secret"] == endpoint_secret(User.objects.get(pk=bot_id))
+
+    # (within the "bot" rate limit's burst, with the calls around them)
+    bad_urls = ("ftp://example.org/", "https://user:pw@example.org/", "http://a b/")
+    for bad in bad_urls:
+        response = alice_client.patch(url, {"endpoint_url": bad}, content_type="application/json")
+        assert response.status_code == 400, bad
+        assert response.json()["error"]["field"] == "endpoint_url"
+    outsider = bob_client.patch(url, hook, content_type="application/json")
+    assert outsider.status_code == 404
+    assert outsider.json()["error"]["code"] == "not_found"
+    assert bob_client.post(f"{url}/endpoint_secret").status_code == 404
+    _, read_only = check_create_api_token(alice, name="ro", scope="read", expires_in_days=None)
+    assert bearer(read_only).patch(url, hook, content_type="application/json").status_code == 403
+
+    removed = alice_client.patch(url, {"endpoint_url": None}, content_type="application/json")
+    assert removed.json()["endpoint_url"] is None
+    assert alice_client.post(f"{url}/endpoint_secret").status_code == 409
+
+
+def test_the_settings_page_sets_the_endpoint_and_shows_the_log(alice, alice_client):
+    bot = check_create_bot(alice, username="page-bot", display_name="")
+    page = f"/settings/bots/{bot.pk}/"
+    endpoint = f"/settings/bots/{bot.pk}/endpoint/"
+
+    bad = alice_client.post(endpoint, {"endpoint_url": "gopher://x"})
+    saved = alice_client.post(endpoint, {"endpoint_url": "https://bots.example.org/hook"})
+    shown = alice_client.get(page).content.decode()
+    assert bad.status_code == 400 and "http:// or https://" in bad.content.decode()
+    assert saved.status_code == 200
+    assert 'id="endpoint-secret"' in saved.content.decode()
+    assert 'value="https://bots.example.org/hook"' in shown
+    assert 'id="endpoint-secret"' not in shown  # shown once
+    assert "Recent deliveries" in shown
+    rotated = alice_client.post(f"/settings/bots/{bot.pk}/endpoint/secret/")
+    assert 'id="endpoint-secret"' in rotated.content.decode()

@@ -41,7 +41,13 @@ from parley.core.ratelimit import Limit, take_tokens
 from parley.core.resilience import unavailable
 from parley.core.validation import check_text
 from parley.events.publish import publish_to_conversation
-from parley.messaging.access import SEND_ALLOWED, access_for_send, send_rows
+from parley.messaging.access import (
+    DIRECT_BOT_TO_NOTIFY,
+    SEND_ALLOWED,
+    access_for_send_notifying,
+    send_rows,
+)
+from parley.messaging.actions._bots import notify_bots
 from parley.messaging.actions._mentions import store_mentions
 from parley.messaging.actions._stream import next_seq
 from parley.messaging.actions.direct import check_direct_conversation
@@ -281,7 +287,7 @@ def _send_one(request: SendRequest) -> SendResult:
     if conversation_id is None:
         assert request.to_user_id is not None
         conversation_id = check_direct_conversation(sender, request.to_user_id).pk
-    conversation = access_for_send(sender, conversation_id)
+    conversation, direct_bot = access_for_send_notifying(sender, conversation_id)
     original = (
         _reply_target(conversation, request.reply_to) if request.reply_to is not None else None
     )
@@ -293,6 +299,7 @@ def _send_one(request: SendRequest) -> SendResult:
             request.body,
             reply_to=original,
             mentionable=mentionable_members(conversation.pk, request.body),
+            direct_bot=direct_bot,
         )
     except IntegrityError:
         existing = _existing(sender, request.client_id)
@@ -323,12 +330,15 @@ def do_send_message(
     *,
     reply_to: Message | None = None,
     mentionable: Mentionable | None = None,
+    direct_bot: int | None = None,
 ) -> Message:
     """Store and publish a message. Trusts its input; takes the conversation's row lock.
 
     The seq comes from next_seq, which holds the row lock until commit, so concurrent
     senders get consecutive seqs and commit in seq order. Published to
-    conversation.<id> after commit.
+    conversation.<id> after commit. The bots with outgoing webhooks that it mentions, and
+    `direct_bot` (the other person of a direct conversation, if such a bot), are sent it
+    by a job enqueued with the same commit.
     """
     html, mentioned = render(body, mentionable)
     with transaction.atomic():
@@ -341,6 +351,8 @@ def do_send_message(
         _insert(message)
         if mentioned:
             store_mentions(message, mentioned)
+        if (mentioned or direct_bot) and not sender.is_bot:
+            notify_bots(message, mentionable or {}, mentioned, direct_bot)
         # What you send, you have read.
         with connection.cursor() as cursor:
             cursor.execute(_READ, [seq, number, conversation.pk, sender.pk, seq])
@@ -420,7 +432,9 @@ def _insert(message: Message) -> None:
 # moves the senders' read markers: one round trip for the batch, where one send alone
 # takes six. A send it refuses gets no row, and goes alone, where access_for_send says
 # why. A duplicate client_id fails the whole statement, seqs included; every send of the
-# batch then goes alone, and a resend finds its original.
+# batch then goes alone, and a resend finds its original. A direct message to a bot with
+# an outgoing webhook (DIRECT_BOT_TO_NOTIFY) is left to go alone too: rare, and
+# do_send_message enqueues its delivery.
 _PARTICIPANT = Participant._meta.db_table
 _CONVERSATION = Conversation._meta.db_table
 _SEND_PLAIN = f"""
@@ -432,7 +446,7 @@ WITH input AS (
     SELECT i.* FROM input i
     JOIN {_CONVERSATION} c ON c.id = i.conversation_id
     {send_rows("i.sender_id")}
-    WHERE {SEND_ALLOWED}
+    WHERE {SEND_ALLOWED} AND ({DIRECT_BOT_TO_NOTIFY}) IS NULL
 ), counted AS (
     SELECT conversation_id, count(*) AS n FROM allowed GROUP BY conversation_id
 ), locked AS (

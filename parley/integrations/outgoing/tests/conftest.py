@@ -1,0 +1,5 @@
+"""The messaging tests' room and chat."""
+
+from parley.messaging.tests.conftest import chat, room
+
+__all__ = ["chat", "room"]
