@@ -79,3 +79,30 @@ def test_an_admin_links_a_repository_and_sees_its_deliveries(
     expect(page.get_by_label("Secret")).to_have_count(0)  # shown once
     expect(page.get_by_role("cell", name="posted")).to_be_visible()
     page.screenshot(path=folder / "integrations-github-link.png", full_page=True)
+
+
+def post_to_slack_webhook(url: str) -> None:
+    Client().post(url, {"text": "Deploy of *api* finished :white_check_mark:"}, "application/json")
+
+
+def test_an_admin_makes_a_slack_compatible_webhook_that_tools_post_to(
+    new_page: Callable[[], Page], site_url: str, alice: User, tmp_path: Path
+) -> None:
+    room = check_create_room(alice, title="Ops")
+    folder = Path("docs") if os.environ.get("PARLEY_SCREENSHOTS") else tmp_path
+    page = signed_in(new_page, site_url, alice)
+    page.set_viewport_size({"width": 1024, "height": 900})
+
+    page.goto(f"/rooms/{room.slug}/settings/")
+    page.get_by_role("link", name="Slack-compatible webhooks").click()
+    page.get_by_label("Name").fill("CI")
+    page.screenshot(path=folder / "integrations-slack-new.png", full_page=True)
+    page.get_by_role("button", name="Create webhook").click()
+
+    url = page.get_by_label("Webhook URL").input_value()
+    assert re.search(r"/integrations/slack/[^/]+/$", url)
+    with ThreadPoolExecutor(1) as other_thread:
+        other_thread.submit(post_to_slack_webhook, url.removeprefix(site_url)).result()
+    page.screenshot(path=folder / "integrations-slack-webhook.png", full_page=True)
+    page.goto(f"/chat/{room.chats.get().pk}/")
+    expect(page.locator(".ch-msg-body").filter(has_text="Deploy of")).to_contain_text("✅")
