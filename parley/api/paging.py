@@ -21,8 +21,9 @@ from parley.core.errors import ErrorCode, ParleyError
 
 Row = TypeVar("Row", bound=Model)
 
-# A signed cursor as `next` gave it (a list of titles: up to 80 characters in its key).
-Cursor = Annotated[str, MinLen(1), MaxLen(1000)]
+# A cursor as `next` gave it. The longest key is a room's: 80 characters of title, each
+# up to 12 in JSON (an escaped surrogate pair), in base64, and the signature.
+Cursor = Annotated[str, MinLen(1), MaxLen(2000)]
 
 
 def _order(rows: "QuerySet[Any]") -> tuple[str, ...]:

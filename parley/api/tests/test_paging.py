@@ -203,7 +203,7 @@ def test_a_cursor_this_list_did_not_give_is_400_naming_after(rooms_to_browse, ro
         script.get(f"{API}/rooms", {"after": tampered}),
         script.get(f"{API}/rooms", {"after": '[false, "A", 1]'}),
         script.get(f"{API}/tokens", {"after": "7"}),
-        script.get(f"{API}/rooms", {"after": "x" * 1001}),
+        script.get(f"{API}/rooms", {"after": "x" * 2001}),
     ]
 
     for answer in answers:
@@ -211,6 +211,15 @@ def test_a_cursor_this_list_did_not_give_is_400_naming_after(rooms_to_browse, ro
         assert answer.json()["error"]["code"] == "invalid"
         assert answer.json()["error"]["field"] == "after"
     assert script.get(f"{API}/rooms", {"after": browsing}).status_code == 200
+
+
+def test_the_longest_titles_make_cursors_the_list_takes_back(alice, bob):
+    for mark in "ab":
+        rooms.check_create_room(alice, title=mark + "\U0001f600" * 79)
+
+    walked = walk(token_client(bob), f"{API}/rooms", "rooms", 1)
+
+    assert [r["title"][0] for r in walked] == ["a", "b"]
 
 
 def test_rows_added_behind_the_cursor_shift_no_page(alice, bob):
