@@ -94,11 +94,11 @@ def blocked_by(user: User) -> QuerySet[User]:
     return User.objects.filter(blocks_received__blocker=user).order_by("username")
 
 
-def people_search(viewer: User, query: str, page: int | str = 1) -> Page[User]:
+def people_matching(viewer: User, query: str) -> QuerySet[User]:
     """Active users other than `viewer` whose username or display name starts with `query`.
 
     Case-insensitive; a display name also matches on the start of any of its words.
-    Ordered by username; PEOPLE_PAGE_SIZE a page (an out-of-range page gives the last).
+    Ordered by username.
     """
     people = User.objects.filter(is_active=True).exclude(pk=viewer.pk)
     query = query.strip()
@@ -108,7 +108,12 @@ def people_search(viewer: User, query: str, page: int | str = 1) -> Page[User]:
             | Q(display_name__istartswith=query)
             | Q(display_name__icontains=f" {query}")
         )
-    return Paginator(people.order_by("username"), PEOPLE_PAGE_SIZE).get_page(page)
+    return people.order_by("username")
+
+
+def people_search(viewer: User, query: str, page: int | str = 1) -> Page[User]:
+    """people_matching, PEOPLE_PAGE_SIZE a page (an out-of-range page gives the last)."""
+    return Paginator(people_matching(viewer, query), PEOPLE_PAGE_SIZE).get_page(page)
 
 
 def api_tokens_of(user: User) -> QuerySet[ApiToken]:

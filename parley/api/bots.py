@@ -15,6 +15,7 @@ from parley.accounts.actions.tokens import check_revoke_api_token
 from parley.accounts.events import user_summary
 from parley.accounts.models import User
 from parley.accounts.selectors import api_tokens_of, bots_of
+from parley.api.paging import Cursor, paged
 from parley.api.shapes import (
     ERRORS,
     Bot,
@@ -27,7 +28,7 @@ from parley.api.shapes import (
     TokenList,
 )
 from parley.api.tokens import TokenIn, token_dict
-from parley.api.types import Id, Input
+from parley.api.types import Id, Input, UpTo100, Username
 from parley.core.http import AuthenticatedRequest
 from parley.core.ratelimit import check_rate
 from parley.integrations.outgoing.actions import (
@@ -48,9 +49,12 @@ def bot_dict(bot: User) -> Bot:
 
 
 @router.get("", response={200: BotList, **ERRORS}, url_name="bots")
-def list_bots(request: AuthenticatedRequest) -> dict[str, Any]:
-    """Your bots, deactivated ones included."""
-    return {"bots": [bot_dict(b) for b in bots_of(request.user)]}
+def list_bots(
+    request: AuthenticatedRequest, after: Username | None = None, limit: UpTo100 = 50
+) -> dict[str, Any]:
+    """Your bots, deactivated ones included, by username; the next page is `after` the
+    last username of this one (`next`)."""
+    return paged(bots_of(request.user), after, limit, "bots", bot_dict)
 
 
 class BotIn(Input):
@@ -108,9 +112,12 @@ def rotate_endpoint_secret(request: AuthenticatedRequest, bot_id: Id) -> Endpoin
 
 
 @router.get("/{bot_id}/tokens", response={200: TokenList, **ERRORS}, url_name="bot_tokens")
-def list_bot_tokens(request: AuthenticatedRequest, bot_id: Id) -> dict[str, Any]:
+def list_bot_tokens(
+    request: AuthenticatedRequest, bot_id: Id, after: Cursor | None = None, limit: UpTo100 = 50
+) -> dict[str, Any]:
+    """Your bot's tokens, newest first, as your own are listed."""
     bot = access_bot(request.user, bot_id)
-    return {"tokens": [token_dict(t) for t in api_tokens_of(bot)]}
+    return paged(api_tokens_of(bot), after, limit, "tokens", token_dict)
 
 
 @router.post("/{bot_id}/tokens", response={201: NewToken, **ERRORS}, url_name="create_bot_token")

@@ -6,9 +6,9 @@ named by username, requests by id; someone unknown or deactivated is not found, 
 is a request that is not (or no longer) yours to answer.
 """
 
-from typing import Any, TypeVar
+from typing import Any
 
-from django.db.models import Model, QuerySet
+from django.db.models import QuerySet
 from ninja import Router, Status
 from pydantic import Field
 
@@ -16,7 +16,8 @@ from parley.accounts import selectors
 from parley.accounts.access import access_user
 from parley.accounts.actions import friends
 from parley.accounts.events import friend_request_data, user_summary
-from parley.accounts.models import User
+from parley.accounts.models import FriendRequest, User
+from parley.api.paging import paged
 from parley.api.shapes import (
     ERRORS,
     BlockList,
@@ -31,17 +32,6 @@ from parley.core.ratelimit import check_rate
 router = Router(tags=["friends"])
 requests = Router(tags=["friends"])
 blocks = Router(tags=["friends"])
-
-Row = TypeVar("Row", bound=Model)
-
-
-def _page(rows: "QuerySet[Row]", key: str, after: object, limit: int) -> tuple[list[Row], bool]:
-    """Up to `limit` of `rows` ordered by `key`, past the cursor `after` (a value of `key`,
-    or None from the start), and whether more follow."""
-    if after is not None:
-        rows = rows.filter(**{f"{key}__gt": after})
-    found = list(rows.order_by(key)[: limit + 1])
-    return found[:limit], len(found) > limit
 
 
 def _standing(viewer: User, person: User) -> Standing:
@@ -64,8 +54,7 @@ def list_friends(
 ) -> dict[str, Any]:
     """Your friends by username, `limit` a page; the next page is `after` the last
     username of this one."""
-    found, more = _page(selectors.friends_of(request.user), "username", after, limit)
-    return {"friends": [user_summary(friend) for friend in found], "has_more": more}
+    return paged(selectors.friends_of(request.user), after, limit, "friends", user_summary)
 
 
 @router.delete("/{username}", response={200: Standing, **ERRORS}, url_name="unfriend")
@@ -80,9 +69,8 @@ def remove_friend(request: AuthenticatedRequest, username: str) -> Standing:
 # --- requests ---------------------------------------------------------------------------
 
 
-def _request_page(rows: QuerySet[Any], after: int | None, limit: int) -> dict[str, Any]:
-    found, more = _page(rows, "id", after, limit)
-    return {"requests": [friend_request_data(r) for r in found], "has_more": more}
+def _request_page(rows: QuerySet[FriendRequest], after: int | None, limit: int) -> dict[str, Any]:
+    return paged(rows.order_by("id"), after, limit, "requests", friend_request_data)
 
 
 @requests.get(
@@ -152,8 +140,7 @@ def list_blocks(
 ) -> dict[str, Any]:
     """The people you blocked, by username; the next page is `after` the last username
     of this one."""
-    found, more = _page(selectors.blocked_by(request.user), "username", after, limit)
-    return {"blocked": [user_summary(person) for person in found], "has_more": more}
+    return paged(selectors.blocked_by(request.user), after, limit, "blocked", user_summary)
 
 
 @blocks.post("", response={200: Standing, **ERRORS}, url_name="block")

@@ -11,7 +11,6 @@ rate-limit tokens ("room", "invite").
 from typing import Annotated, Any, cast
 
 from annotated_types import MaxLen
-from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from ninja import Router, Status
 from pydantic import Field, StringConstraints
@@ -19,6 +18,7 @@ from pydantic import Field, StringConstraints
 from parley.accounts.access import access_user
 from parley.accounts.events import user_summary
 from parley.accounts.models import User
+from parley.api.paging import Cursor, paged
 from parley.api.shapes import (
     ERRORS,
     WITH_CONFLICT,
@@ -30,9 +30,8 @@ from parley.api.shapes import (
     MemberPage,
     RoomData,
     RoomList,
-    RoomPage,
 )
-from parley.api.types import Id, Input
+from parley.api.types import Id, Input, UpTo100
 from parley.core.http import AuthenticatedRequest
 from parley.core.ratelimit import check_rate
 from parley.events.catalogue import Role
@@ -42,10 +41,6 @@ from parley.messaging.actions import rooms
 from parley.messaging.models import Conversation, Room, RoomInvite, RoomMember
 
 router = Router(tags=["rooms"])
-
-INVITES_PAGE_SIZE = 50
-# 1, 2, ...: the room selectors page by number (a page past the last gives the last).
-PageNumber = Id
 
 
 def room_data(viewer: User, room: Room) -> RoomData:
@@ -103,38 +98,44 @@ def _invite_dict(invite: RoomInvite) -> Invite:
     }
 
 
-def _invite_page(invites: QuerySet[RoomInvite], page: int) -> dict[str, Any]:
-    found = Paginator(invites.select_related("room", "invitee", "invited_by"), INVITES_PAGE_SIZE)
-    return _page(found.get_page(page), "invites", _invite_dict)
-
-
-def _page(page: Page[Any], key: str, shape: Any) -> dict[str, Any]:
-    return {key: [shape(item) for item in page], "page": page.number, "has_next": page.has_next()}
-
-
 # --- Browsing and the caller's own -------------------------------------------------------
 
 
-@router.get("", response={200: RoomPage, **ERRORS}, url_name="rooms")
+@router.get("", response={200: RoomList, **ERRORS}, url_name="rooms")
 def browse(
-    request: AuthenticatedRequest, q: Annotated[str, MaxLen(80)] = "", page: PageNumber = 1
+    request: AuthenticatedRequest,
+    q: Annotated[str, MaxLen(80)] = "",
+    after: Cursor | None = None,
+    limit: UpTo100 = 50,
 ) -> dict[str, Any]:
-    """Public rooms whose title or description contains `q` (any case), 20 a page: open
-    rooms first, then archived ones, by title. A page past the last gives the last."""
-    found = selectors.public_rooms(q, page, viewer=request.user)
-    return _page(found, "rooms", _room_dict)
+    """Public rooms whose title or description contains `q` (any case): open rooms first,
+    then archived ones, by title. `limit` a page; the next page is `after` this one's
+    `next` (with the same `q`)."""
+    found = selectors.browsable_rooms(q, viewer=request.user)
+    return paged(found, after, limit, "rooms", _room_dict)
 
 
 @router.get("/mine", response={200: RoomList, **ERRORS}, url_name="my_rooms")
-def my_rooms(request: AuthenticatedRequest) -> dict[str, Any]:
-    """Every room you are a member of, public or private, by title."""
-    return {"rooms": [_room_dict(r) for r in selectors.rooms_of(request.user)]}
+def my_rooms(
+    request: AuthenticatedRequest, after: Cursor | None = None, limit: UpTo100 = 50
+) -> dict[str, Any]:
+    """The rooms you are a member of, public or private, by title; the next page is
+    `after` this one's `next`."""
+    return paged(selectors.rooms_of(request.user), after, limit, "rooms", _room_dict)
+
+
+def _invites(rows: QuerySet[RoomInvite], after: str | None, limit: int) -> dict[str, Any]:
+    found = rows.select_related("room", "invitee", "invited_by")
+    return paged(found, after, limit, "invites", _invite_dict)
 
 
 @router.get("/invites", response={200: InvitePage, **ERRORS}, url_name="my_invites")
-def my_invites(request: AuthenticatedRequest, page: PageNumber = 1) -> dict[str, Any]:
-    """Invitations waiting for you to accept or decline, newest first, 50 a page."""
-    return _invite_page(selectors.pending_invites(request.user), page)
+def my_invites(
+    request: AuthenticatedRequest, after: Cursor | None = None, limit: UpTo100 = 50
+) -> dict[str, Any]:
+    """Invitations waiting for you to accept or decline, newest first; the next page is
+    `after` this one's `next`."""
+    return _invites(selectors.pending_invites(request.user), after, limit)
 
 
 @router.post(
@@ -265,10 +266,13 @@ def leave_room(request: AuthenticatedRequest, room_id: Id) -> Status[None]:
 
 
 @router.get("/{room_id}/members", response={200: MemberPage, **ERRORS}, url_name="room_members")
-def members(request: AuthenticatedRequest, room_id: Id, page: PageNumber = 1) -> dict[str, Any]:
-    """A room's members, 50 a page: the owner, then admins, then by username."""
+def members(
+    request: AuthenticatedRequest, room_id: Id, after: Cursor | None = None, limit: UpTo100 = 50
+) -> dict[str, Any]:
+    """A room's members: the owner, then admins, then by username. The next page is
+    `after` this one's `next`."""
     room, _ = access_room_by_id(request.user, room_id)
-    return _page(selectors.room_members(room, page), "members", _member_dict)
+    return paged(selectors.members_in_order(room), after, limit, "members", _member_dict)
 
 
 class RoleIn(Input):
@@ -301,12 +305,13 @@ def remove_member(request: AuthenticatedRequest, room_id: Id, user_id: Id) -> St
 
 @router.get("/{room_id}/invites", response={200: InvitePage, **ERRORS}, url_name="room_invites")
 def room_invites(
-    request: AuthenticatedRequest, room_id: Id, page: PageNumber = 1
+    request: AuthenticatedRequest, room_id: Id, after: Cursor | None = None, limit: UpTo100 = 50
 ) -> dict[str, Any]:
-    """The owner's and admins' view of a room's pending invitations, newest first."""
+    """The owner's and admins' view of a room's pending invitations, newest first; the
+    next page is `after` this one's `next`."""
     room, _ = access_room_by_id(request.user, room_id)
     rooms.check_room_manager(request.user, room)
-    return _invite_page(selectors.room_invites(room), page)
+    return _invites(selectors.room_invites(room), after, limit)
 
 
 class InviteIn(Input):

@@ -121,7 +121,9 @@ class Token(TypedDict):
 
 
 class TokenList(TypedDict):
-    tokens: list[Token]
+    tokens: list[Token]  # newest first
+    has_more: bool
+    next: str | None  # the `after` of the next page; null on the last
 
 
 class NewToken(TypedDict):
@@ -142,14 +144,10 @@ class RoomData(TypedDict):
     member_count: int
 
 
-class RoomPage(TypedDict):
-    rooms: list[RoomData]
-    page: int
-    has_next: bool
-
-
 class RoomList(TypedDict):
     rooms: list[RoomData]
+    has_more: bool
+    next: str | None
 
 
 class Member(TypedDict):
@@ -160,8 +158,8 @@ class Member(TypedDict):
 
 class MemberPage(TypedDict):
     members: list[Member]  # the owner, then admins, then by username
-    page: int
-    has_next: bool
+    has_more: bool
+    next: str | None
 
 
 class Chat(TypedDict):
@@ -186,14 +184,14 @@ class Invite(TypedDict):
 
 class InvitePage(TypedDict):
     invites: list[Invite]  # newest first
-    page: int
-    has_next: bool
+    has_more: bool
+    next: str | None
 
 
 class PeoplePage(TypedDict):
     people: list[UserSummary]  # by username
-    page: int  # the page answered (the last one if the one asked for is past it)
-    has_next: bool
+    has_more: bool
+    next: str | None  # the last username, when more follow
 
 
 # How someone stands to the caller (parley.accounts.selectors.Relationship).
@@ -218,16 +216,19 @@ class Standing(TypedDict):
 class FriendList(TypedDict):
     friends: list[UserSummary]  # by username
     has_more: bool
+    next: str | None  # the last username, when more follow
 
 
 class FriendRequestList(TypedDict):
     requests: list[FriendRequestData]  # oldest first
     has_more: bool
+    next: str | None  # the last id, when more follow
 
 
 class BlockList(TypedDict):
     blocked: list[UserSummary]  # by username
     has_more: bool
+    next: str | None  # the last username, when more follow
 
 
 class PresenceMap(TypedDict):
@@ -251,7 +252,9 @@ class EndpointSecret(TypedDict):
 
 
 class BotList(TypedDict):
-    bots: list[Bot]
+    bots: list[Bot]  # by username
+    has_more: bool
+    next: str | None  # the last username, when more follow
 
 
 # What any endpoint may answer besides its success (ErrorBody each): bad input, no or a

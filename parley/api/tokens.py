@@ -8,8 +8,9 @@ from pydantic import Field
 from parley.accounts.actions.tokens import check_create_api_token, check_revoke_api_token
 from parley.accounts.models import ApiToken
 from parley.accounts.selectors import api_tokens_of
+from parley.api.paging import Cursor, paged
 from parley.api.shapes import ERRORS, NewToken, Token, TokenList
-from parley.api.types import Id, Input
+from parley.api.types import Id, Input, UpTo100
 from parley.core.errors import ErrorCode, ParleyError
 from parley.core.http import AuthenticatedRequest
 from parley.core.ratelimit import check_rate
@@ -30,9 +31,12 @@ def token_dict(token: ApiToken) -> Token:
 
 
 @router.get("", response={200: TokenList, **ERRORS})
-def list_tokens(request: AuthenticatedRequest) -> dict[str, Any]:
-    """Your tokens, newest first, revoked and expired ones included."""
-    return {"tokens": [token_dict(t) for t in api_tokens_of(request.user)]}
+def list_tokens(
+    request: AuthenticatedRequest, after: Cursor | None = None, limit: UpTo100 = 50
+) -> dict[str, Any]:
+    """Your tokens, newest first, revoked and expired ones included; the next page is
+    `after` this one's `next`."""
+    return paged(api_tokens_of(request.user), after, limit, "tokens", token_dict)
 
 
 class TokenIn(Input):

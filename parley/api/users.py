@@ -11,9 +11,10 @@ from parley.accounts.access import access_user
 from parley.accounts.actions.profile import do_update_profile
 from parley.accounts.events import user_summary
 from parley.accounts.models import User
-from parley.accounts.selectors import people_search, relationship
+from parley.accounts.selectors import people_matching, relationship
+from parley.api.paging import paged
 from parley.api.shapes import ERRORS, PeoplePage, Profile
-from parley.api.types import Id, Input
+from parley.api.types import Input, UpTo100, Username
 from parley.core.http import AuthenticatedRequest
 from parley.core.ratelimit import check_rate
 from parley.events.catalogue import UserSummary
@@ -36,17 +37,17 @@ def profile_of(viewer: User, person: User) -> Profile:
 
 @router.get("", response={200: PeoplePage, **ERRORS}, url_name="people")
 def people(
-    request: AuthenticatedRequest, q: Annotated[str, MaxLen(64)] = "", page: Id = 1
+    request: AuthenticatedRequest,
+    q: Annotated[str, MaxLen(64)] = "",
+    after: Username | None = None,
+    limit: UpTo100 = 50,
 ) -> dict[str, Any]:
     """Active people other than you whose username or display name starts with `q` (any
-    case; also the start of any word of a display name), by username, 20 a page: the
-    people page's search. Everyone when `q` is empty."""
-    found = people_search(request.user, q, page)
-    return {
-        "people": [user_summary(person) for person in found.object_list],
-        "page": found.number,
-        "has_next": found.has_next(),
-    }
+    case; also the start of any word of a display name), by username: the people page's
+    search. Everyone when `q` is empty. The next page is `after` the last username of
+    this one (`next`)."""
+    found = people_matching(request.user, q)
+    return paged(found, after, limit, "people", user_summary)
 
 
 @router.get("/me", response={200: UserSummary, **ERRORS}, url_name="me")

@@ -461,18 +461,22 @@ def _counted(rooms: QuerySet[Room], viewer: User | None = None) -> QuerySet[Room
     return rooms.annotate(my_role=Subquery(role))
 
 
-def public_rooms(query: str = "", page: int | str = 1, viewer: User | None = None) -> Page[Any]:
-    """Public rooms whose title or description contains `query` (any case), paged.
+def browsable_rooms(query: str = "", viewer: User | None = None) -> QuerySet[Room]:
+    """Public rooms whose title or description contains `query` (any case).
 
-    Open rooms first, then archived ones; by title within each. Each room carries
-    `member_count`, and `my_role` given a `viewer`. An out-of-range page gives the last one.
+    Open rooms first, then archived ones; by title within each (then id). Each room
+    carries `member_count`, and `my_role` given a `viewer`.
     """
     rooms = Room.objects.filter(is_public=True)
     query = query.strip()
     if query:
         rooms = rooms.filter(Q(title__icontains=query) | Q(description__icontains=query))
-    rooms = _counted(rooms, viewer).order_by("is_archived", "title", "pk")
-    return Paginator(rooms, ROOMS_PAGE_SIZE).get_page(page)
+    return _counted(rooms, viewer).order_by("is_archived", "title", "pk")
+
+
+def public_rooms(query: str = "", page: int | str = 1, viewer: User | None = None) -> Page[Any]:
+    """browsable_rooms, ROOMS_PAGE_SIZE a page (an out-of-range page gives the last one)."""
+    return Paginator(browsable_rooms(query, viewer), ROOMS_PAGE_SIZE).get_page(page)
 
 
 def rooms_of(user: User) -> QuerySet[Room]:
@@ -490,19 +494,25 @@ def room_for(viewer: User, room: Room) -> Room:
     return _counted(Room.objects.filter(pk=room.pk), viewer).get()
 
 
-def room_members(room: Room, page: int | str = 1) -> Page[RoomMember]:
-    """A page of a room's members with their users: the owner, then admins, then by username."""
+def members_in_order(room: Room) -> QuerySet[RoomMember]:
+    """A room's members with their users: the owner, then admins, then by username
+    (`role_rank` 0, 1, 2)."""
     rank = Case(
         When(role=RoomMember.Role.OWNER, then=Value(0)),
         When(role=RoomMember.Role.ADMIN, then=Value(1)),
         default=Value(2),
     )
-    members = (
+    return (
         RoomMember.objects.filter(room=room, user__is_active=True)
         .select_related("user")
-        .order_by(rank, "user__username")
+        .annotate(role_rank=rank)
+        .order_by("role_rank", "user__username")
     )
-    return Paginator(members, MEMBERS_PAGE_SIZE).get_page(page)
+
+
+def room_members(room: Room, page: int | str = 1) -> Page[RoomMember]:
+    """members_in_order, MEMBERS_PAGE_SIZE a page (an out-of-range page gives the last)."""
+    return Paginator(members_in_order(room), MEMBERS_PAGE_SIZE).get_page(page)
 
 
 def room_chats(room: Room) -> QuerySet[Conversation]:

@@ -123,7 +123,7 @@ def test_only_the_owner_manages_a_bot(alice_client, bob_client):
     ):
         assert response.status_code == 404
         assert response.json()["error"]["code"] == "not_found"
-    assert bob_client.get(BOTS).json() == {"bots": []}
+    assert bob_client.get(BOTS).json() == {"bots": [], "has_more": False, "next": None}
 
 
 def test_a_bot_makes_no_bots_and_no_tokens_of_its_own(alice_client):

@@ -48,21 +48,21 @@ def incoming_id(user):
 # --- people and profiles ----------------------------------------------------------------
 
 
-def test_people_search_is_the_people_pages_in_pages_of_20(alice, bob, carol):
+def test_people_search_is_the_people_pages_search_by_cursor(alice, bob, carol):
     for n in range(22):
         UserFactory.create(username=f"bobby{n:02}")
     script = token_client(alice)
 
-    first = script.get(f"{API}/users", {"q": "BOB"}).json()
-    second = script.get(f"{API}/users", {"q": "bob", "page": "2"}).json()
+    first = script.get(f"{API}/users", {"q": "BOB", "limit": "20"}).json()
+    second = script.get(f"{API}/users", {"q": "bob", "after": first["next"]}).json()
     everyone = script.get(f"{API}/users").json()
 
-    assert first["page"] == 1 and first["has_next"]
+    assert first["has_more"] and first["next"] == "bobby18"
     assert [p["username"] for p in first["people"]][:2] == ["bob", "bobby00"]
     assert first["people"][0] == summary(bob)
     assert len(first["people"]) == 20
     assert [p["username"] for p in second["people"]] == ["bobby19", "bobby20", "bobby21"]
-    assert second == {**second, "page": 2, "has_next": False}
+    assert second == {**second, "has_more": False, "next": None}
     assert "alice" not in [p["username"] for p in everyone["people"]]
     page = client_for(alice).get(reverse("people"), {"q": "bob", "page": "2"})
     assert [u.username for u in page.context["page"].object_list] == [
@@ -205,7 +205,7 @@ async def test_request_accept_and_remove_tell_both_sockets_as_the_pages_do(alice
     mine = (await alice_api.get(f"{API}/friend-requests/outgoing")).json()
     request = {"id": waiting["requests"][0]["id"], "from": summary(alice), "to": summary(bob)}
     assert heard == [{"type": "friend.request_received", "request": request}] * 2
-    assert waiting == mine == {"requests": [request], "has_more": False}
+    assert waiting == mine == {"requests": [request], "has_more": False, "next": None}
 
     accepted = await apost(bob_api, f"/friend-requests/{request['id']}/accept")
 
@@ -213,7 +213,7 @@ async def test_request_accept_and_remove_tell_both_sockets_as_the_pages_do(alice
     assert await alice_tab.receive() == {"type": "friend.added", "user": summary(bob)}
     assert await bob_tab.receive() == {"type": "friend.added", "user": summary(alice)}
     friends = (await alice_api.get(f"{API}/friends")).json()
-    assert friends == {"friends": [summary(bob)], "has_more": False}
+    assert friends == {"friends": [summary(bob)], "has_more": False, "next": None}
 
     removed = await alice_api.delete(f"{API}/friends/bob")
 
@@ -264,6 +264,7 @@ def test_friends_and_requests_are_paged_by_cursor(alice, bob, carol):
     ).json()
     assert [r["from"]["username"] for r in first["requests"]] == ["bob", "carol"]
     assert first["has_more"] and not rest["has_more"]
+    assert first["next"] == str(first["requests"][-1]["id"])
     assert [r["from"]["username"] for r in rest["requests"]] == ["dave"]
 
     for friend in (bob, carol, dave):
@@ -271,7 +272,8 @@ def test_friends_and_requests_are_paged_by_cursor(alice, bob, carol):
     page = script.get(f"{API}/friends", {"limit": 2}).json()
     after = script.get(f"{API}/friends", {"after": "carol", "limit": "2"}).json()
     assert [f["username"] for f in page["friends"]] == ["bob", "carol"] and page["has_more"]
-    assert after == {"friends": [summary(dave)], "has_more": False}
+    assert page["next"] == "carol"
+    assert after == {"friends": [summary(dave)], "has_more": False, "next": None}
 
 
 # --- blocks -----------------------------------------------------------------------------
@@ -294,6 +296,7 @@ async def test_a_block_ends_the_friendship_quietly_as_the_page_does(alice, bob, 
     assert (await alice_api.get(f"{API}/blocks")).json() == {
         "blocked": [summary(bob)],
         "has_more": False,
+        "next": None,
     }
     assert (await alice_api.get(f"{API}/friends")).json()["friends"] == []
     assert (await bob_api.get(f"{API}/friends")).json()["friends"] == []
@@ -371,7 +374,8 @@ def test_bad_input_names_the_field(alice, path, body, field):
     ("path", "query", "field"),
     [
         ("/users", {"q": "x" * 65}, "q"),
-        ("/users", {"page": "0"}, "page"),
+        ("/users", {"limit": "0"}, "limit"),
+        ("/users", {"after": "x" * 33}, "after"),
         ("/friends", {"limit": "101"}, "limit"),
         ("/friend-requests/incoming", {"after": "+1"}, "after"),
     ],

@@ -93,18 +93,18 @@ def test_a_script_creates_reads_and_edits_a_room(alice, bob):
     assert Room.objects.get(pk=room_id).chats.get().title == "general"
 
 
-def test_browsing_lists_public_rooms_by_query_and_page(alice, bob, room, private_room):
+def test_browsing_lists_public_rooms_by_query_and_cursor(alice, bob, room, private_room):
     for n in range(21):
         rooms.check_create_room(alice, title=f"Zebra {n:02}")
     script = token_client(bob)
 
-    first = script.get("/api/v1/rooms").json()
-    second = script.get("/api/v1/rooms", {"page": 2}).json()
+    first = script.get("/api/v1/rooms", {"limit": 20}).json()
+    second = script.get("/api/v1/rooms", {"after": first["next"], "limit": 20}).json()
     team = script.get("/api/v1/rooms", {"q": "TEA"}).json()
 
-    assert len(first["rooms"]) == 20 and first["has_next"] and first["page"] == 1
+    assert len(first["rooms"]) == 20 and first["has_more"]
     assert [r["title"] for r in second["rooms"]] == ["Zebra 19", "Zebra 20"]
-    assert not second["has_next"]
+    assert not second["has_more"] and second["next"] is None
     assert team == {
         "rooms": [
             {
@@ -118,8 +118,8 @@ def test_browsing_lists_public_rooms_by_query_and_page(alice, bob, room, private
                 "member_count": 2,
             }
         ],
-        "page": 1,
-        "has_next": False,
+        "has_more": False,
+        "next": None,
     }
     assert "Board" not in [r["title"] for r in first["rooms"] + second["rooms"]]
 
@@ -402,7 +402,7 @@ def test_members_are_listed_and_their_roles_changed(room, chat, alice, bob, list
         (summary(alice), "owner"),
         (summary(bob), "member"),
     ]
-    assert listed["page"] == 1 and not listed["has_next"]
+    assert not listed["has_more"] and listed["next"] is None
     assert promoted.status_code == 200
     assert (promoted.json()["user"], promoted.json()["role"]) == (summary(bob), "admin")
     assert handed.json()["role"] == "owner" and mine["role"] == "admin"
@@ -451,7 +451,7 @@ def test_an_invitation_is_sent_listed_and_accepted(private_room, alice, carol, l
         "invited_by": summary(alice),
         "created_at": sent.json()["created_at"],
     }
-    assert pending == {"invites": [sent.json()], "page": 1, "has_next": False}
+    assert pending == {"invites": [sent.json()], "has_more": False, "next": None}
     assert waiting == pending
     assert accepted.status_code == 200
     assert (accepted.json()["id"], accepted.json()["role"]) == (private_room.pk, "member")
@@ -624,8 +624,13 @@ def test_a_direct_conversation_is_found_once_it_has_begun(alice, bob, carol):
         ("patch", "/api/v1/rooms/{room}/chats/{chat}", {"title": ""}, "title"),
         ("post", "/api/v1/groups", {"people": ["2", "3"]}, "people.0"),
         ("post", "/api/v1/groups", {"people": [2, 3], "title": "t" * 81}, "title"),
-        ("get", "/api/v1/rooms?page=0", None, "page"),
-        ("get", "/api/v1/rooms/{room}/members?page=x", None, "page"),
+        ("get", "/api/v1/rooms?limit=0", None, "limit"),
+        ("get", "/api/v1/rooms?after=x", None, "after"),
+        ("get", "/api/v1/rooms/{room}/members?limit=x", None, "limit"),
+        ("get", "/api/v1/rooms/{room}/members?after=bob", None, "after"),
+        ("get", "/api/v1/rooms/mine?limit=101", None, "limit"),
+        ("get", "/api/v1/rooms/invites?after=", None, "after"),
+        ("get", "/api/v1/rooms/{room}/invites?after=1", None, "after"),
     ],
 )
 def test_bad_input_is_400_naming_the_field(room, chat, alice, bob, method, path, body, field):
