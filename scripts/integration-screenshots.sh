@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates docs/integrations-*.png (docs/integrations.md's pictures of the set-up
+# Regenerates docs/integrations-*.png (GitHub's and Slack's set-up pages) (docs/integrations.md's pictures of the set-up
 # pages), taken by the browser tests of tests/browser/test_integrations.py.
 set -euo pipefail
 cd "$(dirname "$0")/.."
