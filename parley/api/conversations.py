@@ -15,7 +15,7 @@ from parley.api.shapes import (
     MessageVersions,
     Rendered,
 )
-from parley.api.types import BodyId, Id, Input, Number
+from parley.api.types import BodyId, Id, Input, Number, Said
 from parley.core.errors import ErrorCode, ParleyError
 from parley.core.http import AuthenticatedRequest
 from parley.core.ratelimit import check_rate
@@ -87,7 +87,7 @@ def message_versions(request: AuthenticatedRequest, message_id: Id) -> dict[str,
 
 
 class PreviewIn(Input):
-    body: str = Field(description="Message Markdown, as it would be sent.")
+    body: Said = Field(description="Message Markdown, as it would be sent.")
     conversation: BodyId | None = Field(
         None, description="Resolve @mentions among this conversation's members."
     )
