@@ -13,7 +13,7 @@ from parley.accounts.actions.tokens import (
 )
 from parley.accounts.models import ApiToken
 from parley.accounts.selectors import api_tokens_of
-from parley.api.shapes import ERRORS, NewToken, Token, TokenList
+from parley.api.shapes import ERRORS, ErrorBody, NewToken, Token, TokenList
 from parley.api.types import Id, Input, Said, Whole
 from parley.core.http import AuthenticatedRequest
 from parley.core.ratelimit import check_rate
@@ -47,9 +47,10 @@ class TokenIn(Input):
     )
 
 
-@router.post("", response={201: NewToken, **ERRORS})
+@router.post("", response={201: NewToken, 409: ErrorBody, **ERRORS})
 def create_token(request: AuthenticatedRequest, data: TokenIn) -> Status[NewToken]:
-    """A new token. Its text is in this answer only: store it now."""
+    """A new token. Its text is in this answer only: store it now. 409 when you already
+    have 50 live tokens."""
     check_rate("token", request.user.pk)
     token, text = check_create_api_token(
         request.user, name=data.name, scope=data.scope, expires_in_days=data.expires_in_days

@@ -45,7 +45,8 @@ BodyId = Annotated[int, Interval(ge=1, le=MAX_ID), Whole]
 UpTo100 = Annotated[int, Interval(ge=1, le=100), BeforeValidator(_ascii_digits)]
 # Text that must say something: a character other than white space (which is stripped),
 # stated in the document as a pattern that clients' validators and generators read.
-Said = Annotated[str, StringConstraints(min_length=1, pattern=r"\S")]
+NOT_BLANK = r"\S"
+Said = Annotated[str, StringConstraints(min_length=1, pattern=NOT_BLANK)]
 
 
 class Input(Schema):

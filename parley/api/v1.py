@@ -17,7 +17,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from parley.api import conversations, search, tokens, users
 from parley.api.auth import AUTH, unauthenticated
-from parley.api.types import StrictParser
+from parley.api.types import NOT_BLANK, StrictParser
 from parley.core.errors import ErrorCode, ParleyError, not_found
 from parley.core.middleware import error_response, logger
 
@@ -85,6 +85,10 @@ def _explain(field: str, error: dict[str, Any]) -> str:
         return f'"{field}" must be at least {context.get("ge")}.'
     if kind == "less_than_equal":
         return f'"{field}" must be at most {context.get("le")}.'
+    if kind == "string_too_short" and context.get("min_length") == 1:
+        return f'"{field}" is empty.'
+    if kind == "string_pattern_mismatch" and context.get("pattern") == NOT_BLANK:
+        return f'"{field}" is blank.'
     if kind == "extra_forbidden":
         return f'"{field}" is not a field of this request.'
     if kind in ("value_error", "int_parsing", "int_type"):
