@@ -44,8 +44,10 @@ BodyId = Annotated[int, Interval(ge=1, le=MAX_ID), Whole]
 # A page size or a page number.
 UpTo100 = Annotated[int, Interval(ge=1, le=100), BeforeValidator(_ascii_digits)]
 # Text that must say something: a character other than white space (which is stripped),
-# stated in the document as a pattern that clients' validators and generators read.
-NOT_BLANK = r"\S"
+# stated in the document as a pattern that clients' validators and generators read. Not
+# \S, which means other characters to ECMA-262 (the document's regex dialect), Rust
+# (pydantic) and Python: this is the complement of exactly what str.strip() removes.
+NOT_BLANK = r"[^\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
 Said = Annotated[str, StringConstraints(min_length=1, pattern=NOT_BLANK)]
 
 

@@ -71,7 +71,10 @@ def _invalid_input(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     first: dict[str, Any] = exc.errors[0] if exc.errors else {}
     if tuple(first.get("loc", ()))[:1] == ("path",):
         return _refuse(request, not_found())  # no id like that: nothing is there
-    where = [str(part) for part in first.get("loc", ()) if part not in ("body", "query", "data")]
+    # ("query", "q"), or ("body", "data", "name"): where it came from, ninja's parameter
+    # for the body, then the field, which may itself be called "body".
+    loc = tuple(first.get("loc", ()))
+    where = [str(part) for part in loc[2 if loc[:1] == ("body",) else 1 :]]
     field = ".".join(where) or "input"
     return _refuse(request, ParleyError(ErrorCode.INVALID, _explain(field, first), field=field))
 
