@@ -66,6 +66,10 @@ def token_still_valid(key: str, user_id: int) -> bool:
     """Whether the token `key` still signs `user_id` in, read afresh: not revoked, not
     expired, its user active. For a socket signed in with it a moment ago, once it
     listens for the token's revocation."""
-    return ApiToken.objects.filter(
-        key=key, user_id=user_id, user__is_active=True, revoked_at__isnull=True
-    ).exclude(expires_at__lte=timezone.now()).exists()
+    return (
+        ApiToken.objects.filter(
+            key=key, user_id=user_id, user__is_active=True, revoked_at__isnull=True
+        )
+        .exclude(expires_at__lte=timezone.now())
+        .exists()
+    )
