@@ -27,7 +27,8 @@ api = NinjaAPI(
     description=(
         "Everything the web client does, for scripts and bots. Send a personal access "
         "token as `Authorization: Bearer parley_pat_…` (Settings → API tokens). Errors "
-        'are `{"error": {"code", "message"}}` with the same codes as the WebSocket.'
+        'are `{"error": {"code", "message"}}` with the same codes as the WebSocket. '
+        "No text may hold a NUL character."
     ),
     urls_namespace="api-v1",
     auth=AUTH,

@@ -30,6 +30,7 @@ from schemathesis import GenerationMode
 from schemathesis.openapi.checks import RejectedPositiveData
 
 from parley.accounts.actions.tokens import check_create_api_token
+from parley.accounts.models import User
 from parley.accounts.tests.factories import UserFactory
 from parley.messaging.actions.edit import check_edit_message
 from parley.messaging.actions.groups import create_group
@@ -55,7 +56,7 @@ def world(alice, bob, carol) -> dict[str, list[Any]]:
     """alice's room with bob and carol (two chats; messages: edited, a reply, a reaction,
     a mention), her direct conversation with bob, a group of the three, and bob's room and
     direct conversation with dave, which she cannot see. Returns what to aim at."""
-    dave = UserFactory(username="dave", display_name="Dave Brubeck")
+    dave: User = UserFactory.create(username="dave", display_name="Dave Brubeck")
     room = create_room(alice, title="Team")
     join_room(bob, room)
     join_room(carol, room)
