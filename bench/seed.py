@@ -5,8 +5,8 @@ Run with DJANGO_SETTINGS_MODULE=bench.settings and DATABASE_URL set (bench.run d
     python -m bench.seed --manifest var/bench/manifest-sqlite.json --users 2000
 
 Every user is in exactly one room of --room-size members (rooms are made with
-create_room, the other members are bulk-inserted with their Participant rows, exactly as
-join_room would leave them); the first --dm-pairs pairs of users are made friends through
+check_create_room, the other members are bulk-inserted with their Participant rows, exactly as
+check_join_room would leave them); the first --dm-pairs pairs of users are made friends through
 parley.accounts.actions.friends and exchange a first direct message, which creates their
 direct conversation. A database that already holds this seed (same manifest, same user
 count) is reused; otherwise it is dropped and rebuilt. Only databases whose name contains
@@ -108,9 +108,9 @@ def _seed(url: str, params: dict[str, int]) -> Manifest:
     from django.contrib.auth.hashers import make_password
     from django.db import transaction
 
-    from parley.accounts.actions.friends import send_friend_request
+    from parley.accounts.actions.friends import check_send_friend_request
     from parley.accounts.models import User
-    from parley.messaging.actions.rooms import create_room
+    from parley.messaging.actions.rooms import check_create_room
     from parley.messaging.actions.send import check_send_message
     from parley.messaging.models import Participant, RoomMember
 
@@ -140,7 +140,7 @@ def _seed(url: str, params: dict[str, int]) -> Manifest:
     started = time.monotonic()
     for r in range(n_users // room_size):
         members = users[r * room_size : (r + 1) * room_size]
-        room = create_room(members[0], title=f"Bench room {r:03d}")
+        room = check_create_room(members[0], title=f"Bench room {r:03d}")
         chat = room.chats.get()
         with transaction.atomic():
             RoomMember.objects.bulk_create([RoomMember(room=room, user=u) for u in members[1:]])
@@ -155,8 +155,8 @@ def _seed(url: str, params: dict[str, int]) -> Manifest:
     started = time.monotonic()
     for i in range(min(n_pairs, n_users // 2)):
         a, b = users[2 * i], users[2 * i + 1]
-        send_friend_request(a, b)
-        send_friend_request(b, a)  # the reverse request accepts the first
+        check_send_friend_request(a, b)
+        check_send_friend_request(b, a)  # the reverse request accepts the first
         result = check_send_message(a, client_id=f"seed-{i}", body="Hello!", to_user_id=b.pk)
         manifest.dms.append({"conversation": result.message.conversation_id, "users": [a.pk, b.pk]})
     print(f"  {len(manifest.dms)} direct pairs in {time.monotonic() - started:.1f}s", flush=True)

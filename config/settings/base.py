@@ -58,6 +58,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "parley.core.middleware.ParleyErrorMiddleware",
+    "parley.api.middleware.RateLimitHeadersMiddleware",
     # Axes must come last so that it sees every authentication attempt.
     "axes.middleware.AxesMiddleware",
 ]
@@ -184,6 +185,9 @@ def _rate_limits(overrides: str) -> dict[str, tuple[float, int]]:
         "friend": (0.2, 10),  # friend requests, blocks and their answers
         "profile": (0.2, 10),  # profile and photo changes
         "token": (0.2, 10),  # API tokens created and revoked
+        "bot": (0.2, 10),  # bots made, deactivated and reactivated
+        "api": (20.0, 200),  # REST API requests per user (tokens and session together)
+        "api_token": (10.0, 100),  # REST API requests per token
         "autocomplete": (10.0, 50),  # mention autocomplete (members matching a prefix)
         "account": (0.1, 5),  # sign-ups and password-reset emails, per client address
         "connect_ip": (10.0, 100),  # new WebSockets per client address

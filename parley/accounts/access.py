@@ -27,3 +27,11 @@ def _pending_request(**where: object) -> FriendRequest:
     if request is None:
         raise not_found("That friend request")
     return request
+
+
+def access_bot(owner: User, bot_id: int) -> User:
+    """One of `owner`'s bots (active or not); any other user is not found."""
+    bot = User.objects.filter(pk=bot_id, is_bot=True, bot_owner=owner).first()
+    if bot is None:
+        raise not_found("That bot")
+    return bot

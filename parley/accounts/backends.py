@@ -33,6 +33,8 @@ class UsernameOrEmailBackend(ModelBackend):
             # Spend the same time as for a real user so that timing reveals nothing.
             get_user_model()().set_password(password)
             return None
+        if user.is_bot:  # bots sign in with their tokens only
+            return None
         if user.check_password(password) and self.user_can_authenticate(user):
             return user
         return None

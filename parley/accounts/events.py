@@ -10,11 +10,13 @@ from parley.events import catalogue
 
 
 def user_summary(user: User) -> catalogue.UserSummary:
-    return summary_of(user.pk, user.username, user.display_name, user.avatar_small.name)
+    return summary_of(
+        user.pk, user.username, user.display_name, user.avatar_small.name, user.is_bot
+    )
 
 
 def summary_of(
-    user_id: int, username: str, display_name: str, avatar_small: str | None
+    user_id: int, username: str, display_name: str, avatar_small: str | None, is_bot: bool
 ) -> catalogue.UserSummary:
     """A user's summary from their columns (avatar_small: the stored file's name), for
     reads of many users as values."""
@@ -24,6 +26,7 @@ def summary_of(
         "username": username,
         "name": display_name or username,
         "avatar": storage.url(avatar_small) if avatar_small else None,
+        "bot": bool(is_bot),
     }
 
 

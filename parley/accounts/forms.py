@@ -33,6 +33,8 @@ class SignupForm(BaseUserCreationForm[User]):
 
     def clean_username(self) -> str:
         username: str = self.cleaned_data["username"]
+        if username.lower().endswith("-bot"):
+            raise forms.ValidationError('Usernames ending in "-bot" are for bots.', code="reserved")
         if User.objects.filter(username__iexact=username).exists():
             raise forms.ValidationError("That username is taken.", code="unique")
         return username
@@ -102,4 +104,15 @@ class ApiTokenForm(forms.Form):
         choices=[("30", "In 30 days"), ("90", "In 90 days"), ("365", "In a year"), ("", "Never")],
         initial="90",
         required=False,
+    )
+
+
+class BotForm(forms.Form):
+    username = forms.CharField(
+        label="Username",
+        max_length=32,
+        help_text='Ends in "-bot", e.g. "deploy-bot". Letters, digits and . _ -',
+    )
+    display_name = forms.CharField(
+        label="Name", max_length=64, required=False, help_text="Shown with its messages."
     )

@@ -114,3 +114,8 @@ def people_search(viewer: User, query: str, page: int | str = 1) -> Page[User]:
 def api_tokens_of(user: User) -> QuerySet[ApiToken]:
     """`user`'s personal access tokens, newest first (revoked and expired included)."""
     return ApiToken.objects.filter(user=user).order_by("-created_at", "-id")
+
+
+def bots_of(owner: User) -> QuerySet[User]:
+    """The bots `owner` made, deactivated ones included, by username."""
+    return User.objects.filter(is_bot=True, bot_owner=owner).order_by("username")

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from parley.accounts.views import auth, friends, profile, tokens
+from parley.accounts.views import auth, bots, friends, profile, tokens
 
 urlpatterns = [
     path("signup/", auth.signup, name="signup"),
@@ -11,6 +11,14 @@ urlpatterns = [
     path("settings/profile/", profile.edit_profile, name="edit_profile"),
     path("settings/tokens/", tokens.api_tokens, name="api_tokens"),
     path("settings/tokens/<id:token_id>/revoke/", tokens.revoke_api_token, name="revoke_api_token"),
+    path("settings/bots/", bots.bots, name="bots"),
+    path("settings/bots/<id:bot_id>/", bots.bot, name="bot"),
+    path("settings/bots/<id:bot_id>/active/", bots.set_bot_active, name="set_bot_active"),
+    path(
+        "settings/bots/<id:bot_id>/tokens/<id:token_id>/revoke/",
+        bots.revoke_bot_token,
+        name="revoke_bot_token",
+    ),
     path("settings/password/", auth.PasswordChangeView.as_view(), name="password_change"),
     path("settings/sessions/end-others/", auth.log_out_elsewhere, name="log_out_elsewhere"),
     path("password-reset/", auth.PasswordResetView.as_view(), name="password_reset"),

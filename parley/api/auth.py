@@ -5,6 +5,9 @@ A token comes only in `Authorization: Bearer …` (never in a URL). Present but 
 refused with 401 rather than falling back to the session cookie. A read-only token may
 call only GET, HEAD and OPTIONS. The session is Django's, with its CSRF check on unsafe
 methods, so the chat page's scripts call the same endpoints as any other client.
+
+Every request signed in either way spends a token of its user's "api" bucket, and a
+token's requests also one of the token's "api_token" bucket (settings.RATE_LIMITS).
 """
 
 from typing import Any
@@ -16,6 +19,7 @@ from ninja.security.http import HttpAuthBase
 from parley.accounts.models import ApiToken
 from parley.accounts.tokens import token_user
 from parley.core.errors import ErrorCode, ParleyError
+from parley.core.ratelimit import rate_limited, take_quota
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -44,6 +48,7 @@ class TokenAuth(HttpAuthBase):
         if request.method not in SAFE_METHODS and not token.may_write:
             raise ParleyError(ErrorCode.FORBIDDEN, "This token may only read.")
         request.user = token.user
+        spend(request, ("api_token", token.pk), ("api", token.user_id))
         return token
 
 
@@ -52,7 +57,21 @@ class BrowserSession(SessionAuth):
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         user = request.user
-        return user if user.is_authenticated else None
+        if not user.is_authenticated:
+            return None
+        spend(request, ("api", user.pk))
+        return user
+
+
+def spend(request: HttpRequest, *buckets: tuple[str, int]) -> None:
+    """Take the request's token from each bucket (the token's, the user's), note the
+    scarcest for the X-RateLimit-* headers (parley/api/middleware.py), and refuse the
+    request (429, Retry-After) when any is empty."""
+    quotas = [(take_quota(action, subject), action) for action, subject in buckets]
+    quota, action = min(quotas, key=lambda pair: (pair[0].wait == 0, pair[0].remaining))
+    request.api_quota = quota  # type: ignore[attr-defined]  # read by the middleware
+    if quota.wait:
+        raise rate_limited(action, quota.wait)
 
 
 AUTH = [TokenAuth(), BrowserSession()]

@@ -21,7 +21,6 @@ from parley.core.http import AuthenticatedRequest
 from parley.core.ratelimit import check_rate
 from parley.messaging import selectors
 from parley.messaging.access import access_participant
-from parley.messaging.actions.mentions import mentionable_members
 from parley.messaging.actions.send import check_body
 from parley.messaging.rendering import Mentionable, render
 
@@ -101,6 +100,6 @@ def preview(request: AuthenticatedRequest, data: PreviewIn) -> dict[str, Any]:
     mentionable: Mentionable = {}
     if data.conversation is not None:
         access_participant(request.user, data.conversation)
-        mentionable = mentionable_members(data.conversation, data.body)
+        mentionable = selectors.mentionable_members(data.conversation, data.body)
     html, mentioned = render(data.body, mentionable)
     return {"html": html, "mentions": mentioned}

@@ -92,6 +92,16 @@ class NewToken(TypedDict):
     details: Token
 
 
+class Bot(TypedDict):
+    user: UserSummary
+    active: bool
+    created_at: str
+
+
+class BotList(TypedDict):
+    bots: list[Bot]
+
+
 # What any endpoint may answer besides its success (ErrorBody each): bad input, no or a
 # bad token, a read-only token writing, missing or not yours, over a rate limit, the
 # database briefly away.

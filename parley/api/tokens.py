@@ -15,6 +15,7 @@ from parley.accounts.models import ApiToken
 from parley.accounts.selectors import api_tokens_of
 from parley.api.shapes import ERRORS, ErrorBody, NewToken, Token, TokenList
 from parley.api.types import Id, Input, Said, Whole
+from parley.core.errors import ErrorCode, ParleyError
 from parley.core.http import AuthenticatedRequest
 from parley.core.ratelimit import check_rate
 
@@ -52,6 +53,8 @@ def create_token(request: AuthenticatedRequest, data: TokenIn) -> Status[NewToke
     """A new token. Its text is in this answer only: store it now. 409 when you already
     have 50 live tokens."""
     check_rate("token", request.user.pk)
+    if request.user.is_bot:
+        raise ParleyError(ErrorCode.FORBIDDEN, "A bot's tokens are made by its owner.")
     token, text = check_create_api_token(
         request.user, name=data.name, scope=data.scope, expires_in_days=data.expires_in_days
     )

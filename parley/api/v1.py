@@ -15,7 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from parley.api import conversations, search, tokens, users
+from parley.api import bots, conversations, search, tokens, users
 from parley.api.auth import AUTH, unauthenticated
 from parley.api.types import NOT_BLANK, StrictParser
 from parley.core.errors import ErrorCode, ParleyError, not_found
@@ -40,6 +40,7 @@ api.add_router("/messages", conversations.messages)
 api.add_router("/search", search.router)
 api.add_router("/tokens", tokens.router)
 api.add_router("/users", users.router)
+api.add_router("/bots", bots.router)
 
 
 def _refuse(request: HttpRequest, error: ParleyError) -> HttpResponse:

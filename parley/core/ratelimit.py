@@ -22,8 +22,8 @@ from django.conf import settings
 from parley.core.errors import ErrorCode, ParleyError
 from parley.core.resilience import REDIS_ERRORS, async_redis, redis_client_options, redis_outage
 
-# KEYS the buckets (a key may repeat); ARGV rate, burst, now. Returns, for each key, 0 if
-# a token was taken, else the wait in ms.
+# KEYS the buckets (a key may repeat); ARGV rate, burst, now. Returns, for each key, two
+# numbers: 0 if a token was taken, else the wait in ms; and the whole tokens left.
 _LUA = """
 local rate, burst, now = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local waits = {}
@@ -36,7 +36,8 @@ for i, key in ipairs(KEYS) do
     if tokens >= 1 then tokens = tokens - 1 else wait = math.ceil((1 - tokens) / rate * 1000) end
     redis.call('HSET', key, 'tokens', tokens, 'at', now)
     redis.call('PEXPIRE', key, math.ceil(burst / rate * 1000) + 1000)
-    waits[i] = wait
+    waits[2 * i - 1] = wait
+    waits[2 * i] = math.floor(tokens)
 end
 return waits
 """
@@ -79,6 +80,9 @@ _NOUNS = {
     "connect_ip": "new connections",
     "frames": "frames",
     "token": "token changes",
+    "bot": "bot changes",
+    "api": "API requests",
+    "api_token": "API requests with this token",
 }
 
 
@@ -87,6 +91,25 @@ def check_rate(action: str, subject: int | str) -> None:
     (wait,) = take_tokens([f"{action}:{subject}"], limit_for(action))
     if wait:
         raise rate_limited(action, wait)
+
+
+@dataclass(frozen=True)
+class Quota:
+    """What is left of a bucket after a request took its token: the bucket's size, the
+    whole tokens left, and the seconds until it is full again (the X-RateLimit-* headers
+    of the REST API)."""
+
+    limit: int
+    remaining: int
+    reset: float
+    wait: float  # 0 if the token was taken, else the seconds to wait
+
+
+def take_quota(action: str, subject: int | str) -> Quota:
+    """Take a token for `action` by `subject` and say what is left (nothing raised)."""
+    limit = limit_for(action)
+    ((wait, left),) = _take([f"{action}:{subject}"], limit)
+    return Quota(limit.burst, left, (limit.burst - left) / limit.rate, wait)
 
 
 async def acheck_rate(action: str, subject: int | str) -> None:
@@ -106,7 +129,7 @@ class _LocalBuckets:
         self._buckets: dict[str, tuple[float, float, float]] = {}  # tokens, at, full at
         self._prune_at = 10_000
 
-    def take(self, key: str, limit: Limit, now: float) -> float:
+    def take(self, key: str, limit: Limit, now: float) -> tuple[float, int]:
         with self._lock:
             tokens, at, _ = self._buckets.get(key, (float(limit.burst), now, now))
             tokens = min(limit.burst, tokens + max(0.0, now - at) * limit.rate)
@@ -118,7 +141,7 @@ class _LocalBuckets:
             self._buckets[key] = (tokens, now, now + (limit.burst - tokens) / limit.rate)
             if len(self._buckets) > self._prune_at:
                 self._prune(now)
-            return wait
+            return wait, int(tokens)
 
     def _prune(self, now: float) -> None:
         self._buckets = {k: b for k, b in self._buckets.items() if b[2] > now}
@@ -153,17 +176,21 @@ def _async_redis_script() -> Any:
 def take_tokens(keys: list[str], limit: Limit) -> list[float]:
     """Take one token from each key's bucket (a key may repeat), in one Redis round trip:
     for each, 0 if allowed, else the seconds to wait."""
+    return [wait for wait, _ in _take(keys, limit)]
+
+
+def _take(keys: list[str], limit: Limit) -> list[tuple[float, int]]:
     if not keys:
         return []
     now = time.time()
     if settings.REDIS_URL and redis_outage.usable():
         try:
-            waited = _redis_script()(keys=_buckets(keys), args=[limit.rate, limit.burst, now])
+            taken = _redis_script()(keys=_buckets(keys), args=[limit.rate, limit.burst, now])
         except REDIS_ERRORS as error:
             redis_outage.failed(error)
         else:
             redis_outage.succeeded()
-            return _seconds(waited)
+            return _pairs(taken)
     return [_local.take(key, limit, now) for key in keys]
 
 
@@ -175,13 +202,13 @@ async def atake_tokens(keys: list[str], limit: Limit) -> list[float]:
     if settings.REDIS_URL and redis_outage.usable():
         script = _async_redis_script()
         try:
-            waited = await script(keys=_buckets(keys), args=[limit.rate, limit.burst, now])
+            taken = await script(keys=_buckets(keys), args=[limit.rate, limit.burst, now])
         except REDIS_ERRORS as error:
             redis_outage.failed(error)
         else:
             redis_outage.succeeded()
-            return _seconds(waited)
-    return [_local.take(key, limit, now) for key in keys]
+            return [wait for wait, _ in _pairs(taken)]
+    return [_local.take(key, limit, now)[0] for key in keys]
 
 
 def _buckets(keys: list[str]) -> list[str]:
@@ -189,5 +216,6 @@ def _buckets(keys: list[str]) -> list[str]:
     return [f"{prefix}:rl:{key}" for key in keys]
 
 
-def _seconds(waited: list[Any]) -> list[float]:
-    return [int(ms) / 1000 for ms in waited]
+def _pairs(taken: list[Any]) -> list[tuple[float, int]]:
+    """The script's flat answer as (seconds to wait, whole tokens left) per key."""
+    return [(int(taken[i]) / 1000, int(taken[i + 1])) for i in range(0, len(taken), 2)]

@@ -34,6 +34,7 @@ class UserSummary(TypedDict):
     username: str
     name: str
     avatar: str | None  # the 64 px photo's URL
+    bot: bool  # a bot user (its messages are a bot's)
 
 
 class NamedUser(TypedDict):

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.db import connection
 
 from parley.accounts.models import Block, User
+from parley.accounts.selectors import are_friends, is_blocked_either_way
 from parley.core.errors import ErrorCode, ParleyError, not_found
 from parley.messaging.models import Conversation, Message, Participant, Room, RoomMember
 
@@ -49,6 +50,28 @@ def access_message(user: User, message_id: int) -> Message:
     if message is None:
         raise not_found("That message")
     return message
+
+
+def may_moderate(user: User, message: Message) -> bool:
+    """Room owners and admins moderate every message in their room."""
+    room = message.conversation.room
+    if room is None:
+        return False
+    membership = RoomMember.objects.filter(room=room, user=user).first()
+    return membership is not None and membership.can_manage
+
+
+def may_message_directly(sender: User, recipient: User) -> bool:
+    """Friends, members of a shared room, or a bot and its owner; never when either
+    blocked the other."""
+    if is_blocked_either_way(sender, recipient):
+        return False
+    if sender.pk == recipient.bot_owner_id or recipient.pk == sender.bot_owner_id:
+        return True
+    if are_friends(sender, recipient):
+        return True
+    shared = RoomMember.objects.filter(user=recipient, room__members__user=sender)
+    return shared.exists()
 
 
 # --- Who may send where --------------------------------------------------------------

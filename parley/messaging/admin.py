@@ -1,5 +1,5 @@
 """The admin for rooms, conversations, participants and messages. Membership changes made
-here record a new membership stamp, so open sockets pick them up (actions.membership)."""
+here record a new membership stamp, so open sockets pick them up (actions._membership)."""
 
 from typing import Any
 
@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
 
-from parley.messaging.actions.membership import record_membership_change
+from parley.messaging.actions._membership import record_membership_change
 from parley.messaging.models import Conversation, Message, Participant, Room, RoomInvite, RoomMember
 
 

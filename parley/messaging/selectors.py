@@ -15,6 +15,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.functions import Lower
 
 from parley.accounts.events import summary_of, user_summary
 from parley.accounts.models import User
@@ -41,9 +42,16 @@ from parley.messaging.models import (
     RoomInvite,
     RoomMember,
 )
+from parley.messaging.rendering import Mentionable, mentioned_names
 
 HISTORY_PAGE_MAX = 100
 PREVIEW_CHARS = 140
+
+
+def direct_key(a: int, b: int) -> str:
+    """The Conversation.direct_key of the direct conversation between users `a` and `b`."""
+    low, high = sorted((a, b))
+    return f"{low}:{high}"
 
 
 def other_members(
@@ -116,7 +124,7 @@ WHERE p.user_id = %s
 # The other members of the viewer's direct and group conversations (chats are titled by
 # their room instead), by username.
 _PEOPLE_ROWS = f"""
-SELECT o.conversation_id, u.id, u.username, u.display_name, u.avatar_small
+SELECT o.conversation_id, u.id, u.username, u.display_name, u.avatar_small, u.is_bot
 FROM {Participant._meta.db_table} p
 JOIN {Conversation._meta.db_table} c ON c.id = p.conversation_id
 JOIN {Participant._meta.db_table} o ON o.conversation_id = p.conversation_id
@@ -361,6 +369,20 @@ def conversation_members(user: User, conversation_id: int, query: str = "") -> l
             Q(user__username__istartswith=query) | Q(user__display_name__istartswith=query)
         )
     return [user_summary(p.user) for p in members.order_by("user__username")[:MEMBER_MATCHES]]
+
+
+def mentionable_members(conversation_id: int, body: str) -> Mentionable:
+    """The members of a conversation named after an "@" in `body` (no query without one)."""
+    names = mentioned_names(body) if "@" in body else set()
+    if not names:
+        return {}
+    rows = (
+        Participant.objects.filter(conversation_id=conversation_id, user__is_active=True)
+        .annotate(lowered=Lower("user__username"))
+        .filter(lowered__in=names)
+        .values_list("lowered", "user_id", "user__username")
+    )
+    return {lowered: (user_id, username) for lowered, user_id, username in rows}
 
 
 def is_participant(user_id: int, conversation_id: int) -> bool:

@@ -5,17 +5,19 @@ handed to its action or read, and answered, under the socket's lock, so events t
 meanwhile follow the answer. An event from the process's Fanout (parley/realtime/fanout.py)
 comes in through `deliver` and goes to the mechanism that owns it:
 - parley/realtime/outbox.py: the inbox, its writer task and the slow-reader policy;
-- parley/realtime/stream.py: per conversation, the seq last sent; repeats dropped, gaps
-  named for filling from the database, live events held between hello and the client's
-  first frame (normally `resume`), so a replay never overtakes or repeats a live event;
+- parley/realtime/stream.py: per conversation, the seq last sent: repeats dropped, gaps
+  named, live events held between hello and the client's first frame;
+- parley/realtime/following.py: the conversations followed, resume, gap fills from the
+  database, the end of the hold, and the repair of what the channel layer lost (joined and
+  left events, events missed while Redis was away);
 - parley/realtime/reads.py: the database reads (sign-in, hello's state, gap fills);
+- parley/realtime/signin.py: who may open a socket, and which ended sessions close it;
 - parley/realtime/gates.py: how many sockets of the process open or close at once;
 - parley/realtime/liveness.py: typing and presence.
 So each socket gets every message once and in order, whatever the channel layer drops or
-reorders.
+reorders. The consumer itself reads no setting at import and queries no model.
 """
 
-import asyncio
 import contextlib
 import logging
 import uuid
@@ -30,17 +32,14 @@ from parley.accounts.events import user_summary
 from parley.core.errors import ErrorCode, ParleyError
 from parley.core.resilience import unavailable
 from parley.events import catalogue, frames
-from parley.events.catalogue import serialise
-from parley.events.groups import conversation_group, user_group
 from parley.messaging.actions.delete import check_delete_message
 from parley.messaging.actions.edit import check_edit_message
 from parley.messaging.actions.move import check_move_message
 from parley.messaging.actions.react import check_react
-from parley.messaging.actions.read import mark_read
+from parley.messaging.actions.read import check_mark_read
 from parley.messaging.actions.send import CLIENT_ID, SendRequest
-from parley.messaging.events import membership_event
 from parley.realtime import liveness, protocol, reads, server, signin
-from parley.realtime.fanout import fanout
+from parley.realtime.following import Following
 from parley.realtime.gates import gate
 from parley.realtime.limits import (
     CLOSE_POLICY,
@@ -48,7 +47,6 @@ from parley.realtime.limits import (
     RefusedFrames,
     check_frame_rate,
 )
-from parley.realtime.outbox import Outbox
 from parley.realtime.sending import send_message
 from parley.realtime.threads import writing
 
@@ -61,8 +59,6 @@ CLOSE_SERVER_ERROR = 1011
 # Refusals that do not count against a socket: the server's trouble, and rate limits (a
 # client resending its backlog after a reconnect meets them without being hostile).
 _NOT_THE_CLIENTS = frozenset({ErrorCode.RATE_LIMITED, ErrorCode.INTERNAL, ErrorCode.UNAVAILABLE})
-# A client that sends nothing after hello gets its held live events after this long.
-HOLD_SECONDS = 3.0
 
 
 # Writes other than sends (parley/realtime/sending.py) in the write pool
@@ -71,10 +67,10 @@ _edit_message = writing(check_edit_message)
 _delete_message = writing(check_delete_message)
 _react = writing(check_react)
 _move_message = writing(check_move_message)
-_mark_read = writing(mark_read)
+_mark_read = writing(check_mark_read)
 
 
-class ParleyConsumer(liveness.LivenessMixin, Outbox, AsyncWebsocketConsumer):
+class ParleyConsumer(liveness.LivenessMixin, Following, AsyncWebsocketConsumer):
     # No channel-layer channel per socket (see __call__): the process's Fanout delivers
     # events to deliver(). No channel-layer groups either, and no list of them per socket.
     groups: list[str] = []
@@ -91,12 +87,9 @@ class ParleyConsumer(liveness.LivenessMixin, Outbox, AsyncWebsocketConsumer):
         super().__init__()
         self.scope: dict[str, Any] = {}
         self.channel_layer = None
-        self.opened = False
         self.user: Any = None  # the signed-in User, once accepted
         self.channel_name = ""
         self.session_tag: str | None = None
-        self.joined: set[str] = set()
-        self._release_timer: asyncio.TimerHandle | None = None
         self.refused_frames = RefusedFrames()
         self.released = False  # disconnect's clean-up has run
 
@@ -211,22 +204,18 @@ class ParleyConsumer(liveness.LivenessMixin, Outbox, AsyncWebsocketConsumer):
 
     async def _connect(self, user: Any) -> None:
         await self.accept()
-        await fanout().open()
-        self.opened = True
-        await self._join(user_group(user.pk))
-        session = self.scope.get("session")
-        self.session_tag = signin.tag_of(session)
+        await self.open_following(user.pk)
+        self.session_tag = signin.tag_of(self.scope)
         # Listening for the end of this session now, check that it has not ended since
         # the handshake read it; and join the streams before reading the state, so that
         # nothing committed in between is lost.
-        conversations = await reads.membership(user, session)
+        conversations = await reads.membership(user, self.scope)
         if conversations is None:
             await self.close(code=signin.CLOSE_UNAUTHENTICATED)
             return
-        for conversation_id in conversations:
-            await self._join(conversation_group(conversation_id))
+        await self.follow(conversations)
         summaries, reach = await reads.state(user)
-        self.delivered = {s["id"]: s["last_seq"] for s in summaries}
+        self.follow_from(summaries)
         statuses = await self.liveness_connected(reach)
         hello = catalogue.Hello(
             user=user_summary(user),
@@ -234,10 +223,8 @@ class ParleyConsumer(liveness.LivenessMixin, Outbox, AsyncWebsocketConsumer):
             heartbeat=settings.WEBSOCKET_HEARTBEAT_SECONDS,
             presence=statuses,
         )
-        await self._send_json(hello)
-        self._release_timer = asyncio.get_running_loop().call_later(
-            HOLD_SECONDS, self.deliver, {"type": "parley.release"}
-        )
+        await self.send_event(hello)
+        self.hold()
         # The handshake's headers (the server's list, in the one scope) are read by now;
         # kept, they are 1.1 KB of an idle socket.
         headers = self.scope.get("headers")
@@ -250,13 +237,10 @@ class ParleyConsumer(liveness.LivenessMixin, Outbox, AsyncWebsocketConsumer):
         if self.released:
             return
         self.released = True
-        if self._release_timer is not None:
-            self._release_timer.cancel()
         async with gate("close"):
             if self.user is not None:
                 await self.liveness_disconnected()
-            if self.opened:
-                await fanout().close(self, self.joined)
+            await self.close_following()
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         """Parse one frame and answer it; bad input gets an error event, never a close.
@@ -278,11 +262,12 @@ class ParleyConsumer(liveness.LivenessMixin, Outbox, AsyncWebsocketConsumer):
             data = protocol.decode(text_data)
             await check_frame_rate(data.get("type"), self.user.pk)
             frame = frames.parse(data)
+            signin.check_may_send(self.scope, frame)
             if isinstance(frame, frames.LIVENESS):
                 await self.liveness_frame(frame)
                 return
             if self.holding and not isinstance(frame, frames.Resume):
-                await self._release()
+                await self.end_hold()
             await self._handle(frame, data)
         except ParleyError as error:
             logger.info("ws frame refused for user %s: %s", self.user.pk, error.message)
@@ -314,7 +299,7 @@ class ParleyConsumer(liveness.LivenessMixin, Outbox, AsyncWebsocketConsumer):
                     )
                 )
                 message = result.message
-                await self._send_json(
+                await self.send_event(
                     catalogue.Ack(
                         ref=ref,
                         client_id=message.client_id,
@@ -339,8 +324,7 @@ class ParleyConsumer(liveness.LivenessMixin, Outbox, AsyncWebsocketConsumer):
             case frames.Read():
                 await _mark_read(self.user, frame.conversation, frame.seq)
             case frames.Resume():
-                await self._resume(frame.conversations, ref)
-                await self._release()
+                await self.resume(frame.conversations, ref)
             case frames.History():
                 page = await reads.page(
                     self.user,
@@ -349,137 +333,12 @@ class ParleyConsumer(liveness.LivenessMixin, Outbox, AsyncWebsocketConsumer):
                     after=frame.after,
                     limit=frame.limit,
                 )
-                await self._send_json(catalogue.History(ref=ref, **page))
+                await self.send_event(catalogue.History(ref=ref, **page))
             case frames.Ping():
-                await self._send_json(catalogue.Pong(ref=ref))
+                await self.send_event(catalogue.Pong(ref=ref))
                 await self.liveness_heartbeat()
 
-    async def _resume(self, seen: dict[int, int], ref: str | int | None) -> None:
-        """Replay what is newer than the client's seqs, or say where it must page instead."""
-        resumed: dict[str, int] = {}
-        for conversation_id, seq in seen.items():
-            if conversation_id not in self.delivered:
-                message = "That conversation was not found."
-                await self._refuse(ErrorCode.NOT_FOUND, message, conversation_id, ref)
-                continue
-            if seq >= self.delivered[conversation_id]:
-                # Nothing older than hello's state is owed, so no query (a storm of
-                # reconnects is mostly this); what came since hello is held and sent on
-                # release. A seq past the conversation's end would mute it: refused.
-                ahead = seq > self.delivered[conversation_id]
-                if ahead and seq > await reads.last_seq(conversation_id):
-                    message = "That seq is past the conversation's end."
-                    await self._refuse(ErrorCode.INVALID, message, conversation_id, ref)
-                    continue
-                self.delivered[conversation_id] = seq
-                resumed[str(conversation_id)] = seq
-                continue
-            self.held.discard(conversation_id)  # the replay covers what was held
-            missed = await reads.after(conversation_id, seq)
-            latest = max([self.delivered[conversation_id], *(s for s, _ in missed)])
-            if len(missed) >= settings.RESUME_MAX_MESSAGES:
-                await self._send_json(
-                    catalogue.Gap(conversation=conversation_id, from_=seq, to=latest)
-                )
-            else:
-                for _, event in missed:
-                    await self.write_text(serialise(event))
-            self.delivered[conversation_id] = max(self.delivered[conversation_id], latest, seq)
-            resumed[str(conversation_id)] = self.delivered[conversation_id]
-        await self._send_json(catalogue.Resumed(ref=ref, conversations=resumed))
-
     # --- events from the channel layer (see parley/events/publish.py) -------------
-
-    async def parley_sequenced(self, event: dict[str, Any]) -> None:
-        """A conversation event numbered `seq`: drop repeats, fill gaps, keep order."""
-        conversation_id, seq = event["conversation"], event["seq"]
-        delivered = self.live(conversation_id, seq)
-        if delivered is None:
-            return
-        if seq > delivered + 1:
-            await self._fill(conversation_id, delivered, until=seq - 1)
-        await self.write_text(event["payload"])
-        self.delivered[conversation_id] = seq
-
-    async def parley_membership(self, event: dict[str, Any]) -> None:
-        """This user joined or left a conversation: follow or drop its stream at once."""
-        conversation_id = event["conversation"]
-        group = conversation_group(conversation_id)
-        if event["change"] == "joined":
-            await self._join(group)
-            if conversation_id not in self.delivered:
-                self.delivered[conversation_id] = event["seq"]
-            await self.write_text(event["payload"])
-            await self._fill(conversation_id, self.delivered[conversation_id])
-            await self.liveness_joined(conversation_id)
-        else:
-            await self._forget(conversation_id)
-            await self.write_text(event["payload"])
-
-    async def parley_release(self, event: dict[str, Any]) -> None:
-        """The hold after hello timed out without a frame from the client (queued through
-        the inbox, so that it runs in turn with other events)."""
-        await self._release()
-
-    async def _release(self) -> None:
-        """End the hold: send what arrived meanwhile, from the database, in order."""
-        held = self.release()
-        if held is None:
-            return
-        if self._release_timer is not None:
-            self._release_timer.cancel()
-            self._release_timer = None
-        for conversation_id in held:
-            if conversation_id in self.delivered:
-                await self._fill(conversation_id, self.delivered[conversation_id])
-
-    async def parley_resync(self, event: dict[str, Any]) -> None:
-        """From the Fanout (parley/realtime/fanout.py): the database's seqs of conversations
-        this socket follows; fill any it is behind on (events missed while Redis was away,
-        or a gap fill that failed). When the user's membership stamp changed, it also
-        carries the user's conversations: follow exactly those, should a joined or left
-        event have been lost. After an outage (`fresh`), first check that the login session
-        is still valid and read the user's conversations here: the events that would have
-        said otherwise may have been lost with Redis."""
-        conversations = event.get("conversations")
-        if event.get("fresh"):
-            conversations = await reads.membership(self.user, self.scope.get("session"))
-            if conversations is None:
-                await self._send_json(catalogue.SessionEnded())
-                await self.close(code=signin.CLOSE_UNAUTHENTICATED)
-                return
-            await self.liveness_resync()
-        if conversations is not None:
-            await self._follow_only(conversations, read_now=bool(event.get("fresh")))
-        seqs = event["seqs"]
-        for conversation_id, delivered in self.behind(seqs):
-            await self._fill(conversation_id, delivered, until=seqs[conversation_id])
-
-    async def _follow_only(self, conversations: list[int], *, read_now: bool) -> None:
-        """Follow the user's `conversations` and no others, telling the client of each
-        change as the lost joined or left event would have. Unless the list was read just
-        now, what differs is read again first: an event handled since the Fanout read it
-        may be newer. A conversation found this way is followed from its current seq, as
-        after hello (what came before is history)."""
-        followed, listed = set(self.delivered), set(conversations)
-        gone, new = sorted(followed - listed), sorted(listed - followed)
-        if gone and not read_now:
-            still = await reads.still_member_of(self.user.pk, gone)
-            gone = [conversation_id for conversation_id in gone if conversation_id not in still]
-        for conversation_id in gone:
-            await self._forget(conversation_id, tell=True)
-        if not new:
-            return
-        for conversation_id in new:  # before reading, so that nothing committed meanwhile is lost
-            await self._join(conversation_group(conversation_id))
-        summaries = await reads.summaries_of(self.user, new)
-        for conversation_id in set(new) - {summary["id"] for summary in summaries}:
-            await self._forget(conversation_id)  # left again meanwhile
-        for summary in summaries:
-            conversation_id, seq = summary["id"], summary["last_seq"]
-            self.delivered[conversation_id] = seq
-            await self._send_json(membership_event(conversation_id, "joined", seq, summary))
-            await self.liveness_joined(conversation_id)
 
     async def parley_session_ended(self, event: dict[str, Any]) -> None:
         """Login sessions of this user ended: closed if its own was among them
@@ -487,39 +346,10 @@ class ParleyConsumer(liveness.LivenessMixin, Outbox, AsyncWebsocketConsumer):
         code, self.session_tag = signin.ended(event, self.session_tag)
         if code is None:
             return  # another login of the same user, or the one kept
-        await self._send_json(catalogue.SessionEnded())
+        await self.send_event(catalogue.SessionEnded())
         await self.close(code=code)
 
     # --- helpers ----------------------------------------------------------------------
-
-    async def _fill(self, conversation_id: int, after: int, until: int | None = None) -> None:
-        """Send what the socket missed of a conversation, from the database; if the user
-        is no longer in it (the event saying so was lost), stop following it instead."""
-        missed = await reads.missed(self.user.pk, conversation_id, after, until)
-        if missed is None:
-            await self._forget(conversation_id, tell=True)
-            return
-        for seq, event in missed:
-            await self.write_text(serialise(event))
-            self.delivered[conversation_id] = seq
-
-    async def _forget(self, conversation_id: int, *, tell: bool = False) -> None:
-        """Stop following a conversation the user left (or was removed from). `tell`: a
-        repair found it, not the left event; if the socket was following it, say so to the
-        client as that event would have."""
-        followed = self.forget(conversation_id)
-        group = conversation_group(conversation_id)
-        if group in self.joined:
-            self.joined.discard(group)
-            await fanout().leave(group, self)
-        await self.liveness_left(conversation_id)
-        if tell and followed:
-            await self._send_json(membership_event(conversation_id, "left", 0))
-
-    async def _join(self, group: str) -> None:
-        if group not in self.joined:
-            self.joined.add(group)
-            await fanout().join(group, self)
 
     async def send(
         self, text_data: str | None = None, bytes_data: bytes | None = None, close: bool = False
@@ -541,23 +371,13 @@ class ParleyConsumer(liveness.LivenessMixin, Outbox, AsyncWebsocketConsumer):
             await super().close(code, reason)
         self.closed = True
 
-    async def _send_json(self, payload: catalogue.ServerEvent | dict[str, Any]) -> None:
-        await self.write_text(serialise(payload))
-
     async def _send_done(self, ref: str | int | None, message_id: int, seq: int | None) -> None:
-        await self._send_json(catalogue.Done(ref=ref, message=message_id, seq=seq))
-
-    async def _refuse(
-        self, code: ErrorCode, message: str, conversation_id: int, ref: str | int | None
-    ) -> None:
-        """An error about one conversation of a frame that goes on with the others."""
-        error = ParleyError(code, message, conversation=conversation_id)
-        await self._send_error(error, {"ref": ref})
+        await self.send_event(catalogue.Done(ref=ref, message=message_id, seq=seq))
 
     async def _send_error(self, error: ParleyError, data: dict[str, Any] | None) -> None:
         client_id = (data or {}).get("client_id")
         valid = isinstance(client_id, str) and CLIENT_ID.match(client_id)  # echoed only if so
-        await self._send_json(
+        await self.send_event(
             catalogue.error_event(error, protocol.ref_of(data), client_id if valid else None)
         )
 

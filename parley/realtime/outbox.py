@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
+from parley.events import catalogue
 from parley.realtime import server
 from parley.realtime.stream import Stream
 
@@ -172,3 +173,7 @@ class Outbox(Stream):
             self.closed = True
         finally:
             self.awaiting_reader = False
+
+    async def send_event(self, event: catalogue.ServerEvent | dict[str, Any]) -> None:
+        """One of the server's events (parley.events.catalogue) out, as `write_text`."""
+        await self.write_text(catalogue.serialise(event))

@@ -7,9 +7,11 @@ history a client pages through. Each is awaitable and trusts its caller: the soc
 is signed in, and any permission the read needs is checked inside it.
 """
 
+from collections.abc import Mapping
 from typing import Any
 
 from parley.accounts.sessions import session_still_valid
+from parley.accounts.tokens import token_still_valid
 from parley.events import catalogue
 from parley.messaging.selectors import (
     conversation_last_seq,
@@ -26,12 +28,16 @@ from parley.realtime.threads import reading
 
 
 @reading
-def membership(user: Any, session: Any) -> list[int] | None:
-    """The user's conversations, or None if `session` (when there is one) no longer signs
-    them in."""
-    if session is not None and session.session_key and not session_still_valid(user.pk, session):
-        return None
-    return member_conversations(user)
+def membership(user: Any, scope: Mapping[str, Any]) -> list[int] | None:
+    """The user's conversations, or None if the way the socket signed in (its login
+    session, or its API token) no longer signs them in."""
+    token_key, session = scope.get("token_key"), scope.get("session")
+    if token_key is not None:
+        valid = token_still_valid(token_key, user.pk)
+    else:
+        valid = session is None or not session.session_key
+        valid = valid or session_still_valid(user.pk, session)
+    return member_conversations(user) if valid else None
 
 
 @reading

@@ -2,8 +2,8 @@
 
 The sockets of an event loop put their sends in one queue (send_message), and one task
 takes whatever has gathered (up to MAX_BATCH) and sends it as check_send_messages does,
-in the three steps parley/messaging/actions/send.py gives the event loop: one Redis round
-trip for the rate limits and, on PostgreSQL, one statement for all the plain sends, both
+in the three steps parley/messaging/actions/_send_batch.py gives the event loop: one Redis
+round trip for the rate limits and, on PostgreSQL, one statement for all the plain sends, both
 awaited on the loop itself, which goes on delivering meanwhile (a worker thread would wait
 for the GIL the busy loop holds: bench/README.md). What needs Django's ORM (replies,
 mentions, a first direct message; every send on SQLite and MariaDB) runs in the one send
@@ -28,13 +28,11 @@ from django.db import close_old_connections
 from parley.core.errors import ErrorCode, ParleyError
 from parley.core.resilience import database_outage, unavailable
 from parley.events.publish import publishing_from
+from parley.messaging.actions._send_batch import finish_batch, prepare_batch, store_batch
 from parley.messaging.actions.send import (
     Batch,
     SendRequest,
     SendResult,
-    finish_batch,
-    prepare_batch,
-    store_batch,
 )
 
 logger = logging.getLogger(__name__)
@@ -52,7 +50,7 @@ class SendQueue:
     """The sends of one event loop's sockets, stored a batch at a time, in order.
 
     A batch is prepared (checked, rate-limited, rendered), stored (one statement) and
-    finished (published, the rest sent alone): send.prepare_batch, store_batch,
+    finished (published, the rest sent alone): _send_batch.prepare_batch, store_batch,
     finish_batch. The steps of two batches overlap, never their statements: the next
     batch is prepared while this one's statement runs, and its statement starts as soon
     as this one's has committed, while this one is published. So PostgreSQL and the loop

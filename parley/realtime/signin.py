@@ -16,7 +16,8 @@ from django.conf import settings
 from parley.core.addresses import scope_address
 from parley.core.errors import ErrorCode, ParleyError
 from parley.core.ratelimit import acheck_rate
-from parley.events.groups import session_tag
+from parley.events import frames
+from parley.events.groups import session_tag, token_tag
 from parley.realtime.limits import CLOSE_RATE_LIMITED, CLOSE_TOO_MANY_SOCKETS
 
 logger = logging.getLogger("parley.realtime.consumer")  # one logger for a socket's whole life
@@ -47,9 +48,33 @@ async def refusal(
     return None
 
 
-def tag_of(session: Any) -> str | None:
-    """The tag by which sessions-ended events name the socket's login session, if any."""
+def tag_of(scope: Mapping[str, Any]) -> str | None:
+    """The tag by which sessions-ended events name the socket's sign-in, if any: its API
+    token (revoked: closed) or its login session (logged out: closed)."""
+    if scope.get("token_key"):
+        return token_tag(scope["token_key"])
+    session = scope.get("session")
     return session_tag(session.session_key) if session and session.session_key else None
+
+
+# What a socket signed in with a read-only API token may not do: anything that changes
+# something or tells others something.
+_WRITES = (
+    frames.Send,
+    frames.Edit,
+    frames.Delete,
+    frames.React,
+    frames.Move,
+    frames.Read,
+    frames.Typing,
+    frames.Presence,
+)
+
+
+def check_may_send(scope: Mapping[str, Any], frame: frames.ClientFrame) -> None:
+    """Refuse (forbidden) a frame that writes on a socket of a read-only token."""
+    if scope.get("read_only") and isinstance(frame, _WRITES):
+        raise ParleyError(ErrorCode.FORBIDDEN, "This token may only read.")
 
 
 def ended(event: Mapping[str, Any], tag: str | None) -> tuple[int | None, str | None]:

@@ -13,10 +13,9 @@ from django.utils.safestring import SafeString
 from parley.accounts.models import User
 from parley.core.errors import ErrorCode, ParleyError
 from parley.events.catalogue import MessageData
-from parley.messaging.actions.direct import direct_key
 from parley.messaging.events import MESSAGE_RELATED, message_dict
 from parley.messaging.models import Conversation, Message
-from parley.messaging.selectors import other_members, title_for
+from parley.messaging.selectors import direct_key, other_members, title_for
 from parley.search.backends import backend_for
 from parley.search.query import SearchQuery, parse_query
 from parley.search.snippets import snippet

@@ -12,10 +12,10 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import Locator, Page, expect
 
-from parley.accounts.actions.friends import accept_friend_request, send_friend_request
+from parley.accounts.actions.friends import check_accept_friend_request, check_send_friend_request
 from parley.accounts.models import FriendRequest, Friendship, User
 from parley.core.testing.clients import client_for
-from parley.messaging.actions.rooms import create_room, join_room
+from parley.messaging.actions.rooms import check_create_room, check_join_room
 from parley.messaging.models import Conversation, Message
 from parley.messaging.rendering import render_markdown
 
@@ -35,17 +35,17 @@ def chats(alice: User, bob: User) -> dict[str, Conversation]:
 
     Set up before any page opens: the pages' server learns of it from the database.
     """
-    games = create_room(alice, title="Games")
-    join_room(bob, games)
-    team = create_room(alice, title="Team")
-    join_room(bob, team)
+    games = check_create_room(alice, title="Games")
+    check_join_room(bob, games)
+    team = check_create_room(alice, title="Team")
+    check_join_room(bob, team)
     return {"games": games.chats.get(), "team": team.chats.get()}
 
 
 @pytest.fixture
 def friends(alice: User, bob: User) -> None:
-    send_friend_request(alice, bob)
-    accept_friend_request(bob, FriendRequest.objects.get(from_user=alice, to_user=bob).pk)
+    check_send_friend_request(alice, bob)
+    check_accept_friend_request(bob, FriendRequest.objects.get(from_user=alice, to_user=bob).pk)
 
 
 @pytest.fixture

@@ -22,8 +22,8 @@ from parley.accounts.models import Friendship, User
 from parley.core.testing.clients import client_for
 from parley.messaging.actions.edit import check_edit_message
 from parley.messaging.actions.react import check_react
-from parley.messaging.actions.read import mark_read
-from parley.messaging.actions.rooms import create_chat, create_room, join_room
+from parley.messaging.actions.read import check_mark_read
+from parley.messaging.actions.rooms import check_create_chat, check_create_room, check_join_room
 from parley.messaging.actions.send import check_send_message
 from parley.messaging.models import Conversation, Message
 
@@ -45,8 +45,8 @@ def _no_send_limit(settings) -> None:
 @pytest.fixture
 def team(alice: User, bob: User) -> Conversation:
     """Alice's room "Team" with Bob in it: its default chat, "general"."""
-    room = create_room(alice, title="Team")
-    join_room(bob, room)
+    room = check_create_room(alice, title="Team")
+    check_join_room(bob, room)
     return room.chats.get()
 
 
@@ -210,10 +210,10 @@ def test_reactions_replies_mentions_edits_and_deletes_appear_live_for_the_other(
 def test_a_mention_elsewhere_shows_a_mention_badge_until_read(
     alice: User, bob: User, open_as: OpenAs
 ) -> None:
-    room = create_room(alice, title="Team")
-    join_room(bob, room)
+    room = check_create_room(alice, title="Team")
+    check_join_room(bob, room)
     general = room.chats.get()
-    side = create_chat(alice, room, title="side")
+    side = check_create_chat(alice, room, title="side")
     bob_page = open_as(bob, f"/chat/{general.pk}/")
     alice_page = open_as(alice, f"/chat/{side.pk}/")
 
@@ -239,7 +239,7 @@ def test_a_search_finds_a_message_and_opens_its_chat_at_it(
         say(alice, team, "The zanzibar plan, step one" if n == 10 else f"filler {n}")
     needle = Message.objects.get(body__contains="zanzibar")
     team.refresh_from_db()
-    mark_read(bob, team.pk, team.last_seq)  # Bob opens at the newest page, not the unread
+    check_mark_read(bob, team.pk, team.last_seq)  # Bob opens at the newest page, not the unread
     bob_page = open_as(bob, f"/chat/{team.pk}/")
     expect(log(bob_page)).not_to_contain_text("zanzibar")
 
@@ -309,7 +309,7 @@ def test_history_pages_through_a_stream_with_holes_in_the_message_seqs(
         if n % 10 == 0:  # an edit takes the next seq: message seqs skip it
             check_edit_message(alice, sent.pk, f"message {n} (fixed)")
     team.refresh_from_db()
-    mark_read(bob, team.pk, team.last_seq)
+    check_mark_read(bob, team.pk, team.last_seq)
     bob_page = open_as(bob, f"/chat/{team.pk}/")
     texts = log(bob_page).locator("article.ch-msg .ch-msg-body")
     expect(texts).to_have_count(50)
@@ -443,10 +443,10 @@ def test_the_preview_renders_markdown_as_it_will_be_sent(
 def test_an_admin_moves_a_message_and_the_old_place_links_to_the_new(
     alice: User, bob: User, open_as: OpenAs
 ) -> None:
-    room = create_room(alice, title="Team")
-    join_room(bob, room)
+    room = check_create_room(alice, title="Team")
+    check_join_room(bob, room)
     general = room.chats.get()
-    side = create_chat(alice, room, title="side")
+    side = check_create_chat(alice, room, title="side")
     say(bob, general, "this belongs elsewhere")
     alice_page = open_as(alice, f"/chat/{general.pk}/")
     bob_page = open_as(bob, f"/chat/{general.pk}/")
@@ -573,11 +573,11 @@ def test_presence_dots_follow_the_other_persons_pages(
 
 def _seed_screenshot_conversations(alice: User, bob: User, carol: User) -> Conversation:
     """A small team chat with yesterday and today, replies, reactions, an edit, mentions."""
-    room = create_room(alice, title="Team")
-    join_room(bob, room)
-    join_room(carol, room)
+    room = check_create_room(alice, title="Team")
+    check_join_room(bob, room)
+    check_join_room(carol, room)
     general = room.chats.get()
-    create_chat(alice, room, title="design")
+    check_create_chat(alice, room, title="design")
     low, high = sorted((alice, bob), key=lambda user: user.pk)
     Friendship.objects.create(user_low=low, user_high=high)
     check_send_message(bob, client_id="dm-1", body="Coffee later?", to_user_id=alice.pk)

@@ -7,12 +7,12 @@ from django.db import transaction
 from parley.accounts.models import User
 
 
-def register_user(*, username: str, email: str, password: str) -> User:
+def do_register_user(*, username: str, email: str, password: str) -> User:
     """Create an account from input a SignupForm has already validated."""
     return User.objects.create_user(username=username, email=email, password=password)
 
 
-def update_profile(
+def do_update_profile(
     user: User,
     *,
     display_name: str,

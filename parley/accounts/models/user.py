@@ -34,7 +34,10 @@ class ParleyUserManager(UserManager["User"]):
 
 
 class User(AbstractUser):
-    """A person (or, later, a bot) who uses Parley.
+    """A person or a bot who uses Parley.
+
+    A bot (is_bot) belongs to the person who made it (bot_owner), signs in only with its
+    API tokens (it has no usable password), and is shown as a bot wherever it appears.
 
     Usernames and emails are unique regardless of case: a functional unique index
     on PostgreSQL and SQLite, the case-insensitive collation on MariaDB/MySQL.
@@ -61,6 +64,16 @@ class User(AbstractUser):
     # Raised by "log out everywhere": part of the session auth hash, so every login
     # session made before it fails Django's check on its next request.
     session_epoch = models.PositiveIntegerField(default=0, editable=False)
+    is_bot = models.BooleanField(default=False, editable=False)
+    # The bot's owner, who manages it; a bot whose owner is deleted stays, unowned.
+    bot_owner = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="bots",
+        editable=False,
+    )
 
     objects: ClassVar[ParleyUserManager] = ParleyUserManager()
 

@@ -44,6 +44,7 @@ def test_request_then_accept_makes_friends_and_tells_both(
         "username": "alice",
         "name": "Alice Liddell",
         "avatar": None,
+        "bot": False,
     }
 
     friends_page = page_text(bob_client, "friends")
@@ -58,7 +59,13 @@ def test_request_then_accept_makes_friends_and_tells_both(
     assert listener.events_for(alice) == [
         {
             "type": "friend.added",
-            "user": {"id": bob.pk, "username": "bob", "name": "Bob Marley", "avatar": None},
+            "user": {
+                "id": bob.pk,
+                "username": "bob",
+                "name": "Bob Marley",
+                "avatar": None,
+                "bot": False,
+            },
         }
     ]
     assert listener.types_for(bob) == ["friend.added"]

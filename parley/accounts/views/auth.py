@@ -14,7 +14,7 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from parley.accounts.actions.profile import register_user
+from parley.accounts.actions.profile import do_register_user
 from parley.accounts.forms import LoginForm, SignupForm
 from parley.accounts.sessions import log_out_other_sessions
 from parley.core.http import rate_limit
@@ -28,7 +28,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         return redirect("home")
     form = SignupForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        user = register_user(
+        user = do_register_user(
             username=form.cleaned_data["username"],
             email=form.cleaned_data["email"],
             password=form.cleaned_data["password1"],

@@ -53,7 +53,7 @@ def friend_list(request: AuthenticatedRequest) -> HttpResponse:
 @require_POST
 def send_request(request: AuthenticatedRequest, username: str) -> HttpResponse:
     target = access_user(username)
-    outcome = friends.send_friend_request(request.user, target)
+    outcome = friends.check_send_friend_request(request.user, target)
     if outcome is Relationship.FRIENDS:
         messages.success(request, f"You and {target.name} are now friends.")
     else:
@@ -66,7 +66,7 @@ def send_request(request: AuthenticatedRequest, username: str) -> HttpResponse:
 @require_POST
 def remove(request: AuthenticatedRequest, username: str) -> HttpResponse:
     target = access_user(username)
-    friends.remove_friend(request.user, target)
+    friends.check_remove_friend(request.user, target)
     messages.success(request, f"You are no longer friends with {target.name}.")
     return _back(request, target.get_absolute_url())
 
@@ -76,7 +76,7 @@ def remove(request: AuthenticatedRequest, username: str) -> HttpResponse:
 @require_POST
 def block(request: AuthenticatedRequest, username: str) -> HttpResponse:
     target = access_user(username)
-    friends.block_user(request.user, target)
+    friends.check_block_user(request.user, target)
     messages.success(request, f"You blocked {target.name}.")
     return _back(request, target.get_absolute_url())
 
@@ -86,7 +86,7 @@ def block(request: AuthenticatedRequest, username: str) -> HttpResponse:
 @require_POST
 def unblock(request: AuthenticatedRequest, username: str) -> HttpResponse:
     target = access_user(username)
-    friends.unblock_user(request.user, target)
+    friends.do_unblock_user(request.user, target)
     messages.success(request, f"You unblocked {target.name}.")
     return _back(request, target.get_absolute_url())
 
@@ -95,7 +95,7 @@ def unblock(request: AuthenticatedRequest, username: str) -> HttpResponse:
 @rate_limit("friend", methods=("POST",))
 @require_POST
 def accept(request: AuthenticatedRequest, request_id: int) -> HttpResponse:
-    friend = friends.accept_friend_request(request.user, request_id)
+    friend = friends.check_accept_friend_request(request.user, request_id)
     messages.success(request, f"You and {friend.name} are now friends.")
     return _back(request, "friends")
 
@@ -104,7 +104,7 @@ def accept(request: AuthenticatedRequest, request_id: int) -> HttpResponse:
 @rate_limit("friend", methods=("POST",))
 @require_POST
 def decline(request: AuthenticatedRequest, request_id: int) -> HttpResponse:
-    friends.decline_friend_request(request.user, request_id)
+    friends.check_decline_friend_request(request.user, request_id)
     messages.success(request, "Friend request declined.")
     return _back(request, "friends")
 
@@ -113,6 +113,6 @@ def decline(request: AuthenticatedRequest, request_id: int) -> HttpResponse:
 @rate_limit("friend", methods=("POST",))
 @require_POST
 def cancel(request: AuthenticatedRequest, request_id: int) -> HttpResponse:
-    friends.cancel_friend_request(request.user, request_id)
+    friends.check_cancel_friend_request(request.user, request_id)
     messages.success(request, "Friend request cancelled.")
     return _back(request, "friends")

@@ -11,11 +11,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from parley.accounts.access import access_user
-from parley.accounts.actions.profile import update_profile
+from parley.accounts.actions.profile import do_update_profile
 from parley.accounts.forms import ProfileForm
 from parley.accounts.selectors import relationship
 from parley.core.http import AuthenticatedRequest, rate_limit
-from parley.messaging.actions.direct import may_message_directly
+from parley.messaging.access import may_message_directly
 
 _AVATAR_NAME = re.compile(r"^[A-Za-z0-9_-]{8,64}-\d{2,4}\.webp\Z")
 
@@ -48,7 +48,7 @@ def edit_profile(request: AuthenticatedRequest) -> HttpResponse:
     )
     if request.method == "POST":
         if form.is_valid():
-            update_profile(user, **form.cleaned_data)
+            do_update_profile(user, **form.cleaned_data)
             messages.success(request, "Your profile was saved.")
             return redirect("edit_profile")
         return render(request, "accounts/edit_profile.html", {"form": form}, status=400)

@@ -78,12 +78,12 @@ def _seed_main(count: int) -> None:
     from django.test import Client
 
     from parley.accounts.tests.factories import UserFactory
-    from parley.messaging.actions.rooms import create_room, join_room
+    from parley.messaging.actions.rooms import check_create_room, check_join_room
 
     users: list[Any] = [UserFactory(username=f"f{i}") for i in range(count)]  # type: ignore[no-untyped-call]  # factory-boy is untyped
-    room = create_room(users[0], title="Faults")
+    room = check_create_room(users[0], title="Faults")
     for user in users[1:]:
-        join_room(user, room)
+        check_join_room(user, room)
     cookies = []
     for user in users:
         client = Client()

@@ -96,16 +96,22 @@ async def open_socket(
     path: str = "/ws/",
     resume: dict[str, int] | None = None,
     hold: bool = False,
+    token: str | None = None,
 ) -> tuple[Socket, bool, int | None]:
     """Connect as `user` (or anonymously); returns the socket, whether it was accepted,
     and the close code if it was refused. An accepted socket has read its hello and, like
     the web client, sent `resume` (empty unless given) and read its replay up to
-    `resumed` — unless `hold`, which leaves the socket right after hello."""
+    `resumed` — unless `hold`, which leaves the socket right after hello. With `token`,
+    it signs in as a script does: `Authorization: Bearer`, no cookie, no Origin."""
     from config.asgi import application
 
-    if client is None and user is not None:
+    if client is None and user is not None and token is None:
         client = await database_sync_to_async(signed_in_client)(user)
-    headers = [(b"host", b"testserver"), (b"origin", origin.encode())]
+    headers = [(b"host", b"testserver")]
+    if token is not None:
+        headers.append((b"authorization", f"Bearer {token}".encode()))
+    else:
+        headers.append((b"origin", origin.encode()))
     if client is not None:
         cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
         headers.append((b"cookie", f"{settings.SESSION_COOKIE_NAME}={cookie}".encode()))

@@ -7,11 +7,11 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from parley.accounts.actions.friends import accept_friend_request, send_friend_request
+from parley.accounts.actions.friends import check_accept_friend_request, check_send_friend_request
 from parley.accounts.models import Block, FriendRequest, Friendship, User
 from parley.accounts.tests.factories import UserFactory
 from parley.core.testing.clients import client_for
-from parley.messaging.actions.rooms import create_room, invite_to_room, join_room
+from parley.messaging.actions.rooms import check_create_room, check_invite_to_room, check_join_room
 from parley.messaging.models import Conversation, Room, RoomInvite, RoomMember
 
 pytestmark = pytest.mark.django_db
@@ -25,14 +25,14 @@ def state() -> list[Any]:
 
 @pytest.fixture
 def world(alice, bob, carol) -> dict[str, Any]:
-    team = create_room(alice, title="Team")
-    join_room(bob, team)
-    hidden = create_room(alice, title="Hidden", is_public=False)
-    invite = invite_to_room(alice, hidden, carol)
+    team = check_create_room(alice, title="Team")
+    check_join_room(bob, team)
+    hidden = check_create_room(alice, title="Hidden", is_public=False)
+    invite = check_invite_to_room(alice, hidden, carol)
     chat = team.chats.get()
-    send_friend_request(alice, bob)
-    send_friend_request(bob, alice)  # friends
-    send_friend_request(alice, carol)
+    check_send_friend_request(alice, bob)
+    check_send_friend_request(bob, alice)  # friends
+    check_send_friend_request(alice, carol)
     request = FriendRequest.objects.get()
     return {"team": team, "chat": chat, "invite": invite, "request": request}
 
@@ -161,8 +161,8 @@ def test_a_group_conversation_counts_as_a_room_change(settings, alice):
     settings.RATE_LIMITS = {**settings.RATE_LIMITS, "room": (0.001, 1)}
     friends: list[User] = [UserFactory.create() for _ in range(3)]
     for friend in friends:
-        send_friend_request(alice, friend)
-        accept_friend_request(friend, FriendRequest.objects.get(to_user=friend).pk)
+        check_send_friend_request(alice, friend)
+        check_accept_friend_request(friend, FriendRequest.objects.get(to_user=friend).pk)
     client: Client = client_for(alice)
     form = {"people": [f.pk for f in friends], "title": "g"}
     assert client.post("/groups/new/", form).status_code == 302

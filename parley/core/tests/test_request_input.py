@@ -6,7 +6,7 @@ import json
 import pytest
 
 from parley.core.testing.clients import client_for
-from parley.messaging.actions.rooms import create_room
+from parley.messaging.actions.rooms import check_create_room
 from parley.messaging.models import Conversation
 
 pytestmark = pytest.mark.django_db
@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def alice_client(alice, bob):
-    create_room(alice, title="Team")
+    check_create_room(alice, title="Team")
     return client_for(alice)
 
 

@@ -11,7 +11,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from parley.accounts.models import User
 from parley.core.testing.clients import client_for
-from parley.messaging.actions.rooms import create_room
+from parley.messaging.actions.rooms import check_create_room
 from parley.messaging.models import Room
 
 pytestmark = pytest.mark.django_db
@@ -53,7 +53,7 @@ def url_of(name: str, converters: dict[str, Any]) -> str:
 
 @pytest.fixture
 def alice_client(alice: User, bob: User) -> Client:
-    create_room(alice, title="Team")
+    check_create_room(alice, title="Team")
     return client_for(alice)
 
 

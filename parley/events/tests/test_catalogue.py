@@ -33,7 +33,7 @@ def test_an_event_is_encoded_as_json_dumps_encoded_its_dict():
         "conversation": 12,
         "seq": 43,
         "updated_seq": 43,
-        "sender": {"id": 7, "username": "alice", "name": "Ålice 🦊", "avatar": None},
+        "sender": {"id": 7, "username": "alice", "name": "Ålice 🦊", "avatar": None, "bot": False},
         "client_id": "b4c1e0e2-6a",
         "body": 'Hello "team" \\ \n\t\x01 \u2028 </script> 👍',
         "html": "<p>Hello</p>",
@@ -66,7 +66,7 @@ def test_validate_refuses_what_the_catalogue_does_not_say():
     assert catalogue.validate(message) == catalogue.Read(
         conversation=1, seq=2, unread=0, mentions=0
     )
-    user = {"id": 9, "username": "bob", "name": "Bob", "avatar": None}
+    user = {"id": 9, "username": "bob", "name": "Bob", "avatar": None, "bot": False}
     assert catalogue.validate({"type": "friend.added", "user": user})
     for bad, problem in [
         ({**message, "colour": 1}, "unknown field `colour`"),

@@ -6,27 +6,17 @@ from django.utils import timezone
 
 from parley.accounts.models import User
 from parley.core.errors import ErrorCode, ParleyError
-from parley.messaging.access import access_message
+from parley.messaging.access import access_message, may_moderate
+from parley.messaging.actions._mentions import publish_counts
+from parley.messaging.actions._stream import lock_message, next_seq, record_change
 from parley.messaging.actions.edit import check_message_writable
-from parley.messaging.actions.read import publish_counts
-from parley.messaging.actions.stream import lock_message, next_seq, record_change
 from parley.messaging.models import (
     ConversationEvent,
     Mention,
     Message,
     MessageEdit,
     Reaction,
-    RoomMember,
 )
-
-
-def may_moderate(user: User, message: Message) -> bool:
-    """Room owners and admins moderate every message in their room."""
-    room = message.conversation.room
-    if room is None:
-        return False
-    membership = RoomMember.objects.filter(room=room, user=user).first()
-    return membership is not None and membership.can_manage
 
 
 def check_delete_message(actor: User, message_id: int) -> int:

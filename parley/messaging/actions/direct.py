@@ -3,28 +3,15 @@
 from django.db import IntegrityError, transaction
 
 from parley.accounts.models import User
-from parley.accounts.selectors import are_friends, is_blocked_either_way
+from parley.accounts.selectors import is_blocked_either_way
 from parley.core.errors import ErrorCode, ParleyError, not_found
-from parley.messaging.actions.membership import announce_joined, record_membership_change
-from parley.messaging.models import Conversation, Participant, RoomMember
+from parley.messaging.access import may_message_directly
+from parley.messaging.actions._membership import announce_joined, record_membership_change
+from parley.messaging.models import Conversation, Participant
+from parley.messaging.selectors import direct_key
 
 
-def direct_key(a: int, b: int) -> str:
-    low, high = sorted((a, b))
-    return f"{low}:{high}"
-
-
-def may_message_directly(sender: User, recipient: User) -> bool:
-    """Friends, or members of a shared room; never when either blocked the other."""
-    if is_blocked_either_way(sender, recipient):
-        return False
-    if are_friends(sender, recipient):
-        return True
-    shared = RoomMember.objects.filter(user=recipient, room__members__user=sender)
-    return shared.exists()
-
-
-def direct_conversation_for_send(sender: User, to_user_id: int) -> Conversation:
+def check_direct_conversation(sender: User, to_user_id: int) -> Conversation:
     """The direct conversation between `sender` and a user, created if allowed.
 
     An unknown, inactive or not-reachable recipient is not_found; blocked is forbidden.
@@ -44,10 +31,12 @@ def direct_conversation_for_send(sender: User, to_user_id: int) -> Conversation:
             ErrorCode.FORBIDDEN,
             f"You can message {recipient.name} once you are friends or share a room.",
         )
-    return _create_direct(sender, recipient)
+    return do_create_direct_conversation(sender, recipient)
 
 
-def _create_direct(sender: User, recipient: User) -> Conversation:
+def do_create_direct_conversation(sender: User, recipient: User) -> Conversation:
+    """Create the direct conversation of two users (or return the one a concurrent
+    request just created) and announce it to both."""
     key = direct_key(sender.pk, recipient.pk)
     try:
         with transaction.atomic():

@@ -6,12 +6,13 @@ from django.utils import timezone
 from parley.accounts.models import User
 from parley.core.errors import ErrorCode, ParleyError
 from parley.messaging.access import access_message
+from parley.messaging.actions._mentions import store_mentions
+from parley.messaging.actions._stream import lock_message, next_seq, record_change
 from parley.messaging.actions.direct import check_direct_not_blocked
-from parley.messaging.actions.mentions import mentionable_members, store_mentions
 from parley.messaging.actions.send import check_body
-from parley.messaging.actions.stream import lock_message, next_seq, record_change
 from parley.messaging.models import ConversationEvent, Message, MessageEdit
 from parley.messaging.rendering import Mentionable, render
+from parley.messaging.selectors import mentionable_members
 
 
 def check_message_writable(message: Message) -> None:

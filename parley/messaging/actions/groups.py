@@ -4,9 +4,8 @@ from django.db import transaction
 
 from parley.accounts.models import User
 from parley.core.errors import ErrorCode, ParleyError
-from parley.messaging.access import access_participant
-from parley.messaging.actions.direct import may_message_directly
-from parley.messaging.actions.membership import announce_joined, record_membership_change
+from parley.messaging.access import access_participant, may_message_directly
+from parley.messaging.actions._membership import announce_joined, record_membership_change
 from parley.messaging.actions.rooms import TITLE_MAX
 from parley.messaging.models import Conversation, Participant
 
@@ -43,7 +42,7 @@ def _people(actor: User, user_ids: list[int]) -> list[User]:
     return people
 
 
-def create_group(actor: User, user_ids: list[int], title: str = "") -> Conversation:
+def check_create_group(actor: User, user_ids: list[int], title: str = "") -> Conversation:
     """A group conversation of `actor` and the given users (3 to 20 people in all)."""
     title = title.strip()
     if len(title) > TITLE_MAX:
@@ -51,7 +50,11 @@ def create_group(actor: User, user_ids: list[int], title: str = "") -> Conversat
             ErrorCode.INVALID, f"A title can be at most {TITLE_MAX} characters.", field="title"
         )
     _check_size(len(set(user_ids) - {actor.pk}) + 1)
-    people = _people(actor, user_ids)
+    return do_create_group(actor, _people(actor, user_ids), title)
+
+
+def do_create_group(actor: User, people: list[User], title: str) -> Conversation:
+    """Create the group of `actor` and `people` and announce it to all of them."""
     with transaction.atomic():
         group = Conversation.objects.create(
             kind=Conversation.Kind.GROUP, title=title, created_by=actor
@@ -63,15 +66,19 @@ def create_group(actor: User, user_ids: list[int], title: str = "") -> Conversat
     return group
 
 
-def add_to_group(actor: User, conversation_id: int, user_ids: list[int]) -> Conversation:
-    """Anyone in a group adds more people, up to 20.
-
-    Locks the conversation row, so that two additions at once cannot pass the limit together.
-    """
+def check_add_to_group(actor: User, conversation_id: int, user_ids: list[int]) -> Conversation:
+    """Anyone in a group adds more people, up to 20."""
     group = access_participant(actor, conversation_id).conversation
     if group.kind != Conversation.Kind.GROUP:
         raise ParleyError(ErrorCode.INVALID, "People can be added to group conversations only.")
-    people = _people(actor, user_ids)
+    return do_add_to_group(group, _people(actor, user_ids))
+
+
+def do_add_to_group(group: Conversation, people: list[User]) -> Conversation:
+    """Add those of `people` not yet in `group` and announce it to them.
+
+    Locks the conversation row, so that two additions at once cannot pass the limit together.
+    """
     with transaction.atomic():
         group = Conversation.objects.select_for_update().get(pk=group.pk)
         present = set(group.participants.values_list("user_id", flat=True))

@@ -11,11 +11,10 @@ from django.utils import timezone
 from parley.accounts.models import User
 from parley.core.errors import ErrorCode, ParleyError, not_found
 from parley.events.publish import publish_to_conversation
-from parley.messaging.access import access_message
-from parley.messaging.actions.delete import may_moderate
+from parley.messaging.access import access_message, may_moderate
+from parley.messaging.actions._mentions import publish_counts
+from parley.messaging.actions._stream import lock_message, next_seq, record_change
 from parley.messaging.actions.edit import check_message_writable
-from parley.messaging.actions.read import publish_counts
-from parley.messaging.actions.stream import lock_message, next_seq, record_change
 from parley.messaging.events import MESSAGE_RELATED, message_event
 from parley.messaging.models import (
     Conversation,

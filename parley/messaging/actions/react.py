@@ -9,9 +9,9 @@ from django.utils import timezone
 from parley.accounts.models import User
 from parley.core.errors import ErrorCode, ParleyError
 from parley.messaging.access import access_message
+from parley.messaging.actions._stream import lock_message, next_seq, record_change
 from parley.messaging.actions.direct import check_direct_not_blocked
 from parley.messaging.actions.edit import check_message_writable
-from parley.messaging.actions.stream import lock_message, next_seq, record_change
 from parley.messaging.models import ConversationEvent, Message, Reaction
 
 MAX_KINDS = 20  # distinct emoji on one message

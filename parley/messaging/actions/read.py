@@ -6,16 +6,23 @@ from parley.accounts.models import User
 from parley.events.publish import publish_to_users
 from parley.messaging.access import access_participant
 from parley.messaging.events import read_event
-from parley.messaging.models import Conversation, Mention, Message, Participant
+from parley.messaging.models import Mention, Message, Participant
 
 
-def mark_read(user: User, conversation_id: int, seq: int) -> int:
-    """Move `user`'s read marker up to `seq` (never back, never past the stream's end).
+def check_mark_read(user: User, conversation_id: int, seq: int) -> int:
+    """Move `user`'s read marker up to `seq` in a conversation they are in (not found
+    otherwise). Returns the unread count."""
+    return do_mark_read(access_participant(user, conversation_id), seq)
+
+
+def do_mark_read(participant: Participant, seq: int) -> int:
+    """Move a participant's read marker up to `seq` (never back, never past the stream's
+    end); `participant` carries its conversation.
 
     Publishes `read` with the new unread and unread-mention counts to all of the user's
     sockets, so other tabs clear their badges. Returns the unread count.
     """
-    participant = access_participant(user, conversation_id)
+    user_id, conversation_id = participant.user_id, participant.conversation_id
     conversation = participant.conversation
     seq = min(seq, conversation.last_seq)
     with transaction.atomic():
@@ -36,25 +43,7 @@ def mark_read(user: User, conversation_id: int, seq: int) -> int:
         )
         unread = max(0, conversation.message_count - read_count)
         mentions = Mention.objects.filter(
-            user=user, conversation_id=conversation_id, seq__gt=current
+            user_id=user_id, conversation_id=conversation_id, seq__gt=current
         ).count()
-        publish_to_users([user.pk], read_event(conversation_id, current, unread, mentions))
+        publish_to_users([user_id], read_event(conversation_id, current, unread, mentions))
     return unread
-
-
-def publish_counts(conversation_id: int, user_ids: list[int]) -> None:
-    """After commit, send each user a `read` event with their current unread and mention
-    counts for a conversation (their marker unchanged): after a change that lowered them,
-    such as a deleted or moved message that mentioned them."""
-    if not user_ids:
-        return
-    conversation = Conversation.objects.only("message_count").get(pk=conversation_id)
-    rows = Participant.objects.filter(conversation_id=conversation_id, user_id__in=user_ids)
-    for user_id, last_read_seq, read_count in rows.values_list(
-        "user_id", "last_read_seq", "read_count"
-    ):
-        mentions = Mention.objects.filter(
-            user_id=user_id, conversation_id=conversation_id, seq__gt=last_read_seq
-        ).count()
-        unread = max(0, conversation.message_count - read_count)
-        publish_to_users([user_id], read_event(conversation_id, last_read_seq, unread, mentions))

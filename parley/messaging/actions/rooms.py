@@ -13,7 +13,7 @@ from django.utils.text import slugify
 from parley.accounts.models import User
 from parley.accounts.selectors import is_blocked_either_way
 from parley.core.errors import ErrorCode, ParleyError, not_found
-from parley.messaging.actions.membership import (
+from parley.messaging.actions._membership import (
     announce_joined,
     announce_left,
     announce_updated,
@@ -144,10 +144,17 @@ def _remove_member(room: Room, user_id: int) -> None:
         announce_left(chat_id, user_id)
 
 
-def create_room(owner: User, *, title: str, description: str = "", is_public: bool = True) -> Room:
+def check_create_room(
+    owner: User, *, title: str, description: str = "", is_public: bool = True
+) -> Room:
     """A new room owned by `owner`, with its default chat."""
     title = _check_title(title)
     description = _check_description(description)
+    return do_create_room(owner, title=title, description=description, is_public=is_public)
+
+
+def do_create_room(owner: User, *, title: str, description: str, is_public: bool) -> Room:
+    """Create the room with a free address, its default chat and its owner's membership."""
     for _ in range(5):
         try:
             with transaction.atomic():
@@ -172,7 +179,7 @@ def create_room(owner: User, *, title: str, description: str = "", is_public: bo
     raise ParleyError(ErrorCode.CONFLICT, "Could not find a free address for that room.")
 
 
-def update_room(
+def check_update_room(
     actor: User, room: Room, *, title: str, slug: str, description: str, is_public: bool
 ) -> Room:
     """Owner and admins edit a room's title, address, description and visibility.
@@ -190,21 +197,32 @@ def update_room(
         slug = _unique_slug(title, is_public, exclude_pk=room.pk)
     elif not is_public and (slug != room.slug or room.is_public):
         slug = _unique_slug(slug, is_public=False, exclude_pk=room.pk)
-    taken = ParleyError(ErrorCode.CONFLICT, f"The address “{slug}” is taken.", field="slug")
     if slug in RESERVED_SLUGS or Room.objects.exclude(pk=room.pk).filter(slug=slug).exists():
-        raise taken
+        raise _slug_taken(slug)
+    return do_update_room(
+        room, title=title, slug=slug, description=description, is_public=is_public
+    )
+
+
+def _slug_taken(slug: str) -> ParleyError:
+    return ParleyError(ErrorCode.CONFLICT, f"The address “{slug}” is taken.", field="slug")
+
+
+def do_update_room(room: Room, *, title: str, slug: str, description: str, is_public: bool) -> Room:
+    """Save the room's new title, address, description and visibility and tell its chats'
+    members; a conflict if another room took the address meanwhile."""
     room.title, room.slug, room.description, room.is_public = title, slug, description, is_public
     try:
         with transaction.atomic():
             room.save()
     except IntegrityError:
         room.refresh_from_db()  # another room took the slug between the check and the save
-        raise taken from None
+        raise _slug_taken(slug) from None
     announce_updated(room.chats.select_related("room"))
     return room
 
 
-def join_room(user: User, room: Room) -> RoomMember:
+def check_join_room(user: User, room: Room) -> RoomMember:
     """Join a public room (or a private one `user` is invited to). Joining twice is harmless."""
     if not room.is_public and not (
         RoomInvite.objects.filter(room=room, invitee=user).exists()
@@ -212,11 +230,16 @@ def join_room(user: User, room: Room) -> RoomMember:
     ):
         raise not_found("That room")
     _check_not_archived(room)
+    return do_join_room(user, room)
+
+
+def do_join_room(user: User, room: Room) -> RoomMember:
+    """Make `user` a member of `room` (and of its chats); their invitation is used up."""
     with transaction.atomic():
         return _add_member(room, user)
 
 
-def leave_room(user: User, room: Room) -> None:
+def check_leave_room(user: User, room: Room) -> None:
     """Leave a room. The owner must hand the room over (or delete it) first."""
     membership = RoomMember.objects.filter(room=room, user=user).first()
     if membership is None:
@@ -225,11 +248,10 @@ def leave_room(user: User, room: Room) -> None:
         raise ParleyError(
             ErrorCode.FORBIDDEN, "The owner can't leave; make someone else owner first."
         )
-    with transaction.atomic():
-        _remove_member(room, user.pk)
+    do_remove_member(room, user.pk)
 
 
-def invite_to_room(actor: User, room: Room, invitee: User) -> RoomInvite:
+def check_invite_to_room(actor: User, room: Room, invitee: User) -> RoomInvite:
     """Owner and admins invite a user, who accepts or declines. Inviting twice is harmless."""
     check_room_manager(actor, room)
     _check_not_archived(room)
@@ -241,38 +263,48 @@ def invite_to_room(actor: User, room: Room, invitee: User) -> RoomInvite:
         )
     if is_blocked_either_way(actor, invitee):
         raise ParleyError(ErrorCode.FORBIDDEN, f"You can't invite {invitee.name}.")
+    return do_invite_to_room(actor, room, invitee)
+
+
+def do_invite_to_room(actor: User, room: Room, invitee: User) -> RoomInvite:
+    """`actor`'s invitation of `invitee` to `room` (the pending one, if there is one)."""
     invite, _ = RoomInvite.objects.get_or_create(
         room=room, invitee=invitee, defaults={"invited_by": actor}
     )
     return invite
 
 
-def cancel_invite(actor: User, room: Room, invite_id: int) -> None:
+def check_cancel_invite(actor: User, room: Room, invite_id: int) -> None:
     """Owner and admins withdraw a pending invitation to their room."""
     check_room_manager(actor, room)
+    do_cancel_invite(room, invite_id)
+
+
+def do_cancel_invite(room: Room, invite_id: int) -> None:
+    """Delete an invitation to `room`; not found if there is none."""
     deleted, _ = RoomInvite.objects.filter(pk=invite_id, room=room).delete()
     if not deleted:
         raise not_found("That invitation")
 
 
-def accept_invite(user: User, invite_id: int) -> Room:
+def check_accept_invite(user: User, invite_id: int) -> Room:
     """Join the room of an invitation addressed to `user` (not while the room is archived)."""
     invite = RoomInvite.objects.select_related("room").filter(pk=invite_id, invitee=user).first()
     if invite is None:
         raise not_found("That invitation")
     _check_not_archived(invite.room)
-    with transaction.atomic():
-        _add_member(invite.room, user)
+    do_join_room(user, invite.room)
     return invite.room
 
 
-def decline_invite(user: User, invite_id: int) -> None:
+def do_decline_invite(user: User, invite_id: int) -> None:
+    """Delete an invitation addressed to `user`; not found if there is none."""
     deleted, _ = RoomInvite.objects.filter(pk=invite_id, invitee=user).delete()
     if not deleted:
         raise not_found("That invitation")
 
 
-def remove_member(actor: User, room: Room, user_id: int) -> None:
+def check_remove_member(actor: User, room: Room, user_id: int) -> None:
     """Owner and admins remove a member (admins cannot remove the owner or other admins)."""
     manager = check_room_manager(actor, room)
     target = RoomMember.objects.filter(room=room, user_id=user_id).first()
@@ -280,11 +312,16 @@ def remove_member(actor: User, room: Room, user_id: int) -> None:
         raise not_found("That member")
     if target.role == Role.OWNER or (target.role == Role.ADMIN and manager.role != Role.OWNER):
         raise ParleyError(ErrorCode.FORBIDDEN, "You can't remove that member.")
+    do_remove_member(room, user_id)
+
+
+def do_remove_member(room: Room, user_id: int) -> None:
+    """Take a user out of `room` and its chats; their sockets drop the chats at once."""
     with transaction.atomic():
         _remove_member(room, user_id)
 
 
-def change_role(actor: User, room: Room, user_id: int, role: str) -> RoomMember:
+def check_change_role(actor: User, room: Room, user_id: int, role: str) -> RoomMember:
     """The owner makes members admins or back; passing "owner" hands the room over.
 
     Runs under the room's row lock, so two changes to one room happen one after the other.
@@ -303,27 +340,45 @@ def change_role(actor: User, room: Room, user_id: int, role: str) -> RoomMember:
             raise ParleyError(
                 ErrorCode.FORBIDDEN, "You own the room; to step down, hand it to someone else."
             )
-        if role == Role.OWNER:
-            RoomMember.objects.filter(pk=manager.pk).update(role=Role.ADMIN)
-            room.owner_id = user_id
-            room.save(update_fields=["owner", "updated_at"])
-        target.role = role
-        target.save(update_fields=["role"])
+        return do_change_role(room, manager, target, role)
+
+
+def do_change_role(room: Room, owner: RoomMember, target: RoomMember, role: str) -> RoomMember:
+    """Give `target` the `role`; "owner" hands the room over and makes `owner` an admin.
+
+    Inside check_change_role's transaction, under the room's row lock.
+    """
+    if role == Role.OWNER:
+        RoomMember.objects.filter(pk=owner.pk).update(role=Role.ADMIN)
+        room.owner_id = target.user_id
+        room.save(update_fields=["owner", "updated_at"])
+    target.role = role
+    target.save(update_fields=["role"])
     return target
 
 
-def archive_room(actor: User, room: Room, archived: bool = True) -> Room:
+def check_archive_room(actor: User, room: Room, archived: bool = True) -> Room:
     """An archived room stays readable but takes no new messages."""
     check_room_manager(actor, room)
+    return do_archive_room(room, archived)
+
+
+def do_archive_room(room: Room, archived: bool) -> Room:
+    """Archive (or reopen) `room` and tell its chats' members."""
     room.is_archived = archived
     room.save(update_fields=["is_archived", "updated_at"])
     announce_updated(room.chats.select_related("room"))
     return room
 
 
-def delete_room(actor: User, room: Room) -> None:
+def check_delete_room(actor: User, room: Room) -> None:
     """The owner deletes a room with all its chats and messages."""
     check_room_owner(actor, room)
+    do_delete_room(room)
+
+
+def do_delete_room(room: Room) -> None:
+    """Delete `room` with its chats and messages; its members' sockets drop the chats."""
     with transaction.atomic():
         chats = list(room.chats.values_list("pk", flat=True))
         members = list(RoomMember.objects.filter(room=room).values_list("user_id", flat=True))
@@ -341,11 +396,18 @@ def check_chat_creator(actor: User, room: Room) -> RoomMember:
     return membership
 
 
-def create_chat(actor: User, room: Room, *, title: str, description: str = "") -> Conversation:
+def check_create_chat(
+    actor: User, room: Room, *, title: str, description: str = ""
+) -> Conversation:
     """Any member creates a chat (topic); every member can read it."""
     check_chat_creator(actor, room)
     title = _check_title(title, "A chat")
     description = _check_description(description)
+    return do_create_chat(actor, room, title=title, description=description)
+
+
+def do_create_chat(actor: User, room: Room, *, title: str, description: str) -> Conversation:
+    """Create a chat in `room` for all its members and announce it to them."""
     with transaction.atomic():
         _lock_room(room)
         chat = Conversation.objects.create(
@@ -364,13 +426,20 @@ def create_chat(actor: User, room: Room, *, title: str, description: str = "") -
     return chat
 
 
-def rename_chat(actor: User, chat: Conversation, *, title: str, description: str) -> Conversation:
+def check_rename_chat(
+    actor: User, chat: Conversation, *, title: str, description: str
+) -> Conversation:
     """Owner and admins rename a chat of their room."""
     if chat.room is None:
         raise not_found("That chat")
     check_room_manager(actor, chat.room)
     title = _check_title(title, "A chat")
-    chat.title, chat.description = title, _check_description(description)
+    return do_rename_chat(chat, title=title, description=_check_description(description))
+
+
+def do_rename_chat(chat: Conversation, *, title: str, description: str) -> Conversation:
+    """Save a chat's new title and description and tell its members."""
+    chat.title, chat.description = title, description
     chat.save(update_fields=["title", "description"])
     announce_updated([chat])
     return chat

@@ -2,9 +2,9 @@
 
 One entry, check_send_messages: a batch of one or many sends, each answered with its
 message or its error (check_send_message is a batch of one). The socket server runs the
-same entry in three steps on its event loop (prepare_batch, store_batch, finish_batch;
-see the socket server's sending.py). Who may send where is stated once, as SEND_RULES in
-parley/messaging/access.py.
+same entry in three steps on its event loop (prepare_batch, store_batch, finish_batch in
+_send_batch.py; see the socket server's sending.py). Who may send where is stated once,
+as SEND_RULES in parley/messaging/access.py.
 
 A batch's sends are checked (the frame) and take their rate-limit tokens together. The
 plain ones (PostgreSQL, to a conversation, no reply, no possible mention) are stored
@@ -18,14 +18,13 @@ rolls its seq back.
 
 import logging
 import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 from typing import Any
 
-import psycopg
 from django.conf import settings
 from django.db import (
     DatabaseError,
@@ -38,17 +37,18 @@ from django.utils import timezone
 from parley.accounts.models import User
 from parley.core import db_async
 from parley.core.errors import ErrorCode, ParleyError, not_found
-from parley.core.ratelimit import Limit, atake_tokens, take_tokens
+from parley.core.ratelimit import Limit, take_tokens
 from parley.core.resilience import unavailable
 from parley.core.validation import check_text
-from parley.events.publish import publish_committed, publish_to_conversation
+from parley.events.publish import publish_to_conversation
 from parley.messaging.access import SEND_ALLOWED, access_for_send, send_rows
-from parley.messaging.actions.direct import direct_conversation_for_send
-from parley.messaging.actions.mentions import mentionable_members, store_mentions
-from parley.messaging.actions.stream import next_seq
+from parley.messaging.actions._mentions import store_mentions
+from parley.messaging.actions._stream import next_seq
+from parley.messaging.actions.direct import check_direct_conversation
 from parley.messaging.events import message_event
 from parley.messaging.models import Conversation, Message, Participant
 from parley.messaging.rendering import Mentionable, render
+from parley.messaging.selectors import mentionable_members
 
 logger = logging.getLogger(__name__)
 
@@ -135,10 +135,6 @@ def check_send_messages(requests: Sequence[SendRequest]) -> list[SendResult | Pa
     return _finish(batch, sent)
 
 
-# Runs a function in a worker thread that publishes to the calling event loop.
-InThread = Callable[..., Awaitable[list[SendResult | ParleyError]]]
-
-
 @dataclass
 class Batch:
     """check_send_messages in steps on the event loop (prepare_batch, store_batch,
@@ -165,48 +161,6 @@ class Batch:
             return True
         stored = {(sender_id, client_id) for *_, sender_id, client_id in self.rows or ()}
         return any(_key(self.requests[i]) not in stored for i in self.allowed)
-
-
-async def prepare_batch(requests: Sequence[SendRequest]) -> Batch:
-    """Check the sends, take their rate-limit tokens and render the plain ones: all but
-    the statement, which store_batch runs."""
-    if not db_async.available():
-        return Batch(requests, [], [], [], [], [], timezone.now())
-    results, valid = _checked(requests)
-    waits = await atake_tokens(_token_keys(requests, valid), _send_limit())
-    return _prepared(requests, results, valid, waits)
-
-
-async def store_batch(batch: Batch) -> None:
-    """Store the batch's plain sends in one statement, its own transaction (committed when
-    this returns). A batch with a duplicate client_id, or whose statement fails on one
-    send's data, stores none of them: finish_batch sends each alone, which finds an
-    original and fails only the send that fails there. The database away
-    (OperationalError, InterfaceError) is raised: the queue answers the batch `unavailable`."""
-    if not batch.plain:
-        return
-    try:
-        batch.rows = await db_async.fetchall(_SEND_PLAIN, _plain_params(batch))
-    except psycopg.IntegrityError:
-        batch.rows = []
-    except (psycopg.OperationalError, psycopg.InterfaceError):
-        raise  # the database away: every send of the batch is answered `unavailable`
-    except psycopg.Error as error:  # one bad send: each goes alone, the bad one fails
-        logger.warning("a statement of %d sends failed: %r", len(batch.plain), error)
-        batch.rows = []
-
-
-async def finish_batch(batch: Batch, in_thread: InThread) -> list[SendResult | ParleyError]:
-    """Publish what store_batch stored, in seq order, and send the rest alone (through
-    `in_thread(function, *args)`); every send's result, in order."""
-    if not db_async.available():
-        return await in_thread(check_send_messages, batch.requests)
-    sent = _plain_stored(batch)
-    for message in sent.values():  # the statement was its own transaction: committed
-        publish_committed(message.conversation_id, message.seq, message_event(message))
-    if batch.needs_thread:
-        return await in_thread(_finish, batch, sent)
-    return _finish(batch, sent)  # all stored: no query
 
 
 _Results = list[SendResult | ParleyError | None]
@@ -323,7 +277,7 @@ def _send_one(request: SendRequest) -> SendResult:
     conversation_id = request.conversation_id
     if conversation_id is None:
         assert request.to_user_id is not None
-        conversation_id = direct_conversation_for_send(sender, request.to_user_id).pk
+        conversation_id = check_direct_conversation(sender, request.to_user_id).pk
     conversation = access_for_send(sender, conversation_id)
     original = (
         _reply_target(conversation, request.reply_to) if request.reply_to is not None else None
@@ -391,7 +345,7 @@ def do_send_message(
     return message
 
 
-# The hot path's statements in plain SQL (see stream.py for why). A duplicate client_id
+# The hot path's statements in plain SQL (see _stream.py for why). A duplicate client_id
 # fails the INSERT on the unique index, which rolls the whole send back.
 _MESSAGE = Message._meta.db_table
 _INSERT = f"""

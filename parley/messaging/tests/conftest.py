@@ -2,14 +2,14 @@
 
 import pytest
 
-from parley.messaging.actions.rooms import create_room, join_room
+from parley.messaging.actions.rooms import check_create_room, check_join_room
 
 
 @pytest.fixture
 def room(alice, bob):
     """A public room "Team" owned by alice, with bob as a member."""
-    room = create_room(alice, title="Team")
-    join_room(bob, room)
+    room = check_create_room(alice, title="Team")
+    check_join_room(bob, room)
     return room
 
 

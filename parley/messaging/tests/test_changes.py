@@ -13,13 +13,13 @@ from parley.messaging.actions.delete import check_delete_message
 from parley.messaging.actions.edit import check_edit_message
 from parley.messaging.actions.move import check_move_message
 from parley.messaging.actions.react import check_react
-from parley.messaging.actions.read import mark_read
+from parley.messaging.actions.read import check_mark_read
 from parley.messaging.actions.rooms import (
-    change_role,
-    create_chat,
-    create_room,
-    join_room,
-    leave_room,
+    check_change_role,
+    check_create_chat,
+    check_create_room,
+    check_join_room,
+    check_leave_room,
 )
 from parley.messaging.actions.send import check_send_message
 from parley.messaging.models import Conversation, Message
@@ -78,7 +78,7 @@ def test_an_edit_does_not_count_as_an_unread_message(alice, bob, chat):
     check_edit_message(alice, message.pk, "one, fixed")
 
     assert seen_by(bob, chat)["unread"] == 2
-    mark_read(bob, chat.pk, Conversation.objects.get(pk=chat.pk).last_seq)
+    check_mark_read(bob, chat.pk, Conversation.objects.get(pk=chat.pk).last_seq)
     assert seen_by(bob, chat)["unread"] == 0
 
 
@@ -130,14 +130,14 @@ def test_a_deleted_message_leaves_a_tombstone_without_its_text(alice, bob, chat,
 
 
 def test_room_admins_delete_anyones_message_members_only_their_own(alice, bob, carol, room, chat):
-    join_room(carol, room)
+    check_join_room(carol, room)
     by_bob = say(bob, "spam", chat)
     by_alice = say(alice, "rules", chat)
 
     refused("forbidden", check_delete_message, carol, by_bob.pk)
     refused("forbidden", check_delete_message, bob, by_alice.pk)
     check_delete_message(alice, by_bob.pk)  # alice owns the room
-    change_role(alice, room, carol.pk, "admin")
+    check_change_role(alice, room, carol.pk, "admin")
     check_delete_message(carol, by_alice.pk)
 
     assert all(m["deleted"] for m in newest(bob, chat))
@@ -156,7 +156,7 @@ def test_a_deleted_message_cannot_be_edited_reacted_to_or_deleted_again(alice, b
 
 
 def test_reactions_count_who_reacted_and_can_be_taken_back(alice, bob, carol, room, chat):
-    join_room(carol, room)
+    check_join_room(carol, room)
     message = say(alice, "ship it?", chat)
 
     check_react(bob, message.pk, "👍", True)
@@ -213,7 +213,7 @@ def test_a_reply_quotes_and_links_to_the_original(alice, bob, chat):
 
 
 def test_a_reply_must_be_to_a_message_of_the_same_conversation(alice, bob, room, chat):
-    other = create_chat(alice, room, title="random")
+    other = check_create_chat(alice, room, title="random")
     elsewhere = say(alice, "over here", other)
 
     with pytest.raises(ParleyError) as error:
@@ -234,7 +234,7 @@ def test_a_mention_of_a_member_is_marked_and_counted_for_them(alice, bob, carol,
     assert seen_by(bob, chat)["mentions"] == 1
     assert seen_by(alice, chat)["mentions"] == 0
 
-    mark_read(bob, chat.pk, message.seq)
+    check_mark_read(bob, chat.pk, message.seq)
     assert seen_by(bob, chat)["mentions"] == 0
 
 
@@ -257,7 +257,7 @@ def test_mentioning_yourself_is_not_counted(alice, chat):
 
 
 def test_an_admin_moves_a_message_to_another_chat_of_the_room(alice, bob, room, chat):
-    target = create_chat(alice, room, title="ops")
+    target = check_create_chat(alice, room, title="ops")
     message = say(bob, "deploy is red @alice", chat)
     check_react(alice, message.pk, "👀", True)
 
@@ -281,8 +281,8 @@ def test_an_admin_moves_a_message_to_another_chat_of_the_room(alice, bob, room, 
 
 def test_members_cannot_move_and_chats_of_other_rooms_are_not_found(alice, bob, room, chat):
     message = say(bob, "here", chat)
-    other_room = create_room(alice, title="Elsewhere")
-    target = create_chat(alice, room, title="ops")
+    other_room = check_create_room(alice, title="Elsewhere")
+    target = check_create_chat(alice, room, title="ops")
 
     refused("forbidden", check_move_message, bob, message.pk, target.pk)
     refused("not_found", check_move_message, alice, message.pk, other_room.chats.get().pk)
@@ -323,7 +323,7 @@ def test_every_change_takes_the_next_seq_and_the_last_message_stays_the_preview(
 
 def test_a_member_who_left_cannot_change_anything(alice, bob, room, chat):
     message = say(alice, "hi", chat)
-    leave_room(bob, room)
+    check_leave_room(bob, room)
 
     refused("not_found", check_react, bob, message.pk, "👍", True)
 
@@ -384,7 +384,7 @@ def test_preview_of_a_conversation_you_are_not_in_is_not_found(carol, chat, clie
 
 def test_member_autocomplete_matches_username_or_name_prefix(alice, bob, room, chat, alice_client):
     bobby: Any = UserFactory(username="bobby", display_name="Roberta")
-    join_room(bobby, room)
+    check_join_room(bobby, room)
     url = reverse("api-v1:members", args=[chat.pk])
 
     by_username = alice_client.get(url, {"q": "@bo"}).json()["members"]
@@ -397,7 +397,7 @@ def test_member_autocomplete_matches_username_or_name_prefix(alice, bob, room, c
 def test_the_list_tells_each_member_their_role_in_the_room(alice, bob, room, chat):
     assert seen_by(alice, chat)["room"]["role"] == "owner"
     assert seen_by(bob, chat)["room"]["role"] == "member"
-    change_role(alice, room, bob.pk, "admin")
+    check_change_role(alice, room, bob.pk, "admin")
     assert seen_by(bob, chat)["room"]["role"] == "admin"
 
 
@@ -440,7 +440,7 @@ def test_preview_of_an_impossible_conversation_id_is_refused(alice_client):
 
 
 def test_a_reply_follows_its_original_to_the_chat_it_was_moved_to(alice, bob, room, chat):
-    target = create_chat(alice, room, title="ops")
+    target = check_create_chat(alice, room, title="ops")
     original = say(alice, "deploy at *five*", chat)
     say(bob, "ok", chat, reply_to=original.pk)
 
@@ -455,7 +455,7 @@ def test_a_reply_follows_its_original_to_the_chat_it_was_moved_to(alice, bob, ro
 
 
 def test_a_message_whose_sender_used_a_moved_looking_client_id_still_moves(alice, room, chat):
-    target = create_chat(alice, room, title="ops")
+    target = check_create_chat(alice, room, title="ops")
     message = say(alice, "one", chat)
     check_send_message(alice, client_id=f"moved-{message.pk}", body="two", conversation_id=chat.pk)
 

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from parley.accounts.models import Block, Friendship
-from parley.messaging.actions.rooms import archive_room, create_room, join_room
+from parley.messaging.actions.rooms import check_archive_room, check_create_room, check_join_room
 from parley.messaging.actions.send import check_send_message
 from parley.messaging.models import Conversation
 from parley.messaging.tests.pages import chat_data
@@ -42,7 +42,7 @@ def test_signed_out_visitors_are_sent_to_log_in(client, chat):
 
 
 def test_chat_opens_the_most_recent_conversation(alice, bob, chat, alice_client):
-    room = create_room(alice, title="Quiet")
+    room = check_create_room(alice, title="Quiet")
     say(bob, "latest", chat)
 
     response = alice_client.get(reverse("chat"))
@@ -66,8 +66,8 @@ def test_without_conversations_chat_points_to_rooms_and_friends(carol, client):
 def test_a_conversation_renders_its_list_messages_and_composer(alice, bob, chat, bob_client):
     say(alice, "first", chat)
     say(alice, "Hello **team** <script>alert(1)</script>", chat)
-    games = create_room(alice, title="Games")
-    join_room(bob, games)
+    games = check_create_room(alice, title="Games")
+    check_join_room(bob, games)
     befriend(alice, bob)
     direct = say(alice, "psst", to=bob).conversation
 
@@ -128,7 +128,13 @@ def test_to_opens_a_composer_for_a_first_direct_message(alice, bob, alice_client
     assert "New direct message to @bob" in page
     data = chat_data(response)
     assert data["draft"] == {
-        "user": {"id": bob.pk, "username": "bob", "name": "Bob Marley", "avatar": None},
+        "user": {
+            "id": bob.pk,
+            "username": "bob",
+            "name": "Bob Marley",
+            "avatar": None,
+            "bot": False,
+        },
         "allowed": True,
     }
     assert data["current"] is None
@@ -170,8 +176,8 @@ def test_the_page_takes_a_fixed_number_of_queries(
     for n in range(30):
         say(alice, f"m{n}", chat, client_id=f"q{n}")
     for n in range(5):
-        room = create_room(alice, title=f"Room {n}")
-        join_room(bob, room)
+        room = check_create_room(alice, title=f"Room {n}")
+        check_join_room(bob, room)
 
     # The list (with its unread mentions), the first page, the user, session and rooms.
     with django_assert_num_queries(8):
@@ -187,7 +193,7 @@ def test_the_navigation_leads_to_chat(alice_client):
 
 def test_an_archived_rooms_chat_is_read_only(alice, bob, chat, bob_client):
     say(alice, "last words", chat)
-    archive_room(alice, chat.room)
+    check_archive_room(alice, chat.room)
 
     response = bob_client.get(reverse("chat_conversation", args=[chat.pk]))
 

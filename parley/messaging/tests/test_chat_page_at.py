@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from parley.messaging.actions.edit import check_edit_message
-from parley.messaging.actions.rooms import create_room
+from parley.messaging.actions.rooms import check_create_room
 from parley.messaging.actions.send import check_send_message
 from parley.messaging.tests.pages import chat_data
 
@@ -60,7 +60,7 @@ def test_message_opens_at_that_message_by_its_id(alice, bob, chat, bob_client):
 
 def test_a_message_of_another_conversation_opens_it_as_usual(alice, bob, chat, bob_client):
     fill(chat, alice, 3)
-    other = create_room(alice, title="Other").chats.get()
+    other = check_create_room(alice, title="Other").chats.get()
     elsewhere = check_send_message(
         alice, client_id="x1", body="elsewhere", conversation_id=other.pk
     ).message

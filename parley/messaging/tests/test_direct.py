@@ -6,12 +6,12 @@ from django.db import connection
 from django.urls import reverse
 
 from parley.accounts.actions.friends import (
-    accept_friend_request,
-    block_user,
-    send_friend_request,
+    check_accept_friend_request,
+    check_block_user,
+    check_send_friend_request,
 )
 from parley.core.errors import ParleyError
-from parley.messaging.actions.rooms import create_room, join_room
+from parley.messaging.actions.rooms import check_create_room, check_join_room
 from parley.messaging.actions.send import check_send_message
 from parley.messaging.models import Conversation
 
@@ -19,8 +19,8 @@ pytestmark = pytest.mark.django_db
 
 
 def befriend(a, b):
-    send_friend_request(a, b)
-    accept_friend_request(b, b.received_friend_requests.get().pk)
+    check_send_friend_request(a, b)
+    check_accept_friend_request(b, b.received_friend_requests.get().pk)
 
 
 def dm(sender, recipient, client_id="c1"):
@@ -39,7 +39,7 @@ def test_friends_get_one_conversation_per_pair(alice, bob):
 
 
 def test_members_of_a_shared_room_may_write_directly(alice, bob, bob_client):
-    join_room(bob, create_room(alice, title="Shared"))
+    check_join_room(bob, check_create_room(alice, title="Shared"))
 
     assert dm(bob, alice).created
     page = bob_client.get(reverse("profile", args=["alice"])).content.decode()
@@ -51,7 +51,7 @@ def test_a_block_either_way_stops_direct_messages(alice, bob, who_blocks):
     befriend(alice, bob)
     dm(alice, bob, "before")
     blocker, blocked = (alice, bob) if who_blocks == "sender" else (bob, alice)
-    block_user(blocker, blocked)
+    check_block_user(blocker, blocked)
 
     with pytest.raises(ParleyError) as refused:
         dm(alice, bob, "after")
@@ -81,8 +81,8 @@ def test_the_send_path_takes_a_fixed_number_of_queries(alice, bob, django_assert
     """The hot path, pinned: no query per recipient, none that grows with history."""
     befriend(alice, bob)
     dm(alice, bob, "first")
-    room = create_room(alice, title="Counted")
-    join_room(bob, room)
+    room = check_create_room(alice, title="Counted")
+    check_join_room(bob, room)
     chat = room.chats.get()
     check_send_message(alice, conversation_id=chat.pk, client_id="warm", body="hi")
 

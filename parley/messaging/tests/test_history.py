@@ -8,9 +8,14 @@ from django.db import connection
 from django.urls import reverse
 
 from parley.messaging.actions.delete import check_delete_message
-from parley.messaging.actions.groups import create_group
+from parley.messaging.actions.groups import check_create_group
 from parley.messaging.actions.move import check_move_message
-from parley.messaging.actions.rooms import archive_room, create_chat, create_room, join_room
+from parley.messaging.actions.rooms import (
+    check_archive_room,
+    check_create_chat,
+    check_create_room,
+    check_join_room,
+)
 from parley.messaging.actions.send import check_send_message
 from parley.messaging.models import Conversation, Message
 from parley.messaging.rendering import render_markdown
@@ -63,8 +68,8 @@ def test_page_around_the_first_unread(chat, alice, bob, bob_client):
 
 
 def test_conversation_list_sorted_by_activity_with_unread(chat, alice, bob, bob_client):
-    other_room = create_room(alice, title="Later")
-    join_room(bob, other_room)
+    other_room = check_create_room(alice, title="Later")
+    check_join_room(bob, other_room)
     fill(chat, alice, 3)
     Conversation.objects.filter(pk=chat.pk).update(last_message_at="2026-01-01T00:00:00Z")
 
@@ -135,7 +140,7 @@ def test_the_list_shows_every_kind_of_conversation_as_its_member_sees_it(
     the viewer's role, archived rooms, and the order (no messages last, newest first)."""
     carol.avatar_small.name = "avatars/carol-small.png"
     carol.save(update_fields=["avatar_small"])
-    join_room(carol, room)  # so that groups with her may be started
+    check_join_room(carol, room)  # so that groups with her may be started
     send = itertools.count()
 
     def say(user, body, conversation=None, to=None):
@@ -147,18 +152,18 @@ def test_the_list_shows_every_kind_of_conversation_as_its_member_sees_it(
             to_user_id=to.pk if to else None,
         ).message
 
-    quiet = create_group(alice, [bob.pk, carol.pk])  # no messages: listed last
-    named = create_group(bob, [alice.pk, carol.pk], title="Plans")
+    quiet = check_create_group(alice, [bob.pk, carol.pk])  # no messages: listed last
+    named = check_create_group(bob, [alice.pk, carol.pk], title="Plans")
     say(carol, "the plan", named)
-    side = create_chat(alice, room, title="side")
+    side = check_create_chat(alice, room, title="side")
     moved = say(bob, "wrong place", side)
     check_move_message(alice, moved.pk, chat.pk)  # alice owns the room
     direct = say(carol, "hi **bob**", to=bob).conversation
     gone = say(carol, "oops", to=bob)
     check_delete_message(carol, gone.pk)
     say(alice, "hey @bob", chat)
-    archived = create_room(bob, title="Old")
-    archive_room(bob, archived)
+    archived = check_create_room(bob, title="Old")
+    check_archive_room(bob, archived)
 
     listed = {
         c["id"]: c for c in bob_client.get(reverse("api-v1:conversations")).json()["conversations"]
@@ -168,7 +173,7 @@ def test_the_list_shows_every_kind_of_conversation_as_its_member_sees_it(
     assert order[-1] == quiet.pk and order[-2] == archived.chats.get().pk
     assert order[:4] == [chat.pk, direct.pk, side.pk, named.pk]
     carol_summary = {"id": carol.pk, "username": "carol", "name": carol.name,
-                     "avatar": "/media/avatars/carol-small.png"}  # fmt: skip
+                     "avatar": "/media/avatars/carol-small.png", "bot": False}  # fmt: skip
     assert listed[direct.pk]["title"] == carol.name
     assert listed[direct.pk]["people"] == [carol_summary]
     assert listed[direct.pk]["preview"]["text"] == "(deleted)"

@@ -104,12 +104,12 @@ def befriend(a, b) -> None:
 
 @pytest.fixture
 def room(alice):
-    return rooms.create_room(alice, title="Team", description="Where the team talks")
+    return rooms.check_create_room(alice, title="Team", description="Where the team talks")
 
 
 @pytest.fixture
 def private_room(alice):
-    return rooms.create_room(alice, title="Secret", description="hush", is_public=False)
+    return rooms.check_create_room(alice, title="Secret", description="hush", is_public=False)
 
 
 @pytest.fixture
@@ -138,9 +138,9 @@ def test_pages_need_a_signed_in_user(client, room, path):
 def test_the_rooms_page_lists_public_rooms_your_rooms_and_invitations(
     alice, bob, bob_client, room, private_room
 ):
-    rooms.create_room(alice, title="Bob's secret", is_public=False)
-    other_private = rooms.create_room(bob, title="Bob only", is_public=False)
-    rooms.invite_to_room(alice, private_room, bob)
+    rooms.check_create_room(alice, title="Bob's secret", is_public=False)
+    other_private = rooms.check_create_room(bob, title="Bob only", is_public=False)
+    rooms.check_invite_to_room(alice, private_room, bob)
 
     html = text(bob_client.get(url("rooms")))
 
@@ -155,8 +155,8 @@ def test_the_rooms_page_lists_public_rooms_your_rooms_and_invitations(
 
 
 def test_search_is_case_insensitive_on_title_and_description(alice, bob_client, room):
-    rooms.create_room(alice, title="Knitting", description="Wool and TEAMWORK")
-    rooms.create_room(alice, title="Chess")
+    rooms.check_create_room(alice, title="Knitting", description="Wool and TEAMWORK")
+    rooms.check_create_room(alice, title="Chess")
 
     html = text(bob_client.get(url("rooms"), {"q": "tEaM"}))
 
@@ -167,7 +167,7 @@ def test_search_is_case_insensitive_on_title_and_description(alice, bob_client, 
 
 def test_public_rooms_come_twenty_a_page(alice, bob_client):
     for n in range(25):
-        rooms.create_room(alice, title=f"Room {n:02}")
+        rooms.check_create_room(alice, title=f"Room {n:02}")
 
     first = text(bob_client.get(url("rooms")))
     second = text(bob_client.get(url("rooms"), {"page": 2}))
@@ -184,9 +184,9 @@ def test_public_rooms_come_twenty_a_page(alice, bob_client):
 def test_accepting_and_declining_invitations_from_the_rooms_page(
     alice, bob, bob_client, private_room
 ):
-    other = rooms.create_room(alice, title="Other", is_public=False)
-    accept = rooms.invite_to_room(alice, private_room, bob)
-    decline = rooms.invite_to_room(alice, other, bob)
+    other = rooms.check_create_room(alice, title="Other", is_public=False)
+    accept = rooms.check_invite_to_room(alice, private_room, bob)
+    decline = rooms.check_invite_to_room(alice, other, bob)
 
     joined = bob_client.post(url("invite_accept", accept.pk))
     declined = bob_client.post(url("invite_decline", decline.pk))
@@ -200,7 +200,7 @@ def test_accepting_and_declining_invitations_from_the_rooms_page(
 
 
 def test_someone_elses_invitation_is_not_found(alice, bob, carol_client, private_room):
-    invite = rooms.invite_to_room(alice, private_room, bob)
+    invite = rooms.check_invite_to_room(alice, private_room, bob)
 
     assert carol_client.post(url("invite_accept", invite.pk)).status_code == 404
     assert carol_client.post(url("invite_decline", invite.pk)).status_code == 404
@@ -258,8 +258,8 @@ def test_a_bad_new_room_is_refused_next_to_the_field(alice_client, data, field):
 
 
 def test_the_room_page_for_a_member(room, alice, bob, bob_client):
-    rooms.join_room(bob, room)
-    chat = rooms.create_chat(alice, room, title="random", description="Anything goes")
+    rooms.check_join_room(bob, room)
+    chat = rooms.check_create_chat(alice, room, title="random", description="Anything goes")
 
     html = text(bob_client.get(url("room", "team")))
 
@@ -354,7 +354,7 @@ def test_a_private_room_is_the_same_as_a_missing_one_to_outsiders(
 
 
 def test_an_archived_room_shows_it_and_cannot_be_joined(room, alice, bob_client):
-    rooms.archive_room(alice, room)
+    rooms.check_archive_room(alice, room)
 
     html = text(bob_client.get(url("room", "team")))
     response = bob_client.post(url("room_join", "team"))
@@ -369,7 +369,7 @@ def test_an_archived_room_shows_it_and_cannot_be_joined(room, alice, bob_client)
 
 
 def test_the_settings_page_for_the_owner(room, alice_client, bob):
-    rooms.join_room(bob, room)
+    rooms.check_join_room(bob, room)
 
     html = text(alice_client.get(url("room_settings", "team")))
 
@@ -383,9 +383,9 @@ def test_the_settings_page_for_the_owner(room, alice_client, bob):
 
 
 def test_an_admin_sees_settings_without_roles_or_delete(room, alice, bob, bob_client, carol):
-    rooms.join_room(bob, room)
-    rooms.join_room(carol, room)
-    rooms.change_role(alice, room, bob.pk, "admin")
+    rooms.check_join_room(bob, room)
+    rooms.check_join_room(carol, room)
+    rooms.check_change_role(alice, room, bob.pk, "admin")
 
     html = text(bob_client.get(url("room_settings", "team")))
 
@@ -397,7 +397,7 @@ def test_an_admin_sees_settings_without_roles_or_delete(room, alice, bob, bob_cl
 
 
 def test_members_and_outsiders_cannot_see_or_use_settings(room, bob, bob_client, carol_client):
-    rooms.join_room(bob, room)
+    rooms.check_join_room(bob, room)
     edit = {"title": "Mine", "slug": "mine", "visibility": "public"}
 
     assert bob_client.get(url("room_settings", "team")).status_code == 403
@@ -434,7 +434,7 @@ def test_editing_the_details(room, alice_client):
     ],
 )
 def test_bad_details_are_refused_next_to_the_field(room, alice, alice_client, data, field, status):
-    rooms.create_room(alice, title="Other")
+    rooms.check_create_room(alice, title="Other")
 
     response = alice_client.post(url("room_settings", "team"), data)
 
@@ -480,8 +480,8 @@ def test_bad_invitations_are_refused_next_to_the_field(
 
 def test_removing_members(room, alice, bob, carol, alice_client, bob_client):
     for user in (bob, carol):
-        rooms.join_room(user, room)
-    rooms.change_role(alice, room, bob.pk, "admin")
+        rooms.check_join_room(user, room)
+    rooms.check_change_role(alice, room, bob.pk, "admin")
 
     refused = bob_client.post(url("member_remove", "team", alice.pk))
     removed = bob_client.post(url("member_remove", "team", carol.pk))
@@ -495,7 +495,7 @@ def test_removing_members(room, alice, bob, carol, alice_client, bob_client):
 
 
 def test_changing_roles(room, alice, bob, alice_client, bob_client):
-    rooms.join_room(bob, room)
+    rooms.check_join_room(bob, room)
 
     made_admin = alice_client.post(
         url("member_role", "team", bob.pk), {f"member-{bob.pk}-role": "admin"}
@@ -518,7 +518,7 @@ def test_changing_roles(room, alice, bob, alice_client, bob_client):
 
 
 def test_handing_the_room_over(room, alice, bob, alice_client):
-    rooms.join_room(bob, room)
+    rooms.check_join_room(bob, room)
 
     alice_client.post(url("member_role", "team", bob.pk), {f"member-{bob.pk}-role": "owner"})
 
@@ -550,7 +550,7 @@ def test_renaming_a_chat(room, alice_client):
 
 
 def test_a_member_cannot_rename_a_chat(room, bob, bob_client):
-    rooms.join_room(bob, room)
+    rooms.check_join_room(bob, room)
     chat = room.chats.get()
 
     response = bob_client.post(url("chat_rename", "team", chat.pk), {f"chat-{chat.pk}-title": "x"})
@@ -673,12 +673,12 @@ def queries(client, path: str) -> int:
 def test_page_cost_does_not_grow_with_rooms_members_chats_or_invites(alice, alice_client, room):
     def grow(n: int) -> None:
         for user in people(n):
-            rooms.join_room(user, room)
-            mine = rooms.create_room(user, title=f"Of {user.username}", is_public=False)
-            rooms.invite_to_room(user, mine, alice)
-            rooms.create_room(user, title=f"Open {user.username}")
+            rooms.check_join_room(user, room)
+            mine = rooms.check_create_room(user, title=f"Of {user.username}", is_public=False)
+            rooms.check_invite_to_room(user, mine, alice)
+            rooms.check_create_room(user, title=f"Open {user.username}")
         for i in range(n):
-            rooms.create_chat(alice, room, title=f"chat {i}")
+            rooms.check_create_chat(alice, room, title=f"chat {i}")
 
     grow(2)
     before = [

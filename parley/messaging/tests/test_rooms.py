@@ -11,7 +11,7 @@ from parley.accounts.tests.factories import UserFactory
 from parley.core.errors import ErrorCode, ParleyError
 from parley.messaging.access import access_room
 from parley.messaging.actions import rooms
-from parley.messaging.actions.groups import add_to_group, create_group
+from parley.messaging.actions.groups import check_add_to_group, check_create_group
 from parley.messaging.models import Conversation, Participant, Room, RoomInvite, RoomMember
 
 pytestmark = pytest.mark.django_db
@@ -52,12 +52,12 @@ def befriend(a, b) -> None:
 
 @pytest.fixture
 def room(alice):
-    return rooms.create_room(alice, title="Team", description="  Our team  ")
+    return rooms.check_create_room(alice, title="Team", description="  Our team  ")
 
 
 @pytest.fixture
 def private_room(alice):
-    return rooms.create_room(alice, title="Secret", is_public=False)
+    return rooms.check_create_room(alice, title="Secret", is_public=False)
 
 
 # --- Creating, slugs --------------------------------------------------------
@@ -73,23 +73,23 @@ def test_a_new_room_has_its_owner_and_a_default_chat(room, alice):
 
 
 def test_slugs_are_unique_and_never_shadow_a_page(alice, bob):
-    assert rooms.create_room(alice, title="Team").slug == "team"
-    assert rooms.create_room(bob, title="team!").slug == "team-2"
-    assert rooms.create_room(alice, title="New").slug == "new-2"
-    assert rooms.create_room(alice, title="Invites").slug == "invites-2"
-    assert rooms.create_room(alice, title="¿¡!").slug == "room"
+    assert rooms.check_create_room(alice, title="Team").slug == "team"
+    assert rooms.check_create_room(bob, title="team!").slug == "team-2"
+    assert rooms.check_create_room(alice, title="New").slug == "new-2"
+    assert rooms.check_create_room(alice, title="Invites").slug == "invites-2"
+    assert rooms.check_create_room(alice, title="¿¡!").slug == "room"
 
 
 @pytest.mark.parametrize(
     ("title", "description"), [("", ""), ("   ", ""), ("x" * 81, ""), ("ok", "d" * 1001)]
 )
 def test_a_room_needs_a_sensible_title_and_description(alice, title, description):
-    refused(ErrorCode.INVALID, rooms.create_room, alice, title=title, description=description)
+    refused(ErrorCode.INVALID, rooms.check_create_room, alice, title=title, description=description)
     assert not Room.objects.exists()
 
 
 def test_editing_a_room(room, alice):
-    rooms.update_room(
+    rooms.check_update_room(
         alice, room, title=" Team A ", slug="The-A-Team", description="new", is_public=False
     )
 
@@ -99,17 +99,17 @@ def test_editing_a_room(room, alice):
 
 
 def test_an_empty_address_is_made_from_the_title(room, alice):
-    rooms.update_room(alice, room, title="Blue Sky", slug="", description="", is_public=True)
+    rooms.check_update_room(alice, room, title="Blue Sky", slug="", description="", is_public=True)
     assert Room.objects.get(pk=room.pk).slug == "blue-sky"
 
 
 @pytest.mark.parametrize("slug", ["other", "OTHER", "new", "invites"])
 def test_a_taken_or_reserved_address_is_refused_and_nothing_changes(room, alice, slug):
-    rooms.create_room(alice, title="Other")
+    rooms.check_create_room(alice, title="Other")
 
     error = refused(
         ErrorCode.CONFLICT,
-        rooms.update_room,
+        rooms.check_update_room,
         alice,
         room,
         title="Changed",
@@ -125,12 +125,12 @@ def test_a_taken_or_reserved_address_is_refused_and_nothing_changes(room, alice,
 
 
 def test_only_the_owner_and_admins_edit_a_room(room, private_room, bob, carol):
-    rooms.join_room(bob, room)
+    rooms.check_join_room(bob, room)
     edit = {"title": "Mine", "slug": "mine", "description": "", "is_public": True}
 
-    refused(ErrorCode.FORBIDDEN, rooms.update_room, bob, room, **edit)  # a member
-    refused(ErrorCode.FORBIDDEN, rooms.update_room, carol, room, **edit)  # not a member
-    refused(ErrorCode.NOT_FOUND, rooms.update_room, carol, private_room, **edit)
+    refused(ErrorCode.FORBIDDEN, rooms.check_update_room, bob, room, **edit)  # a member
+    refused(ErrorCode.FORBIDDEN, rooms.check_update_room, carol, room, **edit)  # not a member
+    refused(ErrorCode.NOT_FOUND, rooms.check_update_room, carol, private_room, **edit)
     assert set(Room.objects.values_list("title", flat=True)) == {"Team", "Secret"}
 
 
@@ -138,10 +138,10 @@ def test_only_the_owner_and_admins_edit_a_room(room, private_room, bob, carol):
 
 
 def test_joining_gives_a_participant_in_every_chat_and_joining_again_is_harmless(room, alice, bob):
-    second = rooms.create_chat(alice, room, title="random")
+    second = rooms.check_create_chat(alice, room, title="random")
 
-    rooms.join_room(bob, room)
-    rooms.join_room(bob, room)
+    rooms.check_join_room(bob, room)
+    rooms.check_join_room(bob, room)
 
     assert chat_ids(bob, room) == set(room.chats.values_list("pk", flat=True))
     assert len(chat_ids(bob, room)) == 2 and second.pk in chat_ids(bob, room)
@@ -149,53 +149,53 @@ def test_joining_gives_a_participant_in_every_chat_and_joining_again_is_harmless
 
 
 def test_a_new_chat_has_every_member_and_only_members(room, alice, bob, carol):
-    rooms.join_room(bob, room)
+    rooms.check_join_room(bob, room)
 
-    chat = rooms.create_chat(bob, room, title=" plans ", description=" dates ")
+    chat = rooms.check_create_chat(bob, room, title=" plans ", description=" dates ")
 
     assert (chat.title, chat.description, chat.created_by) == ("plans", "dates", bob)
     assert set(chat.participants.values_list("user__username", flat=True)) == {"alice", "bob"}
-    refused(ErrorCode.FORBIDDEN, rooms.create_chat, carol, room, title="mine")
-    error = refused(ErrorCode.INVALID, rooms.create_chat, bob, room, title=" ")
+    refused(ErrorCode.FORBIDDEN, rooms.check_create_chat, carol, room, title="mine")
+    error = refused(ErrorCode.INVALID, rooms.check_create_chat, bob, room, title=" ")
     assert error.message == "A chat needs a title."
 
 
 def test_leaving_deletes_the_participants_and_the_owner_cannot_leave(room, alice, bob):
-    rooms.create_chat(alice, room, title="random")
-    rooms.join_room(bob, room)
+    rooms.check_create_chat(alice, room, title="random")
+    rooms.check_join_room(bob, room)
 
-    rooms.leave_room(bob, room)
+    rooms.check_leave_room(bob, room)
 
     assert chat_ids(bob, room) == set() and role_of(bob, room) is None
-    refused(ErrorCode.FORBIDDEN, rooms.leave_room, alice, room)
-    refused(ErrorCode.NOT_FOUND, rooms.leave_room, bob, room)
+    refused(ErrorCode.FORBIDDEN, rooms.check_leave_room, alice, room)
+    refused(ErrorCode.NOT_FOUND, rooms.check_leave_room, bob, room)
     assert role_of(alice, room) == "owner" and len(chat_ids(alice, room)) == 2
 
 
 def test_removal_deletes_the_participants(room, alice, bob):
-    rooms.join_room(bob, room)
+    rooms.check_join_room(bob, room)
 
-    rooms.remove_member(alice, room, bob.pk)
+    rooms.check_remove_member(alice, room, bob.pk)
 
     assert chat_ids(bob, room) == set() and role_of(bob, room) is None
-    refused(ErrorCode.NOT_FOUND, rooms.remove_member, alice, room, bob.pk)
+    refused(ErrorCode.NOT_FOUND, rooms.check_remove_member, alice, room, bob.pk)
 
 
 def test_who_may_remove_whom(room, alice, bob, carol):
     dave = person(username="dave")
     for user in (bob, carol, dave):
-        rooms.join_room(user, room)
-    rooms.change_role(alice, room, bob.pk, "admin")
-    rooms.change_role(alice, room, carol.pk, "admin")
+        rooms.check_join_room(user, room)
+    rooms.check_change_role(alice, room, bob.pk, "admin")
+    rooms.check_change_role(alice, room, carol.pk, "admin")
 
-    refused(ErrorCode.FORBIDDEN, rooms.remove_member, bob, room, alice.pk)  # the owner
-    refused(ErrorCode.FORBIDDEN, rooms.remove_member, alice, room, alice.pk)
-    refused(ErrorCode.FORBIDDEN, rooms.remove_member, bob, room, carol.pk)  # another admin
-    refused(ErrorCode.FORBIDDEN, rooms.remove_member, dave, room, bob.pk)  # a member
+    refused(ErrorCode.FORBIDDEN, rooms.check_remove_member, bob, room, alice.pk)  # the owner
+    refused(ErrorCode.FORBIDDEN, rooms.check_remove_member, alice, room, alice.pk)
+    refused(ErrorCode.FORBIDDEN, rooms.check_remove_member, bob, room, carol.pk)  # another admin
+    refused(ErrorCode.FORBIDDEN, rooms.check_remove_member, dave, room, bob.pk)  # a member
     assert RoomMember.objects.filter(room=room).count() == 4
 
-    rooms.remove_member(bob, room, dave.pk)  # an admin removes a member
-    rooms.remove_member(alice, room, carol.pk)  # the owner removes an admin
+    rooms.check_remove_member(bob, room, dave.pk)  # an admin removes a member
+    rooms.check_remove_member(alice, room, carol.pk)  # the owner removes an admin
     assert set(room.members.values_list("user__username", flat=True)) == {"alice", "bob"}
 
 
@@ -203,26 +203,26 @@ def test_who_may_remove_whom(room, alice, bob, carol):
 
 
 def test_the_owner_appoints_admins_who_can_manage(room, alice, bob):
-    rooms.join_room(bob, room)
+    rooms.check_join_room(bob, room)
 
-    member = rooms.change_role(alice, room, bob.pk, "admin")
+    member = rooms.check_change_role(alice, room, bob.pk, "admin")
 
     assert member.role == "admin" and rooms.check_room_manager(bob, room).can_manage
-    rooms.change_role(alice, room, bob.pk, "member")
+    rooms.check_change_role(alice, room, bob.pk, "member")
     refused(ErrorCode.FORBIDDEN, rooms.check_room_manager, bob, room)
 
 
 def test_only_the_owner_changes_roles(room, alice, bob, carol):
-    rooms.join_room(bob, room)
-    rooms.join_room(carol, room)
-    rooms.change_role(alice, room, bob.pk, "admin")
+    rooms.check_join_room(bob, room)
+    rooms.check_join_room(carol, room)
+    rooms.check_change_role(alice, room, bob.pk, "admin")
 
-    refused(ErrorCode.FORBIDDEN, rooms.change_role, bob, room, carol.pk, "admin")
-    refused(ErrorCode.FORBIDDEN, rooms.change_role, bob, room, bob.pk, "owner")
-    refused(ErrorCode.FORBIDDEN, rooms.change_role, carol, room, carol.pk, "admin")
-    refused(ErrorCode.INVALID, rooms.change_role, alice, room, carol.pk, "king")
-    refused(ErrorCode.NOT_FOUND, rooms.change_role, alice, room, 999_999, "admin")
-    refused(ErrorCode.FORBIDDEN, rooms.change_role, alice, room, alice.pk, "member")
+    refused(ErrorCode.FORBIDDEN, rooms.check_change_role, bob, room, carol.pk, "admin")
+    refused(ErrorCode.FORBIDDEN, rooms.check_change_role, bob, room, bob.pk, "owner")
+    refused(ErrorCode.FORBIDDEN, rooms.check_change_role, carol, room, carol.pk, "admin")
+    refused(ErrorCode.INVALID, rooms.check_change_role, alice, room, carol.pk, "king")
+    refused(ErrorCode.NOT_FOUND, rooms.check_change_role, alice, room, 999_999, "admin")
+    refused(ErrorCode.FORBIDDEN, rooms.check_change_role, alice, room, alice.pk, "member")
     assert (role_of(alice, room), role_of(bob, room), role_of(carol, room)) == (
         "owner",
         "admin",
@@ -231,50 +231,50 @@ def test_only_the_owner_changes_roles(room, alice, bob, carol):
 
 
 def test_handing_the_room_over(room, alice, bob):
-    rooms.join_room(bob, room)
+    rooms.check_join_room(bob, room)
 
-    rooms.change_role(alice, room, bob.pk, "owner")
+    rooms.check_change_role(alice, room, bob.pk, "owner")
 
     room.refresh_from_db()
     assert room.owner == bob
     assert (role_of(alice, room), role_of(bob, room)) == ("admin", "owner")
-    rooms.leave_room(alice, room)  # no longer the owner, so free to go
-    refused(ErrorCode.FORBIDDEN, rooms.delete_room, alice, room)
+    rooms.check_leave_room(alice, room)  # no longer the owner, so free to go
+    refused(ErrorCode.FORBIDDEN, rooms.check_delete_room, alice, room)
 
 
 # --- Archive and delete ---------------------------------------------------
 
 
 def test_an_archived_room_takes_no_new_members_chats_or_invites(room, alice, bob, carol):
-    rooms.invite_to_room(alice, room, carol)
+    rooms.check_invite_to_room(alice, room, carol)
     invite = RoomInvite.objects.get()
 
-    rooms.archive_room(alice, room)
+    rooms.check_archive_room(alice, room)
 
-    refused(ErrorCode.FORBIDDEN, rooms.join_room, bob, room)
-    refused(ErrorCode.FORBIDDEN, rooms.create_chat, alice, room, title="more")
-    refused(ErrorCode.FORBIDDEN, rooms.invite_to_room, alice, room, bob)
-    refused(ErrorCode.FORBIDDEN, rooms.accept_invite, carol, invite.pk)
+    refused(ErrorCode.FORBIDDEN, rooms.check_join_room, bob, room)
+    refused(ErrorCode.FORBIDDEN, rooms.check_create_chat, alice, room, title="more")
+    refused(ErrorCode.FORBIDDEN, rooms.check_invite_to_room, alice, room, bob)
+    refused(ErrorCode.FORBIDDEN, rooms.check_accept_invite, carol, invite.pk)
     assert room.members.count() == 1 and room.chats.count() == 1
     assert RoomInvite.objects.filter(pk=invite.pk).exists()
 
-    rooms.archive_room(alice, room, archived=False)
-    rooms.join_room(bob, room)
+    rooms.check_archive_room(alice, room, archived=False)
+    rooms.check_join_room(bob, room)
     assert role_of(bob, room) == "member"
 
 
 def test_only_managers_archive(room, bob):
-    rooms.join_room(bob, room)
-    refused(ErrorCode.FORBIDDEN, rooms.archive_room, bob, room)
+    rooms.check_join_room(bob, room)
+    refused(ErrorCode.FORBIDDEN, rooms.check_archive_room, bob, room)
     assert not Room.objects.get(pk=room.pk).is_archived
 
 
 def test_the_owner_deletes_a_room_with_everything_in_it(room, alice, bob):
-    rooms.join_room(bob, room)
-    rooms.change_role(alice, room, bob.pk, "admin")
+    rooms.check_join_room(bob, room)
+    rooms.check_change_role(alice, room, bob.pk, "admin")
 
-    refused(ErrorCode.FORBIDDEN, rooms.delete_room, bob, room)
-    rooms.delete_room(alice, room)
+    refused(ErrorCode.FORBIDDEN, rooms.check_delete_room, bob, room)
+    rooms.check_delete_room(alice, room)
 
     assert not Room.objects.exists()
     assert not Conversation.objects.exists() and not Participant.objects.exists()
@@ -286,29 +286,29 @@ SUFFIXED = r"-[a-z2-9]{8}"
 
 
 def test_a_private_room_takes_no_address_anyone_could_pick(alice, bob):
-    secret = rooms.create_room(alice, title="Secret", is_public=False)
+    secret = rooms.check_create_room(alice, title="Secret", is_public=False)
 
     assert re.fullmatch("secret" + SUFFIXED, secret.slug)
     # bob, who can't see it, gets what he would get if it were not there.
-    assert rooms.create_room(bob, title="Secret").slug == "secret"
-    assert rooms.create_room(bob, title="Secret!").slug == "secret-2"
-    other_secret = rooms.create_room(bob, title="Secret", is_public=False)
+    assert rooms.check_create_room(bob, title="Secret").slug == "secret"
+    assert rooms.check_create_room(bob, title="Secret!").slug == "secret-2"
+    other_secret = rooms.check_create_room(bob, title="Secret", is_public=False)
     assert re.fullmatch("secret" + SUFFIXED, other_secret.slug)
     assert other_secret.slug != secret.slug
 
 
 def test_an_address_change_answers_the_same_whichever_room_holds_it(alice, bob):
-    secret = rooms.create_room(alice, title="Secret", is_public=False)
-    visible = rooms.create_room(alice, title="Open")
-    mine = rooms.create_room(bob, title="Mine")
+    secret = rooms.check_create_room(alice, title="Secret", is_public=False)
+    visible = rooms.check_create_room(alice, title="Open")
+    mine = rooms.check_create_room(bob, title="Mine")
     edit: dict[str, Any] = {"title": "Mine", "description": "", "is_public": True}
 
-    rooms.update_room(bob, mine, slug="secret", **edit)  # the plain name is free
+    rooms.check_update_room(bob, mine, slug="secret", **edit)  # the plain name is free
     taken_by_private = refused(
-        ErrorCode.CONFLICT, rooms.update_room, bob, mine, slug=secret.slug, **edit
+        ErrorCode.CONFLICT, rooms.check_update_room, bob, mine, slug=secret.slug, **edit
     )
     taken_by_public = refused(
-        ErrorCode.CONFLICT, rooms.update_room, bob, mine, slug=visible.slug, **edit
+        ErrorCode.CONFLICT, rooms.check_update_room, bob, mine, slug=visible.slug, **edit
     )
 
     assert Room.objects.get(pk=mine.pk).slug == "secret"
@@ -319,14 +319,16 @@ def test_an_address_change_answers_the_same_whichever_room_holds_it(alice, bob):
 
 
 def test_a_room_turning_private_gets_a_suffixed_address_and_keeps_it(room, alice, bob):
-    rooms.update_room(alice, room, title="Team", slug="team", description="", is_public=False)
+    rooms.check_update_room(alice, room, title="Team", slug="team", description="", is_public=False)
     slug = Room.objects.get(pk=room.pk).slug
     assert re.fullmatch("team" + SUFFIXED, slug)
 
-    rooms.update_room(alice, room, title="Team!", slug=slug, description="us", is_public=False)
+    rooms.check_update_room(
+        alice, room, title="Team!", slug=slug, description="us", is_public=False
+    )
     assert Room.objects.get(pk=room.pk).slug == slug
-    assert rooms.create_room(bob, title="Team").slug == "team"
-    rooms.update_room(alice, room, title="Team", slug="crew", description="", is_public=False)
+    assert rooms.check_create_room(bob, title="Team").slug == "team"
+    rooms.check_update_room(alice, room, title="Team", slug="crew", description="", is_public=False)
     assert re.fullmatch("crew" + SUFFIXED, Room.objects.get(pk=room.pk).slug)
 
 
@@ -334,9 +336,9 @@ def test_existing_private_rooms_get_suffixed_addresses(alice):
     from django.apps import apps
 
     migration = importlib.import_module("parley.messaging.migrations.0003_private_room_slugs")
-    private = rooms.create_room(alice, title="Old", is_public=False)
+    private = rooms.check_create_room(alice, title="Old", is_public=False)
     Room.objects.filter(pk=private.pk).update(slug="old")  # as made before the change
-    public = rooms.create_room(alice, title="Public")
+    public = rooms.check_create_room(alice, title="Public")
 
     migration.suffix_private_slugs(apps, None)
 
@@ -352,16 +354,16 @@ def test_a_private_room_looks_missing_to_outsiders(private_room, bob):
     missing = refused(ErrorCode.NOT_FOUND, access_room, bob, "no-such-room")
 
     assert hidden.as_dict() == missing.as_dict()
-    refused(ErrorCode.NOT_FOUND, rooms.join_room, bob, private_room)
+    refused(ErrorCode.NOT_FOUND, rooms.check_join_room, bob, private_room)
     assert role_of(bob, private_room) is None
 
 
 def test_accepting_an_invitation_joins_every_chat(private_room, alice, bob):
-    rooms.create_chat(alice, private_room, title="plans")
-    invite = rooms.invite_to_room(alice, private_room, bob)
-    assert rooms.invite_to_room(alice, private_room, bob) == invite  # twice is harmless
+    rooms.check_create_chat(alice, private_room, title="plans")
+    invite = rooms.check_invite_to_room(alice, private_room, bob)
+    assert rooms.check_invite_to_room(alice, private_room, bob) == invite  # twice is harmless
 
-    assert rooms.accept_invite(bob, invite.pk) == private_room
+    assert rooms.check_accept_invite(bob, invite.pk) == private_room
 
     assert role_of(bob, private_room) == "member"
     assert chat_ids(bob, private_room) == set(private_room.chats.values_list("pk", flat=True))
@@ -370,57 +372,57 @@ def test_accepting_an_invitation_joins_every_chat(private_room, alice, bob):
 
 
 def test_declining_an_invitation(private_room, alice, bob, carol):
-    invite = rooms.invite_to_room(alice, private_room, bob)
+    invite = rooms.check_invite_to_room(alice, private_room, bob)
 
-    refused(ErrorCode.NOT_FOUND, rooms.accept_invite, carol, invite.pk)
-    refused(ErrorCode.NOT_FOUND, rooms.decline_invite, carol, invite.pk)
-    rooms.decline_invite(bob, invite.pk)
+    refused(ErrorCode.NOT_FOUND, rooms.check_accept_invite, carol, invite.pk)
+    refused(ErrorCode.NOT_FOUND, rooms.do_decline_invite, carol, invite.pk)
+    rooms.do_decline_invite(bob, invite.pk)
 
     assert not RoomInvite.objects.exists() and role_of(bob, private_room) is None
-    refused(ErrorCode.NOT_FOUND, rooms.accept_invite, bob, invite.pk)
+    refused(ErrorCode.NOT_FOUND, rooms.check_accept_invite, bob, invite.pk)
 
 
 def test_an_invitee_may_also_join_directly(private_room, alice, bob):
-    rooms.invite_to_room(alice, private_room, bob)
+    rooms.check_invite_to_room(alice, private_room, bob)
 
-    rooms.join_room(bob, private_room)
+    rooms.check_join_room(bob, private_room)
 
     assert role_of(bob, private_room) == "member" and not RoomInvite.objects.exists()
 
 
 def test_who_can_be_invited_and_by_whom(private_room, alice, bob, carol):
-    rooms.invite_to_room(alice, private_room, bob)
-    rooms.accept_invite(bob, RoomInvite.objects.get().pk)
+    rooms.check_invite_to_room(alice, private_room, bob)
+    rooms.check_accept_invite(bob, RoomInvite.objects.get().pk)
 
-    refused(ErrorCode.CONFLICT, rooms.invite_to_room, alice, private_room, bob)
-    refused(ErrorCode.FORBIDDEN, rooms.invite_to_room, bob, private_room, carol)
-    refused(ErrorCode.NOT_FOUND, rooms.invite_to_room, carol, private_room, bob)
+    refused(ErrorCode.CONFLICT, rooms.check_invite_to_room, alice, private_room, bob)
+    refused(ErrorCode.FORBIDDEN, rooms.check_invite_to_room, bob, private_room, carol)
+    refused(ErrorCode.NOT_FOUND, rooms.check_invite_to_room, carol, private_room, bob)
     Block.objects.create(blocker=carol, blocked=alice)
-    refused(ErrorCode.FORBIDDEN, rooms.invite_to_room, alice, private_room, carol)
+    refused(ErrorCode.FORBIDDEN, rooms.check_invite_to_room, alice, private_room, carol)
     assert not RoomInvite.objects.exists()
 
 
 def test_withdrawing_an_invitation(private_room, alice, bob, carol):
-    invite = rooms.invite_to_room(alice, private_room, bob)
+    invite = rooms.check_invite_to_room(alice, private_room, bob)
 
-    refused(ErrorCode.NOT_FOUND, rooms.cancel_invite, carol, private_room, invite.pk)
-    rooms.cancel_invite(alice, private_room, invite.pk)
+    refused(ErrorCode.NOT_FOUND, rooms.check_cancel_invite, carol, private_room, invite.pk)
+    rooms.check_cancel_invite(alice, private_room, invite.pk)
 
     assert not RoomInvite.objects.exists()
-    refused(ErrorCode.NOT_FOUND, rooms.cancel_invite, alice, private_room, invite.pk)
+    refused(ErrorCode.NOT_FOUND, rooms.check_cancel_invite, alice, private_room, invite.pk)
 
 
 # --- Events ---------------------------------------------------------------
 
 
 def test_joining_and_leaving_tell_the_members_sockets(alice, bob, listener):
-    room = rooms.create_room(alice, title="Team")
-    second = rooms.create_chat(alice, room, title="random")
+    room = rooms.check_create_room(alice, title="Team")
+    second = rooms.check_create_chat(alice, room, title="random")
     listener.subscribe(bob)
 
-    rooms.join_room(bob, room)
+    rooms.check_join_room(bob, room)
     joined = listener.events_for(bob)
-    rooms.leave_room(bob, room)
+    rooms.check_leave_room(bob, room)
     left = listener.events_for(bob)
 
     chats = {room.chats.get(is_default=True).pk, second.pk}
@@ -438,7 +440,7 @@ def test_a_group_of_friends(alice, bob, carol):
     befriend(alice, bob)
     befriend(alice, carol)
 
-    group = create_group(alice, [bob.pk, carol.pk, alice.pk], title=" Trip ")
+    group = check_create_group(alice, [bob.pk, carol.pk, alice.pk], title=" Trip ")
 
     assert (group.kind, group.title) == ("group", "Trip")
     assert set(group.participants.values_list("user__username", flat=True)) == {
@@ -454,13 +456,15 @@ def test_a_group_needs_three_to_twenty_reachable_people(alice, bob, carol):
     for user in many:
         befriend(alice, user)
 
-    assert refused(ErrorCode.INVALID, create_group, alice, [bob.pk]).details == {"field": "people"}
-    refused(ErrorCode.INVALID, create_group, alice, [u.pk for u in many])
-    refused(ErrorCode.FORBIDDEN, create_group, alice, [bob.pk, carol.pk])  # not friends
-    refused(ErrorCode.NOT_FOUND, create_group, alice, [bob.pk, 999_999])
-    refused(ErrorCode.INVALID, create_group, alice, [bob.pk, many[0].pk], title="t" * 81)
+    assert refused(ErrorCode.INVALID, check_create_group, alice, [bob.pk]).details == {
+        "field": "people"
+    }
+    refused(ErrorCode.INVALID, check_create_group, alice, [u.pk for u in many])
+    refused(ErrorCode.FORBIDDEN, check_create_group, alice, [bob.pk, carol.pk])  # not friends
+    refused(ErrorCode.NOT_FOUND, check_create_group, alice, [bob.pk, 999_999])
+    refused(ErrorCode.INVALID, check_create_group, alice, [bob.pk, many[0].pk], title="t" * 81)
     assert not Conversation.objects.filter(kind="group").exists()
 
-    group = create_group(alice, [u.pk for u in many[:19]])
+    group = check_create_group(alice, [u.pk for u in many[:19]])
     assert group.participants.count() == 20
-    refused(ErrorCode.INVALID, add_to_group, alice, group.pk, [bob.pk])
+    refused(ErrorCode.INVALID, check_add_to_group, alice, group.pk, [bob.pk])

@@ -12,15 +12,13 @@ from django.test import override_settings
 
 from parley.core.errors import ErrorCode, ParleyError
 from parley.core.testing.sockets import open_socket, signed_in_client
-from parley.messaging.actions.rooms import archive_room, create_room, join_room
+from parley.messaging.actions._send_batch import finish_batch, prepare_batch, store_batch
+from parley.messaging.actions.rooms import check_archive_room, check_create_room, check_join_room
 from parley.messaging.actions.send import (
     SendRequest,
     SendResult,
     check_send_message,
     check_send_messages,
-    finish_batch,
-    prepare_batch,
-    store_batch,
 )
 from parley.messaging.models import Message
 from parley.realtime import sending
@@ -58,7 +56,7 @@ def refused(result: SendResult | ParleyError) -> ParleyError:
 
 
 def test_a_batch_gives_each_send_its_own_result(store, room, chat, alice, bob, carol):
-    other = create_room(bob, title="Other").chats.get()
+    other = check_create_room(bob, title="Other").chats.get()
     first = check_send_message(alice, conversation_id=chat.pk, client_id="a0", body="before")
 
     results = store([
@@ -102,10 +100,10 @@ def test_a_batch_with_the_same_client_id_twice_stores_it_once(store, room, chat,
 
 
 def test_a_batch_refuses_archived_rooms_and_spent_rate_limits(store, alice, bob):
-    archived = create_room(alice, title="Archive")
-    join_room(bob, archived)
-    archive_room(alice, archived)
-    room = create_room(alice, title="Busy")
+    archived = check_create_room(alice, title="Archive")
+    check_join_room(bob, archived)
+    check_archive_room(alice, archived)
+    room = check_create_room(alice, title="Busy")
 
     with override_settings(SEND_RATE_BURST=2, SEND_RATE_PER_SECOND=0.5):
         results = store([

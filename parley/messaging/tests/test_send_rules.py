@@ -19,31 +19,29 @@ from django.db import connection
 from django.test import override_settings
 
 from parley.accounts.actions.friends import (
-    accept_friend_request,
-    block_user,
-    send_friend_request,
+    check_accept_friend_request,
+    check_block_user,
+    check_send_friend_request,
 )
 from parley.accounts.models import User
 from parley.accounts.tests.factories import UserFactory
 from parley.core.errors import ParleyError
 from parley.messaging.access import SEND_RULES, access_for_send
 from parley.messaging.actions import send
-from parley.messaging.actions.groups import create_group
+from parley.messaging.actions._send_batch import finish_batch, prepare_batch, store_batch
+from parley.messaging.actions.groups import check_create_group
 from parley.messaging.actions.rooms import (
-    archive_room,
-    create_room,
-    join_room,
-    leave_room,
-    remove_member,
+    check_archive_room,
+    check_create_room,
+    check_join_room,
+    check_leave_room,
+    check_remove_member,
 )
 from parley.messaging.actions.send import (
     SendRequest,
     SendResult,
     check_send_message,
     check_send_messages,
-    finish_batch,
-    prepare_batch,
-    store_batch,
 )
 from parley.messaging.models import Conversation, Message, Room
 from parley.realtime import sending
@@ -74,11 +72,11 @@ def deactivate(user: User) -> None:
 def a_room(*members: User, archived: bool = False) -> Conversation:
     """A room of `members` (the first owns it); its default chat."""
     owner, *others = members
-    room = create_room(owner, title=f"Room {next(_names)}")
+    room = check_create_room(owner, title=f"Room {next(_names)}")
     for member in others:
-        join_room(member, room)
+        check_join_room(member, room)
     if archived:
-        archive_room(owner, room)
+        check_archive_room(owner, room)
     return room.chats.select_related("room").get()
 
 
@@ -88,8 +86,8 @@ def room_of(chat: Conversation) -> Room:
 
 
 def befriend(a: User, b: User) -> None:
-    send_friend_request(a, b)
-    accept_friend_request(b, b.received_friend_requests.get().pk)
+    check_send_friend_request(a, b)
+    check_accept_friend_request(b, b.received_friend_requests.get().pk)
 
 
 def a_direct(a: User, b: User) -> Conversation:
@@ -101,7 +99,7 @@ def a_direct(a: User, b: User) -> Conversation:
 def a_group(a: User, b: User, c: User) -> Conversation:
     befriend(a, b)
     befriend(a, c)
-    return create_group(a, [b.pk, c.pk])
+    return check_create_group(a, [b.pk, c.pk])
 
 
 @dataclass(frozen=True)
@@ -135,22 +133,22 @@ def no_such_conversation() -> Send:
 def removed_from_the_room() -> Send:
     owner, sender = person(), person()
     chat = a_room(owner, sender)
-    remove_member(owner, room_of(chat), sender.pk)
+    check_remove_member(owner, room_of(chat), sender.pk)
     return Send(sender, chat.pk)
 
 
 def left_the_room() -> Send:
     sender = person()
     chat = a_room(person(), sender)
-    leave_room(sender, room_of(chat))
+    check_leave_room(sender, room_of(chat))
     return Send(sender, chat.pk)
 
 
 def back_in_the_room() -> Send:
     owner, sender = person(), person()
     chat = a_room(owner, sender)
-    remove_member(owner, room_of(chat), sender.pk)
-    join_room(sender, room_of(chat))
+    check_remove_member(owner, room_of(chat), sender.pk)
+    check_join_room(sender, room_of(chat))
     return Send(sender, chat.pk)
 
 
@@ -178,14 +176,14 @@ def a_direct_conversation() -> Send:
 def blocked_the_other() -> Send:
     sender, other = person(), person()
     conversation = a_direct(sender, other)
-    block_user(sender, other)
+    check_block_user(sender, other)
     return Send(sender, conversation.pk, other)
 
 
 def blocked_by_the_other() -> Send:
     sender, other = person(), person()
     conversation = a_direct(sender, other)
-    block_user(other, sender)
+    check_block_user(other, sender)
     return Send(sender, conversation.pk, other)
 
 
@@ -210,7 +208,7 @@ def someone_elses_direct() -> Send:
 def a_block_in_a_room() -> Send:
     sender, other = person(), person()
     chat = a_room(other, sender)
-    block_user(other, sender)
+    check_block_user(other, sender)
     return Send(sender, chat.pk)
 
 
@@ -222,7 +220,7 @@ def member_of_a_group() -> Send:
 def a_block_in_a_group() -> Send:
     sender, other = person(), person()
     group = a_group(sender, other, person())
-    block_user(other, sender)
+    check_block_user(other, sender)
     return Send(sender, group.pk)
 
 

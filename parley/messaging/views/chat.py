@@ -23,8 +23,9 @@ from parley.accounts.models.user import AVATAR_COLOURS
 from parley.core.errors import ErrorCode, ParleyError
 from parley.core.http import AuthenticatedRequest, query_int
 from parley.messaging import selectors
-from parley.messaging.actions.direct import direct_key, may_message_directly
+from parley.messaging.access import may_message_directly
 from parley.messaging.models import Conversation, Message
+from parley.messaging.selectors import direct_key
 
 # Messages from one sender closer together than this are shown as one block.
 CONTINUATION = timedelta(minutes=5)

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_http_methods
 from parley.accounts.selectors import friends_of
 from parley.core.errors import ParleyError
 from parley.core.http import AuthenticatedRequest, rate_limit
-from parley.messaging.actions.groups import GROUP_MIN, create_group
+from parley.messaging.actions.groups import GROUP_MIN, check_create_group
 from parley.messaging.forms import GroupForm
 from parley.messaging.views.rooms import show_refusal
 
@@ -26,7 +26,7 @@ def group_new(request: AuthenticatedRequest) -> HttpResponse:
         if form.is_valid():
             people = form.cleaned_data["people"]
             try:
-                group = create_group(
+                group = check_create_group(
                     request.user, [p.pk for p in people], form.cleaned_data["title"]
                 )
             except ParleyError as exc:

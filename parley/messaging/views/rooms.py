@@ -99,7 +99,7 @@ def room_new(request: AuthenticatedRequest) -> HttpResponse:
         status = 400
         if form.is_valid():
             try:
-                room = rooms.create_room(request.user, **form.action_kwargs())
+                room = rooms.check_create_room(request.user, **form.action_kwargs())
             except ParleyError as exc:
                 status = show_refusal(form, exc)
             else:
@@ -153,7 +153,7 @@ def room_detail(request: AuthenticatedRequest, slug: str) -> HttpResponse:
 @require_POST
 def room_join(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     room, _ = access_room(request.user, slug)
-    rooms.join_room(request.user, room)
+    rooms.check_join_room(request.user, room)
     messages.success(request, f"You joined “{room.title}”.")
     return redirect("room", room.slug)
 
@@ -163,7 +163,7 @@ def room_join(request: AuthenticatedRequest, slug: str) -> HttpResponse:
 @require_POST
 def room_leave(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     room, _ = access_room(request.user, slug)
-    rooms.leave_room(request.user, room)
+    rooms.check_leave_room(request.user, room)
     messages.success(request, f"You left “{room.title}”.")
     return redirect("rooms")
 
@@ -179,7 +179,7 @@ def chat_new(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     status = 400
     if form.is_valid():
         try:
-            chat = rooms.create_chat(request.user, room, **form.cleaned_data)
+            chat = rooms.check_create_chat(request.user, room, **form.cleaned_data)
         except ParleyError as exc:
             status = show_refusal(form, exc)
         else:
@@ -195,7 +195,7 @@ def chat_new(request: AuthenticatedRequest, slug: str) -> HttpResponse:
 @rate_limit("invite", methods=("POST",))
 @require_POST
 def invite_accept(request: AuthenticatedRequest, invite_id: int) -> HttpResponse:
-    room = rooms.accept_invite(request.user, invite_id)
+    room = rooms.check_accept_invite(request.user, invite_id)
     messages.success(request, f"You joined “{room.title}”.")
     return redirect("room", room.slug)
 
@@ -204,7 +204,7 @@ def invite_accept(request: AuthenticatedRequest, invite_id: int) -> HttpResponse
 @rate_limit("invite", methods=("POST",))
 @require_POST
 def invite_decline(request: AuthenticatedRequest, invite_id: int) -> HttpResponse:
-    rooms.decline_invite(request.user, invite_id)
+    rooms.do_decline_invite(request.user, invite_id)
     messages.success(request, "Invitation declined.")
     return redirect("rooms")
 
@@ -274,7 +274,7 @@ def room_settings(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     status = 400
     if form.is_valid():
         try:
-            rooms.update_room(request.user, room, **form.action_kwargs())
+            rooms.check_update_room(request.user, room, **form.action_kwargs())
         except ParleyError as exc:
             status = show_refusal(form, exc)
         else:
@@ -293,7 +293,7 @@ def room_invite(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     if form.is_valid():
         invitee = form.cleaned_data["username"]
         try:
-            rooms.invite_to_room(request.user, room, invitee)
+            rooms.check_invite_to_room(request.user, room, invitee)
         except ParleyError as exc:
             status = show_refusal(form, exc)
         else:
@@ -307,7 +307,7 @@ def room_invite(request: AuthenticatedRequest, slug: str) -> HttpResponse:
 @require_POST
 def room_invite_cancel(request: AuthenticatedRequest, slug: str, invite_id: int) -> HttpResponse:
     room, _ = access_room(request.user, slug)
-    rooms.cancel_invite(request.user, room, invite_id)
+    rooms.check_cancel_invite(request.user, room, invite_id)
     messages.success(request, "Invitation withdrawn.")
     return redirect("room_settings", room.slug)
 
@@ -317,7 +317,7 @@ def room_invite_cancel(request: AuthenticatedRequest, slug: str, invite_id: int)
 @require_POST
 def member_remove(request: AuthenticatedRequest, slug: str, user_id: int) -> HttpResponse:
     room, _ = access_room(request.user, slug)
-    rooms.remove_member(request.user, room, user_id)
+    rooms.check_remove_member(request.user, room, user_id)
     messages.success(request, "The member was removed.")
     return redirect("room_settings", room.slug)
 
@@ -331,7 +331,7 @@ def member_role(request: AuthenticatedRequest, slug: str, user_id: int) -> HttpR
     status = 400
     if form.is_valid():
         try:
-            member = rooms.change_role(request.user, room, user_id, form.cleaned_data["role"])
+            member = rooms.check_change_role(request.user, room, user_id, form.cleaned_data["role"])
         except ParleyError as exc:
             status = show_refusal(form, exc)
         else:
@@ -352,7 +352,7 @@ def chat_rename(request: AuthenticatedRequest, slug: str, chat_id: int) -> HttpR
     status = 400
     if form.is_valid():
         try:
-            rooms.rename_chat(request.user, chat, **form.cleaned_data)
+            rooms.check_rename_chat(request.user, chat, **form.cleaned_data)
         except ParleyError as exc:
             status = show_refusal(form, exc)
         else:
@@ -369,7 +369,7 @@ def room_archive(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     form = ArchiveForm(request.POST)
     if not form.is_valid():
         raise ParleyError(ErrorCode.INVALID, "Say whether to archive the room or not.")
-    rooms.archive_room(request.user, room, form.cleaned_data["archived"])
+    rooms.check_archive_room(request.user, room, form.cleaned_data["archived"])
     if room.is_archived:
         messages.success(request, f"“{room.title}” is archived: readable, but closed to new posts.")
     else:
@@ -387,7 +387,7 @@ def room_delete(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     form = DeleteRoomForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         title = room.title
-        rooms.delete_room(request.user, room)
+        rooms.check_delete_room(request.user, room)
         messages.success(request, f"“{title}” was deleted.")
         return redirect("rooms")
     status = 400 if request.method == "POST" else 200

@@ -4,7 +4,7 @@ import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
-from parley.messaging.actions.rooms import create_room, join_room
+from parley.messaging.actions.rooms import check_create_room, check_join_room
 
 
 @pytest.fixture(autouse=True)
@@ -15,8 +15,8 @@ def _fresh_layer():
 @pytest.fixture
 def room(transactional_db, alice, bob):
     """A public room "Team" owned by alice, with bob as a member."""
-    room = create_room(alice, title="Team", description="Our team")
-    join_room(bob, room)
+    room = check_create_room(alice, title="Team", description="Our team")
+    check_join_room(bob, room)
     return room
 
 

@@ -5,9 +5,9 @@ they share keep working for messages (only the direct conversation is closed).""
 import pytest
 from channels.db import database_sync_to_async
 
-from parley.accounts.actions.friends import block_user, unblock_user
+from parley.accounts.actions.friends import check_block_user, do_unblock_user
 from parley.core.testing.sockets import Socket, open_socket
-from parley.messaging.actions.rooms import join_room
+from parley.messaging.actions.rooms import check_join_room
 from parley.messaging.actions.send import check_send_message
 from parley.messaging.models import Message
 from parley.realtime.tests import liveness_helpers
@@ -37,7 +37,7 @@ def blocker(request, alice, bob):
 
 
 async def block(blocker, blocked) -> None:
-    await database_sync_to_async(block_user)(blocker, blocked)
+    await database_sync_to_async(check_block_user)(blocker, blocked)
 
 
 async def tabs(*users) -> list[Socket]:
@@ -86,7 +86,7 @@ async def test_no_edits_or_reactions_in_the_direct_conversation_either_way(
 
 
 async def test_no_typing_either_way_anywhere(direct, chat, alice, bob, carol, blocker):
-    await database_sync_to_async(join_room)(carol, chat.room)
+    await database_sync_to_async(check_join_room)(carol, chat.room)
     alice_tab, bob_tab, carol_tab = await tabs(alice, bob, carol)
     await block(*blocker)
     await alice_tab.receive_until("presence")  # bob looks offline to alice now
@@ -104,7 +104,7 @@ async def test_no_typing_either_way_anywhere(direct, chat, alice, bob, carol, bl
 
 
 async def test_no_presence_either_way_and_back_after_unblock(room, alice, bob, carol, blocker):
-    await database_sync_to_async(join_room)(carol, room)
+    await database_sync_to_async(check_join_room)(carol, room)
     blocking, blocked = blocker
     blocker_tab, blocked_tab, carol_tab = await tabs(blocking, blocked, carol)
 
@@ -124,7 +124,7 @@ async def test_no_presence_either_way_and_back_after_unblock(room, alice, bob, c
     later, _, _ = await open_socket(blocking)
     assert later.hello["presence"] == {str(carol.pk): "online"}
 
-    await database_sync_to_async(unblock_user)(blocking, blocked)
+    await database_sync_to_async(do_unblock_user)(blocking, blocked)
 
     assert await blocker_tab.receive_until("presence") == [presence(blocked, "away")]
     assert await blocked_tab.receive_until("presence") == [presence(blocking, "online")]
@@ -137,7 +137,7 @@ async def test_unblocking_one_way_keeps_the_other_block(room, alice, bob):
     await block(bob, alice)
     await alice_tab.receive_until("presence")
 
-    await database_sync_to_async(unblock_user)(alice, bob)
+    await database_sync_to_async(do_unblock_user)(alice, bob)
     await bob_tab.send(type="presence", state="idle")
     await bob_tab.request(type="ping")
 

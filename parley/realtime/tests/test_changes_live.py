@@ -7,10 +7,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from parley.core.testing.sockets import open_socket
+from parley.messaging.actions._stream import next_seq
 from parley.messaging.actions.edit import check_edit_message
-from parley.messaging.actions.rooms import create_chat
+from parley.messaging.actions.rooms import check_create_chat
 from parley.messaging.actions.send import check_send_message
-from parley.messaging.actions.stream import next_seq
 from parley.messaging.models import ConversationEvent, Message
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -119,7 +119,7 @@ async def test_a_lost_change_is_filled_in_before_the_next_event(room, chat, alic
 
 
 async def test_a_move_tells_both_chats(room, chat, alice, bob):
-    target = await database_sync_to_async(create_chat)(alice, room, title="ops")
+    target = await database_sync_to_async(check_create_chat)(alice, room, title="ops")
     message = await database_sync_to_async(send)(bob, chat, "wrong place")
     reader, _, _ = await open_socket(bob)
     admin, _, _ = await open_socket(alice)
@@ -190,7 +190,7 @@ async def test_a_new_chat_tells_each_member_their_own_role(room, chat, alice, bo
     owner, _, _ = await open_socket(alice)
     member, _, _ = await open_socket(bob)
 
-    await database_sync_to_async(create_chat)(alice, room, title="ops")
+    await database_sync_to_async(check_create_chat)(alice, room, title="ops")
 
     for socket, role in ((owner, "owner"), (member, "member")):
         [joined] = [f for f in await socket.receive_until("membership.changed")]

@@ -11,8 +11,8 @@ from channels.db import database_sync_to_async
 from parley.core.resilience import redis_outage
 from parley.core.testing.events import losing_events_to
 from parley.core.testing.sockets import Socket, open_socket
-from parley.messaging.actions.groups import create_group
-from parley.messaging.actions.rooms import create_chat, join_room, remove_member
+from parley.messaging.actions.groups import check_create_group
+from parley.messaging.actions.rooms import check_create_chat, check_join_room, check_remove_member
 from parley.realtime.fanout import Fanout, _checks, local_fanout
 
 pytestmark = [
@@ -68,14 +68,14 @@ async def frames(socket: Socket, count: int) -> list[tuple[Any, ...]]:
 async def test_a_removed_member_whose_left_event_was_lost_stops_at_the_next_check(
     room, chat, alice, bob, carol
 ):
-    await database_sync_to_async(join_room)(carol, room)
+    await database_sync_to_async(check_join_room)(carol, room)
     sender, _, _ = await open_socket(alice)
     removed, _, _ = await open_socket(bob)
     stayed, _, _ = await open_socket(carol)
     await hub().resync_now()  # the stamps of the users here are known from now on
 
     with losing_events_to(bob):
-        await database_sync_to_async(remove_member)(alice, room, bob.pk)
+        await database_sync_to_async(check_remove_member)(alice, room, bob.pk)
     await say(sender, chat.pk, "before")
     # The left event was lost: bob's socket still follows the chat (the hole closed here).
     assert await frames(removed, 1) == [("message", chat.pk, 1, "before")]
@@ -102,7 +102,7 @@ async def test_a_socket_opened_just_before_a_lost_removal_is_repaired_at_the_fir
     """No check has read bob's stamp yet: the first one reads his conversations anyway."""
     removed, _, _ = await open_socket(bob)
     with losing_events_to(bob):
-        await database_sync_to_async(remove_member)(alice, room, bob.pk)
+        await database_sync_to_async(check_remove_member)(alice, room, bob.pk)
 
     await hub().resync_now()
 
@@ -114,13 +114,13 @@ async def test_a_socket_opened_just_before_a_lost_removal_is_repaired_at_the_fir
 async def test_a_conversation_whose_joined_event_was_lost_is_followed_after_the_next_check(
     room, alice, bob, carol
 ):
-    await database_sync_to_async(join_room)(carol, room)
+    await database_sync_to_async(check_join_room)(carol, room)
     sender, _, _ = await open_socket(alice)
     member, _, _ = await open_socket(bob)
     await hub().resync_now()
 
     with losing_events_to(bob):
-        group = await database_sync_to_async(create_group)(alice, [bob.pk, carol.pk], "Trio")
+        group = await database_sync_to_async(check_create_group)(alice, [bob.pk, carol.pk], "Trio")
     assert await member.nothing_more()  # nobody told bob's socket
 
     await hub().resync_now()
@@ -154,13 +154,13 @@ async def test_members_who_stay_get_every_message_once_while_their_memberships_c
     await hub().resync_now()
 
     await say(sender, chat.pk, "one")
-    plans = await database_sync_to_async(create_chat)(alice, room, title="plans")
+    plans = await database_sync_to_async(check_create_chat)(alice, room, title="plans")
     seen = await member.receive_until("membership.changed")
     await hub().resync_now()  # bob's stamp changed; his socket follows the same already
     await say(sender, chat.pk, "two")
     await say(sender, plans.pk, "plan")
     with losing_events_to(bob):
-        later = await database_sync_to_async(create_chat)(alice, room, title="later")
+        later = await database_sync_to_async(check_create_chat)(alice, room, title="later")
     await say(sender, chat.pk, "three")
     await hub().resync_now()  # finds "later"
     seen += await member.receive_until("membership.changed")
@@ -187,12 +187,12 @@ async def test_members_who_stay_get_every_message_once_while_their_memberships_c
 async def test_after_an_outage_a_conversation_whose_joined_event_was_lost_is_followed(
     room, alice, bob, carol
 ):
-    await database_sync_to_async(join_room)(carol, room)
+    await database_sync_to_async(check_join_room)(carol, room)
     member, _, _ = await open_socket(bob)
     redis_outage.failed(ConnectionError("test: Redis went away"))
     try:
         with losing_events_to(bob):
-            group = await database_sync_to_async(create_group)(alice, [bob.pk, carol.pk])
+            group = await database_sync_to_async(check_create_group)(alice, [bob.pk, carol.pk])
     finally:
         redis_outage.succeeded()  # wakes the Fanout: each socket reads its conversations
 
@@ -219,7 +219,7 @@ def test_a_check_costs_two_queries_for_any_number_of_users_while_nothing_changes
         _, stamps, conversations = _checks([chat.pk], users, stamps, False)
     assert conversations == {}
 
-    join_room(carol, room)
+    check_join_room(carol, room)
     with django_assert_num_queries(3):
         _, _, conversations = _checks([chat.pk], users, stamps, False)
     assert conversations == {carol.pk: [chat.pk]}

@@ -2,7 +2,6 @@
 expiry by the clock, load shedding, and the store shared by processes through Redis."""
 
 import asyncio
-import inspect
 import json
 import time
 from contextlib import AsyncExitStack
@@ -13,17 +12,21 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 from websockets.asyncio.client import connect
 
-from parley.accounts.actions.friends import send_friend_request
+from parley.accounts.actions.friends import check_send_friend_request
 from parley.accounts.tests.factories import UserFactory
 from parley.core.testing.clients import client_for
 from parley.core.testing.protocol import received
 from parley.core.testing.sockets import Socket, open_socket
 from parley.events.catalogue import Status
 from parley.events.publish import publish_presence
-from parley.messaging.actions.groups import create_group
-from parley.messaging.actions.rooms import create_chat, create_room, join_room, leave_room
+from parley.messaging.actions.groups import check_create_group
+from parley.messaging.actions.rooms import (
+    check_create_chat,
+    check_create_room,
+    check_join_room,
+    check_leave_room,
+)
 from parley.realtime import liveness, load, presence
-from parley.realtime.consumer import ParleyConsumer
 from parley.realtime.tests import liveness_helpers, test_scale_out
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -42,8 +45,8 @@ def dave(db):
 @pytest.fixture
 def friends(alice, dave):
     """alice and dave are friends (sharing no conversation, unless a test adds one)."""
-    send_friend_request(dave, alice)
-    send_friend_request(alice, dave)  # accepts dave's request
+    check_send_friend_request(dave, alice)
+    check_send_friend_request(alice, dave)  # accepts dave's request
 
 
 async def presence_event(socket: Socket) -> dict:
@@ -69,7 +72,7 @@ async def test_hello_maps_the_people_the_user_can_see_who_are_not_offline(
     room, alice, bob, carol, dave, friends
 ):
     erin = await database_sync_to_async(UserFactory)(username="erin")
-    await database_sync_to_async(join_room)(erin, room)  # in alice's room, but offline
+    await database_sync_to_async(check_join_room)(erin, room)  # in alice's room, but offline
     bob_tab, _, _ = await open_socket(bob)
     carol_tab, _, _ = await open_socket(carol)  # online, but a stranger to alice
     dave_tab, _, _ = await open_socket(dave)  # a friend, sharing no conversation
@@ -149,11 +152,11 @@ async def test_friends_hear_of_changes_and_strangers_do_not(alice, carol, dave, 
 async def test_one_event_per_change_however_many_conversations_are_shared(
     room, alice, bob, carol, dave, friends
 ):
-    await database_sync_to_async(create_chat)(alice, room, title="plans")
-    other = await database_sync_to_async(create_room)(bob, title="Other")
-    await database_sync_to_async(join_room)(alice, other)
-    await database_sync_to_async(create_group)(alice, [bob.pk, dave.pk])
-    await database_sync_to_async(join_room)(dave, room)  # a friend who is also in the room
+    await database_sync_to_async(check_create_chat)(alice, room, title="plans")
+    other = await database_sync_to_async(check_create_room)(bob, title="Other")
+    await database_sync_to_async(check_join_room)(alice, other)
+    await database_sync_to_async(check_create_group)(alice, [bob.pk, dave.pk])
+    await database_sync_to_async(check_join_room)(dave, room)  # a friend who is also in the room
     bob_tab, _, _ = await open_socket(bob)
     dave_tab, _, _ = await open_socket(dave)
     assert (await presence_event(bob_tab))["user"] == dave.pk
@@ -199,33 +202,26 @@ async def test_a_change_is_forwarded_once_and_never_after_a_newer_one(
 def test_presence_routes_use_one_chat_per_room_and_only_friends_not_reached(
     room, chat, alice, bob, carol, dave, friends
 ):
-    create_chat(alice, room, title="plans")
-    join_room(carol, room)
-    group = create_group(alice, [bob.pk, carol.pk])
+    check_create_chat(alice, room, title="plans")
+    check_join_room(carol, room)
+    group = check_create_group(alice, [bob.pk, carol.pk])
 
     routes = presence.presence_routes(alice.pk)
 
     assert routes.conversations == [chat.pk, group.pk]  # not the second chat of the room
     assert routes.friends == [dave.pk]
-    join_room(dave, room)
+    check_join_room(dave, room)
     assert presence.presence_routes(alice.pk).friends == []
     assert presence.reach(alice.pk).audience == sorted([bob.pk, carol.pk, dave.pk])
 
 
-_WIRED = "liveness_joined" in inspect.getsource(ParleyConsumer)
-wired = pytest.mark.skipif(
-    not _WIRED, reason="the consumer does not call liveness_joined/liveness_left yet"
-)
-
-
-@wired
 async def test_joining_a_room_brings_presence_both_ways(alice, carol):
-    other = await database_sync_to_async(create_room)(carol, title="Other")
+    other = await database_sync_to_async(check_create_room)(carol, title="Other")
     carol_tab, _, _ = await open_socket(carol)
     alice_tab, _, _ = await open_socket(alice)
     assert alice_tab.hello["presence"] == {}  # strangers, so far
 
-    await database_sync_to_async(join_room)(alice, other)
+    await database_sync_to_async(check_join_room)(alice, other)
 
     assert await presence_event(alice_tab) == {
         "type": "presence", "user": carol.pk, "status": "online"
@@ -237,7 +233,6 @@ async def test_joining_a_room_brings_presence_both_ways(alice, carol):
     await close_all(alice_tab, carol_tab)
 
 
-@wired
 async def test_leaving_a_conversation_stops_typing_there(room, chat, alice, bob):
     bob_tab, _, _ = await open_socket(bob)
     alice_tab, _, _ = await open_socket(alice)
@@ -245,7 +240,7 @@ async def test_leaving_a_conversation_stops_typing_there(room, chat, alice, bob)
     await bob_tab.send(type="typing", conversation=chat.pk, state="start")
     assert (await alice_tab.receive_until("typing"))[-1]["state"] == "start"
 
-    await database_sync_to_async(leave_room)(bob, room)
+    await database_sync_to_async(check_leave_room)(bob, room)
 
     stop = (await alice_tab.receive_until("typing"))[-1]
     assert (stop["user"]["id"], stop["state"]) == (bob.pk, "stop")
@@ -508,7 +503,7 @@ async def test_sockets_opening_and_closing_together_take_turns_and_all_arrive(
     watcher, _, _ = await open_socket(alice)
     crowd = [await database_sync_to_async(UserFactory)(username=f"crowd{n}") for n in range(6)]
     for person in crowd:
-        await database_sync_to_async(join_room)(person, room)
+        await database_sync_to_async(check_join_room)(person, room)
 
     opened = await asyncio.gather(*(open_socket(person) for person in crowd))
 

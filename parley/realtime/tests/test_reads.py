@@ -8,7 +8,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib.auth import HASH_SESSION_KEY
 
-from parley.messaging.actions.rooms import leave_room
+from parley.messaging.actions.rooms import check_leave_room
 from parley.messaging.actions.send import check_send_message
 from parley.realtime import reads
 
@@ -26,8 +26,8 @@ async def test_membership_is_the_user_s_conversations_while_the_session_signs_th
     room, chat, bob
 ):
     session = await sync_to_async(signed_in)(bob)
-    assert await reads.membership(bob, session) == [chat.pk]
-    assert await reads.membership(bob, None) == [chat.pk]  # no session: signed in otherwise
+    assert await reads.membership(bob, {"session": session}) == [chat.pk]
+    assert await reads.membership(bob, {}) == [chat.pk]  # no session: signed in otherwise
 
 
 async def test_membership_is_none_once_the_session_no_longer_signs_them_in(room, bob):
@@ -38,7 +38,7 @@ async def test_membership_is_none_once_the_session_no_longer_signs_them_in(room,
         bob.save()
 
     await sync_to_async(change_password)()
-    assert await reads.membership(bob, session) is None
+    assert await reads.membership(bob, {"session": session}) is None
 
 
 async def test_state_is_hello_s_conversations_and_presence_reach(room, chat, alice, bob):
@@ -59,5 +59,5 @@ async def test_missed_is_what_came_after_a_seq_and_none_for_a_non_member(room, c
         second,
         third,
     ]
-    await sync_to_async(leave_room)(bob, room)
+    await sync_to_async(check_leave_room)(bob, room)
     assert await reads.missed(bob.pk, chat.pk, first, None) is None

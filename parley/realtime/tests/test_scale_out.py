@@ -33,10 +33,10 @@ def servers() -> Iterator[list[int]]:
 
 
 def test_a_client_on_each_process_sees_the_others_messages(servers, alice, bob):
-    from parley.messaging.actions.rooms import create_room, join_room
+    from parley.messaging.actions.rooms import check_create_room, check_join_room
 
-    room = create_room(alice, title="Across")
-    join_room(bob, room)
+    room = check_create_room(alice, title="Across")
+    check_join_room(bob, room)
     chat = room.chats.get()
     cookies = session_cookie(alice), session_cookie(bob)
 
@@ -65,10 +65,10 @@ def test_a_client_on_each_process_sees_the_others_messages(servers, alice, bob):
 def test_a_socket_idle_for_over_a_minute_still_receives(servers, alice, bob):
     """Redis clients whose socket timeout races the layer's blocking read drop idle
     receivers after a few seconds; the wait here is the scenario, not a synchronisation."""
-    from parley.messaging.actions.rooms import create_room, join_room
+    from parley.messaging.actions.rooms import check_create_room, check_join_room
 
-    room = create_room(alice, title="Quiet")
-    join_room(bob, room)
+    room = check_create_room(alice, title="Quiet")
+    check_join_room(bob, room)
     chat = room.chats.get()
     cookie = session_cookie(bob)
 

@@ -13,15 +13,15 @@ from parley.core.testing.servers import (
     session_cookie,
     uvicorn_servers,
 )
-from parley.messaging.actions.rooms import create_room, join_room
+from parley.messaging.actions.rooms import check_create_room, check_join_room
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_messages_reach_compressed_and_plain_sockets_whole_once_and_in_order(alice, bob, carol):
-    room = create_room(alice, title="Frames")
-    join_room(bob, room)
-    join_room(carol, room)
+    room = check_create_room(alice, title="Frames")
+    check_join_room(bob, room)
+    check_join_room(carol, room)
     chat = room.chats.get()
     cookies = [session_cookie(user) for user in (alice, bob, carol)]
     # Lengths on both sides of the frame header's 7-, 16- and 64-bit length fields.

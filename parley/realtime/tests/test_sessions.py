@@ -9,7 +9,7 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from parley.accounts.actions.profile import update_profile
+from parley.accounts.actions.profile import do_update_profile
 from parley.accounts.tests.factories import PASSWORD
 from parley.core.testing.protocol import received
 from parley.core.testing.sockets import Socket, open_socket, signed_in_client
@@ -177,7 +177,7 @@ async def test_log_out_everywhere_needs_a_post_with_csrf(room, bob):
 async def test_other_changes_to_the_user_end_no_session(room, bob):
     socket, _, _ = await open_socket(bob)
 
-    await database_sync_to_async(update_profile)(bob, display_name="Robert", bio="hi")
+    await database_sync_to_async(do_update_profile)(bob, display_name="Robert", bio="hi")
     login = {"username": "bob", "password": PASSWORD}
     logged_in = await database_sync_to_async(Client().post)(reverse("login"), login)
 

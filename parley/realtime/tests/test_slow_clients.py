@@ -10,7 +10,7 @@ from websockets.exceptions import ConnectionClosed
 
 from parley.core.testing.protocol import received
 from parley.core.testing.servers import connect_as, receive_json, session_cookie, uvicorn_servers
-from parley.messaging.actions.rooms import create_room, join_room
+from parley.messaging.actions.rooms import check_create_room, check_join_room
 from parley.realtime.tests.stalled import StalledClient
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -85,8 +85,8 @@ async def stall_and_come_back(
 
 
 def a_room(alice: Any, bob: Any) -> int:
-    room = create_room(alice, title="Tunnel")
-    join_room(bob, room)
+    room = check_create_room(alice, title="Tunnel")
+    check_join_room(bob, room)
     return int(room.chats.get().pk)
 
 

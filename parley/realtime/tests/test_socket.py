@@ -7,7 +7,7 @@ from channels.db import database_sync_to_async
 from django.test import override_settings
 
 from parley.core.testing.sockets import open_socket
-from parley.messaging.actions.rooms import archive_room, remove_member
+from parley.messaging.actions.rooms import check_archive_room, check_remove_member
 from parley.messaging.models import Message
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -107,11 +107,14 @@ async def test_markdown_is_sanitised(room, chat, alice):
 
 
 async def test_a_direct_message_creates_the_conversation_for_both(alice, bob, carol):
-    from parley.accounts.actions.friends import accept_friend_request, send_friend_request
+    from parley.accounts.actions.friends import (
+        check_accept_friend_request,
+        check_send_friend_request,
+    )
 
-    await database_sync_to_async(send_friend_request)(alice, bob)
+    await database_sync_to_async(check_send_friend_request)(alice, bob)
     request = await database_sync_to_async(lambda: bob.received_friend_requests.get())()
-    await database_sync_to_async(accept_friend_request)(bob, request.pk)
+    await database_sync_to_async(check_accept_friend_request)(bob, request.pk)
     sender, _, _ = await open_socket(alice)
     receiver, _, _ = await open_socket(bob)
 
@@ -137,7 +140,7 @@ async def test_a_removed_member_stops_receiving_at_once(room, chat, alice, bob):
     sender, _, _ = await open_socket(alice)
     removed, _, _ = await open_socket(bob)
 
-    await database_sync_to_async(remove_member)(alice, room, bob.pk)
+    await database_sync_to_async(check_remove_member)(alice, room, bob.pk)
     left = await removed.receive()
     await sender.request(type="send", conversation=chat.pk, client_id="after", body="secret")
 
@@ -169,7 +172,7 @@ async def test_logging_out_closes_that_sessions_sockets_and_no_other(room, chat,
 
 
 async def test_archived_room_takes_no_messages(room, chat, alice, bob):
-    await database_sync_to_async(archive_room)(alice, room)
+    await database_sync_to_async(check_archive_room)(alice, room)
     sender, _, _ = await open_socket(alice)
     receiver, _, _ = await open_socket(bob)
 
@@ -275,17 +278,17 @@ class TestBadInput:
 
 
 async def test_renaming_and_archiving_reach_open_sockets(room, chat, alice, bob):
-    from parley.messaging.actions.rooms import rename_chat, update_room
+    from parley.messaging.actions.rooms import check_rename_chat, check_update_room
 
     socket, _, _ = await open_socket(bob)
 
-    await database_sync_to_async(rename_chat)(alice, chat, title="plans", description="")
+    await database_sync_to_async(check_rename_chat)(alice, chat, title="plans", description="")
     renamed = await socket.receive()
-    await database_sync_to_async(update_room)(
+    await database_sync_to_async(check_update_room)(
         alice, room, title="Crew", slug="crew", description="", is_public=True
     )
     moved = await socket.receive()
-    await database_sync_to_async(archive_room)(alice, room)
+    await database_sync_to_async(check_archive_room)(alice, room)
     archived = await socket.receive()
 
     assert renamed["type"] == "conversation.updated"

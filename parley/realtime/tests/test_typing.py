@@ -9,7 +9,7 @@ from channels.db import database_sync_to_async
 
 from parley.core.testing.sockets import Socket, open_socket
 from parley.events.publish import publish_typing
-from parley.messaging.actions.rooms import create_chat, create_room
+from parley.messaging.actions.rooms import check_create_chat, check_create_room
 from parley.realtime import liveness, load
 from parley.realtime.tests import liveness_helpers
 from parley.realtime.typing_state import EXPIRES_IN, THROTTLE_SECONDS, typing_event
@@ -135,7 +135,7 @@ async def test_each_refresh_pushes_the_expiry_on(room, chat, alice, bob, clock):
 
 
 async def test_closing_the_socket_stops_its_typing_everywhere(room, chat, alice, bob):
-    plans = await database_sync_to_async(create_chat)(alice, room, title="plans")
+    plans = await database_sync_to_async(check_create_chat)(alice, room, title="plans")
     typer, other_tab, bob_tab, _ = await sockets_of(room, alice, bob)
     await type_(typer, chat.pk)
     await type_(typer, plans.pk)
@@ -155,7 +155,7 @@ async def test_closing_the_socket_stops_its_typing_everywhere(room, chat, alice,
 async def test_typing_in_a_conversation_the_socket_does_not_follow_is_not_found(
     room, chat, alice, bob, carol
 ):
-    elsewhere = await database_sync_to_async(create_room)(carol, title="Elsewhere")
+    elsewhere = await database_sync_to_async(check_create_room)(carol, title="Elsewhere")
     hidden = await database_sync_to_async(lambda: elsewhere.chats.get().pk)()
     alice_tab, _, _ = await open_socket(alice)
 

@@ -10,7 +10,7 @@ import pytest
 from django.db import connection
 
 from parley.accounts.models import User
-from parley.messaging.actions.rooms import create_room, join_room
+from parley.messaging.actions.rooms import check_create_room, check_join_room
 from parley.messaging.actions.send import do_send_message
 from parley.messaging.models import Conversation, Message, Room
 from parley.search.selectors import search_messages
@@ -33,8 +33,8 @@ def found(user: User, query: str, page: int = 1) -> list[str]:
 
 @pytest.fixture
 def room(transactional_db, alice, bob) -> Room:
-    room = create_room(alice, title="Design Team")
-    join_room(bob, room)
+    room = check_create_room(alice, title="Design Team")
+    check_join_room(bob, room)
     return room
 
 

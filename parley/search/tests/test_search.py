@@ -9,8 +9,13 @@ from django.db import connection
 from parley.messaging.actions.delete import check_delete_message
 from parley.messaging.actions.edit import check_edit_message
 from parley.messaging.actions.move import check_move_message
-from parley.messaging.actions.read import mark_read
-from parley.messaging.actions.rooms import create_chat, create_room, join_room, leave_room
+from parley.messaging.actions.read import check_mark_read
+from parley.messaging.actions.rooms import (
+    check_create_chat,
+    check_create_room,
+    check_join_room,
+    check_leave_room,
+)
 from parley.messaging.actions.send import check_send_message
 from parley.messaging.models import Conversation
 from parley.search.selectors import PAGE_SIZE, search_messages
@@ -35,9 +40,9 @@ def test_words_are_found_in_any_form(chat, alice, bob):
 
 
 def test_only_conversations_the_user_is_in(chat, alice, bob, carol):
-    secret = create_room(carol, title="Secret", is_public=False)
+    secret = check_create_room(carol, title="Secret", is_public=False)
     say(carol, secret.chats.get(), "the launch code is 1234")
-    join_room(carol, chat.room)
+    check_join_room(carol, chat.room)
     direct(alice, carol, "launch plans, between us", "dm-1")
     say(alice, chat, "launch party on Friday")
 
@@ -53,7 +58,7 @@ def test_nothing_from_a_room_after_leaving_it(chat, alice, bob):
     say(alice, chat, "retro notes are up")
     assert found(bob, "retro") == ["retro notes are up"]
 
-    leave_room(bob, chat.room)
+    check_leave_room(bob, chat.room)
 
     assert found(bob, "retro") == []
     assert found(bob, "from:alice") == []
@@ -70,9 +75,9 @@ def test_from(chat, alice, bob):
 
 
 def test_in_a_room_by_address_or_title_covers_all_its_chats(room, chat, alice, bob):
-    design = create_chat(alice, room, title="design")
-    other = create_room(alice, title="Elsewhere")
-    join_room(bob, other)
+    design = check_create_chat(alice, room, title="design")
+    other = check_create_room(alice, title="Elsewhere")
+    check_join_room(bob, other)
     say(alice, chat, "mockups in general")
     say(alice, design, "mockups in design")
     say(alice, other.chats.get(), "mockups elsewhere")
@@ -91,7 +96,7 @@ def test_in_a_room_by_address_or_title_covers_all_its_chats(room, chat, alice, b
 
 
 def test_in_a_direct_conversation(chat, alice, bob, carol):
-    join_room(carol, chat.room)
+    check_join_room(carol, chat.room)
     direct(alice, bob, "invoice for March", "dm-1")
     direct(carol, bob, "invoice for April", "dm-2")
     say(alice, chat, "invoice template")
@@ -137,7 +142,7 @@ def test_is_unread(chat, alice, bob):
     first = say(alice, chat, "ticket one")
     say(alice, chat, "ticket two")
     say(alice, chat, "ticket three")
-    mark_read(bob, chat.pk, first.seq)
+    check_mark_read(bob, chat.pk, first.seq)
 
     assert found(bob, "ticket is:unread") == ["ticket three", "ticket two"]
     assert found(alice, "ticket is:unread") == []  # what you send, you have read
@@ -185,7 +190,7 @@ def test_a_deleted_message_is_not_found(chat, alice, bob):
 
 
 def test_a_moved_message_is_found_once_in_its_new_chat(room, chat, alice, bob):
-    design = create_chat(alice, room, title="design")
+    design = check_create_chat(alice, room, title="design")
     message = say(bob, chat, "new logo sketches")
 
     check_move_message(alice, message.pk, design.pk)
