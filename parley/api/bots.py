@@ -1,7 +1,8 @@
 """The caller's bots: make them, deactivate or reactivate them, and give them tokens."""
 
-from typing import Any
+from typing import Annotated, Any
 
+from annotated_types import MaxLen
 from ninja import Router, Status
 from pydantic import Field
 
@@ -15,7 +16,7 @@ from parley.accounts.actions.tokens import check_revoke_api_token
 from parley.accounts.events import user_summary
 from parley.accounts.models import User
 from parley.accounts.selectors import api_tokens_of, bots_of
-from parley.api.shapes import ERRORS, Bot, BotList, NewToken, Token, TokenList
+from parley.api.shapes import ERRORS, Bot, BotList, ErrorBody, NewToken, Token, TokenList
 from parley.api.tokens import TokenIn, token_dict
 from parley.api.types import Id, Input
 from parley.core.http import AuthenticatedRequest
@@ -38,12 +39,21 @@ def list_bots(request: AuthenticatedRequest) -> dict[str, Any]:
     return {"bots": [bot_dict(b) for b in bots_of(request.user)]}
 
 
+# A username (3 to 32 letters a-z, digits and . _ -, from a letter or a digit) that ends
+# in "-bot", in any case (parley/accounts/actions/bots.py).
+BOT_USERNAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,27}-[Bb][Oo][Tt]$"
+
+
 class BotIn(Input):
-    username: str = Field(description='Ends in "-bot", e.g. "deploy-bot".')
-    name: str = Field("", description="The name shown with its messages (up to 64).")
+    username: str = Field(
+        pattern=BOT_USERNAME, description='Ends in "-bot", e.g. "deploy-bot"; 5 to 32 characters.'
+    )
+    name: Annotated[str, MaxLen(64)] = Field(
+        "", description="The name shown with its messages (up to 64)."
+    )
 
 
-@router.post("", response={201: Bot, **ERRORS}, url_name="create_bot")
+@router.post("", response={201: Bot, 409: ErrorBody, **ERRORS}, url_name="create_bot")
 def create_bot(request: AuthenticatedRequest, data: BotIn) -> Status[Bot]:
     """A new bot, owned by you. Give it a token next; it has no password."""
     check_rate("bot", request.user.pk)
@@ -60,7 +70,7 @@ class BotChange(Input):
     active: bool = Field(description="false: its sockets close and its tokens stop.")
 
 
-@router.patch("/{bot_id}", response={200: Bot, **ERRORS}, url_name="change_bot")
+@router.patch("/{bot_id}", response={200: Bot, 409: ErrorBody, **ERRORS}, url_name="change_bot")
 def change_bot(request: AuthenticatedRequest, bot_id: Id, data: BotChange) -> Bot:
     """Deactivate or reactivate one of your bots."""
     check_rate("bot", request.user.pk)
@@ -73,7 +83,11 @@ def list_bot_tokens(request: AuthenticatedRequest, bot_id: Id) -> dict[str, Any]
     return {"tokens": [token_dict(t) for t in api_tokens_of(bot)]}
 
 
-@router.post("/{bot_id}/tokens", response={201: NewToken, **ERRORS}, url_name="create_bot_token")
+@router.post(
+    "/{bot_id}/tokens",
+    response={201: NewToken, 409: ErrorBody, **ERRORS},
+    url_name="create_bot_token",
+)
 def create_bot_token(request: AuthenticatedRequest, bot_id: Id, data: TokenIn) -> Status[NewToken]:
     """A token for your bot. Its text is in this answer only: store it now."""
     check_rate("token", request.user.pk)

@@ -29,13 +29,14 @@ from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.openapi.checks import RejectedPositiveData
 
+from parley.accounts.actions.bots import check_create_bot, check_create_bot_token
 from parley.accounts.actions.tokens import check_create_api_token
 from parley.accounts.models import User
 from parley.accounts.tests.factories import UserFactory
 from parley.messaging.actions.edit import check_edit_message
-from parley.messaging.actions.groups import create_group
+from parley.messaging.actions.groups import check_create_group
 from parley.messaging.actions.react import check_react
-from parley.messaging.actions.rooms import create_chat, create_room, join_room
+from parley.messaging.actions.rooms import check_create_chat, check_create_room, check_join_room
 from parley.messaging.actions.send import check_send_message
 
 pytestmark = pytest.mark.openapi
@@ -54,16 +55,17 @@ SUCCEEDED: list[int] = []
 @pytest.fixture
 def world(alice, bob, carol) -> dict[str, list[Any]]:
     """alice's room with bob and carol (two chats; messages: edited, a reply, a reaction,
-    a mention), her direct conversation with bob, a group of the three, and bob's room and
-    direct conversation with dave, which she cannot see. Returns what to aim at."""
+    a mention), her direct conversation with bob, a group of the three, her bot with a
+    token, and bob's room, direct conversation with dave and bot, which she cannot see.
+    Returns what to aim at."""
     dave: User = UserFactory.create(username="dave", display_name="Dave Brubeck")
-    room = create_room(alice, title="Team")
-    join_room(bob, room)
-    join_room(carol, room)
-    elsewhere = create_room(bob, title="Elsewhere")
-    join_room(dave, elsewhere)
+    room = check_create_room(alice, title="Team")
+    check_join_room(bob, room)
+    check_join_room(carol, room)
+    elsewhere = check_create_room(bob, title="Elsewhere")
+    check_join_room(dave, elsewhere)
     general = room.chats.get(is_default=True)
-    dev = create_chat(alice, room, title="dev")
+    dev = check_create_chat(alice, room, title="dev")
     client_ids = (f"w{n}" for n in itertools.count())
 
     def send(user, body: str, **to: Any):
@@ -76,18 +78,24 @@ def world(alice, bob, carol) -> dict[str, list[Any]]:
     check_react(bob, first.pk, "👍", True)
     send(bob, "`code`", conversation_id=dev.pk)
     direct = send(alice, "psst", to_user_id=bob.pk)
-    group = create_group(alice, [bob.pk, carol.pk], title="Trio")
+    group = check_create_group(alice, [bob.pk, carol.pk], title="Trio")
     send(carol, "hi both", conversation_id=group.pk)
     theirs = send(bob, "not for alice", to_user_id=dave.pk)
     spare, _ = check_create_api_token(alice, name="spare", scope="read", expires_in_days=30)
     bobs, _ = check_create_api_token(bob, name="bob's", scope="write", expires_in_days=None)
+    bot = check_create_bot(alice, username="deploy-bot", display_name="Deploy")
+    bots_token, _ = check_create_bot_token(
+        alice, bot.pk, name="ci", scope="write", expires_in_days=None
+    )
+    bobs_bot = check_create_bot(bob, username="bobs-bot", display_name="")
     conversations = [general.pk, dev.pk, direct.conversation_id, group.pk]
     conversations += [theirs.conversation_id, elsewhere.chats.get(is_default=True).pk]
     return {
         "conversation_id": conversations,
         "conversation": conversations,
         "message_id": [first.pk, edited.pk, reply.pk, direct.pk, theirs.pk],
-        "token_id": [spare.pk, bobs.pk],
+        "token_id": [bots_token.pk, spare.pk, bobs.pk],
+        "bot_id": [bot.pk, bobs_bot.pk],
         "q": ["hello", "bo", "typo from:bob", "team has:link", "is:unread"],
     }
 
@@ -135,7 +143,13 @@ def flatmap_case(context, case):
         given = getattr(case, where)
         for name in given if isinstance(given, dict) else ():
             variants += [_with(case, where, name, value) for value in AIM.get(name, [])]
-    return st.sampled_from(variants)
+    # Half the time every path id at once at the world's first of its kind (a bot and its
+    # token), which one id at a time would seldom pair.
+    together = case.derive(keep_auth=True)
+    together.path_parameters.update(
+        {name: AIM[name][0] for name in case.path_parameters if name in AIM}
+    )
+    return st.one_of(st.just(together), st.sampled_from(variants))
 
 
 @schema.hook
