@@ -94,8 +94,9 @@ def world(alice, bob, carol) -> dict[str, list[Any]]:
         "conversation_id": conversations,
         "conversation": conversations,
         "message_id": [first.pk, edited.pk, reply.pk, direct.pk, theirs.pk],
-        "token_id": [bots_token.pk, spare.pk, bobs.pk],
+        "token_id": [spare.pk, bobs.pk, bots_token.pk],
         "bot_id": [bot.pk, bobs_bot.pk],
+        "together": [{"bot_id": bot.pk, "token_id": bots_token.pk}],
         "q": ["hello", "bo", "typo from:bob", "team has:link", "is:unread"],
     }
 
@@ -134,22 +135,25 @@ schema.config.generation.update(allow_x00=False)
 
 @schema.hook
 def flatmap_case(context, case):
-    """Valid cases aim at the world's ids and words more often than not: random ids are
-    mostly 404, and random words find nothing."""
+    """Valid fuzzed cases aim at the world: its ids always (random ones are 404, which the
+    coverage phase's and the invalid cases' ids try already), its words as often as not
+    (random ones find nothing)."""
     if case.meta is None or case.meta.generation.mode is not GenerationMode.POSITIVE:
         return st.just(case)
-    variants = [case]
-    for where in ("path_parameters", "query", "body"):
-        given = getattr(case, where)
-        for name in given if isinstance(given, dict) else ():
-            variants += [_with(case, where, name, value) for value in AIM.get(name, [])]
-    # Half the time every path id at once at the world's first of its kind (a bot and its
-    # token), which one id at a time would seldom pair.
-    together = case.derive(keep_auth=True)
-    together.path_parameters.update(
-        {name: AIM[name][0] for name in case.path_parameters if name in AIM}
-    )
-    return st.one_of(st.just(together), st.sampled_from(variants))
+    path = case.path_parameters
+    # Ids that belong together (a bot and its token), where a path has several.
+    aimed = [
+        _with_all(case, ids) for ids in AIM["together"] if len(path) > 1 and set(path) <= set(ids)
+    ]
+    for name in path:
+        aimed += [_with(case, "path_parameters", name, value) for value in AIM.get(name, [])]
+    variants = list(aimed or [case])
+    for base in aimed or [case]:
+        for where in ("query", "body"):
+            given = getattr(base, where)
+            for name in given if isinstance(given, dict) else ():
+                variants += [_with(base, where, name, value) for value in AIM.get(name, [])]
+    return st.sampled_from(variants)
 
 
 @schema.hook
@@ -162,6 +166,12 @@ def filter_failure(context, failure, case, response) -> bool:
         and response.json()["error"].get("field") == "q"
     )
     return not refused_query
+
+
+def _with_all(case, ids: dict[str, int]):
+    copy = case.derive(keep_auth=True)
+    copy.path_parameters.update(ids)
+    return copy
 
 
 def _with(case, where: str, name: str, value: Any):
