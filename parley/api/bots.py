@@ -1,7 +1,8 @@
 """The caller's bots: make them, deactivate or reactivate them, and give them tokens."""
 
-from typing import Any
+from typing import Annotated, Any
 
+from annotated_types import MaxLen
 from ninja import Router, Status
 from pydantic import Field
 
@@ -57,12 +58,21 @@ def list_bots(
     return paged(bots_of(request.user), after, limit, "bots", bot_dict)
 
 
+# A username (3 to 32 letters a-z, digits and . _ -, from a letter or a digit) that ends
+# in "-bot", in any case (parley/accounts/actions/bots.py).
+BOT_USERNAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,27}-[Bb][Oo][Tt]$"
+
+
 class BotIn(Input):
-    username: str = Field(description='Ends in "-bot", e.g. "deploy-bot".')
-    name: str = Field("", description="The name shown with its messages (up to 64).")
+    username: str = Field(
+        pattern=BOT_USERNAME, description='Ends in "-bot", e.g. "deploy-bot"; 5 to 32 characters.'
+    )
+    name: Annotated[str, MaxLen(64)] = Field(
+        "", description="The name shown with its messages (up to 64)."
+    )
 
 
-@router.post("", response={201: Bot, **ERRORS}, url_name="create_bot")
+@router.post("", response={201: Bot, 409: ErrorBody, **ERRORS}, url_name="create_bot")
 def create_bot(request: AuthenticatedRequest, data: BotIn) -> Status[Bot]:
     """A new bot, owned by you. Give it a token next; it has no password."""
     check_rate("bot", request.user.pk)
@@ -120,7 +130,11 @@ def list_bot_tokens(
     return paged(api_tokens_of(bot), after, limit, "tokens", token_dict)
 
 
-@router.post("/{bot_id}/tokens", response={201: NewToken, **ERRORS}, url_name="create_bot_token")
+@router.post(
+    "/{bot_id}/tokens",
+    response={201: NewToken, 409: ErrorBody, **ERRORS},
+    url_name="create_bot_token",
+)
 def create_bot_token(request: AuthenticatedRequest, bot_id: Id, data: TokenIn) -> Status[NewToken]:
     """A token for your bot. Its text is in this answer only: store it now."""
     check_rate("token", request.user.pk)

@@ -15,7 +15,7 @@ from pydantic import Field
 
 from parley.accounts.models import User
 from parley.api.shapes import ERRORS, Changed, MessageVersions, Rendered, Sent
-from parley.api.types import BodyId, Id, Input
+from parley.api.types import BodyId, Id, Input, Said
 from parley.core.http import AuthenticatedRequest
 from parley.core.ratelimit import check_rate
 from parley.events.catalogue import MessageData
@@ -77,7 +77,7 @@ def send_message(request: AuthenticatedRequest, data: SendIn) -> Status[Sent]:
 
 
 class PreviewIn(Input):
-    body: str = Field(description="Message Markdown, as it would be sent.")
+    body: Said = Field(description="Message Markdown, as it would be sent.")
     conversation: BodyId | None = Field(
         None, description="Resolve @mentions among this conversation's members."
     )

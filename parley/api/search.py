@@ -6,7 +6,7 @@ from annotated_types import MaxLen
 from ninja import Router
 
 from parley.api.shapes import ERRORS, SearchResults
-from parley.api.types import UpTo100
+from parley.api.types import Said, UpTo100
 from parley.core.http import AuthenticatedRequest
 from parley.core.ratelimit import check_rate
 from parley.search.query import QUERY_MAX_CHARS
@@ -18,7 +18,7 @@ router = Router(tags=["search"])
 @router.get("", response={200: SearchResults, **ERRORS}, url_name="search")
 def search(
     request: AuthenticatedRequest,
-    q: Annotated[str, MaxLen(QUERY_MAX_CHARS)] = "",
+    q: Annotated[Said, MaxLen(QUERY_MAX_CHARS)],
     page: UpTo100 = 1,
 ) -> dict[str, Any]:
     """A page of the messages you can read that match `q` (words and operators,

@@ -1,16 +1,21 @@
 """Personal access tokens of the caller: list, create (the token is shown once), revoke."""
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
+from annotated_types import Interval, MaxLen
 from ninja import Router, Status
 from pydantic import Field
 
-from parley.accounts.actions.tokens import check_create_api_token, check_revoke_api_token
+from parley.accounts.actions.tokens import (
+    MAX_EXPIRY_DAYS,
+    check_create_api_token,
+    check_revoke_api_token,
+)
 from parley.accounts.models import ApiToken
 from parley.accounts.selectors import api_tokens_of
 from parley.api.paging import Cursor, paged
-from parley.api.shapes import ERRORS, NewToken, Token, TokenList
-from parley.api.types import Id, Input, UpTo100
+from parley.api.shapes import ERRORS, ErrorBody, NewToken, Token, TokenList
+from parley.api.types import Id, Input, Said, UpTo100, Whole
 from parley.core.errors import ErrorCode, ParleyError
 from parley.core.http import AuthenticatedRequest
 from parley.core.ratelimit import check_rate
@@ -40,14 +45,17 @@ def list_tokens(
 
 
 class TokenIn(Input):
-    name: str = Field(description="What it is for, 1–64 characters.")
+    name: Annotated[Said, MaxLen(64)] = Field(description="What it is for, 1–64 characters.")
     scope: Literal["read", "write"] = "write"
-    expires_in_days: int | None = Field(None, description="1–366, or null for never.")
+    expires_in_days: Annotated[int, Interval(ge=1, le=MAX_EXPIRY_DAYS), Whole] | None = Field(
+        None, description="1–366, or null for never."
+    )
 
 
-@router.post("", response={201: NewToken, **ERRORS})
+@router.post("", response={201: NewToken, 409: ErrorBody, **ERRORS})
 def create_token(request: AuthenticatedRequest, data: TokenIn) -> Status[NewToken]:
-    """A new token. Its text is in this answer only: store it now."""
+    """A new token. Its text is in this answer only: store it now. 409 when you already
+    have 50 live tokens."""
     check_rate("token", request.user.pk)
     if request.user.is_bot:
         raise ParleyError(ErrorCode.FORBIDDEN, "A bot's tokens are made by its owner.")

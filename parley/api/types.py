@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from annotated_types import Interval, MaxLen, MinLen
 from ninja import Schema
 from ninja.parser import Parser
-from pydantic import BeforeValidator, ConfigDict
+from pydantic import BeforeValidator, ConfigDict, StringConstraints
 
 from parley.core.http import json_object
 
@@ -29,14 +29,30 @@ def _ascii_digits(value: Any) -> Any:
 # A whole number from a path or query string: the database's ids and seqs.
 Number = Annotated[int, Interval(ge=0, le=MAX_ID), BeforeValidator(_ascii_digits)]
 Id = Annotated[int, Interval(ge=1, le=MAX_ID), BeforeValidator(_ascii_digits)]
-# An id, or a seq, in a JSON body (a number, not a string of digits: bodies are strict).
-BodyId = Annotated[int, Interval(ge=1, le=MAX_ID)]
-BodyNumber = Annotated[int, Interval(ge=0, le=MAX_ID)]
+
+
+def _whole(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+# A whole number in a JSON body, after its Interval: 7, or 7.0, the same number to JSON and
+# to JSON Schema's "integer"; never "7" or true (bodies are strict).
+Whole = BeforeValidator(_whole)
+BodyId = Annotated[int, Interval(ge=1, le=MAX_ID), Whole]
+BodyNumber = Annotated[int, Interval(ge=0, le=MAX_ID), Whole]
 # A username (parley.accounts.models.user) in a query or a JSON body. In a path it is
 # plain text: one that cannot exist is not found, like any unknown name.
 Username = Annotated[str, MinLen(1), MaxLen(32)]
 # A page size or a page number.
 UpTo100 = Annotated[int, Interval(ge=1, le=100), BeforeValidator(_ascii_digits)]
+# Text that must say something: a character other than white space (which is stripped),
+# stated in the document as a pattern that clients' validators and generators read. Not
+# \S, which means other characters to ECMA-262 (the document's regex dialect), Rust
+# (pydantic) and Python: this is the complement of exactly what str.strip() removes.
+NOT_BLANK = r"[^\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+Said = Annotated[str, StringConstraints(min_length=1, pattern=NOT_BLANK)]
 
 
 class Input(Schema):

@@ -28,7 +28,7 @@ from parley.api import (
     users,
 )
 from parley.api.auth import AUTH, unauthenticated
-from parley.api.types import StrictParser
+from parley.api.types import NOT_BLANK, StrictParser
 from parley.core.errors import ErrorCode, ParleyError, not_found
 from parley.core.middleware import error_response, logger
 
@@ -38,7 +38,8 @@ api = NinjaAPI(
     description=(
         "Everything the web client does, for scripts and bots. Send a personal access "
         "token as `Authorization: Bearer parley_pat_…` (Settings → API tokens). Errors "
-        'are `{"error": {"code", "message"}}` with the same codes as the WebSocket.'
+        'are `{"error": {"code", "message"}}` with the same codes as the WebSocket. '
+        "No text may hold a NUL character."
     ),
     urls_namespace="api-v1",
     auth=AUTH,
@@ -90,10 +91,11 @@ def _invalid_input(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     first: dict[str, Any] = exc.errors[0] if exc.errors else {}
     if tuple(first.get("loc", ()))[:1] == ("path",):
         return _refuse(request, not_found())  # no id like that: nothing is there
-    # ("query", name) or ("body", the endpoint's body parameter, name, ...): a field may
-    # itself be called "body" (a message's), so positions are dropped, not names.
-    source, *where = [str(part) for part in first.get("loc", ())] or [""]
-    field = ".".join(where[1:] if source == "body" else where) or "input"
+    # ("query", "q"), or ("body", "data", "name"): where it came from, ninja's parameter
+    # for the body, then the field, which may itself be called "body".
+    loc = tuple(first.get("loc", ()))
+    where = [str(part) for part in loc[2 if loc[:1] == ("body",) else 1 :]]
+    field = ".".join(where) or "input"
     return _refuse(request, ParleyError(ErrorCode.INVALID, _explain(field, first), field=field))
 
 
@@ -108,6 +110,10 @@ def _explain(field: str, error: dict[str, Any]) -> str:
         return f'"{field}" must be at most {context.get("le")}.'
     if kind == "string_too_long":
         return f'"{field}" must be at most {context.get("max_length")} characters.'
+    if kind == "string_too_short" and context.get("min_length") == 1:
+        return f'"{field}" is empty.'
+    if kind == "string_pattern_mismatch" and context.get("pattern") == NOT_BLANK:
+        return f'"{field}" is blank.'
     if kind == "extra_forbidden":
         return f'"{field}" is not a field of this request.'
     if kind in ("value_error", "int_parsing", "int_type"):

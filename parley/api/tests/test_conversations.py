@@ -64,3 +64,13 @@ def test_without_credentials_the_api_answers_401_json():
 
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "unauthenticated"
+
+
+@pytest.mark.parametrize("body", ["", " ", "\x85\u3000\x1c"])
+def test_a_blank_preview_is_refused_naming_its_field(alice, body):
+    response = token_client(alice).post(
+        "/api/v1/messages/preview", {"body": body}, content_type="application/json"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["error"]["field"] == "body"

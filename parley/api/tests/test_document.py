@@ -1,5 +1,7 @@
 """The OpenAPI document and its page, as an API client and a browser find them."""
 
+import re
+
 from django.test import Client
 
 
@@ -45,6 +47,16 @@ def test_every_operation_declares_its_errors():
         for method, operation in operations.items():
             declared = set(operation["responses"])
             assert {"400", "401", "404", "429"} <= declared, (method, path, declared)
+
+
+def test_the_not_blank_pattern_is_what_the_server_strips():
+    document = Client().get("/api/v1/openapi.json").json()
+    body = document["components"]["schemas"]["PreviewIn"]["properties"]["body"]
+
+    says_something = re.compile(body["pattern"])
+
+    for char in map(chr, range(0x3100)):
+        assert (says_something.fullmatch(char) is None) == char.isspace(), hex(ord(char))
 
 
 def test_the_documentation_page_is_served_by_parley_itself():

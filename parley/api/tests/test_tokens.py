@@ -1,7 +1,7 @@
 """Personal access tokens over the API, as a script sees them: created once, sent as a
 bearer token, scoped, revoked, expired, never accepted in a URL, never stored."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.db import connection
@@ -172,6 +172,13 @@ def test_another_users_token_is_not_found_as_a_missing_one(csrf_client, bob_clie
     assert bearer(created["token"]).get(ME).status_code == 200
 
 
+def test_a_whole_number_written_with_a_fraction_is_that_number(csrf_client):
+    created = new_token(csrf_client, expires_in_days=7.0)  # JSON Schema's integer takes 7.0
+
+    expires = datetime.fromisoformat(created["details"]["expires_at"])
+    assert timedelta(days=6, hours=23) < expires - timezone.now() <= timedelta(days=7)
+
+
 def test_last_used_is_noted(csrf_client):
     created = new_token(csrf_client)
     assert created["details"]["last_used_at"] is None
@@ -185,6 +192,7 @@ def test_last_used_is_noted(csrf_client):
     ("fields", "field"),
     [
         ({"name": ""}, "name"),
+        ({"name": " \t "}, "name"),
         ({"name": "x" * 65}, "name"),
         ({"name": "a\udc00"}, "name"),
         ({"scope": "admin"}, "scope"),
@@ -192,6 +200,7 @@ def test_last_used_is_noted(csrf_client):
         ({"expires_in_days": 367}, "expires_in_days"),
         ({"expires_in_days": "7"}, "expires_in_days"),
         ({"expires_in_days": True}, "expires_in_days"),
+        ({"expires_in_days": 7.5}, "expires_in_days"),
         ({"owner": 2}, "owner"),
     ],
 )

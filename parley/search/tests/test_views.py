@@ -49,8 +49,10 @@ def test_api_pages(chat, alice, bob_client):
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        ({}, "Type something to search for."),
-        ({"q": "  "}, "Type something to search for."),
+        ({}, '"q" is required.'),
+        ({"q": ""}, '"q" is empty.'),
+        ({"q": "  "}, '"q" is blank.'),
+        ({"q": '""'}, "Type something to search for."),
         (
             {"q": "x before:someday"},
             "“someday” is not a date: write before:YYYY-MM-DD, e.g. before:2026-01-31.",

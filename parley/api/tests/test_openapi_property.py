@@ -1,0 +1,218 @@
+"""The REST API against its own OpenAPI document, property-based (schemathesis).
+
+Every operation the document lists, as Django serves it in process, is called with
+generated input, valid and not, by alice with a real token (write, then read-only), in a
+world with a room, chats, messages, a direct and a group conversation, and people and
+conversations she cannot see. schemathesis' checks, all of them: no 5xx; every status
+code, content type, header and body as the document declares; valid input not refused
+for its shape, invalid input refused; no answer without the token.
+
+CI runs a fixed, bounded sample (derandomised, EXAMPLES per operation and token). A
+longer random run, locally:
+
+    PARLEY_SCHEMATHESIS_EXAMPLES=500 PARLEY_SCHEMATHESIS_RANDOM=1 \\
+        .venv/bin/python -m pytest -p no:cacheprovider -m openapi parley/api/tests
+"""
+
+import itertools
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import schemathesis
+from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from schemathesis import GenerationMode
+from schemathesis.openapi.checks import RejectedPositiveData
+
+from parley.accounts.actions.bots import check_create_bot, check_create_bot_token
+from parley.accounts.actions.tokens import check_create_api_token
+from parley.accounts.models import User
+from parley.accounts.tests.factories import UserFactory
+from parley.messaging.actions.edit import check_edit_message
+from parley.messaging.actions.groups import check_create_group
+from parley.messaging.actions.react import check_react
+from parley.messaging.actions.rooms import check_create_chat, check_create_room, check_join_room
+from parley.messaging.actions.send import check_send_message
+
+pytestmark = pytest.mark.openapi
+
+EXAMPLES = int(os.environ.get("PARLEY_SCHEMATHESIS_EXAMPLES", "15"))
+RANDOM = bool(os.environ.get("PARLEY_SCHEMATHESIS_RANDOM"))
+
+# What the generated cases aim at, set by `signed_in` for the test running: known ids and
+# words per parameter name, and the token signing the requests in.
+AIM: dict[str, Any] = {}
+# The methods tried and whether any answer was a success, for the test running.
+TRIED: set[str] = set()
+SUCCEEDED: list[int] = []
+
+
+@pytest.fixture
+def world(alice, bob, carol) -> dict[str, list[Any]]:
+    """alice's room with bob and carol (two chats; messages: edited, a reply, a reaction,
+    a mention), her direct conversation with bob, a group of the three, her bot with a
+    token, and bob's room, direct conversation with dave and bot, which she cannot see.
+    Returns what to aim at."""
+    dave: User = UserFactory.create(username="dave", display_name="Dave Brubeck")
+    room = check_create_room(alice, title="Team")
+    check_join_room(bob, room)
+    check_join_room(carol, room)
+    elsewhere = check_create_room(bob, title="Elsewhere")
+    check_join_room(dave, elsewhere)
+    general = room.chats.get(is_default=True)
+    dev = check_create_chat(alice, room, title="dev")
+    client_ids = (f"w{n}" for n in itertools.count())
+
+    def send(user, body: str, **to: Any):
+        return check_send_message(user, client_id=next(client_ids), body=body, **to).message
+
+    first = send(alice, "Hello **team**, see https://example.org", conversation_id=general.pk)
+    edited = send(bob, "a typo", conversation_id=general.pk)
+    check_edit_message(bob, edited.pk, "no typo")
+    reply = send(alice, "@bob thanks", conversation_id=general.pk, reply_to=first.pk)
+    check_react(bob, first.pk, "👍", True)
+    send(bob, "`code`", conversation_id=dev.pk)
+    direct = send(alice, "psst", to_user_id=bob.pk)
+    group = check_create_group(alice, [bob.pk, carol.pk], title="Trio")
+    send(carol, "hi both", conversation_id=group.pk)
+    theirs = send(bob, "not for alice", to_user_id=dave.pk)
+    spare, _ = check_create_api_token(alice, name="spare", scope="read", expires_in_days=30)
+    bobs, _ = check_create_api_token(bob, name="bob's", scope="write", expires_in_days=None)
+    bot = check_create_bot(alice, username="deploy-bot", display_name="Deploy")
+    bots_token, _ = check_create_bot_token(
+        alice, bot.pk, name="ci", scope="write", expires_in_days=None
+    )
+    bobs_bot = check_create_bot(bob, username="bobs-bot", display_name="")
+    conversations = [general.pk, dev.pk, direct.conversation_id, group.pk]
+    conversations += [theirs.conversation_id, elsewhere.chats.get(is_default=True).pk]
+    return {
+        "conversation_id": conversations,
+        "conversation": conversations,
+        "message_id": [first.pk, edited.pk, reply.pk, direct.pk, theirs.pk],
+        "token_id": [spare.pk, bobs.pk, bots_token.pk],
+        "bot_id": [bot.pk, bobs_bot.pk],
+        "together": [{"bot_id": bot.pk, "token_id": bots_token.pk}],
+        "q": ["hello", "bo", "typo from:bob", "team has:link", "is:unread"],
+    }
+
+
+@pytest.fixture(params=["write", "read"])
+def signed_in(request, world, alice, settings) -> Iterator[str]:
+    """alice's token as an Authorization header, with rate limits out of the way; after
+    the test, some request must have succeeded (a read token's writes excepted)."""
+    settings.RATE_LIMITS = {name: (1000.0, 1000) for name in settings.RATE_LIMITS}
+    token, text = check_create_api_token(
+        alice, name="schemathesis", scope=request.param, expires_in_days=None
+    )
+    AIM.update(world, signing_token=token.pk)
+    TRIED.clear()
+    SUCCEEDED.clear()
+    # Django's handler closes the connection after each request, which would end the
+    # test's transaction; its own test client keeps it open the same way.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield f"Bearer {text}"
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+        AIM.clear()
+    reads_only = request.param == "read" and TRIED.isdisjoint({"GET"})
+    assert SUCCEEDED or reads_only, f"no {TRIED} request succeeded: the run aims at nothing"
+
+
+# The live document, as a client fetches it from Django's WSGI handler.
+schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", WSGIHandler())
+# The API refuses text with a NUL character (its description says so): valid strings here
+# have none.
+schema.config.generation.update(allow_x00=False)
+
+
+@schema.hook
+def flatmap_case(context, case):
+    """Valid fuzzed cases aim at the world: its ids always (random ones are 404, which the
+    coverage phase's and the invalid cases' ids try already), its words as often as not
+    (random ones find nothing)."""
+    if case.meta is None or case.meta.generation.mode is not GenerationMode.POSITIVE:
+        return st.just(case)
+    path = case.path_parameters
+    # Ids that belong together (a bot and its token), where a path has several.
+    aimed = [
+        _with_all(case, ids) for ids in AIM["together"] if len(path) > 1 and set(path) <= set(ids)
+    ]
+    for name in path:
+        aimed += [_with(case, "path_parameters", name, value) for value in AIM.get(name, [])]
+    variants = list(aimed or [case])
+    for base in aimed or [case]:
+        for where in ("query", "body"):
+            given = getattr(base, where)
+            for name in given if isinstance(given, dict) else ():
+                variants += [_with(base, where, name, value) for value in AIM.get(name, [])]
+    return st.sampled_from(variants)
+
+
+@schema.hook
+def filter_failure(context, failure, case, response) -> bool:
+    """Search's `q` is a query language (docs/search.md) whose grammar the document can
+    only name: its refusals of a well-formed string are not the document's to promise."""
+    refused_query = (
+        isinstance(failure, RejectedPositiveData)
+        and case.operation.path == "/api/v1/search"
+        and response.json()["error"].get("field") == "q"
+    )
+    return not refused_query
+
+
+def _with_all(case, ids: dict[str, int]):
+    copy = case.derive(keep_auth=True)
+    copy.path_parameters.update(ids)
+    return copy
+
+
+def _with(case, where: str, name: str, value: Any):
+    copy = case.derive(keep_auth=True)
+    getattr(copy, where)[name] = value
+    return copy
+
+
+def _keep_signed_in(case):
+    """The same case, unless it would revoke the run's own token (signing the rest out)."""
+    if case.path_parameters.get("token_id") != AIM["signing_token"]:
+        return case
+    return _with(case, "path_parameters", "token_id", AIM["token_id"][0])
+
+
+def _one_cursor(case):
+    """A valid case, kept to a rule history's description states that OpenAPI has no
+    words for: one of before, after and around, and anchor with neither before nor after."""
+    cursors = [name for name in ("before", "after", "around") if name in case.query]
+    extra = cursors[1:] + (["anchor"] if cursors[:1] in (["before"], ["after"]) else [])
+    if not any(name in case.query for name in extra):
+        return case
+    query = {name: value for name, value in case.query.items() if name not in extra}
+    return case.derive(query=query, keep_auth=True)
+
+
+@schema.parametrize()
+@settings(
+    max_examples=EXAMPLES,
+    derandomize=not RANDOM,
+    deadline=None,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+def test_every_operation_answers_as_its_document_says(case, signed_in):
+    case = _keep_signed_in(case)
+    if case.meta is not None and case.meta.generation.mode is GenerationMode.POSITIVE:
+        case = _one_cursor(case)
+
+    response = case.call_and_validate(headers={"Authorization": signed_in})
+
+    TRIED.add(case.operation.method.upper())
+    if response.status_code < 300:
+        SUCCEEDED.append(response.status_code)
