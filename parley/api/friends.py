@@ -20,6 +20,7 @@ from parley.accounts.models import FriendRequest, User
 from parley.api.paging import paged
 from parley.api.shapes import (
     ERRORS,
+    WITH_CONFLICT,
     BlockList,
     FriendList,
     FriendRequestList,
@@ -94,10 +95,11 @@ def outgoing(
     return _request_page(selectors.outgoing_requests(request.user), after, limit)
 
 
-@requests.post("", response={200: Standing, **ERRORS}, url_name="befriend")
+@requests.post("", response={200: Standing, **WITH_CONFLICT}, url_name="befriend")
 def send_request(request: AuthenticatedRequest, data: PersonIn) -> Standing:
     """Ask someone to be friends (both hear friend.request_received); if they already
-    asked you, you are friends at once (friend.added). Asking again is harmless."""
+    asked you, you are friends at once (friend.added). Asking again is harmless; asking
+    a friend is a conflict."""
     check_rate("friend", request.user.pk)
     person = access_user(data.username)
     friends.check_send_friend_request(request.user, person)

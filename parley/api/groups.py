@@ -1,8 +1,9 @@
 """Group conversations: start one with people, add more. Direct conversations: find
 yours with someone (one starts with its first message, sent with `to`)."""
 
-from typing import Any
+from typing import Annotated, Any
 
+from annotated_types import MaxLen
 from ninja import Router, Status
 from pydantic import Field
 
@@ -24,7 +25,7 @@ class GroupIn(Input):
         description="User ids: 2 to 19 people besides you, each a friend or someone you "
         "share a room with."
     )
-    title: str = Field(
+    title: Annotated[str, MaxLen(80)] = Field(
         "", description="Up to 80 characters; without one, the group is called after its people."
     )
 

@@ -15,7 +15,7 @@ from pydantic import Field
 
 from parley.accounts.models import User
 from parley.api.shapes import ERRORS, Changed, MessageVersions, Rendered, Sent
-from parley.api.types import BodyId, Id, Input, Said
+from parley.api.types import BodyId, ClientId, Id, Input, MessageBody, Said
 from parley.core.http import AuthenticatedRequest
 from parley.core.ratelimit import check_rate
 from parley.events.catalogue import MessageData
@@ -41,8 +41,10 @@ class SendIn(Input):
         description="A user's id: your direct conversation with them, which the first "
         "message starts (as on the socket).",
     )
-    body: str = Field(description="Markdown, up to MESSAGE_MAX_CHARS (10,000) characters.")
-    client_id: str = Field(
+    body: MessageBody = Field(
+        description="Markdown, up to MESSAGE_MAX_CHARS (10,000) characters, not only spaces."
+    )
+    client_id: ClientId = Field(
         description="Your id for this message, 1–64 of A–Z a–z 0–9 - _. Resending with the "
         "same one returns the original instead of a copy."
     )
@@ -110,7 +112,7 @@ def _changed(user: User, message_id: int, seq: int | None) -> Changed:
 
 
 class EditIn(Input):
-    body: str = Field(description="The new Markdown, as for a send.")
+    body: MessageBody = Field(description="The new Markdown, as for a send.")
 
 
 @router.patch("/{message_id}", response={200: Changed, **ERRORS}, url_name="edit_message")

@@ -16,6 +16,7 @@ from typing import Annotated, Any, TypeVar
 from annotated_types import MaxLen, MinLen
 from django.core import signing
 from django.db.models import Model, Q, QuerySet
+from pydantic import Field
 
 from parley.core.errors import ErrorCode, ParleyError
 
@@ -23,7 +24,14 @@ Row = TypeVar("Row", bound=Model)
 
 # A cursor as `next` gave it. The longest key is a room's: 80 characters of title, each
 # up to 12 in JSON (an escaped surrogate pair), in base64, and the signature.
-Cursor = Annotated[str, MinLen(1), MaxLen(2000)]
+# Opaque: only a `next` that this list gave is one (anything else is refused, 400 naming
+# "after"), which no schema can state.
+Cursor = Annotated[
+    str,
+    MinLen(1),
+    MaxLen(2000),
+    Field(description='The "next" of the page before (opaque, signed); anything else is refused.'),
+]
 
 
 def _order(rows: "QuerySet[Any]") -> tuple[str, ...]:

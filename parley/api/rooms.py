@@ -31,7 +31,7 @@ from parley.api.shapes import (
     RoomData,
     RoomList,
 )
-from parley.api.types import Id, Input, UpTo100
+from parley.api.types import Description, Id, Input, Title, UpTo100
 from parley.core.http import AuthenticatedRequest
 from parley.core.ratelimit import check_rate
 from parley.events.catalogue import Role
@@ -162,8 +162,8 @@ def decline_invite(request: AuthenticatedRequest, invite_id: Id) -> Status[None]
 
 
 class RoomIn(Input):
-    title: str = Field(description="1–80 characters.")
-    description: str = Field("", description="Up to 1,000 characters.")
+    title: Title = Field(description="1–80 characters, not only spaces.")
+    description: Description = Field("", description="Up to 1,000 characters.")
     private: bool = Field(False, description="Private: only invited people see and join it.")
 
 
@@ -189,13 +189,13 @@ Slug = Annotated[str, StringConstraints(pattern=r"^[-a-zA-Z0-9_]*$", max_length=
 
 
 class RoomPatch(Input):
-    title: str | None = Field(None, description="1–80 characters.")
+    title: Title | None = Field(None, description="1–80 characters, not only spaces.")
     slug: Slug | None = Field(
         None,
         description="Letters, digits, hyphens and underscores; empty makes one from the title. "
         "A private room's gets a random ending whenever it changes.",
     )
-    description: str | None = Field(None, description="Up to 1,000 characters.")
+    description: Description | None = Field(None, description="Up to 1,000 characters.")
     private: bool | None = None
 
 
@@ -352,8 +352,8 @@ def chats(request: AuthenticatedRequest, room_id: Id) -> dict[str, Any]:
 
 
 class ChatIn(Input):
-    title: str = Field(description="1–80 characters.")
-    description: str = Field("", description="What it is for, up to 1,000 characters.")
+    title: Title = Field(description="1–80 characters, not only spaces.")
+    description: Description = Field("", description="What it is for, up to 1,000 characters.")
 
 
 @router.post("/{room_id}/chats", response={201: Chat, **ERRORS}, url_name="chat_create")
@@ -368,8 +368,8 @@ def create_chat(request: AuthenticatedRequest, room_id: Id, data: ChatIn) -> Sta
 
 
 class ChatPatch(Input):
-    title: str | None = Field(None, description="1–80 characters.")
-    description: str | None = Field(None, description="Up to 1,000 characters.")
+    title: Title | None = Field(None, description="1–80 characters, not only spaces.")
+    description: Description | None = Field(None, description="Up to 1,000 characters.")
 
 
 @router.patch("/{room_id}/chats/{chat_id}", response={200: Chat, **ERRORS}, url_name="chat_rename")

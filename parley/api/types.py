@@ -9,6 +9,7 @@ field by field with no coercion and no unknown fields.
 from typing import Annotated, Any
 
 from annotated_types import Interval, MaxLen, MinLen
+from django.conf import settings
 from ninja import Schema
 from ninja.parser import Parser
 from pydantic import BeforeValidator, ConfigDict, StringConstraints
@@ -53,6 +54,12 @@ UpTo100 = Annotated[int, Interval(ge=1, le=100), BeforeValidator(_ascii_digits)]
 # (pydantic) and Python: this is the complement of exactly what str.strip() removes.
 NOT_BLANK = r"[^\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
 Said = Annotated[str, StringConstraints(min_length=1, pattern=NOT_BLANK)]
+# A room's or a chat's title, as the room actions take it (parley.messaging.actions.rooms).
+Title = Annotated[Said, MaxLen(80)]
+Description = Annotated[str, MaxLen(1000)]
+# A message's Markdown and the sender's id for it (parley.messaging.actions.send).
+MessageBody = Annotated[Said, MaxLen(settings.MESSAGE_MAX_CHARS)]
+ClientId = Annotated[str, StringConstraints(pattern=r"^[-A-Za-z0-9_]{1,64}$")]
 
 
 class Input(Schema):

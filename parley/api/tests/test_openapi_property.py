@@ -30,13 +30,20 @@ from schemathesis import GenerationMode
 from schemathesis.openapi.checks import RejectedPositiveData
 
 from parley.accounts.actions.bots import check_create_bot, check_create_bot_token
+from parley.accounts.actions.friends import check_send_friend_request
 from parley.accounts.actions.tokens import check_create_api_token
-from parley.accounts.models import User
+from parley.accounts.models import FriendRequest, User
 from parley.accounts.tests.factories import UserFactory
+from parley.integrations.outgoing.actions import check_set_bot_endpoint
 from parley.messaging.actions.edit import check_edit_message
 from parley.messaging.actions.groups import check_create_group
 from parley.messaging.actions.react import check_react
-from parley.messaging.actions.rooms import check_create_chat, check_create_room, check_join_room
+from parley.messaging.actions.rooms import (
+    check_create_chat,
+    check_create_room,
+    check_invite_to_room,
+    check_join_room,
+)
 from parley.messaging.actions.send import check_send_message
 
 pytestmark = pytest.mark.openapi
@@ -53,17 +60,24 @@ SUCCEEDED: list[int] = []
 
 
 @pytest.fixture
-def world(alice, bob, carol) -> dict[str, list[Any]]:
+def world(alice, bob, carol) -> dict[str, Any]:
     """alice's room with bob and carol (two chats; messages: edited, a reply, a reaction,
-    a mention), her direct conversation with bob, a group of the three, her bot with a
-    token, and bob's room, direct conversation with dave and bot, which she cannot see.
-    Returns what to aim at."""
+    a mention; an invitation to dave), her direct conversation with bob, a group of the
+    three, her friend bob, carol's friend request to her and hers to dave, her bot with a
+    token and an endpoint, bob's public rooms (one she is in, one she may join) and his
+    private one she is invited to; and bob's direct conversation with dave and bot, which
+    she cannot see. Returns what to aim at."""
     dave: User = UserFactory.create(username="dave", display_name="Dave Brubeck")
     room = check_create_room(alice, title="Team")
     check_join_room(bob, room)
     check_join_room(carol, room)
     elsewhere = check_create_room(bob, title="Elsewhere")
     check_join_room(dave, elsewhere)
+    hideout = check_create_room(bob, title="Hideout", is_public=False)
+    lounge = check_create_room(bob, title="Lounge")
+    check_join_room(alice, lounge)
+    to_alice = check_invite_to_room(bob, hideout, alice)
+    to_dave = check_invite_to_room(alice, room, dave)
     general = room.chats.get(is_default=True)
     dev = check_create_chat(alice, room, title="dev")
     client_ids = (f"w{n}" for n in itertools.count())
@@ -81,9 +95,15 @@ def world(alice, bob, carol) -> dict[str, list[Any]]:
     group = check_create_group(alice, [bob.pk, carol.pk], title="Trio")
     send(carol, "hi both", conversation_id=group.pk)
     theirs = send(bob, "not for alice", to_user_id=dave.pk)
+    check_send_friend_request(bob, alice)
+    check_send_friend_request(alice, bob)  # accepts bob's
+    check_send_friend_request(carol, alice)
+    check_send_friend_request(alice, dave)
+    requests = FriendRequest.objects.order_by("pk")
     spare, _ = check_create_api_token(alice, name="spare", scope="read", expires_in_days=30)
     bobs, _ = check_create_api_token(bob, name="bob's", scope="write", expires_in_days=None)
     bot = check_create_bot(alice, username="deploy-bot", display_name="Deploy")
+    check_set_bot_endpoint(alice, bot.pk, "https://bots.example.org/parley")
     bots_token, _ = check_create_bot_token(
         alice, bot.pk, name="ci", scope="write", expires_in_days=None
     )
@@ -94,9 +114,37 @@ def world(alice, bob, carol) -> dict[str, list[Any]]:
         "conversation_id": conversations,
         "conversation": conversations,
         "message_id": [first.pk, edited.pk, reply.pk, direct.pk, theirs.pk],
+        "reply_to": [first.pk],
         "token_id": [spare.pk, bobs.pk, bots_token.pk],
         "bot_id": [bot.pk, bobs_bot.pk],
-        "together": [{"bot_id": bot.pk, "token_id": bots_token.pk}],
+        "room_id": [room.pk, lounge.pk, elsewhere.pk, hideout.pk],
+        "invite_id": [to_alice.pk, to_dave.pk],
+        "request_id": [request.pk for request in requests],
+        "user_id": [bob.pk, dave.pk],
+        "chat_id": [dev.pk],
+        "username": ["bob", "carol", "dave"],
+        "emoji": ["👍", "🎉"],
+        "people": [[bob.pk, carol.pk], [dave.pk]],
+        "to": [dev.pk, bob.pk],
+        "together": [
+            {"bot_id": bot.pk, "token_id": bots_token.pk},
+            {"room_id": room.pk, "chat_id": dev.pk},
+            {"room_id": room.pk, "invite_id": to_dave.pk},
+            {"room_id": room.pk, "user_id": bob.pk},
+        ],
+        # Whole valid cases, where fields must agree.
+        "cases": {
+            "POST /api/v1/messages": [
+                {"body": {"conversation": general.pk, "body": "hi", "client_id": "s-1"}},
+                {"body": {"to": carol.pk, "body": "hi", "client_id": "s-2"}},
+            ],
+            "POST /api/v1/rooms/{room_id}/invites": [
+                {"path_parameters": {"room_id": room.pk}, "body": {"username": "dave"}}
+            ],
+            "POST /api/v1/groups/{conversation_id}/people": [
+                {"path_parameters": {"conversation_id": group.pk}, "body": {"people": [bob.pk]}}
+            ],
+        },
         "q": ["hello", "bo", "typo from:bob", "team has:link", "is:unread"],
     }
 
@@ -141,13 +189,17 @@ def flatmap_case(context, case):
     if case.meta is None or case.meta.generation.mode is not GenerationMode.POSITIVE:
         return st.just(case)
     path = case.path_parameters
-    # Ids that belong together (a bot and its token), where a path has several.
+    # Ids that belong together (a room and its chat), where a path has several; or else
+    # every combination of the world's.
     aimed = [
         _with_all(case, ids) for ids in AIM["together"] if len(path) > 1 and set(path) <= set(ids)
     ]
-    for name in path:
-        aimed += [_with(case, "path_parameters", name, value) for value in AIM.get(name, [])]
-    variants = list(aimed or [case])
+    if not aimed:
+        known = [[(name, value) for value in AIM[name]] for name in path if name in AIM]
+        aimed = [_with_all(case, dict(pairs)) for pairs in itertools.product(*known) if pairs]
+    # Whole cases where fields must agree (a send: to a conversation or a user, not both).
+    whole = AIM["cases"].get(f"{case.method.upper()} {case.path}", [])
+    variants = [_with_all(case, given) for given in whole] + (aimed or [case])
     for base in aimed or [case]:
         for where in ("query", "body"):
             given = getattr(base, where)
@@ -158,19 +210,29 @@ def flatmap_case(context, case):
 
 @schema.hook
 def filter_failure(context, failure, case, response) -> bool:
-    """Search's `q` is a query language (docs/search.md) whose grammar the document can
-    only name: its refusals of a well-formed string are not the document's to promise."""
-    refused_query = (
-        isinstance(failure, RejectedPositiveData)
-        and case.operation.path == "/api/v1/search"
-        and response.json()["error"].get("field") == "q"
+    """Refusals of schema-valid input that the document can only describe in words:
+    search's `q`, a query language (docs/search.md); `after`, an opaque cursor that only
+    a previous page's `next` is; a reaction's `emoji` (one emoji); a group's `people`
+    (friends or roommates, not you); and a 400 naming no field, which refuses what the
+    request asks of the world as it is (a message already deleted, or moved where it is,
+    a group that is a chat), not its shape."""
+    if not isinstance(failure, RejectedPositiveData):
+        return True
+    field = response.json()["error"].get("field")
+    in_words = {"after", "emoji", "people"} | (
+        {"q"} if case.operation.path.endswith("/search") else set()
     )
-    return not refused_query
+    return field is not None and field not in in_words
 
 
-def _with_all(case, ids: dict[str, int]):
+def _with_all(case, given: dict[str, Any]):
+    """`case` with these path parameters (ids) or these parts (path_parameters, body)."""
     copy = case.derive(keep_auth=True)
-    copy.path_parameters.update(ids)
+    if given.keys() <= {"path_parameters", "body"}:
+        copy.path_parameters.update(given.get("path_parameters", {}))
+        copy.body = given.get("body", copy.body)
+    else:
+        copy.path_parameters.update(given)
     return copy
 
 
