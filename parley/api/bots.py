@@ -89,8 +89,9 @@ class BotChange(Input):
     active: bool | None = Field(None, description="false: its sockets close and its tokens stop.")
     endpoint_url: str | None = Field(
         None,
-        description="Its outgoing webhook: an http(s) URL Parley POSTs the messages that "
-        'mention the bot or are sent to it directly to. null or "" removes it.',
+        description="Its outgoing webhook: an http:// or https:// URL with a host name and no "
+        "user name or password, that Parley POSTs the messages that mention the bot or are "
+        'sent to it directly to. null or "" removes it.',
     )
 
 

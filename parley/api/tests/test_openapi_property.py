@@ -213,13 +213,14 @@ def filter_failure(context, failure, case, response) -> bool:
     """Refusals of schema-valid input that the document can only describe in words:
     search's `q`, a query language (docs/search.md); `after`, an opaque cursor that only
     a previous page's `next` is; a reaction's `emoji` (one emoji); a group's `people`
-    (friends or roommates, not you); and a 400 naming no field, which refuses what the
+    (friends or roommates, not you); a bot's `endpoint_url` (an http(s) URL with a host
+    name and no credentials); and a 400 naming no field, which refuses what the
     request asks of the world as it is (a message already deleted, or moved where it is,
     a group that is a chat), not its shape."""
     if not isinstance(failure, RejectedPositiveData):
         return True
     field = response.json()["error"].get("field")
-    in_words = {"after", "emoji", "people"} | (
+    in_words = {"after", "emoji", "people", "endpoint_url"} | (
         {"q"} if case.operation.path.endswith("/search") else set()
     )
     return field is not None and field not in in_words
