@@ -343,9 +343,9 @@ class ParleyConsumer(CallsMixin, liveness.LivenessMixin, Following, AsyncWebsock
                 )
                 await self.send_event(catalogue.History(ref=ref, **page))
             case frames.Ping():
+                await self.call_heartbeat()  # first: a pong says the call heard it
                 await self.send_event(catalogue.Pong(ref=ref))
                 await self.liveness_heartbeat()
-                await self.call_heartbeat()
             case (
                 frames.CallStart()
                 | frames.CallJoin()

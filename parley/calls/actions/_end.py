@@ -70,7 +70,7 @@ def leave_call(
     if left == 0 or (direct and call.answered_at is not None):
         if call.answered_at is None:
             reason = Call.EndReason.CANCELLED
-        elif dropped and left == 0:
+        elif dropped:
             reason = Call.EndReason.DROPPED
         else:
             reason = Call.EndReason.HANGUP
