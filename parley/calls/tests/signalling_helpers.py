@@ -48,3 +48,19 @@ async def gather(socket: Socket, *kinds: str) -> dict[str, dict[str, Any]]:
         frame = await socket.receive()
         seen[frame["type"]] = frame
     return {kind: seen[kind] for kind in kinds}
+
+
+async def drain(socket: Socket) -> list[dict[str, Any]]:
+    """Every frame waiting now (a bounded check, as Socket.nothing_more)."""
+    frames = []
+    while not await socket.nothing_more():
+        frames.append(await socket.receive_frame())
+    return frames
+
+
+SIGNALS = frozenset({"call.offer", "call.answer", "call.candidate"})
+
+
+async def signals_waiting(socket: Socket) -> list[dict[str, Any]]:
+    """The signalling frames waiting on `socket` now."""
+    return [frame for frame in await drain(socket) if frame["type"] in SIGNALS]
