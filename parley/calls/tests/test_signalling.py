@@ -111,8 +111,10 @@ async def test_every_refusal_relays_nothing(in_call, alice, bob, carol):
 
 
 async def test_a_candidate_flood_is_cut_at_the_sockets_limit(in_call, alice, bob, settings):
-    a, b, other_tab, c, call = in_call
-    frame = json.dumps({"type": "call.candidate", "call": call, "to": bob.pk, "candidate": CANDIDATE})
+    a, b, _, _, call = in_call
+    frame = json.dumps(
+        {"type": "call.candidate", "call": call, "to": bob.pk, "candidate": CANDIDATE}
+    )
     burst = settings.RATE_LIMITS["call_candidate"][1]
 
     with time_machine.travel(time.time(), tick=False):  # no token comes back meanwhile
