@@ -23,7 +23,7 @@ TIMEOUT = 30
 
 
 class SmallFrames(VideoStreamTrack):
-    """A synthetic camera: 160×120 frames with a byte that names the sender."""
+    """A synthetic camera: 160x120 frames with a byte that names the sender."""
 
     def __init__(self, mark: int) -> None:
         super().__init__()
@@ -89,9 +89,8 @@ class Peer:
                 pc = self.connection(frame["from"])
                 await pc.setRemoteDescription(RTCSessionDescription(frame["sdp"], "offer"))
                 await pc.setLocalDescription(await pc.createAnswer())
-                await self.socket.send(
-                    type="call.answer", call=self.call, to=frame["from"], sdp=pc.localDescription.sdp
-                )
+                sdp = pc.localDescription.sdp
+                await self.socket.send(type="call.answer", call=self.call, to=frame["from"], sdp=sdp)
             elif frame["type"] == "call.answer":
                 pc = self.connections[frame["from"]]
                 await pc.setRemoteDescription(RTCSessionDescription(frame["sdp"], "answer"))
