@@ -90,7 +90,8 @@ class Peer:
                 await pc.setRemoteDescription(RTCSessionDescription(frame["sdp"], "offer"))
                 await pc.setLocalDescription(await pc.createAnswer())
                 sdp = pc.localDescription.sdp
-                await self.socket.send(type="call.answer", call=self.call, to=frame["from"], sdp=sdp)
+                to = frame["from"]
+                await self.socket.send(type="call.answer", call=self.call, to=to, sdp=sdp)
             elif frame["type"] == "call.answer":
                 pc = self.connections[frame["from"]]
                 await pc.setRemoteDescription(RTCSessionDescription(frame["sdp"], "answer"))
@@ -127,9 +128,7 @@ async def _mesh(users: list[Any], conversation_id: int) -> dict[int, dict[int, i
             if participant["user"]["id"] != peer.user.pk:
                 await peer.offer_to(participant["user"]["id"])
     try:
-        await asyncio.wait_for(
-            asyncio.gather(*(p.enough.wait() for p in peers)), timeout=TIMEOUT
-        )
+        await asyncio.wait_for(asyncio.gather(*(p.enough.wait() for p in peers)), timeout=TIMEOUT)
     finally:
         for task in listeners:
             task.cancel()
