@@ -12,7 +12,7 @@ from aiortc.mediastreams import MediaStreamError
 from av import VideoFrame
 from channels.db import database_sync_to_async
 
-from parley.calls.tests.signalling_helpers import direct, join, start
+from parley.calls.tests.signalling_helpers import _no_background_sweep, direct, join, start  # noqa: F401 (autouse)
 from parley.core.testing.sockets import Socket, open_socket
 from parley.messaging.actions.rooms import check_create_room, check_join_room
 

@@ -8,7 +8,14 @@ import pytest
 import time_machine
 from channels.db import database_sync_to_async
 
-from parley.calls.tests.signalling_helpers import drain, gather, join, signals_waiting, start
+from parley.calls.tests.signalling_helpers import (  # noqa: F401 (autouse)
+    _no_background_sweep,
+    drain,
+    gather,
+    join,
+    signals_waiting,
+    start,
+)
 from parley.core.testing.sockets import open_socket
 from parley.messaging.actions.rooms import check_create_room, check_join_room
 
