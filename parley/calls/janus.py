@@ -54,7 +54,8 @@ VIDEOROOM = "janus.plugin.videoroom"
 PROTOCOL = Subprotocol("janus-protocol")
 # Janus ends a session it has heard nothing of for session_timeout (60 s by default).
 KEEPALIVE_SECONDS = 20.0
-# VideoRoom's error codes that the client handles itself.
+# Error codes that the client handles itself.
+NO_SUCH_SESSION = 458  # Janus's own
 NO_SUCH_ROOM = 426
 ROOM_EXISTS = 427
 
@@ -307,6 +308,8 @@ class JanusClient:
                     await self.request({"janus": "keepalive", "session_id": session_id})
                 except JanusError as error:
                     logger.warning("Janus keepalive of session %s failed: %s", session_id, error)
+                    if error.code == NO_SUCH_SESSION:
+                        self._session_gone(session_id, "Janus forgot the session")
 
     # --- requests -------------------------------------------------------------
 
@@ -386,7 +389,7 @@ class JanusClient:
 
     def room(self, call_id: int) -> Room:
         """The room of call `call_id`, with its derived secret and pin."""
-        if isinstance(call_id, bool) or not isinstance(call_id, int) or call_id <= 0:
+        if isinstance(call_id, bool) or not isinstance(call_id, int) or not 0 < call_id < 2**63:
             raise ValueError(f"a call id is a positive integer, not {call_id!r}")
         return Room(
             call_id,
@@ -493,6 +496,7 @@ class _Sink:
     def __init__(self) -> None:
         self.queue: asyncio.Queue[Event] = asyncio.Queue()
         self.ended = False
+        self.reason = ""
         self.feeds: set[int] = set()  # published now, as far as the events told
 
     def put(self, event: Event) -> None:
@@ -503,6 +507,7 @@ class _Sink:
         if not self.ended:
             self.queue.put_nowait(Disconnected(reason))
             self.ended = True
+            self.reason = reason
 
 
 class _Handle:
@@ -518,9 +523,14 @@ class _Handle:
         self.sink = sink
         self.participant: Participant | None = None
 
+    def check_alive(self) -> None:
+        if self.sink.ended:
+            raise JanusClosed(f"this participant's Janus session is over: {self.sink.reason}")
+
     async def message(
         self, body: dict[str, Any], *, jsep: dict[str, Any] | None = None, what: str
     ) -> dict[str, Any]:
+        self.check_alive()
         message: dict[str, Any] = {
             "janus": "message",
             "session_id": self.session_id,
@@ -532,6 +542,7 @@ class _Handle:
         return await self.client.request(message, what=what)
 
     async def trickle(self, candidate: dict[str, Any]) -> None:
+        self.check_alive()
         await self.client.request(
             {
                 "janus": "trickle",
@@ -619,8 +630,10 @@ class Participant:
         await self.publisher.message({"request": "unpublish"}, what="unpublishing")
 
     async def subscribe(self, feeds: list[int]) -> str:
-        """Receive `feeds` (their feed ids) too; returns Janus's SDP offer for the
-        subscriber PeerConnection, whose answer goes to `start`."""
+        """Receive `feeds` too: feed ids from FeedPublished events (Janus knows a feed
+        once its media is up, not before). Returns Janus's SDP offer for the subscriber
+        PeerConnection, whose answer goes to `start`; `streams` says which m-line is whose."""
+        self.publisher.check_alive()
         streams = [{"feed": feed} for feed in feeds]
         if self.subscriber is None:
             handle = await self.client._attach(self.session_id, "subscriber", self.sink)
@@ -672,8 +685,10 @@ class Participant:
 
     async def leave(self) -> None:
         """Leave the room and end the session: the others get FeedUnpublished."""
-        if not self.left:
-            self.left = True
+        if self.left:
+            return
+        self.left = True
+        if not self.sink.ended:  # else Janus ended the session already
             await self.client._destroy_session(self.session_id)
 
     async def events(self) -> AsyncIterator[Event]:

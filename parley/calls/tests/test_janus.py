@@ -175,3 +175,18 @@ async def test_a_silent_janus_times_out():
             await client.create_room(108, publishers=2)
     finally:
         server.close()
+
+
+async def test_when_janus_goes_away_participants_are_told_and_requests_fail():
+    with janus_server() as own:
+        client = JanusClient(own.url, own.api_secret, timeout=5)
+        await client.create_room(109, publishers=2)
+        ann = await client.join(109, display="ann")
+    # Janus is stopped: its socket closed.
+
+    assert isinstance(await next_event(ann, Disconnected), Disconnected)
+    with pytest.raises(JanusClosed, match="this participant's Janus session is over"):
+        await ann.publish("v=0\r\n")
+    await ann.leave()  # nothing left to leave: no error
+    with pytest.raises(JanusClosed, match="Cannot reach Janus"):
+        await client.create_room(110, publishers=2)
