@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from aioice.stun import TransactionFailed
-from aioice.turn import create_turn_endpoint
+from aioice.turn import TurnClientUdpProtocol, create_turn_endpoint
 from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection
 from aiortc.rtcconfiguration import RTCIceTransportPolicy
 
@@ -187,3 +187,36 @@ async def test_coturn_allocates_with_a_fresh_credential(relay_settings, coturn):
         assert transport.get_extra_info("sockname")[0] == "127.0.0.1"  # the relay address
     finally:
         transport.close()
+
+
+async def allocate(server: TurnServer, username: str, password: str) -> TurnClientUdpProtocol:
+    """A TURN client with an allocation on `server` (raises TransactionFailed if refused)."""
+    loop = asyncio.get_running_loop()
+    _, client = await loop.create_datagram_endpoint(
+        lambda: TurnClientUdpProtocol(
+            (server.host, server.port),
+            username=username,
+            password=password,
+            lifetime=600,
+            channel_refresh_time=500,
+        ),
+        remote_addr=(server.host, server.port),
+    )
+    await client.connect()
+    return client
+
+
+async def test_the_deployed_config_relays_to_no_local_or_private_address(settings):
+    with turn_server(loopback_peers=False) as hardened:
+        settings.TURN_URLS, settings.TURN_SECRET = hardened.urls, hardened.secret
+        (minted,) = ice_servers_for(ANN)
+        client = await allocate(hardened, minted["username"], minted["credential"])
+        try:
+            for number, peer in enumerate(
+                ["127.0.0.1", "10.1.2.3", "172.16.0.5", "192.168.1.1", "169.254.169.254"]
+            ):
+                with pytest.raises(TransactionFailed) as denied:
+                    await client.channel_bind(0x4000 + number, (peer, 3478))
+                assert denied.value.response.attributes["ERROR-CODE"][0] == 403, peer
+        finally:
+            await client.delete()

@@ -146,10 +146,10 @@ def _stun_answers(port: int) -> bool:
 
 
 @contextlib.contextmanager
-def turn_server() -> Iterator[TurnServer]:
-    """A private coturn from deploy/coturn/turnserver.conf on loopback: its own port,
-    a random secret, and loopback peers allowed (the repository's config denies them),
-    since both ends of a test call are on this machine."""
+def turn_server(*, loopback_peers: bool = True) -> Iterator[TurnServer]:
+    """A private coturn from deploy/coturn/turnserver.conf on loopback: its own port and
+    a random secret. `loopback_peers`: relay to 127.0.0.1 too (the repository's config
+    denies it), since both ends of a test call are on this machine."""
     directory = Path(tempfile.mkdtemp(prefix="parley-turn-"))
     secret = secrets.token_urlsafe(24)
     port = free_port()
@@ -163,14 +163,14 @@ def turn_server() -> Iterator[TurnServer]:
         "relay-ip=127.0.0.1",
         f"min-port={relay}",
         f"max-port={relay + 999}",
-        "allow-loopback-peers",
-        "allowed-peer-ip=127.0.0.1",
         "no-tcp",
         f"userdb={directory / 'turndb'}",
         f"pidfile={directory / 'turnserver.pid'}",
         f"log-file={directory / 'turn.log'}",
         "no-stdout-log",
     ]
+    if loopback_peers:
+        overrides += ["allow-loopback-peers", "allowed-peer-ip=127.0.0.1"]
     (directory / "turnserver.conf").write_text(config + "\n".join(overrides) + "\n")
     log = directory / "turn.log"
     with (directory / "output.log").open("wb") as output:
