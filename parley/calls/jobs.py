@@ -3,6 +3,7 @@
 from django.db import transaction
 from django.utils import timezone
 
+from parley.calls import sfu
 from parley.calls.actions._end import end_call, lock_call, publish_updated, stop_ringing
 from parley.calls.actions.liveness import expire
 from parley.calls.models import Call, Ring
@@ -36,3 +37,9 @@ def participant_gone(participant_id: int) -> None:
     """CALL_GRACE_SECONDS after a participant's socket closed: they leave unless a socket
     of theirs joined the call again meanwhile."""
     expire(participant_id)
+
+
+@job(max_attempts=5, retry_seconds=5)
+def destroy_sfu_room(call_id: int) -> None:
+    """An SFU call ended: its Janus room goes (Janus hangs up on anyone still in it)."""
+    sfu.destroy_room(call_id)

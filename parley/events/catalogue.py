@@ -346,6 +346,39 @@ class CallCandidate(Event, tag="call.candidate"):
     candidate: IceCandidate | None
 
 
+class CallSfuFeeds(Event, tag="call.sfu.feeds"):
+    """SFU calls: the users whose media the SFU carries now (subscribe to them)."""
+
+    call: int
+    feeds: list[int]
+
+
+class SfuStream(TypedDict):
+    """Whose media an m-line of the receiving connection carries."""
+
+    mid: str
+    user: int
+    kind: str  # "audio" or "video"
+
+
+class CallSfuOffer(Event, tag="call.sfu.offer"):
+    """SFU calls: the SFU's offer for your receiving connection (answer: call.sfu.start);
+    the reply to call.sfu.subscribe, or unasked when the SFU renegotiates (ref null)."""
+
+    ref: Ref
+    call: int
+    sdp: str
+    streams: list[SfuStream]
+
+
+class CallSfuAnswer(Event, tag="call.sfu.answer"):
+    """SFU calls: the SFU's answer to your call.sfu.publish offer."""
+
+    ref: Ref
+    call: int
+    sdp: str
+
+
 # Live only: never stored, never sequenced.
 
 
@@ -462,6 +495,9 @@ CallEvent = (
     | CallSession
     | CallDone
     | CallIceServers
+    | CallSfuFeeds
+    | CallSfuOffer
+    | CallSfuAnswer
 )
 FriendRequestEvent = FriendRequestReceived | FriendRequestCancelled | FriendRequestDeclined
 ServerEvent = (

@@ -125,6 +125,27 @@ class CallIceServers(Frame, tag="call.ice_servers"):
     pass
 
 
+class CallSfuPublish(Frame, tag="call.sfu.publish"):
+    call: int
+    sdp: str
+
+
+class CallSfuSubscribe(Frame, tag="call.sfu.subscribe"):
+    call: int
+    feeds: list[int]
+
+
+class CallSfuStart(Frame, tag="call.sfu.start"):
+    call: int
+    sdp: str
+
+
+class CallSfuCandidate(Frame, tag="call.sfu.candidate"):
+    call: int
+    target: Literal["publisher", "subscriber"]
+    candidate: IceCandidate | None
+
+
 ClientFrame = (
     Send
     | Edit
@@ -145,6 +166,10 @@ ClientFrame = (
     | CallAnswer
     | CallCandidate
     | CallIceServers
+    | CallSfuPublish
+    | CallSfuSubscribe
+    | CallSfuStart
+    | CallSfuCandidate
 )
 # Typing and presence: live only, handled apart (parley.realtime.liveness).
 LIVENESS = (Typing, Presence)
@@ -293,6 +318,34 @@ def _parse_call_candidate(data: dict[str, Any]) -> CallCandidate:
     return CallCandidate(_int(data, "call", minimum=1), _int(data, "to", minimum=1), candidate)
 
 
+def _parse_sfu_subscribe(data: dict[str, Any]) -> CallSfuSubscribe:
+    _only(data, "call", "feeds")
+    feeds = data.get("feeds")
+    if not isinstance(feeds, list) or not 1 <= len(feeds) <= 100:
+        raise invalid('"feeds" must be a list of 1-100 user ids.')
+    ids = [_int({"feeds": f}, "feeds", minimum=1) for f in feeds]
+    return CallSfuSubscribe(_int(data, "call", minimum=1), sorted(set(ids)))
+
+
+def _parse_sfu_candidate(data: dict[str, Any]) -> CallSfuCandidate:
+    _only(data, "call", "target", "candidate")
+    target = data.get("target")
+    if target not in ("publisher", "subscriber"):
+        raise invalid('"target" must be "publisher" or "subscriber".')
+    if "candidate" not in data:
+        raise invalid('"candidate" is required (null for the end of candidates).')
+    candidate = _parse_candidate(data["candidate"])
+    return CallSfuCandidate(_int(data, "call", minimum=1), target, candidate)
+
+
+def _parse_sfu_sdp(kind: type[CallSfuPublish] | type[CallSfuStart]) -> Callable[..., ClientFrame]:
+    def parse(data: dict[str, Any]) -> ClientFrame:
+        _only(data, "call", "sdp")
+        return kind(_int(data, "call", minimum=1), _sdp(data))
+
+    return parse
+
+
 _PARSERS: dict[type[Frame], Callable[[dict[str, Any]], ClientFrame]] = {
     Send: _parse_send,
     Edit: lambda data: Edit(_int(data, "message", minimum=1), _str(data, "body")),
@@ -313,6 +366,10 @@ _PARSERS: dict[type[Frame], Callable[[dict[str, Any]], ClientFrame]] = {
     CallAnswer: _parse_call_answer,
     CallCandidate: _parse_call_candidate,
     CallIceServers: lambda data: CallIceServers(),
+    CallSfuPublish: _parse_sfu_sdp(CallSfuPublish),
+    CallSfuSubscribe: _parse_sfu_subscribe,
+    CallSfuStart: _parse_sfu_sdp(CallSfuStart),
+    CallSfuCandidate: _parse_sfu_candidate,
 }
 # Every frame type, by its "type".
 FRAMES: dict[str, Callable[[dict[str, Any]], ClientFrame]] = {

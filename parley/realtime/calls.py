@@ -9,6 +9,7 @@ when it closes. Offers and answers, and candidates, are rate-limited per socket 
 before any database read.
 """
 
+import asyncio
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -17,9 +18,11 @@ from django.conf import settings
 from parley.calls.actions.join import check_join_call
 from parley.calls.actions.leave import check_decline_call, check_leave_call
 from parley.calls.actions.liveness import heartbeat, socket_gone, sweep_stale
-from parley.calls.actions.signal import check_signal
+from parley.calls.actions.signal import check_sfu, check_signal
 from parley.calls.actions.start import Joined, check_start_call
-from parley.calls.selectors import ice_servers_for
+from parley.calls.sfu import SfuSession
+from parley.calls.turn import ice_servers_for
+from parley.core.errors import ParleyError
 from parley.core.ratelimit import acheck_rate
 from parley.events import catalogue, frames
 from parley.events.publish import publish_to_socket
@@ -35,6 +38,7 @@ _heartbeat = writing(heartbeat)
 _socket_gone = writing(socket_gone)
 _sweep_stale = writing(sweep_stale)
 _signal = reading(check_signal)
+_check_sfu = reading(check_sfu)
 _ice_servers = reading(ice_servers_for)
 
 
@@ -66,10 +70,13 @@ class CallsMixin:
 
         async def send_event(self, event: catalogue.ServerEvent | dict[str, Any]) -> None: ...
 
+        lock: asyncio.Lock
+
     def __init__(self) -> None:
         """(Set with the consumer's attributes: ParleyConsumer's __init__ says why.)"""
         super().__init__()
         self.in_call = False  # this socket started or joined a call (it may have ended)
+        self.sfu: SfuSession | None = None  # its place in an SFU call's Janus room
 
     async def call_frame(self, frame: frames.ClientFrame, ref: catalogue.Ref) -> None:
         """A call frame (parsed); errors are raised as ParleyError for the consumer."""
@@ -86,7 +93,15 @@ class CallsMixin:
                 await self._session(joined, ref)
             case frames.CallJoin():
                 await self._session(await _join(self.user, self.channel_name, frame.call), ref)
+            case (
+                frames.CallSfuPublish()
+                | frames.CallSfuSubscribe()
+                | frames.CallSfuStart()
+                | frames.CallSfuCandidate()
+            ):
+                await self._sfu_frame(frame, ref)
             case frames.CallLeave():
+                await self._leave_sfu()
                 await _leave(self.user, frame.call)
                 await self.send_event(catalogue.CallDone(ref=ref, call=frame.call))
             case frames.CallDecline():
@@ -95,6 +110,47 @@ class CallsMixin:
             case frames.CallIceServers():
                 servers = await _ice_servers(self.user)
                 await self.send_event(catalogue.CallIceServers(ref=ref, ice_servers=servers))
+
+    async def _sfu_frame(
+        self,
+        frame: frames.CallSfuPublish
+        | frames.CallSfuSubscribe
+        | frames.CallSfuStart
+        | frames.CallSfuCandidate,
+        ref: catalogue.Ref,
+    ) -> None:
+        """SDP and candidates for the SFU, from the socket in an SFU call only."""
+        candidate = isinstance(frame, frames.CallSfuCandidate)
+        await acheck_rate("call_candidate" if candidate else "call_signal", self.channel_name)
+        await _check_sfu(self.user.pk, self.channel_name, frame.call)
+        if self.sfu is not None and self.sfu.call_id != frame.call:
+            await self._leave_sfu()
+        if self.sfu is None:
+            self.sfu = SfuSession(frame.call, self.user.pk, self.user.name, self._send_later)
+        match frame:
+            case frames.CallSfuPublish():
+                sdp = await self.sfu.publish(frame.sdp)
+                await self.send_event(catalogue.CallSfuAnswer(ref=ref, call=frame.call, sdp=sdp))
+            case frames.CallSfuSubscribe():
+                sdp = await self.sfu.subscribe(frame.feeds)
+                streams = self.sfu.streams
+                offer = catalogue.CallSfuOffer(ref=ref, call=frame.call, sdp=sdp, streams=streams)
+                await self.send_event(offer)
+            case frames.CallSfuStart():
+                await self.sfu.start(frame.sdp)
+                await self.send_event(catalogue.CallDone(ref=ref, call=frame.call))
+            case frames.CallSfuCandidate():
+                await self.sfu.trickle(frame.candidate, frame.target)
+
+    async def _send_later(self, event: catalogue.ServerEvent) -> None:
+        """An SFU event, written in turn with the socket's other frames."""
+        async with self.lock:
+            await self.send_event(event)
+
+    async def _leave_sfu(self) -> None:
+        sfu, self.sfu = self.sfu, None
+        if sfu is not None:
+            await sfu.leave()
 
     async def _session(self, joined: Joined, ref: catalogue.Ref) -> None:
         self.in_call = True
@@ -108,6 +164,18 @@ class CallsMixin:
                 ice_servers=await _ice_servers(self.user),
             )
         )
+        if joined.call["mode"] == "sfu":
+            await self._join_sfu(joined.call["id"])
+
+    async def _join_sfu(self, call_id: int) -> None:
+        """In an SFU call: into its room at once, so that call.sfu.feeds comes. If the SFU
+        is away, the client's first call.sfu.* frame tries again (and is told)."""
+        await self._leave_sfu()
+        self.sfu = SfuSession(call_id, self.user.pk, self.user.name, self._send_later)
+        try:
+            await self.sfu.join()
+        except ParleyError:
+            logger.warning("user %s not in the SFU room of call %s yet", self.user.pk, call_id)
 
     async def call_heartbeat(self) -> None:
         """On every ping: the socket's participant (if it is in a call) is alive."""
@@ -118,7 +186,12 @@ class CallsMixin:
                 logger.exception("call heartbeat of user %s not recorded", self.user.pk)
 
     async def call_disconnected(self) -> None:
-        """When the socket closes: its participant has the grace period to come back."""
+        """When the socket closes: its participant has the grace period to come back
+        (its SFU session, if any, ends: a new socket publishes anew)."""
+        try:
+            await self._leave_sfu()
+        except Exception:
+            logger.exception("SFU session of user %s not ended", self.user.pk)
         if self.in_call:
             self.in_call = False
             try:

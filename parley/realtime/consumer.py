@@ -355,6 +355,10 @@ class ParleyConsumer(CallsMixin, liveness.LivenessMixin, Following, AsyncWebsock
                 | frames.CallAnswer()
                 | frames.CallCandidate()
                 | frames.CallIceServers()
+                | frames.CallSfuPublish()
+                | frames.CallSfuSubscribe()
+                | frames.CallSfuStart()
+                | frames.CallSfuCandidate()
             ):
                 await self.call_frame(frame, ref)
 

@@ -9,6 +9,7 @@ from parley.calls.events import MISSED, call_dict
 from parley.calls.models import Call, CallParticipant, Ring
 from parley.events import catalogue
 from parley.events.publish import publish_to_conversation_members, publish_to_users
+from parley.jobs.queue import enqueue_on_commit
 from parley.messaging.models import Conversation, ConversationEvent
 
 
@@ -52,6 +53,10 @@ def end_call(call: Call, reason: Call.EndReason, now: datetime) -> None:
     )
     change_entry(call, kind, now)
     publish_updated(call)
+    if call.mode == Call.Mode.SFU:
+        from parley.calls.jobs import destroy_sfu_room  # jobs import the actions
+
+        enqueue_on_commit(destroy_sfu_room, call.pk)
 
 
 def leave_call(

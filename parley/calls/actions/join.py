@@ -1,26 +1,19 @@
 """Joining a call: accepting a ring, joining one going on, or taking one's place again
 from a new socket after a reconnect (within the grace period)."""
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from parley.accounts.models import User
+from parley.calls import sfu
 from parley.calls.access import access_call, call_not_found
 from parley.calls.actions._end import lock_call, publish_updated, stop_ringing
 from parley.calls.actions._entry import change_entry, mark_seen
-from parley.calls.actions.start import Joined, already_in_a_call
+from parley.calls.actions.start import Joined, already_in_a_call, mesh_cap
 from parley.calls.events import call_dict
 from parley.calls.models import Call, CallParticipant, Ring
 from parley.core.errors import ErrorCode, ParleyError
 from parley.messaging.models import ConversationEvent
-
-
-def mesh_cap(call: Call) -> int:
-    """How many people a mesh call may hold (CALL_MESH_MAX_VIDEO or _VOICE)."""
-    voice = call.kind == Call.Kind.VOICE
-    cap: int = settings.CALL_MESH_MAX_VOICE if voice else settings.CALL_MESH_MAX_VIDEO
-    return cap
 
 
 def check_join_call(user: User, socket: str, call_id: int) -> Joined:
@@ -49,7 +42,7 @@ def do_join_call(user: User, socket: str, call_id: int) -> Joined:
             if mine is not None:
                 raise already_in_a_call()
             count = CallParticipant.objects.filter(call=call, left_at__isnull=True).count()
-            cap = mesh_cap(call)
+            cap = sfu.ROOM_PUBLISHERS if call.mode == Call.Mode.SFU else mesh_cap(call.kind)
             if count >= cap:
                 what = "a voice" if call.kind == Call.Kind.VOICE else "a video"
                 raise ParleyError(

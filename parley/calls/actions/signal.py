@@ -10,7 +10,7 @@ refused with not_found, relaying nothing.
 from dataclasses import dataclass
 
 from parley.calls.access import call_not_found
-from parley.calls.models import CallParticipant
+from parley.calls.models import Call, CallParticipant
 from parley.events import catalogue, frames
 
 Signal = catalogue.CallOffer | catalogue.CallAnswer | catalogue.CallCandidate
@@ -45,6 +45,16 @@ def check_signal(
     if not target:
         return None
     return Relay(frame.to, target, _event(user_id, frame))
+
+
+def check_sfu(user_id: int, socket: str, call_id: int) -> None:
+    """`user_id`'s socket `socket` is in call `call_id`, an SFU call; not_found otherwise
+    (before any of its SDP or candidates go to the SFU)."""
+    in_call = CallParticipant.objects.filter(
+        call_id=call_id, live_user=user_id, socket=socket, call__mode=Call.Mode.SFU
+    )
+    if not in_call.exists():
+        raise call_not_found(call_id)
 
 
 def _event(

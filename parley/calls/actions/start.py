@@ -19,7 +19,7 @@ from parley.events import catalogue
 from parley.events.publish import publish_to_users
 from parley.jobs.queue import enqueue_on_commit
 from parley.messaging.access import access_for_send
-from parley.messaging.models import Conversation
+from parley.messaging.models import Conversation, Participant
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,13 @@ class Joined:
 
     call: catalogue.CallData
     rejoined: bool
+
+
+def mesh_cap(kind: str) -> int:
+    """How many people a mesh call may hold (CALL_MESH_MAX_VIDEO or _VOICE)."""
+    voice = kind == Call.Kind.VOICE
+    cap: int = settings.CALL_MESH_MAX_VOICE if voice else settings.CALL_MESH_MAX_VIDEO
+    return cap
 
 
 def already_in_a_call() -> ParleyError:
@@ -64,6 +71,7 @@ def do_start_call(user: User, socket: str, conversation: Conversation, kind: Cal
             now = timezone.now()
             rings = conversation.kind != Conversation.Kind.CHAT
             call = Call.objects.create(
+                mode=_mode(conversation, kind),
                 conversation_id=conversation.pk,
                 live_conversation=conversation.pk,
                 started_by=user,
@@ -98,6 +106,15 @@ def do_start_call(user: User, socket: str, conversation: Conversation, kind: Cal
         if Call.objects.filter(live_conversation=conversation.pk).exists():
             raise _live_call_conflict(conversation.pk) from error
         raise already_in_a_call() from error
+
+
+def _mode(conversation: Conversation, kind: Call.Kind) -> Call.Mode:
+    """SFU when one is configured and the conversation has more members than a mesh call
+    of this kind may hold (a call keeps its mode: switching would renegotiate everyone)."""
+    if not settings.JANUS_URL:
+        return Call.Mode.MESH
+    members = Participant.objects.filter(conversation=conversation).count()
+    return Call.Mode.SFU if members > mesh_cap(kind) else Call.Mode.MESH
 
 
 def _ring(call: Call, caller: User) -> list[catalogue.UserSummary]:

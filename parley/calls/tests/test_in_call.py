@@ -182,3 +182,21 @@ async def test_the_rest_api_lists_the_calls_a_user_can_see(alice, bob, carol):
     assert (refused["code"], refused["call"]) == ("not_found", call["id"])
     for socket in (a, bobs, carols):
         await socket.close()
+
+
+async def test_ice_servers_come_with_the_session_and_on_request(alice, bob, settings):
+    settings.STUN_URLS = ["stun:stun.example.org:3478"]
+    settings.TURN_URLS = ["turn:turn.example.org:3478?transport=udp"]
+    settings.TURN_SECRET = "s3cret"
+    conversation = await database_sync_to_async(direct)(alice, bob)
+    a = (await open_socket(alice))[0]
+
+    session = await start(a, conversation.pk)
+    asked = await a.request(type="call.ice_servers")
+
+    for servers in (session["ice_servers"], asked["ice_servers"]):
+        stun, turn = servers
+        assert stun == {"urls": ["stun:stun.example.org:3478"]}
+        assert turn["urls"] == ["turn:turn.example.org:3478?transport=udp"]
+        assert turn["username"].endswith(f":{alice.pk}") and turn["credential"]
+    await a.close()
