@@ -18,6 +18,7 @@ from parley.calls.janus import (
     JanusTimeout,
     Participant,
     _Sink,
+    shared_client,
 )
 from parley.core.testing.media import JanusServer, janus_server
 from parley.core.testing.peers import (
@@ -190,3 +191,24 @@ async def test_when_janus_goes_away_participants_are_told_and_requests_fail():
     await ann.leave()  # nothing left to leave: no error
     with pytest.raises(JanusClosed, match="Cannot reach Janus"):
         await client.create_room(110, publishers=2)
+
+
+async def test_the_shared_client_comes_from_the_settings(janus: JanusServer, settings):
+    settings.JANUS_URL, settings.JANUS_API_SECRET = janus.url, janus.api_secret
+
+    client = shared_client()
+    try:
+        assert shared_client() is client
+        room = await client.create_room(111, publishers=2)
+        assert room.id == 111
+        assert await client.room_exists(111)
+        await client.destroy_room(111)
+    finally:
+        await client.close()
+
+
+async def test_without_janus_configured_there_is_no_shared_client(settings):
+    settings.JANUS_URL = ""
+
+    with pytest.raises(JanusError, match="No SFU is configured"):
+        shared_client()
