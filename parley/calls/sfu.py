@@ -11,7 +11,6 @@ first session of the call in any process, and destroyed by a job when the call e
 
 import asyncio
 import logging
-import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -26,6 +25,7 @@ from parley.calls.janus import (
     Participant,
     SubscriberOffer,
     Target,
+    shared_client,
 )
 from parley.core.errors import ErrorCode, ParleyError
 from parley.events import catalogue
@@ -34,19 +34,6 @@ logger = logging.getLogger(__name__)
 
 # Publishers a room holds at once (Janus's "publishers"): every participant may publish.
 ROOM_PUBLISHERS = 100
-
-_clients: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, JanusClient]" = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def client() -> JanusClient:
-    """This event loop's (process's) connection to Janus, opened on its first request."""
-    loop = asyncio.get_running_loop()
-    found = _clients.get(loop)
-    if found is None:
-        found = _clients[loop] = JanusClient.from_settings()
-    return found
 
 
 def unavailable(error: JanusError) -> ParleyError:
@@ -75,7 +62,7 @@ class SfuSession:
 
     async def _joined(self) -> Participant:
         if self.participant is None:
-            janus = client()
+            janus = shared_client()
             try:
                 await janus.create_room(self.call_id, ROOM_PUBLISHERS)
                 self.participant = await janus.join(
