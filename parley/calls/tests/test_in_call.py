@@ -200,3 +200,27 @@ async def test_ice_servers_come_with_the_session_and_on_request(alice, bob, sett
         assert turn["urls"] == ["turn:turn.example.org:3478?transport=udp"]
         assert turn["username"].endswith(f":{alice.pk}") and turn["credential"]
     await a.close()
+
+
+@pytest.mark.parametrize("change", ["edit", "delete", "react"])
+def test_a_call_entry_cannot_be_changed(alice, bob, change):
+    from parley.calls.actions.start import check_start_call
+    from parley.core.errors import ParleyError
+    from parley.messaging.actions.delete import check_delete_message
+    from parley.messaging.actions.edit import check_edit_message
+    from parley.messaging.actions.react import check_react
+    from parley.messaging.models import Message
+
+    conversation = direct(alice, bob)
+    call = check_start_call(alice, "socket.test", conversation.pk, "video").call
+    entry = Message.objects.get(call__id=call["id"])
+    attempts = {
+        "edit": lambda: check_edit_message(alice, entry.pk, "not a call"),
+        "delete": lambda: check_delete_message(alice, entry.pk),
+        "react": lambda: check_react(alice, entry.pk, "👍", True),
+    }
+    with pytest.raises(ParleyError) as refused:
+        attempts[change]()
+    assert refused.value.code == "forbidden"
+    entry.refresh_from_db()
+    assert (entry.body, entry.updated_seq, entry.reactions) == ("Video call", entry.seq, [])
