@@ -12,6 +12,7 @@
 // it twice.
 
 import { Composer } from "./composer.js";
+import { Calls } from "./calls/index.js";
 import { avatar, excerpt, h, localiseTime, newClientId, textOf } from "./dom.js";
 import { MessageMenu } from "./menu.js";
 import { Pane } from "./pane.js";
@@ -92,6 +93,7 @@ app.composer = new Composer(app);
 app.menu = new MessageMenu(app);
 app.presence = new Presence(app);
 view.presence = app.presence; // messages show their senders' presence dots
+app.calls = new Calls(app); // call buttons, the incoming prompt, the call view (calls/)
 const { pane, composer, presence } = app;
 
 // --- the conversation list ----------------------------------------------------------
@@ -398,6 +400,7 @@ function showTitle(c) {
   }
   els.links.replaceChildren(...links);
   if (!composer.mode) els.label.textContent = composerLabel();
+  app.calls.shown(c);
 }
 
 function showPane(c) {
@@ -613,6 +616,16 @@ socket.addEventListener("frame", ({ detail: frame }) => {
     case "message.reactions":
     case "message.moved":
       onSequenced(frame);
+      break;
+    // A call's history entry: new like a message, then changed like an edited one.
+    case "call.started":
+      onSequenced({ ...frame, type: "message" });
+      break;
+    case "call.joined":
+    case "call.left":
+    case "call.ended":
+    case "call.missed":
+      onSequenced({ ...frame, type: "message.edited" });
       break;
     case "ack":
       acked(frame);

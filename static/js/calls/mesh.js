@@ -20,8 +20,12 @@ export class MeshSession {
    * @param {(user: number, stream: MediaStream) => void} options.onStream a participant's
    *   media arrived (the same stream object gets their later tracks)
    * @param {(user: number, state: string) => void} [options.onState] connection state
+   * @param {(user: number, state: object) => void} [options.onPeerState] what a
+   *   participant's media is doing: {muted, camera, sharing}, over a data channel
    */
-  constructor({ me, local, iceServers, signal, onStream, onState = () => {} }) {
+  constructor({ me, local, iceServers, signal, onStream, onState = () => {}, onPeerState = () => {} }) {
+    this.onPeerState = onPeerState;
+    this.state = {};
     this.me = me;
     this.local = local;
     this.iceServers = iceServers;
@@ -66,8 +70,18 @@ export class MeshSession {
     for (const peer of this.peers.values()) peer.pc.setConfiguration({ ...peer.pc.getConfiguration(), iceServers });
   }
 
+  /** ICE restart on every connection (after Parley's socket came back): each offers anew. */
   restartIce() {
-    for (const peer of this.peers.values()) peer.pc.restartIce();
+    for (const peer of this.peers.values()) {
+      peer.restart = true;
+      peer.pc.restartIce();
+    }
+  }
+
+  /** Tell every participant what your media is doing ({muted, camera, sharing}). */
+  shareState(state) {
+    this.state = state;
+    for (const peer of this.peers.values()) peer.sendState();
   }
 
   /** The peer connections, for getStats() (the browser tests read them). */
@@ -92,8 +106,21 @@ class Peer {
     this.answerPending = false;
     this.stream = new MediaStream();
     this.senders = { audio: null, video: null };
+    this.restart = false;
     const pc = new RTCPeerConnection({ iceServers: session.iceServers });
     this.pc = pc;
+    // Mute, camera and screen state go peer to peer: a negotiated channel (same id on
+    // both sides, no announcement needed), carried by the first offer's SCTP section.
+    this.channel = pc.createDataChannel("parley-state", { negotiated: true, id: 0 });
+    this.channel.addEventListener("open", () => this.sendState());
+    this.channel.addEventListener("message", ({ data }) => {
+      try {
+        const state = JSON.parse(data);
+        if (state && typeof state === "object") session.onPeerState(user, state);
+      } catch {
+        // not ours
+      }
+    });
     const local = session.local;
     for (const kind of ["audio", "video"]) {
       const track = kind === "audio" ? local.audio : local.video;
@@ -114,11 +141,20 @@ class Peer {
     });
   }
 
+  sendState() {
+    if (this.channel.readyState === "open") this.channel.send(JSON.stringify(this.session.state));
+  }
+
   async offer() {
+    // Fired while an offer of theirs is being answered: that answer settles it.
+    if (this.pc.signalingState !== "stable") return;
     try {
       this.makingOffer = true;
       await this.pc.setLocalDescription();
-      this.session.signal(this.user, { description: this.pc.localDescription.toJSON() });
+      if (this.pc.localDescription.type !== "offer") return;
+      const restart = this.restart;
+      this.restart = false;
+      this.session.signal(this.user, { description: this.pc.localDescription.toJSON(), restart });
     } catch (error) {
       console.warn("parley call: offer failed", error);
     } finally {
