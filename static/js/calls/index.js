@@ -33,13 +33,14 @@ export class Calls {
     this.prompt = new IncomingPrompt({
       palette: app.view.palette,
       where: (call) => this.titleOf(call.conversation),
-      accept: (call) => this.join(call),
+      accept: (call) => this.join(call, { open: true }),
       decline: (call) => this.decline(call),
     });
     this.build();
     this.socket.addEventListener("frame", ({ detail }) => this.frame(detail));
     this.socket.addEventListener("status", ({ detail }) => this.connection(detail.connected));
-    addEventListener("pagehide", () => this.hangUpOnUnload());
+    // Before the socket's own pagehide listener closes it (capture listeners run first).
+    addEventListener("pagehide", () => this.hangUpOnUnload(), { capture: true });
     // The video rooms page links here with ?call=<id>: join it once connected.
     const params = new URLSearchParams(location.search);
     this.autoJoin = Number(params.get("call")) || null;
@@ -128,14 +129,15 @@ export class Calls {
     }
   }
 
-  /** Accept a ringing call, or join one in progress. */
-  async join(call) {
+  /** Accept a ringing call (`open`: and show its conversation), or join one in progress. */
+  async join(call, { open = false } = {}) {
     if (this.active?.call.id === call.id || this.joining) return;
     if (this.active) {
       this.say("You are in another call: leave it first.");
       return;
     }
-    await this.enter(call.kind, { type: "call.join", call: call.id });
+    const reply = await this.enter(call.kind, { type: "call.join", call: call.id });
+    if (open && reply?.type === "call.session" && call.conversation !== this.app.current()) this.openCallConversation();
   }
 
   /** Ask for media, then send `frame` (call.start or call.join); set up the call. */

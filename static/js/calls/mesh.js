@@ -128,7 +128,11 @@ class Peer {
     }
     pc.addEventListener("negotiationneeded", () => this.offer());
     pc.addEventListener("icecandidate", ({ candidate }) => {
-      if (candidate) session.signal(user, { candidate: candidate.toJSON() });
+      // The three fields docs/protocol.md allows (not usernameFragment).
+      if (candidate) {
+        const { sdpMid, sdpMLineIndex } = candidate;
+        session.signal(user, { candidate: { candidate: candidate.candidate, sdpMid, sdpMLineIndex } });
+      }
     });
     pc.addEventListener("track", ({ track }) => {
       this.stream.addTrack(track);

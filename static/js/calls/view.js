@@ -34,7 +34,7 @@ export class CallView {
 
   build() {
     const button = (name, label, { icon: picture = name, ...attrs } = {}) =>
-      h("button", { type: "button", class: `call-button call-${name}`, ...attrs }, icon(picture), h("span", { class: "call-button-label" }, label));
+      h("button", { type: "button", class: `call-button call-do-${name}`, ...attrs }, icon(picture), h("span", { class: "call-button-label" }, label));
     this.buttons = {
       mute: button("mute", "Mute", { "aria-pressed": "false", icon: "mic" }),
       camera: button("camera", "Camera", { "aria-pressed": "false" }),
@@ -51,7 +51,7 @@ export class CallView {
     this.buttons.people.addEventListener("click", () => this.togglePeople());
     if (!navigator.mediaDevices?.getDisplayMedia) this.buttons.share.hidden = true;
 
-    this.heading = h("h2", { class: "call-title", id: "call-title", tabindex: "-1" }, this.title);
+    this.heading = h("h2", { class: "call-title", id: "call-title", tabindex: "-1" }, `Call · ${this.title}`);
     this.clock = h("span", { class: "call-clock" });
     this.status = h("p", { class: "call-status", role: "status" });
     this.tileList = h("ul", { class: "call-tiles", "aria-label": "Video" });
@@ -82,11 +82,11 @@ export class CallView {
     this.element.addEventListener("keydown", (event) => this.toolbarKeys(event));
 
     // The bar: while you read another conversation.
-    this.barMute = h("button", { type: "button", class: "call-button call-mute", "aria-pressed": "false" }, icon("mic"), h("span", { class: "call-button-label" }, "Mute"));
+    this.barMute = h("button", { type: "button", class: "call-button call-do-mute", "aria-pressed": "false" }, icon("mic"), h("span", { class: "call-button-label" }, "Mute"));
     this.barMute.addEventListener("click", () => this.on.mute());
-    const back = h("button", { type: "button", class: "call-button call-return" }, icon("phone"), h("span", { class: "call-button-label" }, "Return to call"));
+    const back = h("button", { type: "button", class: "call-button call-do-return" }, icon("phone"), h("span", { class: "call-button-label" }, "Return to call"));
     back.addEventListener("click", () => this.on.open());
-    const leave = h("button", { type: "button", class: "call-button call-leave" }, icon("hangup"), h("span", { class: "call-button-label" }, "Leave"));
+    const leave = h("button", { type: "button", class: "call-button call-do-leave" }, icon("hangup"), h("span", { class: "call-button-label" }, "Leave"));
     leave.addEventListener("click", () => this.on.leave());
     this.barText = h("span", { class: "call-bar-text" });
     this.barClock = h("span", { class: "call-clock" });
@@ -126,6 +126,7 @@ export class CallView {
 
   setCall(call) {
     this.call = call;
+    this.heading.textContent = `${call.kind === "video" ? "Video" : "Voice"} call · ${this.title}`;
     const present = new Set(call.participants.map((p) => p.user.id));
     for (const p of call.participants) if (!this.tiles.has(p.user.id)) this.addTile(p.user, p.user.id === this.me.id);
     for (const id of [...this.tiles.keys()]) if (!present.has(id) && id !== this.me.id) this.removeTile(id);
