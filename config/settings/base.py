@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "parley.search",
     "parley.api",
     "parley.integrations",
+    "parley.calls",
     "ninja",  # the API's documentation page (Swagger UI) from Parley's own static files
     # Before django_tasks_db: its db_worker command is parley.jobs' (docs/jobs.md).
     "parley.jobs",
@@ -222,6 +223,9 @@ def _rate_limits(overrides: str) -> dict[str, tuple[float, int]]:
         "autocomplete": (10.0, 50),  # mention autocomplete (members matching a prefix)
         "account": (0.1, 5),  # sign-ups and password-reset emails, per client address
         "connect_ip": (10.0, 100),  # new WebSockets per client address
+        "call": (1.0, 10),  # call.start, call.join, call.decline, call.leave per user
+        "call_signal": (2.0, 20),  # call.offer and call.answer per socket
+        "call_candidate": (20.0, 100),  # call.candidate per socket
     }
     for item in filter(None, (part.strip() for part in overrides.split(","))):
         name, _, value = item.partition("=")
@@ -375,6 +379,21 @@ LOGGING: dict[str, Any] = {
     "filters": {"once_a_minute": {"()": "parley.core.resilience.OncePerInterval"}},
 }
 CSRF_FAILURE_VIEW = "parley.core.views.csrf_failure"
+
+# --- calls (docs/calls.md) -----------------------------------------------------------
+# How long a call rings before it counts as missed.
+CALL_RING_SECONDS = env.float("CALL_RING_SECONDS", default=45.0)
+# A participant whose socket is gone (closed, or no ping) for this long leaves the call;
+# one that reconnects and joins again within it stays in.
+CALL_GRACE_SECONDS = env.float("CALL_GRACE_SECONDS", default=15.0)
+# How often a socket in a call pings (told in call.session).
+CALL_HEARTBEAT_SECONDS = env.int("CALL_HEARTBEAT_SECONDS", default=5)
+# Mesh cap: every participant sends to every other, so uplinks limit a mesh.
+CALL_MESH_MAX_VIDEO = env.int("CALL_MESH_MAX_VIDEO", default=4)
+CALL_MESH_MAX_VOICE = env.int("CALL_MESH_MAX_VOICE", default=8)
+CALL_SDP_MAX_CHARS = env.int("CALL_SDP_MAX_CHARS", default=32768)
+# STUN/TURN servers given to clients, as RTCIceServer objects (JSON).
+CALL_ICE_SERVERS: list[dict[str, Any]] = env.json("CALL_ICE_SERVERS", default=[])
 
 # WhiteNoise and FileResponse hand Django synchronous file iterators; under ASGI Django
 # reads them in a thread and warns each time. The files are small; the warning is noise.

@@ -17,6 +17,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from parley.api import (
     bots,
+    calls,
     conversations,
     friends,
     groups,
@@ -56,6 +57,7 @@ api.add_router("/friend-requests", friends.requests)
 api.add_router("/friends", friends.router)
 api.add_router("/presence", presence.router)
 api.add_router("/search", search.router)
+api.add_router("/calls", calls.router)
 api.add_router("/tokens", tokens.router)
 api.add_router("/users", users.router)
 api.add_router("/bots", bots.router)
