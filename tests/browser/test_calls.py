@@ -178,8 +178,8 @@ def test_a_declined_call_tells_the_caller(
     prompt.get_by_role("button", name="Decline").click()
     expect(prompt).to_be_hidden()
 
-    expect(alice_page.get_by_role("status").filter(has_text="Bob Marley declined the call.")).to_be_attached()
     expect(call_view(alice_page)).to_have_count(0)
+    expect(alice_page.get_by_role("status").filter(has_text="Bob Marley declined the call.")).to_be_attached()
     for page in (alice_page, bob_page):
         expect(history(page).filter(has_text="Declined call")).to_have_count(1)
     expect(call_view(bob_page)).to_have_count(0)

@@ -319,10 +319,11 @@ export class Calls {
     }
   }
 
-  /** Both the view (if it is on) and the page's notice line. */
+  /** A line in the call view (the page's own notice line takes it if the call ends). */
   sayInCall(text) {
-    this.active?.view.notice(text);
-    this.say(text);
+    if (!this.active) return;
+    this.active.said = text; // kept as the last word if this ends the call
+    this.active.view.notice(text);
   }
 
   /** A call's new state (call.updated, call.ring, call.session). */
@@ -330,7 +331,10 @@ export class Calls {
     if (call.status === "ended") {
       this.live.delete(call.conversation);
       this.prompt.stop(call.id);
-      if (this.active?.call.id === call.id) this.end(endedText(call));
+      if (this.active?.call.id === call.id) {
+        const said = ["declined", "busy"].includes(call.end_reason) && this.active.said;
+        this.end(said || endedText(call));
+      }
     } else {
       this.live.set(call.conversation, call);
       if (!(call.ringing || []).includes(this.me.id)) this.prompt.stop(call.id);
