@@ -36,7 +36,8 @@ async () => {
   for (const pc of window.parleyCall.connections()) {
     const stats = await pc.getStats();
     for (const report of stats.values()) {
-      if (report.type === "inbound-rtp" && report.kind === "video" && report.framesDecoded > 0) return true;
+      const video = report.type === "inbound-rtp" && report.kind === "video";
+      if (video && report.framesDecoded > 0) return true;
     }
   }
   return false;
@@ -63,7 +64,9 @@ def site_url(asgi_live_server) -> str:
 def open_as(new_page: Callable[[], Page], site_url: str) -> OpenAs:
     """A signed-in page for `user` (their own browser context) at `path`."""
 
-    def open_page(user: User, path: str, *, width: int = 1280, height: int = 800, chat: bool = True) -> Page:
+    def open_page(
+        user: User, path: str, *, width: int = 1280, height: int = 800, chat: bool = True
+    ) -> Page:
         page = new_page()
         page.set_viewport_size({"width": width, "height": height})
         session = client_for(user).cookies[settings.SESSION_COOKIE_NAME].value
@@ -105,6 +108,18 @@ def tile(page: Page, name: str) -> Locator:
     return page.get_by_role("list", name="Video").get_by_role("listitem", name=name, exact=True)
 
 
+def control(page: Page, name: str) -> Locator:
+    return page.get_by_role("toolbar", name="Call controls").get_by_role("button", name=name)
+
+
+def people(page: Page, name: str | re.Pattern[str] = re.compile("In the call")) -> Locator:
+    return page.get_by_role("complementary", name=name)
+
+
+def status(page: Page, text: str) -> Locator:
+    return page.get_by_role("status").filter(has_text=text)
+
+
 def history(page: Page) -> Locator:
     return page.get_by_role("log").locator(".ch-msg-body")
 
@@ -114,7 +129,12 @@ def expect_video_from_the_other(page: Page) -> None:
 
 
 def test_a_direct_video_call_rings_connects_mutes_and_hangs_up_for_both(
-    open_as: OpenAs, direct: Conversation, team: Conversation, alice: User, bob: User, tmp_path: Path
+    open_as: OpenAs,
+    direct: Conversation,
+    team: Conversation,
+    alice: User,
+    bob: User,
+    tmp_path: Path,
 ) -> None:
     folder = Path("docs") if os.environ.get("PARLEY_SCREENSHOTS") else tmp_path
     alice_page = open_as(alice, f"/chat/{direct.pk}/")
@@ -139,8 +159,8 @@ def test_a_direct_video_call_rings_connects_mutes_and_hangs_up_for_both(
     expect(bob_page).to_have_url(re.compile(rf"/chat/{direct.pk}/$"))
     expect(call_view(bob_page)).to_be_visible()
     for page in (alice_page, bob_page):
-        expect(page.get_by_role("complementary", name=re.compile("In the call"))).to_contain_text("Alice Liddell")
-        expect(page.get_by_role("complementary", name=re.compile("In the call"))).to_contain_text("Bob Marley")
+        expect(people(page)).to_contain_text("Alice Liddell")
+        expect(people(page)).to_contain_text("Bob Marley")
     expect_video_from_the_other(alice_page)
     expect_video_from_the_other(bob_page)
     expect(tile(alice_page, "Bob Marley")).to_have_class(re.compile("has-video"))
@@ -148,21 +168,20 @@ def test_a_direct_video_call_rings_connects_mutes_and_hangs_up_for_both(
     assert bob_page.evaluate("document.documentElement.scrollWidth") <= 390
 
     # Alice mutes: Bob sees it on her tile.
-    alice_page.get_by_role("toolbar", name="Call controls").get_by_role("button", name="Mute").click()
-    expect(alice_page.get_by_role("toolbar", name="Call controls").get_by_role("button", name="Mute")).to_have_attribute(
-        "aria-pressed", "true"
-    )
+    control(alice_page, "Mute").click()
+    expect(control(alice_page, "Mute")).to_have_attribute("aria-pressed", "true")
     expect(tile(bob_page, "Alice Liddell").get_by_text("Muted")).to_be_attached()
     expect(tile(bob_page, "Bob Marley (you)").get_by_text("Muted")).to_have_count(0)
     alice_page.mouse.move(0, 0)
     alice_page.screenshot(path=folder / "call-view.png")
 
     # Bob hangs up: the call ends for both, and each history says how long it was.
-    bob_page.get_by_role("toolbar", name="Call controls").get_by_role("button", name="Leave").click()
+    control(bob_page, "Leave").click()
     for page in (alice_page, bob_page):
         expect(call_view(page)).to_have_count(0)
-        expect(history(page).filter(has_text=re.compile(r"^\s*Call, \d+ s\s*$", re.IGNORECASE))).to_have_count(1)
-    expect(alice_page.get_by_role("status").filter(has_text="The call ended.")).to_be_attached()
+        entry = history(page).filter(has_text=re.compile(r"^\s*Call, \d+ s\s*$", re.IGNORECASE))
+        expect(entry).to_have_count(1)
+    expect(status(alice_page, "The call ended.")).to_be_attached()
     assert alice_page.evaluate("window.parleyCall.connections().length") == 0
 
 
@@ -179,7 +198,7 @@ def test_a_declined_call_tells_the_caller(
     expect(prompt).to_be_hidden()
 
     expect(call_view(alice_page)).to_have_count(0)
-    expect(alice_page.get_by_role("status").filter(has_text="Bob Marley declined the call.")).to_be_attached()
+    expect(status(alice_page, "Bob Marley declined the call.")).to_be_attached()
     for page in (alice_page, bob_page):
         expect(history(page).filter(has_text="Declined call")).to_have_count(1)
     expect(call_view(bob_page)).to_have_count(0)
@@ -206,13 +225,13 @@ def test_the_video_rooms_page_lists_a_live_group_call_and_joins_it(
     expect(bob_page).to_have_url(re.compile(rf"/chat/{team.pk}/$"))
     expect(call_view(bob_page)).to_be_visible()
     for page in (alice_page, bob_page):
-        expect(page.get_by_role("complementary", name="In the call (2)")).to_be_visible()
+        expect(people(page, "In the call (2)")).to_be_visible()
     expect_video_from_the_other(bob_page)
     expect_video_from_the_other(alice_page)
 
     # Alice, reading nothing else, sees no join banner for the call she is in; Bob
     # leaves, and the room's call goes on with Alice until she leaves too.
     expect(alice_page.get_by_role("region", name="Call in progress")).to_be_hidden()
-    bob_page.get_by_role("toolbar", name="Call controls").get_by_role("button", name="Leave").click()
+    control(bob_page, "Leave").click()
     expect(bob_page.get_by_role("region", name="Call in progress")).to_contain_text("Alice Liddell")
-    expect(alice_page.get_by_role("complementary", name="In the call (1)")).to_be_visible()
+    expect(people(alice_page, "In the call (1)")).to_be_visible()
