@@ -128,6 +128,28 @@ def expect_video_from_the_other(page: Page) -> None:
     page.wait_for_function(VIDEO_DECODING_JS, polling=250, timeout=MEDIA_TIMEOUT_MS)
 
 
+def remote_ice_ufrag(page: Page) -> str:
+    """The ICE username fragment the other side last offered or answered with."""
+    return page.evaluate(
+        "window.parleyCall.connections()[0].remoteDescription.sdp.match(/a=ice-ufrag:(\\S+)/)[1]"
+    )
+
+
+VIDEO_FRAMES_JS = """async () => {
+  let frames = 0;
+  for (const pc of window.parleyCall.connections()) {
+    for (const r of (await pc.getStats()).values()) {
+      if (r.type === "inbound-rtp" && r.kind === "video") frames += r.framesDecoded || 0;
+    }
+  }
+  return frames;
+}"""
+
+
+def frames_decoded(page: Page) -> int:
+    return page.evaluate(VIDEO_FRAMES_JS)
+
+
 def test_a_direct_video_call_rings_connects_mutes_and_hangs_up_for_both(
     open_as: OpenAs,
     direct: Conversation,
@@ -165,6 +187,8 @@ def test_a_direct_video_call_rings_connects_mutes_and_hangs_up_for_both(
     expect_video_from_the_other(bob_page)
     expect(tile(alice_page, "Bob Marley")).to_have_class(re.compile("has-video"))
     expect(tile(bob_page, "Alice Liddell")).to_have_class(re.compile("has-video"))
+    # The fake microphone beeps: the speaking indicator lights up on the other's tile.
+    expect(tile(alice_page, "Bob Marley")).to_have_class(re.compile("is-speaking"))
     assert bob_page.evaluate("document.documentElement.scrollWidth") <= 390
 
     # Alice mutes: Bob sees it on her tile.
@@ -235,3 +259,45 @@ def test_the_video_rooms_page_lists_a_live_group_call_and_joins_it(
     control(bob_page, "Leave").click()
     expect(bob_page.get_by_role("region", name="Call in progress")).to_contain_text("Alice Liddell")
     expect(people(alice_page, "In the call (1)")).to_be_visible()
+
+
+def test_a_dropped_connection_rejoins_the_call_and_restarts_ice(
+    open_as: OpenAs, direct: Conversation, alice: User, bob: User
+) -> None:
+    alice_page = open_as(alice, f"/chat/{direct.pk}/")
+    bob_page = open_as(bob, f"/chat/{direct.pk}/")
+    call_button(alice_page, "Voice").click()
+    bob_page.get_by_role("dialog", name="Alice Liddell is calling").get_by_role(
+        "button", name="Accept voice call"
+    ).click()
+    for page in (alice_page, bob_page):
+        expect(people(page, "In the call (2)")).to_be_visible()
+    # A voice call: Alice turns her camera on, which renegotiates; Bob sees her video.
+    control(alice_page, "Camera").click()
+    expect(control(alice_page, "Camera")).to_have_attribute("aria-pressed", "true")
+    expect_video_from_the_other(bob_page)
+    expect(tile(bob_page, "Alice Liddell")).to_have_class(re.compile("has-video"))
+    before = remote_ice_ufrag(alice_page)
+
+    # Bob's socket goes and comes back (within the grace period): he takes his place again
+    # and offers an ICE restart; the call carries on for both.
+    bob_page.context.set_offline(True)
+    expect(bob_page.locator("#chat-app")).to_have_attribute("data-connection", "offline")
+    bob_page.context.set_offline(False)
+    expect(bob_page.locator("#chat-app")).to_have_attribute("data-connection", "online")
+    alice_page.wait_for_function(
+        "before => window.parleyCall.connections()[0].remoteDescription.sdp"
+        ".match(/a=ice-ufrag:(\\S+)/)[1] !== before",
+        arg=before,
+        polling=250,
+        timeout=MEDIA_TIMEOUT_MS,
+    )
+    decoded = frames_decoded(bob_page)
+    bob_page.wait_for_function(
+        f"async () => ({VIDEO_FRAMES_JS})() .then(n => n > {decoded})",
+        polling=250,
+        timeout=MEDIA_TIMEOUT_MS,
+    )
+    for page in (alice_page, bob_page):
+        expect(people(page, "In the call (2)")).to_be_visible()
+        expect(call_view(page)).to_be_visible()

@@ -162,6 +162,14 @@ export class Calls {
       this.say(reply.message || "The call could not start.");
       return reply;
     }
+    if (reply.call.mode !== "mesh") {
+      // docs/protocol.md has no SFU frames yet; sfu.js is ready for them (see docs/calls.md).
+      local.stop();
+      this.app.request({ type: "call.leave", call: reply.call.id });
+      this.showBanner();
+      this.say("This call goes through the SFU, which this page cannot take part in yet.");
+      return { type: "error", code: "unsupported", message: "SFU calls are not supported yet." };
+    }
     this.say("");
     this.begin(reply, local);
     return reply;
