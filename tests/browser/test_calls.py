@@ -243,7 +243,9 @@ def test_the_video_rooms_page_lists_a_live_group_call_and_joins_it(
     calls = bob_page.get_by_role("list", name="Calls going on")
     expect(calls.get_by_role("listitem")).to_have_count(1)
     expect(calls.get_by_role("listitem")).to_contain_text("Team › general")
-    expect(calls.get_by_role("listitem")).to_contain_text("1 in it: Alice Liddell")
+    expect(calls.get_by_role("listitem")).to_contain_text(
+        "Video call · Room chat · Alice Liddell is in it"
+    )
     calls.get_by_role("link", name="Join the call in Team › general").click()
 
     expect(bob_page).to_have_url(re.compile(rf"/chat/{team.pk}/$"))

@@ -41,6 +41,10 @@ export class Calls {
     this.socket.addEventListener("status", ({ detail }) => this.connection(detail.connected));
     // Before the socket's own pagehide listener closes it (capture listeners run first).
     addEventListener("pagehide", () => this.hangUpOnUnload(), { capture: true });
+    // Going to another page ends the call: the browser asks first.
+    addEventListener("beforeunload", (event) => {
+      if (this.active) event.preventDefault();
+    });
     // The video rooms page links here with ?call=<id>: join it once connected.
     const params = new URLSearchParams(location.search);
     this.autoJoin = Number(params.get("call")) || null;

@@ -46,6 +46,13 @@ function whereOf(call) {
   return "Direct conversation";
 }
 
+/** "Alice Liddell is in it", "you are in it", "3 people: you, Bob Marley and Carol". */
+function inIt(names) {
+  if (!names.length) return "ringing";
+  if (names.length === 1) return `${names[0]} ${names[0] === "you" ? "are" : "is"} in it`;
+  return `${names.length} people: ${listOf(names)}`;
+}
+
 function render() {
   box.setAttribute("aria-busy", "false");
   const live = [...calls.values()].filter((call) => call.status !== "ended");
@@ -61,7 +68,6 @@ function render() {
       live.map((call) => {
         const title = titleOf(call);
         const names = call.participants.map((p) => (p.user.id === data.me ? "you" : p.user.name));
-        const people = call.participants.length;
         return h(
           "li",
           { "data-call": call.id },
@@ -74,7 +80,7 @@ function render() {
               "p",
               {},
               `${call.kind === "video" ? "Video" : "Voice"} call · ${whereOf(call)} · `,
-              people ? `${people} in it: ${listOf(names)}` : "ringing",
+              inIt(names),
             ),
           ),
           h(
