@@ -14,17 +14,17 @@ and an HTTP client. When the socket drops, Janus ends the sessions it carried (s
 participant's media outlives the process that speaks for it); their event streams end
 with `Disconnected`, and the next request reconnects.
 
-    async with JanusClient.from_settings() as janus:
-        room = await janus.create_room(call_id, publishers=10)
-        alice = await janus.join(call_id, display="alice")
-        answer = await alice.publish(offer_sdp)          # send the answer to the browser
-        offer = await alice.subscribe([bob_feed])        # send; the browser answers:
-        await alice.start(answer_sdp)
-        await alice.trickle(candidate, target="publisher")
-        async for event in alice.events():                # FeedPublished, FeedUnpublished, ...
-            ...
-        await alice.leave()
-        await janus.destroy_room(call_id)
+    janus = shared_client()                     # one per process, from the settings
+    room = await janus.create_room(call_id, publishers=10)
+    alice = await janus.join(call_id, display="alice", feed_id=participant_id)
+    answer = await alice.publish(offer_sdp)     # send the answer to the browser
+    async for event in alice.events():          # FeedPublished, FeedUnpublished, ...
+        ...                                     # (in a task of its own)
+    offer = await alice.subscribe([bob_feed])   # a FeedPublished's feed_id; the browser
+    await alice.start(answer_sdp)               # answers the offer
+    await alice.trickle(candidate, target="publisher")
+    await alice.leave()
+    await janus.destroy_room(call_id)
 
 Every request fails with JanusError (JanusTimeout past JANUS_TIMEOUT_SECONDS,
 JanusClosed when the socket is gone) and never hangs.
@@ -38,6 +38,7 @@ import itertools
 import json
 import logging
 import secrets
+import weakref
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -481,13 +482,29 @@ class JanusClient:
                 body["id"] = feed_id
             reply = await participant.publisher.message(body, what=f"joining call {call_id}")
         except BaseException:
-            await self._destroy_session(session_id)
+            with contextlib.suppress(JanusError):  # the first error is the one to tell
+                await self._destroy_session(session_id)
             raise
         data = _plugin_data(reply)
         participant.feed_id = int(data["id"])
         participant.private_id = int(data["private_id"])
         participant.publisher.feeds_published(data.get("publishers", []))
         return participant
+
+
+_shared: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, JanusClient]" = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def shared_client() -> JanusClient:
+    """The process's client (for the running event loop) from the settings, made on first
+    use; it connects on its first request. Raises JanusError when JANUS_URL is empty."""
+    loop = asyncio.get_running_loop()
+    client = _shared.get(loop)
+    if client is None:
+        client = _shared[loop] = JanusClient.from_settings()
+    return client
 
 
 class _Sink:

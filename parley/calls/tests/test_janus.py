@@ -4,7 +4,7 @@ instance): rooms, refusals, and media through the SFU between aiortc peers."""
 import asyncio
 import re
 from collections.abc import Iterator
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pytest
 
@@ -16,8 +16,11 @@ from parley.calls.janus import (
     JanusClosed,
     JanusError,
     JanusTimeout,
+    MediaState,
     Participant,
+    SubscriberOffer,
     _Sink,
+    shared_client,
 )
 from parley.core.testing.media import JanusServer, janus_server
 from parley.core.testing.peers import (
@@ -35,6 +38,17 @@ from parley.core.testing.peers import (
 
 EVENT_SECONDS = 10.0
 E = TypeVar("E")
+
+
+async def first_events(participant: Participant, *kinds: type) -> dict[type, Any]:
+    """The first event of each of `kinds` in the participant's stream, in any order."""
+    seen: dict[type, Any] = {}
+    async with asyncio.timeout(EVENT_SECONDS):
+        async for event in participant.events():
+            seen.setdefault(type(event), event)
+            if all(kind in seen for kind in kinds):
+                return seen
+    raise AssertionError(f"the stream ended with only {list(seen)}")
 
 
 @pytest.fixture(scope="module")
@@ -78,15 +92,14 @@ async def test_two_publishers_reach_a_subscriber_through_janus(janus: JanusServe
             assert len(videos) == 2
             assert len(audios) == 2
             # Skip the first frames: the decoder's first may predate the encoder settling.
-            frames = await asyncio.gather(*(first_frame(t, skip=2) for t in videos))
-            colours = {
-                feed_of_mid[receiver.mid_of(t)]: colour_of(f)
-                for t, f in zip(videos, frames, strict=True)
-            }
+            video_of = {feed_of_mid[receiver.mid_of(t)]: t for t in videos}
+            frames = await asyncio.gather(*(first_frame(t, skip=2) for t in video_of.values()))
+            colours = {feed: colour_of(f) for feed, f in zip(video_of, frames, strict=True)}
             assert is_near(colours[ann.feed_id], RED), colours
             assert is_near(colours[bob.feed_id], BLUE), colours
-            # Audio decodes too. (Not per feed: aiortc 1.16 maps both audio m-lines' SSRCs
-            # to one receiver, although Janus sends each with its own mid.)
+            # Audio decodes too. (Not per feed: aiortc 1.16's RTP router hands both audio
+            # m-lines' packets to one receiver, though Janus sends each with its own mid
+            # and SSRC; video is routed right.)
             done, pending = await asyncio.wait(
                 [asyncio.ensure_future(first_frame(t)) for t in audios],
                 return_when=asyncio.FIRST_COMPLETED,
@@ -96,7 +109,13 @@ async def test_two_publishers_reach_a_subscriber_through_janus(janus: JanusServe
             assert done.pop().result().sample_rate == 48000
 
             await bob.leave()
-            assert (await next_event(carol, FeedUnpublished)).feed_id == bob.feed_id
+            seen = await first_events(carol, FeedUnpublished, SubscriberOffer)
+            assert seen[FeedUnpublished].feed_id == bob.feed_id
+            # Janus renegotiates Carol's subscription without Bob's streams.
+            renegotiation = seen[SubscriberOffer]
+            assert {s["feed_id"] for s in renegotiation.streams if s.get("active")} == {ann.feed_id}
+            await carol.start(await receiver.answer(renegotiation.sdp))
+            assert is_near(colour_of(await first_frame(video_of[ann.feed_id])), RED)
         finally:
             await close_all(receiver.pc, *senders.values())
             await client.destroy_room(101)
@@ -190,3 +209,72 @@ async def test_when_janus_goes_away_participants_are_told_and_requests_fail():
     await ann.leave()  # nothing left to leave: no error
     with pytest.raises(JanusClosed, match="Cannot reach Janus"):
         await client.create_room(110, publishers=2)
+
+
+async def test_the_shared_client_comes_from_the_settings(janus: JanusServer, settings):
+    settings.JANUS_URL, settings.JANUS_API_SECRET = janus.url, janus.api_secret
+
+    client = shared_client()
+    try:
+        assert shared_client() is client
+        room = await client.create_room(111, publishers=2)
+        assert room.id == 111
+        assert await client.room_exists(111)
+        await client.destroy_room(111)
+    finally:
+        await client.close()
+
+
+async def test_without_janus_configured_there_is_no_shared_client(settings):
+    settings.JANUS_URL = ""
+
+    with pytest.raises(JanusError, match="No SFU is configured"):
+        shared_client()
+
+
+def without_candidates(sdp: str) -> tuple[str, list[dict]]:
+    """The SDP without its candidates, and those as a browser trickles them."""
+    kept, candidates, mid, index = [], [], None, -1
+    for line in sdp.splitlines():
+        if line.startswith("m="):
+            index += 1
+        elif line.startswith("a=mid:"):
+            mid = line.removeprefix("a=mid:")
+        if line.startswith("a=candidate:"):
+            candidates.append({"candidate": line[2:], "sdpMid": mid, "sdpMLineIndex": index})
+        elif line != "a=end-of-candidates":
+            kept.append(line)
+    return "\r\n".join(kept) + "\r\n", candidates
+
+
+async def test_a_publisher_that_trickles_its_candidates_gets_its_media_up(janus: JanusServer):
+    async with JanusClient(janus.url, janus.api_secret, timeout=10) as client:
+        await client.create_room(112, publishers=2)
+        ann = await client.join(112, display="ann")
+        bob = await client.join(112, display="bob")
+        pc = publisher(RED)
+        try:
+            sdp, candidates = without_candidates(await offer(pc))
+            assert candidates
+
+            answer = await ann.publish(sdp)  # trickle=True: candidates follow
+            for candidate in candidates:
+                await ann.trickle(candidate, target="publisher")
+            await ann.trickle(None, target="publisher")
+            await accept(pc, answer)
+
+            assert await next_event(ann, MediaState) == MediaState("publisher", up=True)
+            assert (await next_event(bob, FeedPublished)).feed_id == ann.feed_id
+        finally:
+            await pc.close()
+            await client.destroy_room(112)
+
+
+async def test_trickling_to_a_subscription_that_does_not_exist_is_refused(janus: JanusServer):
+    async with JanusClient(janus.url, janus.api_secret, timeout=10) as client:
+        await client.create_room(113, publishers=2)
+        ann = await client.join(113, display="ann")
+
+        with pytest.raises(JanusError, match="nothing is subscribed"):
+            await ann.trickle(None, target="subscriber")
+        await client.destroy_room(113)

@@ -61,10 +61,18 @@ class JanusServer:
     directory: Path
 
 
+def _janus_libraries() -> str:
+    """Where Debian put Janus's plugins on this machine (the configs name amd64's)."""
+    found = sorted(Path("/usr/lib").glob("*/janus/plugins/libjanus_videoroom.so"))
+    return str(found[0].parents[1]) if found else "/usr/lib/x86_64-linux-gnu/janus"
+
+
 def _render_janus(directory: Path, api_secret: str, port: int) -> None:
     """The repository's Janus configs with this run's secret, folder and port."""
+    libraries = _janus_libraries()
     for source in sorted((ROOT / "deploy" / "janus").glob("*.jcfg")):
         text = source.read_text().replace("${JANUS_API_SECRET}", api_secret)
+        text = text.replace("/usr/lib/x86_64-linux-gnu/janus", libraries)
         text = re.sub(r'configs_folder = ".*"', f'configs_folder = "{directory}"', text)
         text = re.sub(r"ws_port = \d+", f"ws_port = {port}", text)
         (directory / source.name).write_text(text)
