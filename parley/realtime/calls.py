@@ -16,7 +16,7 @@ from django.conf import settings
 
 from parley.calls.actions.join import check_join_call
 from parley.calls.actions.leave import check_decline_call, check_leave_call
-from parley.calls.actions.liveness import heartbeat, socket_gone
+from parley.calls.actions.liveness import heartbeat, socket_gone, sweep_stale
 from parley.calls.actions.signal import check_signal
 from parley.calls.actions.start import Joined, check_start_call
 from parley.calls.selectors import ice_servers_for
@@ -33,8 +33,26 @@ _leave = writing(check_leave_call)
 _decline = writing(check_decline_call)
 _heartbeat = writing(heartbeat)
 _socket_gone = writing(socket_gone)
+_sweep_stale = writing(sweep_stale)
 _signal = reading(check_signal)
 _ice_servers = reading(ice_servers_for)
+
+
+_last_sweep = 0.0
+
+
+async def sweep(now: float) -> None:
+    """Every CALL_HEARTBEAT_SECONDS at most (the process's liveness sweep calls this more
+    often): participants silent past the grace period leave, e.g. those of a process that
+    died (parley.calls.actions.liveness). Every serving process runs it; it is idempotent."""
+    global _last_sweep
+    if now - _last_sweep < settings.CALL_HEARTBEAT_SECONDS:
+        return
+    _last_sweep = now
+    try:
+        await _sweep_stale()
+    except Exception:
+        logger.exception("calls' liveness sweep failed")
 
 
 class CallsMixin:

@@ -1,7 +1,9 @@
 """What the call tests share: conversations to call in, and reading a socket's frames."""
 
+import math
 from typing import Any
 
+import pytest
 from channels.db import database_sync_to_async
 
 from parley.core.testing.jobs import run_due_jobs
@@ -9,6 +11,7 @@ from parley.core.testing.sockets import Socket
 from parley.messaging.actions.direct import do_create_direct_conversation
 from parley.messaging.actions.groups import do_create_group
 from parley.messaging.models import Conversation
+from parley.realtime import calls as realtime_calls
 
 
 def direct(a: Any, b: Any) -> Conversation:
@@ -48,3 +51,26 @@ async def gather(socket: Socket, *kinds: str) -> dict[str, dict[str, Any]]:
         frame = await socket.receive()
         seen[frame["type"]] = frame
     return {kind: seen[kind] for kind in kinds}
+
+
+async def drain(socket: Socket) -> list[dict[str, Any]]:
+    """Every frame waiting now (a bounded check, as Socket.nothing_more)."""
+    frames = []
+    while not await socket.nothing_more():
+        frames.append(await socket.receive_frame())
+    return frames
+
+
+SIGNALS = frozenset({"call.offer", "call.answer", "call.candidate"})
+
+
+async def signals_waiting(socket: Socket) -> list[dict[str, Any]]:
+    """The signalling frames waiting on `socket` now."""
+    return [frame for frame in await drain(socket) if frame["type"] in SIGNALS]
+
+
+@pytest.fixture(autouse=True)
+def _no_background_sweep(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The serving process's periodic call sweep stays out of the way of tests that move
+    the clock (they call it themselves when it is what they test)."""
+    monkeypatch.setattr(realtime_calls, "_last_sweep", math.inf)

@@ -1,15 +1,24 @@
 """In a call: room calls (no ringing, join freely), leaving and the end with its history
 entry, the grace period and rejoining after a reconnect, the mesh cap, and the REST read."""
 
+import time
+
 import pytest
 import time_machine
 from channels.db import database_sync_to_async
 from django.utils import timezone
 
-from parley.calls.actions.liveness import sweep_stale
-from parley.calls.tests.signalling_helpers import direct, gather, jobs_due, join, start
+from parley.calls.tests.signalling_helpers import (  # noqa: F401 (autouse)
+    _no_background_sweep,
+    direct,
+    gather,
+    jobs_due,
+    join,
+    start,
+)
 from parley.core.testing.sockets import open_socket
 from parley.messaging.actions.rooms import check_create_room, check_join_room
+from parley.realtime import calls as realtime_calls
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -97,7 +106,9 @@ async def test_a_socket_back_within_the_grace_period_stays_in_the_call(alice, bo
             await socket.close()
 
 
-async def test_a_participant_gone_past_the_grace_period_leaves_the_call(alice, bob, carol):
+async def test_a_participant_gone_past_the_grace_period_leaves_the_call(
+    alice, bob, carol, monkeypatch
+):
     chat = await database_sync_to_async(make_room)(alice, bob, carol)
     with time_machine.travel(timezone.now(), tick=False) as clock:
         a, b, c = [(await open_socket(user))[0] for user in (alice, bob, carol)]
@@ -117,7 +128,8 @@ async def test_a_participant_gone_past_the_grace_period_leaves_the_call(alice, b
         # A process that died closes nothing: the sweep lets silent participants go.
         clock.shift(20)
         await c.request(type="ping")  # carol pings; alice does not
-        assert await database_sync_to_async(sweep_stale)() == 1
+        monkeypatch.setattr(realtime_calls, "_last_sweep", 0.0)
+        await realtime_calls.sweep(time.time())  # as every serving process does
         update = (await gather(c, "call.left"))["call.left"]
         assert update["user"] == alice.pk
         await c.request(type="call.leave", call=call["id"])

@@ -7,7 +7,15 @@ import time_machine
 from channels.db import database_sync_to_async
 from django.utils import timezone
 
-from parley.calls.tests.signalling_helpers import direct, gather, group, jobs_due, join, start
+from parley.calls.tests.signalling_helpers import (  # noqa: F401 (autouse)
+    _no_background_sweep,
+    direct,
+    gather,
+    group,
+    jobs_due,
+    join,
+    start,
+)
 from parley.core.testing.sockets import open_socket
 
 pytestmark = pytest.mark.django_db(transaction=True)
