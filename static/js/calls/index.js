@@ -88,6 +88,8 @@ export class Calls {
 
   /** chat.js: the pane now shows conversation `c` (or nothing). */
   shown(c) {
+    if (c?.id !== this.shownId && !this.joining) this.notice.textContent = ""; // about the last one
+    this.shownId = c?.id;
     this.startButtons.hidden = !c;
     this.showBanner();
     this.place();
@@ -105,7 +107,8 @@ export class Calls {
     const inIt = call && this.active?.call.id === call.id;
     const show = Boolean(call && call.status !== "ended" && !inIt && call.participants.length);
     this.banner.hidden = !show;
-    for (const button of this.startButtons.querySelectorAll("button")) button.disabled = Boolean(call || this.active || this.joining);
+    // A call here already: Join (or the call view) is the way in.
+    for (const button of this.startButtons.querySelectorAll("button")) button.disabled = Boolean(call || this.joining);
     if (!show) return;
     const names = call.participants.map((p) => (p.user.id === this.me.id ? "you" : p.user.name));
     this.bannerText.replaceChildren(
@@ -126,7 +129,11 @@ export class Calls {
   /** Start a call in the open conversation. */
   async start(kind) {
     const conversation = this.app.current();
-    if (!conversation || this.active || this.joining) return;
+    if (!conversation || this.joining) return;
+    if (this.active) {
+      this.say("You are in a call already: leave it first.");
+      return;
+    }
     const session = await this.enter(kind, { type: "call.start", conversation, kind });
     if (session?.type === "error" && session.code === "conflict" && session.call && this.live.has(conversation)) {
       this.say(`${session.message} Use Join to take part.`);
