@@ -67,8 +67,11 @@ def test_the_conversation_menu_sets_its_level(alice, bob, carol, direct, chat):
         f"/chat/{direct.pk}/notifications/", {"level": "nothing"}, HTTP_ACCEPT="application/json"
     )
     assert answer.json() == {"conversation": direct.pk, "level": "nothing"}
-    kwargs = {"mentioned": True, "direct": True, "channel": "push"}
-    assert wants_notification(bob.pk, direct.pk, **kwargs) is False
+
+    def pushed():
+        return wants_notification(bob.pk, direct.pk, mentioned=True, direct=True, channel="push")
+
+    assert pushed() is False
     # A chat's level is its room's.
     client.post(f"/chat/{chat.pk}/notifications/", {"level": "everything"})
     assert preferences_of(bob.pk)["rooms"] == {str(chat.room_id): "everything"}
@@ -79,7 +82,7 @@ def test_the_conversation_menu_sets_its_level(alice, bob, carol, direct, chat):
     assert theirs.status_code == missing.status_code == 404
     assert b"That conversation was not found." in theirs.content
     assert b"That conversation was not found." in missing.content
-    assert wants_notification(bob.pk, direct.pk, **kwargs) is False
+    assert pushed() is False
     bad = client.post(f"/chat/{direct.pk}/notifications/", {"level": "loud"})
     assert bad.status_code == 400
 
