@@ -22,6 +22,7 @@ from parley.api import (
     groups,
     messages,
     presence,
+    push,
     rooms,
     search,
     tokens,
@@ -55,6 +56,7 @@ api.add_router("/direct", groups.direct)
 api.add_router("/friend-requests", friends.requests)
 api.add_router("/friends", friends.router)
 api.add_router("/presence", presence.router)
+api.add_router("/push", push.router)
 api.add_router("/search", search.router)
 api.add_router("/tokens", tokens.router)
 api.add_router("/users", users.router)
