@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "parley.search",
     "parley.api",
     "parley.integrations",
+    "parley.notifications",
     "parley.push",
     "ninja",  # the API's documentation page (Swagger UI) from Parley's own static files
     # Before django_tasks_db: its db_worker command is parley.jobs' (docs/jobs.md).
