@@ -196,6 +196,9 @@ VAPID_SUBJECT = env.str("VAPID_SUBJECT", default="")
 PUSH_ENDPOINT_SCHEMES: list[str] = ["https"]
 # Seconds a push service keeps a push for a browser that is offline.
 PUSH_TTL_SECONDS = env.int("PUSH_TTL_SECONDS", default=60 * 60 * 24)
+# Seconds between two looks for new messages to push (parley/push/scan.py); a message is
+# pushed within this plus 5 s of its sending.
+PUSH_SCAN_SECONDS = env.float("PUSH_SCAN_SECONDS", default=2.0)
 # Seconds a push service has to answer one push before the attempt fails (retried).
 PUSH_TIMEOUT_SECONDS = env.float("PUSH_TIMEOUT_SECONDS", default=10.0)
 

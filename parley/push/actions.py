@@ -19,6 +19,7 @@ from parley.core.validation import check_text
 from parley.integrations.outgoing.client import check_url
 from parley.push import vapid
 from parley.push.models import PushSubscription
+from parley.push.scan import ensure_scanning
 
 MAX_ENDPOINT = 1000
 MAX_LABEL = 100
@@ -107,6 +108,8 @@ def check_subscribe(
                 user=user, endpoint=endpoint, endpoint_digest=digest,
                 p256dh=p256dh, auth=auth, label=label,
             )  # fmt: skip
+            # The scan for messages to push runs while someone has a browser subscribed.
+            ensure_scanning()
             return subscription, True
         found.user, found.p256dh, found.auth, found.label = user, p256dh, auth, label
         found.save(update_fields=["user", "p256dh", "auth", "label"])

@@ -30,3 +30,15 @@ class PushSubscription(models.Model):
 
     def __str__(self) -> str:
         return f"push subscription {self.pk} of {self.user_id} ({self.label})"
+
+
+class PushScanCursor(models.Model):
+    """The push scan's place in the message table (one row, pk 1): the highest message id
+    it has looked at, and the tick that the running chain of scan jobs holds
+    (parley.push.scan)."""
+
+    last_message_id = models.PositiveBigIntegerField(default=0)
+    tick = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"push scanned to message {self.last_message_id}"

@@ -1,30 +1,30 @@
-"""Who is pushed a new message: the people it is for (the other members of a direct or
-group conversation, and the members it mentions), who have a browser subscribed, minus
-those reading Parley right now.
+"""Who is pushed a new message: the members its policy says want it on the push channel
+(parley.notifications.policy: do-not-disturb, the push switch, the conversation's level;
+never the sender), who have a browser subscribed, and who are not reading Parley right
+now (parley.notifications.presence: a socket active on some device).
 """
 
-from parley.messaging.models import Conversation, Message, Participant
+from parley.messaging.models import Conversation, Message
+from parley.notifications import presence
+from parley.notifications.policy import notification_targets
 from parley.push.models import PushSubscription
 
+# Conversations whose every message notifies by default; elsewhere, mentions.
 PERSONAL = (Conversation.Kind.DIRECT, Conversation.Kind.GROUP)
 
 
 def push_targets(message: Message) -> list[int]:
-    """The members a message notifies by push (the sender never), each with a browser
-    subscribed. Two queries."""
-    conversation: Conversation = message.conversation
-    members = Participant.objects.filter(conversation_id=conversation.pk).exclude(
-        user_id=message.sender_id
-    )
-    if conversation.kind not in PERSONAL:
-        members = members.filter(user_id__in=[int(u) for u in message.mentioned_ids or []])
-    user_ids = list(members.values_list("user_id", flat=True))
-    if not user_ids:
+    """The members a message notifies by push, each with a browser subscribed. Four
+    queries."""
+    wanted = [user_id for user_id, channels in notification_targets(message).items()
+              if "push" in channels]  # fmt: skip
+    if not wanted:
         return []
-    with_browser = PushSubscription.objects.filter(user_id__in=user_ids)
+    with_browser = PushSubscription.objects.filter(user_id__in=wanted)
     return sorted(set(with_browser.values_list("user_id", flat=True)))
 
 
 def reading_now(user_id: int) -> bool:
-    """Whether the user is active in Parley on some device right now."""
-    return False
+    """Whether the user is active in Parley on some device right now (a tab shown and
+    used lately): they see the message there, so no device of theirs is pushed it."""
+    return presence.active_anywhere(user_id)
