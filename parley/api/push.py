@@ -114,7 +114,7 @@ class EndpointIn(Input):
     endpoint: Annotated[str, MaxLen(MAX_ENDPOINT)]
 
 
-@router.post("/subscriptions/remove", response={204: None, **ERRORS})
+@router.post("/unsubscribe", response={204: None, **ERRORS})
 def remove_endpoint(request: AuthenticatedRequest, data: EndpointIn) -> Status[None]:
     """Remove the subscription of this endpoint, if it is yours (a browser turning push
     off, which knows its endpoint but not its id). 204 either way."""

@@ -145,7 +145,7 @@ export async function enablePush() {
 export async function disablePush() {
   const subscription = await currentSubscription();
   if (!subscription) return;
-  await api("POST", "/subscriptions/remove", { endpoint: subscription.endpoint });
+  await api("POST", "/unsubscribe", { endpoint: subscription.endpoint });
   store(ENDPOINT_KEY, null);
   await subscription.unsubscribe();
 }
