@@ -17,11 +17,8 @@ urlpatterns = [
     path("", include("parley.messaging.urls")),
     path("", include("parley.search.urls")),
     path("", include("parley.integrations.urls")),
-<<<<<<< HEAD
-    path("", include("parley.push.urls")),
-=======
     path("", include("parley.notifications.urls")),
->>>>>>> notify
+    path("", include("parley.push.urls")),
 ]
 
 # Every uncaught exception ends here: the database away is a 503 (parley/core/outage.py).

@@ -241,11 +241,8 @@ def _rate_limits(overrides: str) -> dict[str, tuple[float, int]]:
         "profile": (0.2, 10),  # profile and photo changes
         "token": (0.2, 10),  # API tokens created and revoked
         "bot": (0.2, 10),  # bots made, deactivated and reactivated
-<<<<<<< HEAD
-        "push": (0.2, 10),  # Web Push subscriptions added and removed
-=======
         "notification": (1.0, 20),  # notification settings and levels; unsubscribe per address
->>>>>>> notify
+        "push": (0.2, 10),  # Web Push subscriptions added and removed
         "api": (20.0, 200),  # REST API requests per user (tokens and session together)
         "api_token": (10.0, 100),  # REST API requests per token
         "autocomplete": (10.0, 50),  # mention autocomplete (members matching a prefix)

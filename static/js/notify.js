@@ -177,10 +177,13 @@ export class DesktopNotifier {
   constructor(app) {
     this.app = app;
     this.shown = new Map(); // tag → Notification, to close when you come back
+    this.server = null; // your preferences (Settings → Notifications), once loaded
     app.socket.addEventListener("frame", ({ detail }) => this.frame(detail));
     document.addEventListener("visibilitychange", () => {
       if (document.visibilityState === "visible") this.closeAll();
+      else this.loadPreferences(); // changed in another tab meanwhile
     });
+    this.loadPreferences();
     if ("serviceWorker" in navigator) {
       navigator.serviceWorker.addEventListener("message", (event) => this.fromWorker(event.data));
       navigator.serviceWorker.startMessages?.();
@@ -194,15 +197,35 @@ export class DesktopNotifier {
     return supported() && Notification.permission === "granted" && preferences.desktop;
   }
 
-  /** Whether a message is one you are told of: in a direct or group conversation, or
-   * mentioning you; never your own. (The server's preferences: `wants`, when given.) */
+  /** Your notification preferences, as the server applies them to push and email. */
+  async loadPreferences() {
+    try {
+      this.server = await api("GET", "/preferences");
+    } catch {
+      // offline: the last ones (or the defaults) hold
+    }
+  }
+
+  /** Whether a message is one you are told of, by the same rule as push and email
+   * (parley/notifications/policy.py): never your own; nothing under do-not-disturb or
+   * with desktop notifications off; else by the conversation's level (yours, its room's,
+   * or the default: everything in direct and group conversations, mentions in rooms). */
   notifies(message, conversation) {
     const me = this.app.view.me.id;
     if (message.sender.id === me) return false;
     const mentioned = (message.mentions || []).includes(me);
-    const personal = conversation ? conversation.kind !== "chat" : false;
-    if (this.app.wantsNotification) return this.app.wantsNotification(conversation, { mentioned, personal });
-    return mentioned || personal;
+    const kind = conversation ? conversation.kind : "chat";
+    const prefs = this.server;
+    if (prefs && (prefs.do_not_disturb || !prefs.desktop)) return false;
+    const chosen =
+      prefs && conversation
+        ? conversation.room
+          ? prefs.rooms[String(conversation.room.id)]
+          : prefs.conversations[String(conversation.id)]
+        : null;
+    const level = chosen || (kind === "chat" ? "mentions" : "everything");
+    if (level === "nothing") return false;
+    return mentioned || level === "everything";
   }
 
   frame(frame) {
@@ -211,7 +234,7 @@ export class DesktopNotifier {
       const conversation = this.app.conversations().find((c) => c.id === frame.conversation);
       if (frame.message.deleted || !this.notifies(frame.message, conversation)) return;
       this.show(frame.conversation, frame.seq, this.titleOf(frame.message, conversation), excerpt(textOf(frame.message), 200));
-    } else if (isRinging(frame)) {
+    } else if (isRinging(frame) && !this.server?.do_not_disturb && this.server?.desktop !== false) {
       const caller = frame.caller?.name || frame.from?.name || frame.user?.name || "Someone";
       this.show(frame.conversation, null, `${caller} is calling`, "Open Parley to answer.", { requireInteraction: true, tag: "parley-call" });
     }

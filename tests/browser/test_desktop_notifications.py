@@ -21,6 +21,7 @@ from parley.core.testing.clients import client_for
 from parley.messaging.actions.direct import check_direct_conversation
 from parley.messaging.actions.rooms import check_create_room, check_join_room
 from parley.messaging.models import Conversation
+from parley.notifications.actions import check_update_settings
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -47,6 +48,7 @@ Object.defineProperty(document, "visibilityState", { configurable: true, get: ()
 Object.defineProperty(document, "hidden", { configurable: true, get: () => true });
 document.dispatchEvent(new Event("visibilitychange"));
 """
+SHOW = HIDE.replace('"hidden"', '"visible"').replace("=> true", "=> false")
 
 
 @pytest.fixture
@@ -135,6 +137,18 @@ def test_a_hidden_tab_is_told_of_direct_messages_and_mentions_and_a_click_opens_
     expect(bob_page.get_by_role("log").locator(".ch-msg-body").last).to_have_text(
         "Lunch at <b>noon</b>?"
     )
+
+    # Do not disturb (Settings → Notifications) silences the desktop too: the tab reads
+    # Bob's preferences again as it goes into the background.
+    check_update_settings(bob, do_not_disturb=True)
+    bob_page.evaluate(SHOW)
+    with bob_page.expect_response(re.compile(r"/api/v1/push/preferences$")):
+        bob_page.evaluate(HIDE)
+    send(alice_page, "@bob still there?")
+    expect(bob_page.get_by_role("log").locator(".ch-msg-body").last).to_have_text(
+        "@bob still there?"
+    )
+    assert len(shown(bob_page)) == 2
 
 
 def test_a_visible_tab_shows_no_notification(

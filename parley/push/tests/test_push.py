@@ -268,3 +268,16 @@ def test_the_scan_stops_without_subscriptions_and_pushes_nothing_old(
     deliver(clock)  # the scan that finds no browser ends the chain
     waiting = DBTaskResult.objects.filter(status=TaskResultStatus.READY)
     assert not waiting.exists()
+
+
+def test_a_starting_worker_starts_the_scan_when_a_browser_is_subscribed(push_service, bob):
+    from parley.jobs.worker import ParleyWorker, worker_started
+    from parley.push.scan import scan_for_push
+
+    worker_started.send(sender=ParleyWorker)
+    assert not DBTaskResult.objects.filter(task_path=scan_for_push.module_path).exists()
+    subscribe(bob, Browser(push_service, "bob"))  # starts it
+    DBTaskResult.objects.all().delete()  # as if that chain had failed for good
+    worker_started.send(sender=ParleyWorker)
+    [scan] = DBTaskResult.objects.filter(task_path=scan_for_push.module_path)
+    assert scan.status == TaskResultStatus.READY
