@@ -8,6 +8,7 @@ class PushConfig(AppConfig):
 
     def ready(self) -> None:
         from parley.jobs.worker import worker_started
+        from parley.push import checks  # noqa: F401  (registers the system checks)
         from parley.push.scan import ensure_scanning
 
         # Each worker, as it starts, starts the scan for messages to push if none is

@@ -12,6 +12,7 @@ import binascii
 import functools
 from urllib.parse import urlsplit
 
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings
@@ -53,7 +54,7 @@ def _private_key(text: str) -> ec.EllipticCurvePrivateKey:
 def _keys(private: str, public: str) -> tuple[Vapid02, str]:
     try:
         key = _private_key(private)
-    except ValueError as error:
+    except (ValueError, TypeError, UnsupportedAlgorithm) as error:
         raise ImproperlyConfigured(f"VAPID_PRIVATE_KEY is not a P-256 key: {error}") from None
     point = key.public_key().public_bytes(
         serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint

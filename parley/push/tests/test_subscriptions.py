@@ -198,3 +198,14 @@ def test_preferences_are_served_for_desktop_notifications(alice, bob, room):
     assert prefs["rooms"] == {str(room.pk): "nothing"}
     assert prefs["defaults"] == {"direct": "everything", "group": "everything", "room": "mentions"}
     assert api(bob).get("/api/v1/push/preferences").json()["do_not_disturb"] is False
+
+
+def test_a_bad_vapid_configuration_stops_the_server_at_start(settings):
+    from parley.push.checks import check_vapid
+
+    assert check_vapid() == []
+    settings.VAPID_SUBJECT = "admin@example.org"  # not a URL
+    assert [e.id for e in check_vapid()] == ["push.E002"]
+    settings.VAPID_SUBJECT = ""
+    settings.VAPID_PRIVATE_KEY = "c2hvcnQ"
+    assert [e.id for e in check_vapid()] == ["push.E001"]
