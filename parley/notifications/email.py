@@ -222,8 +222,8 @@ def send_missed_email(batch_id: int) -> None:
     only a pending batch is ever sent, and claiming it is committed before sending."""
     with transaction.atomic():
         batch = (
+            # The row alone: PostgreSQL locks no outer join, MariaDB has no FOR UPDATE OF.
             EmailBatch.objects.select_for_update()
-            .select_related("user", "conversation", "conversation__room")
             .filter(pk=batch_id, state=EmailBatch.State.PENDING)
             .first()
         )

@@ -189,6 +189,8 @@ def preferences_of(user_id: int) -> dict[str, object]:
         "desktop": switches.desktop,
         "push": switches.push,
         "email": switches.email,
+        "email_rooms": switches.email_rooms,
+        "email_delay_seconds": switches.email_delay_seconds,
         "conversations": {str(c): level for c, r, level in levels if c is not None},
         "rooms": {str(r): level for c, r, level in levels if r is not None},
         "defaults": {
