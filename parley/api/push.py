@@ -13,7 +13,6 @@ from parley.api.types import Id, Input
 from parley.core.errors import ErrorCode, ParleyError
 from parley.core.http import AuthenticatedRequest
 from parley.core.ratelimit import check_rate
-from parley.notifications.policy import preferences_of
 from parley.push import vapid
 from parley.push.actions import (
     MAX_ENDPOINT,
@@ -61,26 +60,6 @@ def push_key(request: AuthenticatedRequest) -> PushKey:
     if not vapid.enabled():
         return {"enabled": False, "public_key": None}
     return {"enabled": True, "public_key": vapid.public_key()}
-
-
-class Preferences(TypedDict):
-    do_not_disturb: bool
-    desktop: bool
-    push: bool
-    email: bool
-    conversations: dict[str, str]  # conversation id → everything, mentions or nothing
-    rooms: dict[str, str]  # room id → level, for all its chats
-    defaults: dict[str, str]  # direct, group, room → the level where none was chosen
-
-
-@router.get("/preferences", response={200: Preferences, **ERRORS})
-def preferences(request: AuthenticatedRequest) -> dict[str, object]:
-    """Your notification preferences (Settings → Notifications), for a client that shows
-    desktop notifications itself: do-not-disturb and the channel switches, the levels you
-    chose per conversation and per room, and the defaults elsewhere. A message notifies
-    when do-not-disturb is off, `desktop` on, and its conversation's level is
-    `everything`, or `mentions` and it mentions you."""
-    return preferences_of(request.user.pk)
 
 
 @router.get("/subscriptions", response={200: SubscriptionList, **ERRORS})

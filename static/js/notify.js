@@ -197,10 +197,12 @@ export class DesktopNotifier {
     return supported() && Notification.permission === "granted" && preferences.desktop;
   }
 
-  /** Your notification preferences, as the server applies them to push and email. */
+  /** Your notification preferences (GET /api/v1/notifications), as the server applies
+   * them to push and email. */
   async loadPreferences() {
     try {
-      this.server = await api("GET", "/preferences");
+      const response = await fetch("/api/v1/notifications", { credentials: "same-origin", headers: { Accept: "application/json" } });
+      if (response.ok) this.server = await response.json();
     } catch {
       // offline: the last ones (or the defaults) hold
     }

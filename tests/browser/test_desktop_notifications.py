@@ -142,7 +142,7 @@ def test_a_hidden_tab_is_told_of_direct_messages_and_mentions_and_a_click_opens_
     # Bob's preferences again as it goes into the background.
     check_update_settings(bob, do_not_disturb=True)
     bob_page.evaluate(SHOW)
-    with bob_page.expect_response(re.compile(r"/api/v1/push/preferences$")):
+    with bob_page.expect_response(re.compile(r"/api/v1/notifications$")):
         bob_page.evaluate(HIDE)
     send(alice_page, "@bob still there?")
     expect(bob_page.get_by_role("log").locator(".ch-msg-body").last).to_have_text(

@@ -188,18 +188,6 @@ def test_a_public_key_that_does_not_match_is_a_configuration_error(settings):
         vapid.public_key()
 
 
-def test_preferences_are_served_for_desktop_notifications(alice, bob, room):
-    from parley.notifications.actions import check_set_room_level, check_update_settings
-
-    check_update_settings(alice, do_not_disturb=True)
-    check_set_room_level(alice, room.pk, "nothing")
-    prefs = api(alice).get("/api/v1/push/preferences").json()
-    assert prefs["do_not_disturb"] is True and prefs["desktop"] is True
-    assert prefs["rooms"] == {str(room.pk): "nothing"}
-    assert prefs["defaults"] == {"direct": "everything", "group": "everything", "room": "mentions"}
-    assert api(bob).get("/api/v1/push/preferences").json()["do_not_disturb"] is False
-
-
 def test_a_bad_vapid_configuration_stops_the_server_at_start(settings):
     from parley.push.checks import check_vapid
 
