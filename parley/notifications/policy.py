@@ -119,7 +119,7 @@ def wants_notification(
     """Whether `user_id` wants to be told on `channel` of a message in `conversation_id`
     that mentions them (`mentioned`) or not. `direct`: the conversation is a direct or
     group one (not a room's chat); the conversation's own kind decides when the two
-    disagree. False for a conversation that does not exist. Two or three queries."""
+    disagree. False for a conversation that does not exist. Three queries (one if it does not exist)."""
     conversation = Conversation.objects.filter(pk=conversation_id).only("kind", "room_id").first()
     if conversation is None:
         return False
@@ -131,7 +131,7 @@ def wants_notification(
 
 def notification_targets(message: Message) -> dict[int, set[Channel]]:
     """For a new message: every member of its conversation (the sender aside) who wants
-    to be told of it, with the channels they want it on. Three queries.
+    to be told of it, with the channels they want it on. Four queries.
 
     Presence and read state are not considered here: email waits and checks them
     (parley.notifications.email), push skips users active anywhere (presence.py here).

@@ -89,3 +89,15 @@ def test_the_conversation_menu_sets_its_level(alice, bob, carol, direct, chat):
 
 def test_settings_need_a_login(client):
     assert client.get("/settings/notifications/").status_code == 302
+
+
+def test_the_admin_shows_preferences_and_batches(admin_client, bob, direct):
+    from django.urls import reverse
+
+    from parley.notifications.actions import check_set_level, check_update_settings
+
+    check_update_settings(bob, do_not_disturb=True)
+    check_set_level(bob, direct.pk, "mentions")
+    for model in ("notificationsettings", "conversationlevel", "emailbatch", "scancursor"):
+        page = admin_client.get(reverse(f"admin:notifications_{model}_changelist"))
+        assert page.status_code == 200, model

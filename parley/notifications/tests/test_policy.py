@@ -117,3 +117,15 @@ def test_a_bad_level_is_refused(bob, direct):
         check_set_level(bob, direct.pk, "loud\x00")
     assert refused.value.code == "invalid"
     assert preferences_of(bob.pk)["conversations"] == {}
+
+
+def test_targets_cost_a_fixed_number_of_queries(alice, bob, carol, chat, django_assert_num_queries):
+    from parley.messaging.actions.rooms import check_join_room
+
+    message = check_send_message(alice, client_id="q1", body="hi", conversation_id=chat.pk).message
+    with django_assert_num_queries(4):
+        notification_targets(message)
+    check_join_room(carol, chat.room)
+    check_set_room_level(carol, chat.room_id, "everything")
+    with django_assert_num_queries(4):
+        assert set(notification_targets(message)) == {carol.pk}
