@@ -92,7 +92,8 @@ def push_message(message_id: int) -> None:
     wanted = targets.push_targets(message)
     if not wanted:
         return
-    user_ids = [u for u in _unread_by(message, wanted) if not targets.reading_now(u)]
+    unread = _unread_by(message, wanted)
+    user_ids = sorted(set(unread) - targets.reading_now(unread))
     subscriptions = PushSubscription.objects.filter(user_id__in=user_ids).order_by("pk")
     for subscription_id in subscriptions.values_list("pk", flat=True):
         enqueue_on_commit(

@@ -46,7 +46,7 @@ def scan_for_push(tick: int) -> None:
         cursor.tick += 1
         cursor.save(update_fields=["tick"])
         scan(cursor)
-        if not PushSubscription.objects.exists():
+        if not vapid.enabled() or not PushSubscription.objects.exists():
             return  # nobody to push to: ensure_scanning starts it again
         due = timezone.now() + timedelta(seconds=settings.PUSH_SCAN_SECONDS)
         enqueue_on_commit(scan_for_push.using(run_after=due), cursor.tick)

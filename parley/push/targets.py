@@ -24,7 +24,9 @@ def push_targets(message: Message) -> list[int]:
     return sorted(set(with_browser.values_list("user_id", flat=True)))
 
 
-def reading_now(user_id: int) -> bool:
-    """Whether the user is active in Parley on some device right now (a tab shown and
-    used lately): they see the message there, so no device of theirs is pushed it."""
-    return presence.active_anywhere(user_id)
+def reading_now(user_ids: list[int]) -> set[int]:
+    """Those of `user_ids` active in Parley on some device right now (a tab shown and used
+    lately): they see the message there, so no device of theirs is pushed it. One read of
+    the presence records (Redis, or this process's memory)."""
+    return {user_id for user_id, status in presence.statuses(user_ids).items()
+            if status == "online"}  # fmt: skip
