@@ -30,7 +30,7 @@ class PushService:
 
     def __init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
-        self.answers: list[int] = []  # statuses to answer in turn; then 201
+        self.answers: dict[str, list[int]] = {}  # per browser: statuses in turn; then 201
         self.lock = threading.Lock()
         service = self
 
@@ -41,7 +41,8 @@ class PushService:
                     service.requests.append(
                         {"path": self.path, "headers": dict(self.headers), "body": body}
                     )
-                    status = service.answers.pop(0) if service.answers else 201
+                    waiting = service.answers.get(self.path.removeprefix("/push/"), [])
+                    status = waiting.pop(0) if waiting else 201
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()

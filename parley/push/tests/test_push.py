@@ -134,7 +134,7 @@ def test_a_subscription_its_push_service_has_forgotten_is_deleted(
     gone, kept = Browser(push_service, "gone"), Browser(push_service, "kept")
     subscribe(bob, gone)
     subscribe(bob, kept)
-    push_service.answers = [status]  # the first push (to "gone": subscribed first)
+    push_service.answers = {"gone": [status]}
     check_send_message(alice, client_id="x1", body="hello", conversation_id=direct.pk)
 
     deliver(clock)
@@ -155,7 +155,7 @@ def test_a_push_service_that_fails_is_tried_again_later(
 ):
     browser = Browser(push_service, "bob")
     subscribe(bob, browser)
-    push_service.answers = [503, 429]
+    push_service.answers = {"bob": [503, 429]}
     check_send_message(alice, client_id="f1", body="are you there", conversation_id=direct.pk)
 
     deliver(clock)
