@@ -164,7 +164,7 @@ async function refreshSubscription() {
 
 // --- desktop notifications in the chat page -------------------------------------------------
 
-/** A call ringing for you, whatever its frame's exact name ("call.ringing", "call.incoming"…). */
+/** A call ringing for you: "call.ring" (docs/protocol.md), or a like name. */
 function isRinging(frame) {
   return typeof frame.type === "string" && /^call\.(ring|ringing|incoming|invite)$/.test(frame.type);
 }
@@ -231,14 +231,25 @@ export class DesktopNotifier {
   }
 
   frame(frame) {
+    if (frame.type === "call.ring_stopped") {
+      // Answered elsewhere, declined, timed out or ended: the call's notification goes.
+      this.shown.get(`parley-call-${frame.call}`)?.close();
+      return;
+    }
     if (document.visibilityState !== "hidden" || !this.allowed) return;
     if (frame.type === "message" && frame.message) {
       const conversation = this.app.conversations().find((c) => c.id === frame.conversation);
       if (frame.message.deleted || !this.notifies(frame.message, conversation)) return;
       this.show(frame.conversation, frame.seq, this.titleOf(frame.message, conversation), excerpt(textOf(frame.message), 200));
     } else if (isRinging(frame) && !this.server?.do_not_disturb && this.server?.desktop !== false) {
-      const caller = frame.caller?.name || frame.from?.name || frame.user?.name || "Someone";
-      this.show(frame.conversation, null, `${caller} is calling`, "Open Parley to answer.", { requireInteraction: true, tag: "parley-call" });
+      // docs/protocol.md: {"type": "call.ring", "call": {id, conversation, kind, started_by…}}
+      const call = frame.call || frame;
+      const caller = call.started_by?.name || frame.caller?.name || frame.user?.name || "Someone";
+      const what = call.kind === "video" ? "a video call" : "a call";
+      this.show(call.conversation, null, `${caller} is calling`, `Open Parley to answer ${what}.`, {
+        requireInteraction: true,
+        tag: `parley-call-${call.id ?? ""}`,
+      });
     }
   }
 
