@@ -119,7 +119,8 @@ def wants_notification(
     """Whether `user_id` wants to be told on `channel` of a message in `conversation_id`
     that mentions them (`mentioned`) or not. `direct`: the conversation is a direct or
     group one (not a room's chat); the conversation's own kind decides when the two
-    disagree. False for a conversation that does not exist. Three queries (one if it does not exist)."""
+    disagree. False for a conversation that does not exist. Three queries (one when the
+    conversation does not exist)."""
     conversation = Conversation.objects.filter(pk=conversation_id).only("kind", "room_id").first()
     if conversation is None:
         return False

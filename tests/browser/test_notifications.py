@@ -8,7 +8,6 @@ from django.conf import settings
 from playwright.sync_api import Page, expect
 
 from parley.accounts.models import User
-from parley.accounts.tests.factories import UserFactory
 from parley.core.testing.clients import client_for
 from parley.messaging.actions.rooms import check_create_room
 from parley.notifications.policy import preferences_of
@@ -27,9 +26,8 @@ def signed_in(new_page: Callable[[], Page], site_url: str, user: User) -> Page:
 
 
 def test_notification_settings_from_the_conversation_header(
-    new_page: Callable[[], Page], site_url: str
+    new_page: Callable[[], Page], site_url: str, alice: User
 ) -> None:
-    alice = UserFactory(username="alice", display_name="Alice")
     room = check_create_room(alice, title="Team")
     chat = room.chats.get(is_default=True)
     page = signed_in(new_page, site_url, alice)
