@@ -24,6 +24,7 @@ from parley.api import (
     messages,
     notifications,
     presence,
+    push,
     rooms,
     search,
     tokens,
@@ -58,6 +59,7 @@ api.add_router("/direct", groups.direct)
 api.add_router("/friend-requests", friends.requests)
 api.add_router("/friends", friends.router)
 api.add_router("/presence", presence.router)
+api.add_router("/push", push.router)
 api.add_router("/search", search.router)
 api.add_router("/calls", calls.router)
 api.add_router("/tokens", tokens.router)

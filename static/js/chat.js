@@ -3,7 +3,8 @@
 //
 // The parts: pane.js (the messages of the open conversation), messages.js (one message),
 // composer.js (writing, replies, edits, mentions, preview, typing), menu.js (what you can
-// do to a message), presence.js (dots and typing lines). This module holds the
+// do to a message), presence.js (dots and typing lines), notify.js (desktop notifications
+// while the tab is hidden, and Web Push). This module holds the
 // conversation list, your unsent messages and the wiring between the parts.
 //
 // Your own messages show at once, below the others, as "Sending…"; the message itself,
@@ -15,6 +16,7 @@ import { Composer } from "./composer.js";
 import { Calls } from "./calls/index.js";
 import { avatar, excerpt, h, localiseTime, newClientId, textOf } from "./dom.js";
 import { MessageMenu } from "./menu.js";
+import { DesktopNotifier } from "./notify.js";
 import { Pane } from "./pane.js";
 import { Presence } from "./presence.js";
 import { SearchPanel } from "./search.js";
@@ -87,12 +89,14 @@ const app = {
   onSettled: () => markRead(),
   onReplaced: (article) => app.menu.reattach(article),
   typingChanged: () => scheduleList(),
+  open: (id, { at = null } = {}) => openConversation(id, { at }),
 };
 app.pane = new Pane(app);
 app.composer = new Composer(app);
 app.menu = new MessageMenu(app);
 app.presence = new Presence(app);
 view.presence = app.presence; // messages show their senders' presence dots
+app.notifier = new DesktopNotifier(app);
 app.calls = new Calls(app); // call buttons, the incoming prompt, the call view (calls/)
 const { pane, composer, presence } = app;
 

@@ -25,6 +25,7 @@ APPS = (
     "parley.jobs",
     "parley.messaging",
     "parley.notifications",
+    "parley.push",
     "parley.search",
 )
 
