@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "parley.api",
     "parley.integrations",
     "parley.calls",
+    "parley.notifications",
+    "parley.push",
     "ninja",  # the API's documentation page (Swagger UI) from Parley's own static files
     # Before django_tasks_db: its db_worker command is parley.jobs' (docs/jobs.md).
     "parley.jobs",
@@ -172,6 +174,8 @@ JOBS_LEASE_SECONDS = env.float("JOBS_LEASE_SECONDS", default=30.0)
 # --- Outgoing webhooks (docs/integrations.md) ------------------------------
 # Where people open Parley (scheme, host, port): the links in what Parley sends out.
 PUBLIC_URL = env.str("PUBLIC_URL", default="http://localhost:8000")
+# How often the missed-message email's scan looks for new messages (docs/notifications.md).
+NOTIFICATIONS_SCAN_SECONDS = env.float("NOTIFICATIONS_SCAN_SECONDS", default=15.0)
 # Seconds a bot's endpoint has to connect and answer before the attempt fails (retried).
 OUTGOING_WEBHOOK_TIMEOUT_SECONDS = env.float("OUTGOING_WEBHOOK_TIMEOUT_SECONDS", default=10.0)
 # Networks a bot's endpoint may be in besides public addresses (e.g. "10.1.2.0/24" for a
@@ -181,6 +185,25 @@ OUTGOING_WEBHOOK_ALLOWED_NETWORKS: list[str] = env.list(
     "OUTGOING_WEBHOOK_ALLOWED_NETWORKS", default=[]
 )
 
+# --- Web Push (docs/notifications.md, "Push and desktop") -------------------
+# The server's VAPID key pair (RFC 8292): the private key as base64url of its 32 bytes (or
+# PEM/DER), the public key as base64url of the uncompressed point, which browsers pin when
+# they subscribe. Unset in development: generated once into var/vapid_private_key.
+# Unset in production: Web Push is off (desktop notifications still work).
+VAPID_PRIVATE_KEY = env.str("VAPID_PRIVATE_KEY", default="")
+VAPID_PUBLIC_KEY = env.str("VAPID_PUBLIC_KEY", default="")
+# Who push services contact about Parley's pushes: a mailto: or https: URL.
+VAPID_SUBJECT = env.str("VAPID_SUBJECT", default="")
+# Endpoint schemes a subscription may have: push services are https; development and
+# tests allow http too (a push service stub on loopback).
+PUSH_ENDPOINT_SCHEMES: list[str] = ["https"]
+# Seconds a push service keeps a push for a browser that is offline.
+PUSH_TTL_SECONDS = env.int("PUSH_TTL_SECONDS", default=60 * 60 * 24)
+# Seconds between two looks for new messages to push (parley/push/scan.py); a message is
+# pushed within this plus 5 s of its sending.
+PUSH_SCAN_SECONDS = env.float("PUSH_SCAN_SECONDS", default=2.0)
+# Seconds a push service has to answer one push before the attempt fails (retried).
+PUSH_TIMEOUT_SECONDS = env.float("PUSH_TIMEOUT_SECONDS", default=10.0)
 # --- Calls: media servers (docs/calls.md) ---------------------------------
 # Janus's WebSocket API (its VideoRoom plugin is the SFU of calls larger than the mesh),
 # on loopback beside Parley, e.g. ws://127.0.0.1:8188/. Empty: no SFU.
@@ -239,6 +262,8 @@ def _rate_limits(overrides: str) -> dict[str, tuple[float, int]]:
         "profile": (0.2, 10),  # profile and photo changes
         "token": (0.2, 10),  # API tokens created and revoked
         "bot": (0.2, 10),  # bots made, deactivated and reactivated
+        "notification": (1.0, 20),  # notification settings and levels; unsubscribe per address
+        "push": (0.2, 10),  # Web Push subscriptions added and removed
         "api": (20.0, 200),  # REST API requests per user (tokens and session together)
         "api_token": (10.0, 100),  # REST API requests per token
         "autocomplete": (10.0, 50),  # mention autocomplete (members matching a prefix)
