@@ -17,11 +17,22 @@ from parley.events.catalogue import (
 )
 
 
+class Refusal(TypedDict):
+    """A recipient of a broadcast that was not sent to, and why."""
+
+    kind: Literal["person", "room", "members_of"]
+    id: int  # the user's or the room's id, as it was asked for
+    name: str  # empty when it is not found (or not yours to see)
+    code: str  # an error code: not_found, forbidden, invalid
+    reason: str
+
+
 class ErrorDetail(TypedDict):
     code: str  # parley.core.errors.ErrorCode, the same codes as the socket's
     message: str
     field: NotRequired[str]  # the input it is about
     retry_after: NotRequired[float]  # seconds, when rate limited (also Retry-After)
+    refused: NotRequired[list[Refusal]]  # a broadcast nobody could receive: each why
 
 
 class ErrorBody(TypedDict):
