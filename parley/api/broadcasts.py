@@ -107,9 +107,7 @@ class BroadcastSent(BroadcastOut):
     duplicate: bool  # a retry: the original, nothing new sent
 
 
-@router.post(
-    "", response={201: BroadcastSent, 200: BroadcastSent, **ERRORS}, url_name="broadcast"
-)
+@router.post("", response={201: BroadcastSent, 200: BroadcastSent, **ERRORS}, url_name="broadcast")
 def send_broadcast(request: AuthenticatedRequest, data: BroadcastIn) -> Status[Any]:
     """Send one message to many people and rooms at once. 201 once every copy is stored
     (each a message of its conversation with its own seq, on its way to the sockets);
@@ -154,5 +152,3 @@ def read_broadcast(request: AuthenticatedRequest, broadcast_id: Id) -> dict[str,
     """One of your broadcasts: each copy with its readers, and who was refused and why."""
     check_rate("history", request.user.pk)
     return broadcast_detail(request.user, broadcast_id)
-
-

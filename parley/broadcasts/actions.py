@@ -7,8 +7,9 @@ transaction with a constant number of statements, whatever the number of copies:
 
 1. the Broadcast row first: its unique (sender, client_id) makes a concurrent retry wait
    for this transaction and then find the original instead of sending again;
-2. the direct conversations not made yet (one INSERT of conversations, one of their
-   participants, one of the membership stamps);
+2. before it, in a transaction of their own as for a first message, the direct
+   conversations not made yet (one INSERT of conversations, one of their participants,
+   one of the membership stamps), announced to both people;
 3. every target conversation's row locked in id order (so two broadcasts, or a broadcast
    and a send, cannot deadlock), then SEND_RULES (parley/messaging/access.py, the one
    statement of who may send where) applied to all of them by one SELECT;
@@ -83,6 +84,10 @@ def do_send_broadcast(request: BroadcastRequest, planned: Plan) -> BroadcastResu
     A concurrent send of the same client_id waits for this one and returns it."""
     sender = request.sender
     html = render(request.body)[0]
+    # First and on their own, as a first message's: the new direct conversations are
+    # announced empty, so that the sockets follow them from seq 0 and get the copy.
+    with transaction.atomic():
+        targets = _with_direct_conversations(sender, planned)
     try:
         with transaction.atomic():
             now = timezone.now()
@@ -90,7 +95,6 @@ def do_send_broadcast(request: BroadcastRequest, planned: Plan) -> BroadcastResu
                 sender=sender, client_id=request.client_id, body=request.body, html=html,
                 created_at=now,
             )  # fmt: skip
-            targets = _with_direct_conversations(sender, planned)
             refused = list(planned.refused)
             allowed = _allowed(sender, targets, refused)
             if not allowed:
@@ -103,8 +107,8 @@ def do_send_broadcast(request: BroadcastRequest, planned: Plan) -> BroadcastResu
             broadcast.refused = refused
             broadcast.recipient_count = _recipient_count(sender, [t.conversation for t in allowed])
             broadcast.save(update_fields=["refused", "recipient_count"])
-            for message in messages:
-                publish_to_conversation(message.conversation_id, message.seq, message_event(message))
+            for m in messages:
+                publish_to_conversation(m.conversation_id, m.seq, message_event(m))
     except IntegrityError:
         existing = _existing(sender, request.client_id)
         if existing is None:
@@ -138,9 +142,8 @@ def _with_direct_conversations(sender: User, planned: Plan) -> list[Target]:
         ignore_conflicts=True,
     )
     record_membership_change([sender.pk, *planned.new_direct])
-    for key, pk in keys.items():
-        conversation = Conversation(id=made[key], kind=Conversation.Kind.DIRECT)
-        transaction.on_commit(lambda c=conversation, p=pk: announce_joined(c, [sender.pk, p]))
+    pairs = [(made[key], pk) for key, pk in keys.items()]
+    transaction.on_commit(lambda: _announce(sender, pairs))
     person_conversation = {pk: made[key] for key, pk in keys.items()}
     return [
         t
@@ -148,6 +151,14 @@ def _with_direct_conversations(sender: User, planned: Plan) -> list[Target]:
         else Target(person_conversation[t.person or 0], t.label, person=t.person)
         for t in planned.targets
     ]
+
+
+def _announce(sender: User, pairs: list[tuple[int, int]]) -> None:
+    """After commit: both people's sockets follow each new direct conversation (a
+    summary each: the reads of a first message to someone, once per pair)."""
+    for conversation_id, person in pairs:
+        conversation = Conversation(id=conversation_id, kind=Conversation.Kind.DIRECT)
+        announce_joined(conversation, [sender.pk, person])
 
 
 _CONVERSATION = Conversation._meta.db_table
@@ -164,6 +175,8 @@ def _allowed(sender: User, targets: list[Target], refused: list[dict[str, Any]])
     """Lock the targets' conversations in id order and keep those SEND_RULES allow; the
     others join `refused` with the error of the first rule they break."""
     ids = sorted({t.conversation for t in targets if t.conversation is not None})
+    if not ids:
+        return []
     placeholders, params = _in(ids)
     rules = ", ".join(f"({rule.sql})" for rule in SEND_RULES)
     with connection.cursor() as cursor:
@@ -190,8 +203,11 @@ def _allowed(sender: User, targets: list[Target], refused: list[dict[str, Any]])
         if error is None:
             allowed.append(target)
             continue
-        kind, ident = ("room", target.room) if target.room is not None else ("person", target.person)
-        refused.append(refusal(kind, ident or 0, target.label, error.code, error.message))
+        if target.room is not None:
+            refused.append(refusal("room", target.room, target.label, error.code, error.message))
+        else:
+            person = target.person or 0
+            refused.append(refusal("person", person, target.label, error.code, error.message))
     return allowed
 
 
@@ -229,10 +245,11 @@ def _store_copies(broadcast: Broadcast, targets: list[Target], now: datetime) ->
         numbered = {row[0]: (row[1], row[2]) for row in cursor.fetchall()}
     messages = []
     for target in targets:
-        seq, number = numbered[target.conversation or 0]
+        conversation_id = target.conversation or 0
+        seq, number = numbered[conversation_id]
         messages.append(
             Message(
-                conversation_id=target.conversation, seq=seq, number=number, updated_seq=seq,
+                conversation_id=conversation_id, seq=seq, number=number, updated_seq=seq,
                 sender=sender, client_id=f"b:{broadcast.pk}:{target.conversation}",
                 body=broadcast.body, html=broadcast.html, created_at=now, mentioned_ids=[],
                 reactions=[],

@@ -51,7 +51,9 @@ class BroadcastCopy(models.Model):
     person = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, related_name="+"
     )
-    room = models.ForeignKey("messaging.Room", on_delete=models.CASCADE, null=True, related_name="+")
+    room = models.ForeignKey(
+        "messaging.Room", on_delete=models.CASCADE, null=True, related_name="+"
+    )
 
     class Meta:
         constraints = [

@@ -122,7 +122,8 @@ def plan(request: BroadcastRequest) -> Plan:
     _plan_rooms(request, rooms, result)
     named = [i for i in request.people if i != sender.pk]
     if len(named) != len(request.people):
-        result.refused.append(refusal("person", sender.pk, sender.name, ErrorCode.INVALID, YOURSELF))
+        yourself = refusal("person", sender.pk, sender.name, ErrorCode.INVALID, YOURSELF)
+        result.refused.append(yourself)
     friends = _friend_ids(sender) if request.friends else None
     members: set[int] = set()
     for room_id in request.members_of:
@@ -185,9 +186,7 @@ def _friend_ids(sender: User) -> set[int]:
     return {low if high == sender.pk else high for low, high in pairs}
 
 
-def _plan_people(
-    sender: User, people: list[int], friends: set[int] | None, result: Plan
-) -> None:
+def _plan_people(sender: User, people: list[int], friends: set[int] | None, result: Plan) -> None:
     """A target per person the sender may message directly (may_message_directly, in
     bulk); the others refused. `friends`: the sender's, if read already."""
     if not people:
@@ -199,10 +198,10 @@ def _plan_people(
     ).values_list("blocker_id", "blocked_id"):
         blocked.add(blocked_id if blocker == sender.pk else blocker)
     keys = {direct_key(sender.pk, pk): pk for pk in users}
-    existing = dict(
-        Conversation.objects.filter(direct_key__in=list(keys)).values_list("direct_key", "id")
+    existing = Conversation.objects.filter(direct_key__in=list(keys)).values_list(
+        "direct_key", "id"
     )
-    by_person = {keys[key]: conversation for key, conversation in existing.items()}
+    by_person = {keys[key]: conversation for key, conversation in existing if key is not None}
     unsure = [pk for pk in users if pk not in by_person]
     if friends is None:
         friends = _friend_ids(sender) if unsure else set()
@@ -222,8 +221,11 @@ def _plan_people(
             result.refused.append(refusal("person", pk, user.name, ErrorCode.FORBIDDEN, BLOCKED))
         elif pk in by_person:
             result.targets.append(Target(by_person[pk], user.name, person=pk))
-        elif pk in friends or pk in shared or sender.pk == user.bot_owner_id or (
-            pk == sender.bot_owner_id
+        elif (
+            pk in friends
+            or pk in shared
+            or sender.pk == user.bot_owner_id
+            or (pk == sender.bot_owner_id)
         ):
             result.targets.append(Target(None, user.name, person=pk))
             result.new_direct[pk] = user.name

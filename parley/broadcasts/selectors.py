@@ -38,9 +38,7 @@ GROUP BY bc.id
 def broadcasts_of(sender: User) -> QuerySet[Broadcast]:
     """`sender`'s broadcasts, newest first, with their number of copies."""
     return (
-        Broadcast.objects.filter(sender=sender)
-        .annotate(copy_count=Count("copies"))
-        .order_by("-id")
+        Broadcast.objects.filter(sender=sender).annotate(copy_count=Count("copies")).order_by("-id")
     )
 
 

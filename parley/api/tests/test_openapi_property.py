@@ -66,9 +66,9 @@ def world(alice, bob, carol) -> dict[str, Any]:
     """alice's room with bob and carol (two chats; messages: edited, a reply, a reaction,
     a mention; an invitation to dave), her direct conversation with bob, a group of the
     three, her friend bob, carol's friend request to her and hers to dave, her bot with a
-    token and an endpoint, a broadcast of hers and one of bob's, bob's public rooms (one she is in, one she may join) and his
-    private one she is invited to; and bob's direct conversation with dave and bot, which
-    she cannot see. Returns what to aim at."""
+    token and an endpoint, a broadcast of hers and one of bob's, bob's public rooms (one
+    she is in, one she may join) and his private one she is invited to; and bob's direct
+    conversation with dave and bot, which she cannot see. Returns what to aim at."""
     dave: User = UserFactory.create(username="dave", display_name="Dave Brubeck")
     room = check_create_room(alice, title="Team")
     check_join_room(bob, room)

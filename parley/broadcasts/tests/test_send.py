@@ -13,8 +13,12 @@ from parley.broadcasts.selectors import broadcast_detail
 from parley.broadcasts.tests.conftest import befriend, block
 from parley.core.errors import ParleyError
 from parley.messaging.actions.read import check_mark_read
-from parley.messaging.actions.rooms import check_archive_room, check_create_chat, check_create_room
-from parley.messaging.actions.rooms import check_join_room
+from parley.messaging.actions.rooms import (
+    check_archive_room,
+    check_create_chat,
+    check_create_room,
+    check_join_room,
+)
 from parley.messaging.models import Conversation, Message, Participant
 
 pytestmark = pytest.mark.django_db
@@ -37,9 +41,7 @@ def test_people_get_a_copy_in_their_direct_conversation_and_rooms_in_their_chat(
     befriend(alice, carol)
     result = send(alice, people=[bob.pk, carol.pk], rooms=[RoomTarget(room.pk)])
     assert result.created
-    direct = {
-        c.direct_key: c for c in Conversation.objects.filter(kind=Conversation.Kind.DIRECT)
-    }
+    direct = {c.direct_key: c for c in Conversation.objects.filter(kind=Conversation.Kind.DIRECT)}
     assert set(direct) == {f"{alice.pk}:{bob.pk}", f"{alice.pk}:{carol.pk}"}
     got = copies(result.broadcast)
     assert {c for c, _, _ in got} == {*(c.pk for c in direct.values()), chat.pk}
@@ -61,21 +63,24 @@ def test_a_chosen_chat_of_the_room_gets_the_copy(alice, room, chat):
 
 
 def test_shortcuts_reach_every_friend_and_every_member(alice, bob, carol, room):
-    dave = UserFactory(username="dave")
+    dave = UserFactory.create(username="dave")
     befriend(alice, carol)
     check_join_room(dave, room)
     result = send(alice, friends=True, members_of=[room.pk])
-    people = set(BroadcastCopy.objects.filter(broadcast=result.broadcast).values_list(
-        "person__username", flat=True))
+    people = set(
+        BroadcastCopy.objects.filter(broadcast=result.broadcast).values_list(
+            "person__username", flat=True
+        )
+    )
     assert people == {"bob", "carol", "dave"}
 
 
 def test_those_the_sender_may_not_reach_are_refused_with_why(alice, bob, carol, room):
-    stranger = UserFactory(username="stranger")  # no friendship, no shared room
-    blocked = UserFactory(username="blocked")
+    stranger = UserFactory.create(username="stranger")  # no friendship, no shared room
+    blocked = UserFactory.create(username="blocked")
     befriend(alice, blocked)
     block(blocked, alice)
-    closed = UserFactory(username="closed", is_active=False)
+    closed = UserFactory.create(username="closed", is_active=False)
     private = check_create_room(carol, title="Secret", is_public=False)
     other = check_create_room(carol, title="Elsewhere")
     archived = check_create_room(alice, title="Old")
@@ -100,7 +105,7 @@ def test_those_the_sender_may_not_reach_are_refused_with_why(alice, bob, carol, 
 
 
 def test_a_broadcast_nobody_can_receive_stores_nothing(alice):
-    stranger = UserFactory(username="stranger")
+    stranger = UserFactory.create(username="stranger")
     with pytest.raises(ParleyError) as caught:
         send(alice, people=[stranger.pk])
     assert caught.value.code == "forbidden"
@@ -168,7 +173,7 @@ def test_too_many_recipients_is_refused(alice, settings):
 def test_friends_beyond_the_maximum_are_refused(alice, settings):
     settings.BROADCAST_MAX_PEOPLE = 2
     for name in ("f1", "f2", "f3"):
-        befriend(alice, UserFactory(username=name))
+        befriend(alice, UserFactory.create(username=name))
     with pytest.raises(ParleyError) as caught:
         send(alice, friends=True)
     assert caught.value.details["field"] == "people"
@@ -224,7 +229,7 @@ def test_someone_elses_broadcast_is_not_found(alice, bob):
 
 def _people_and_rooms(sender, people, rooms):
     """`people` friends of sender with a direct conversation each, and `rooms` rooms."""
-    friends = [UserFactory() for _ in range(people)]
+    friends = [UserFactory.create() for _ in range(people)]
     for friend in friends:
         befriend(sender, friend)
     made = [check_create_room(sender, title=f"Room {i}") for i in range(rooms)]
