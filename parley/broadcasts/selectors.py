@@ -14,7 +14,8 @@ from parley.accounts.events import user_summary
 from parley.accounts.models import User
 from parley.broadcasts.models import Broadcast, BroadcastCopy
 from parley.core.errors import not_found
-from parley.messaging.models import Participant
+from parley.messaging.models import Conversation, Participant, Room
+from parley.messaging.selectors import rooms_of
 
 _COPY = BroadcastCopy._meta.db_table
 _PARTICIPANT = Participant._meta.db_table
@@ -110,3 +111,14 @@ def _copy(copy: BroadcastCopy, members: int, read: int) -> dict[str, Any]:
         "members": members,
         "read": read,
     }
+
+
+def rooms_to_post_in(user: User) -> list[tuple[Room, list[Conversation]]]:
+    """`user`'s rooms by title, each with its chats (the default first): two queries."""
+    rooms = list(rooms_of(user))
+    chats: dict[int, list[Conversation]] = {room.pk: [] for room in rooms}
+    for chat in Conversation.objects.filter(room_id__in=list(chats)).order_by(
+        "-is_default", "title", "pk"
+    ):
+        chats[chat.room_id or 0].append(chat)
+    return [(room, chats[room.pk]) for room in rooms]
