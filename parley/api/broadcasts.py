@@ -13,14 +13,14 @@ from pydantic import Field
 from typing_extensions import TypedDict
 
 from parley.api.paging import keyset_page
-from parley.api.shapes import ERRORS, Refusal
+from parley.api.shapes import ERRORS
 from parley.api.types import BodyId, ClientId, Id, Input, MessageBody, UpTo100
 from parley.broadcasts.actions import check_send_broadcast
 from parley.broadcasts.recipients import BroadcastRequest, RoomTarget
 from parley.broadcasts.selectors import broadcast_detail, broadcast_summaries, broadcasts_of
 from parley.core.http import AuthenticatedRequest
 from parley.core.ratelimit import check_rate
-from parley.events.catalogue import UserSummary
+from parley.events.catalogue import Refusal, UserSummary
 
 router = Router(tags=["broadcasts"])
 
@@ -63,7 +63,7 @@ class BroadcastIn(Input):
     )
 
 
-class RoomRef(TypedDict):
+class BroadcastRoom(TypedDict):
     id: int
     title: str
 
@@ -74,7 +74,7 @@ class CopyOut(TypedDict):
     seq: int
     kind: str  # "person" (a direct conversation) or "room" (a chat)
     person: UserSummary | None
-    room: RoomRef | None
+    room: BroadcastRoom | None
     chat: str | None  # the chat's title, for a room
     members: int  # who can read it, but you
     read: int  # how many of them have read it

@@ -10,21 +10,12 @@ from parley.events.catalogue import (
     ConversationSummary,
     FriendRequestData,
     MessageData,
+    Refusal,
     Role,
     RoomRef,
     Status,
     UserSummary,
 )
-
-
-class Refusal(TypedDict):
-    """A recipient of a broadcast that was not sent to, and why."""
-
-    kind: Literal["person", "room", "members_of"]
-    id: int  # the user's or the room's id, as it was asked for
-    name: str  # empty when it is not found (or not yours to see)
-    code: str  # an error code: not_found, forbidden, invalid
-    reason: str
 
 
 class ErrorDetail(TypedDict):

@@ -83,8 +83,9 @@ def broadcasts(request: AuthenticatedRequest) -> HttpResponse:
                     form.add_error(None, f"{refused['name'] or refused['id']}: {refused['reason']}")
             else:
                 return redirect("broadcast", broadcast_id=result.broadcast.pk)
-        form.data = form.data.copy()
-        form.data["client_id"] = uuid.uuid4().hex  # a new try is a new broadcast
+        retry = request.POST.copy()
+        retry["client_id"] = uuid.uuid4().hex  # a new try is a new broadcast
+        form.data = retry
     past = list(broadcasts_of(request.user)[:PAGE_SIZE])
     context = {
         "form": form,

@@ -2,6 +2,7 @@
 one racing the first send, sends nothing more."""
 
 import threading
+from typing import Any
 
 import pytest
 from channels.db import database_sync_to_async
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 async def messages(socket, count):
     """The next `count` message frames, past the joined events of new conversations."""
-    frames = []
+    frames: list[dict[str, Any]] = []
     while len(frames) < count:
         frame = await socket.receive()
         if frame["type"] == "message":
