@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("parley.broadcasts.urls")),
     path("", include("parley.search.urls")),
     path("", include("parley.integrations.urls")),
+    path("", include("parley.notifications.urls")),
 ]
 
 # Every uncaught exception ends here: the database away is a 503 (parley/core/outage.py).

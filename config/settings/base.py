@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "parley.search",
     "parley.api",
     "parley.integrations",
+    "parley.notifications",
     "ninja",  # the API's documentation page (Swagger UI) from Parley's own static files
     # Before django_tasks_db: its db_worker command is parley.jobs' (docs/jobs.md).
     "parley.jobs",
@@ -172,6 +173,8 @@ JOBS_LEASE_SECONDS = env.float("JOBS_LEASE_SECONDS", default=30.0)
 # --- Outgoing webhooks (docs/integrations.md) ------------------------------
 # Where people open Parley (scheme, host, port): the links in what Parley sends out.
 PUBLIC_URL = env.str("PUBLIC_URL", default="http://localhost:8000")
+# How often the missed-message email's scan looks for new messages (docs/notifications.md).
+NOTIFICATIONS_SCAN_SECONDS = env.float("NOTIFICATIONS_SCAN_SECONDS", default=15.0)
 # Seconds a bot's endpoint has to connect and answer before the attempt fails (retried).
 OUTGOING_WEBHOOK_TIMEOUT_SECONDS = env.float("OUTGOING_WEBHOOK_TIMEOUT_SECONDS", default=10.0)
 # Networks a bot's endpoint may be in besides public addresses (e.g. "10.1.2.0/24" for a
@@ -180,6 +183,27 @@ OUTGOING_WEBHOOK_TIMEOUT_SECONDS = env.float("OUTGOING_WEBHOOK_TIMEOUT_SECONDS",
 OUTGOING_WEBHOOK_ALLOWED_NETWORKS: list[str] = env.list(
     "OUTGOING_WEBHOOK_ALLOWED_NETWORKS", default=[]
 )
+
+# --- Calls: media servers (docs/calls.md) ---------------------------------
+# Janus's WebSocket API (its VideoRoom plugin is the SFU of calls larger than the mesh),
+# on loopback beside Parley, e.g. ws://127.0.0.1:8188/. Empty: no SFU.
+JANUS_URL = env.str("JANUS_URL", default="")
+# The api_secret of Janus's janus.jcfg (and admin_key of its VideoRoom): only Parley has it.
+JANUS_API_SECRET = env.str("JANUS_API_SECRET", default="")
+# Seconds any one request to Janus may take before it fails (parley.calls.janus).
+JANUS_TIMEOUT_SECONDS = env.float("JANUS_TIMEOUT_SECONDS", default=10.0)
+if JANUS_URL and not JANUS_API_SECRET:
+    raise ImproperlyConfigured("JANUS_URL is set without JANUS_API_SECRET (docs/calls.md)")
+# ICE servers given to callers: STUN URLs as they are; TURN URLs with credentials minted
+# per user from TURN_SECRET (coturn's use-auth-secret), valid TURN_CREDENTIAL_SECONDS.
+STUN_URLS: list[str] = env.list("STUN_URLS", default=[])
+TURN_URLS: list[str] = env.list("TURN_URLS", default=[])
+TURN_SECRET = env.str("TURN_SECRET", default="")
+TURN_CREDENTIAL_SECONDS = env.int("TURN_CREDENTIAL_SECONDS", default=3600)
+if TURN_URLS and not TURN_SECRET:
+    raise ImproperlyConfigured("TURN_URLS is set without TURN_SECRET (docs/calls.md)")
+if not 60 <= TURN_CREDENTIAL_SECONDS <= 3600:
+    raise ImproperlyConfigured("TURN_CREDENTIAL_SECONDS must be from 60 to 3600 (an hour)")
 
 # --- Real-time ------------------------------------------------------------
 # Origins allowed to open the WebSocket, scheme and port included (Channels' OriginValidator).
@@ -219,6 +243,7 @@ def _rate_limits(overrides: str) -> dict[str, tuple[float, int]]:
         "token": (0.2, 10),  # API tokens created and revoked
         "bot": (0.2, 10),  # bots made, deactivated and reactivated
         "broadcast": (0.1, 5),  # broadcasts (one message to many people and rooms)
+        "notification": (1.0, 20),  # notification settings and levels; unsubscribe per address
         "api": (20.0, 200),  # REST API requests per user (tokens and session together)
         "api_token": (10.0, 100),  # REST API requests per token
         "autocomplete": (10.0, 50),  # mention autocomplete (members matching a prefix)

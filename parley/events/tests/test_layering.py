@@ -24,6 +24,7 @@ APPS = (
     "parley.broadcasts",
     "parley.jobs",
     "parley.messaging",
+    "parley.notifications",
     "parley.search",
 )
 
