@@ -31,7 +31,17 @@ import time
 import urllib.request
 from typing import Any
 
-from bench.run import DEFAULT_REDIS, DEFAULT_WS, LOADGEN_CORE, PYTHON, ROOT, VAR, Server, Stack
+from bench.run import (
+    DEFAULT_REDIS,
+    DEFAULT_WS,
+    LOADGEN_CORE,
+    PYTHON,
+    ROOT,
+    VAR,
+    Server,
+    Stack,
+    pinned,
+)
 from bench.run import server_env as run_server_env
 from bench.seed import BENCH_PASSWORD, _drop_and_create
 
@@ -53,7 +63,7 @@ def seed() -> None:
     from parley.accounts.actions.tokens import check_create_api_token
     from parley.accounts.models import Friendship, User
     from parley.messaging.actions.rooms import check_create_room
-    from parley.messaging.models import Participant, RoomMember
+    from parley.messaging.models import Conversation, Participant, RoomMember
 
     call_command("migrate", verbosity=0)
     encoded = make_password(BENCH_PASSWORD)
@@ -81,6 +91,17 @@ def seed() -> None:
                 [Participant(conversation=chat, user=u) for u in members]
             )
         rooms.append(room.pk)
+    if os.environ.get("BENCH_BROADCAST_DIRECT") == "made":  # the direct conversations exist
+        keys = {f"{min(sender.pk, p.pk)}:{max(sender.pk, p.pk)}": p for p in people}
+        with transaction.atomic():
+            Conversation.objects.bulk_create(
+                [Conversation(kind="direct", direct_key=key, created_by=sender) for key in keys]
+            )
+            made = Conversation.objects.filter(direct_key__in=list(keys))
+            Participant.objects.bulk_create(
+                [Participant(conversation=c, user=u) for c in made
+                 for u in (sender, keys[c.direct_key or ""])]
+            )  # fmt: skip
     _, token = check_create_api_token(sender, name="bench", scope="write", expires_in_days=None)
     MANIFEST.write_text(
         json.dumps({"token": token, "people": [[p.pk, p.username] for p in people], "rooms": rooms})
@@ -152,10 +173,10 @@ async def measure(port: int) -> dict[str, Any]:
                      "Content-Type": "application/json"},
         )  # fmt: skip
         sent = time.perf_counter()
-        answer = await asyncio.to_thread(urllib.request.urlopen, request, timeout=120)
+        answer = await asyncio.to_thread(urllib.request.urlopen, request, timeout=900)
         answered = time.perf_counter()
         copies = json.loads(answer.read())["copy_count"]
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 300
         while len(arrived.get(body, {})) < len(expected) and time.monotonic() < deadline:
             await asyncio.sleep(0.01)  # a poll of what the sockets received, bounded
         got = arrived.get(body, {})
@@ -174,11 +195,45 @@ async def measure(port: int) -> dict[str, Any]:
     return results
 
 
+def commit_times() -> None:
+    """In the server's environment, no server: each broadcast's check_send_broadcast,
+    from the call until it returns (stored, committed, handed to the channel layer)."""
+    import django
+
+    django.setup()
+    from parley.accounts.models import User
+    from parley.broadcasts.actions import check_send_broadcast
+    from parley.broadcasts.recipients import BroadcastRequest, RoomTarget
+
+    manifest = json.loads(MANIFEST.read_text())
+    sender = User.objects.get(username="sender")
+    people = [uid for uid, _ in manifest["people"]]
+    rooms = [RoomTarget(r) for r in manifest["rooms"]]
+    cases: list[tuple[str, dict[str, Any]]] = [
+        ("1,000 people", {"people": people}),
+        ("1,000 people, again", {"people": people}),
+        ("100 rooms", {"rooms": rooms}),
+    ]
+    for n, (label, targets) in enumerate(cases):
+        started = time.perf_counter()
+        result = check_send_broadcast(BroadcastRequest(sender, f"c-{n}", f"Commit {n}", **targets))
+        spent = (time.perf_counter() - started) * 1000
+        print(f"  {label}: {result.broadcast.copies.count()} copies, {spent:.0f} ms", flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--stack", choices=("postgres", "sqlite"), default="postgres")
     parser.add_argument("--port", type=int, default=0, help="default: a free one")
     parser.add_argument("--seed-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--commit-only", action="store_true",
+        help="no server or sockets: time each broadcast's action in-process",
+    )  # fmt: skip
+    parser.add_argument(
+        "--direct-made", action="store_true",
+        help="seed the 1,000 direct conversations (else the first broadcast makes them)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     if not args.port:  # other benchmarks may be running on this machine
         with socket.socket() as probe:
@@ -186,6 +241,8 @@ def main(argv: list[str] | None = None) -> int:
             args.port = probe.getsockname()[1]
     if args.seed_only:
         seed()
+        if args.commit_only:
+            commit_times()
         return 0
     stack = (
         Stack("postgres", PG, os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS))
@@ -195,10 +252,16 @@ def main(argv: list[str] | None = None) -> int:
     VAR.mkdir(parents=True, exist_ok=True)
     _drop_and_create(stack.database_url)
     env = run_server_env(stack, args.port, 1000)
+    env["RATE_LIMITS"] += ",broadcast=1000/1000"
+    if args.direct_made:
+        env["BENCH_BROADCAST_DIRECT"] = "made"
     print(f"== {stack.name}: broadcast ==\n  seeding…", flush=True)
-    subprocess.run(  # noqa: S603
-        [PYTHON, "-m", "bench.broadcast", "--seed-only"], cwd=ROOT, env=env, check=True, timeout=600
-    )
+    seeding = [PYTHON, "-m", "bench.broadcast", "--seed-only"]
+    if args.commit_only:
+        seeding = [*pinned("0", 0), *seeding, "--commit-only"]
+    subprocess.run(seeding, cwd=ROOT, env=env, check=True, timeout=1800)  # noqa: S603
+    if args.commit_only:
+        return 0
     server_args = argparse.Namespace(
         workers=1, tracemalloc=False, nice=0, port=args.port, server_deflate=False,
         send_rate=1000, experiment=[], queue_max_messages=None, redis_prefix="parleybench",
