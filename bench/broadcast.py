@@ -108,7 +108,7 @@ def seed() -> None:
     )
 
 
-async def measure(port: int) -> dict[str, Any]:
+async def measure(port: int, direct_made: bool) -> dict[str, Any]:
     """Log in and connect every recipient, then send the three broadcasts."""
     from bench.loadgen import Socket, login
 
@@ -155,7 +155,13 @@ async def measure(port: int) -> dict[str, Any]:
     everyone = {uid for uid, _ in manifest["people"]}
     results = {}
     cases = [
-        ("people (first: makes 1,000 direct conversations)", "people", everyone),
+        (
+            "people (first; conversations seeded)"
+            if direct_made
+            else "people (first: makes 1,000 direct conversations)",
+            "people",
+            everyone,
+        ),
         ("people (again)", "people", everyone),
         ("rooms (100 rooms of 10)", "rooms", everyone),
     ]
@@ -269,7 +275,7 @@ def main(argv: list[str] | None = None) -> int:
     )  # fmt: skip
     os.sched_setaffinity(0, {int(LOADGEN_CORE)})
     with Server(stack, server_args, VAR / f"server-broadcast-{stack.key}.log"):
-        results = asyncio.run(measure(args.port))
+        results = asyncio.run(measure(args.port, args.direct_made))
     out = VAR / "results" / f"broadcast-{stack.key}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2))
