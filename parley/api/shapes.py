@@ -7,6 +7,7 @@ from typing import Literal, NotRequired
 from typing_extensions import TypedDict
 
 from parley.events.catalogue import (
+    CallData,
     ConversationSummary,
     FriendRequestData,
     MessageData,
@@ -231,6 +232,10 @@ class BlockList(TypedDict):
     blocked: list[UserSummary]  # by username
     has_more: bool
     next: str | None  # the last username, when more follow
+
+
+class CallList(TypedDict):
+    calls: list[CallData]  # newest first
 
 
 class PresenceMap(TypedDict):
