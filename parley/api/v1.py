@@ -17,11 +17,8 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from parley.api import (
     bots,
-<<<<<<< HEAD
     broadcasts,
-=======
     calls,
->>>>>>> main
     conversations,
     friends,
     groups,

@@ -453,11 +453,8 @@ class Error(Event, tag="error"):
     retry_after: float | UnsetType = UNSET
     conversation: int | UnsetType = UNSET
     limit: int | UnsetType = UNSET
-<<<<<<< HEAD
     refused: list[Refusal] | UnsetType = UNSET  # a broadcast nobody could receive
-=======
     call: int | UnsetType = UNSET
->>>>>>> main
 
 
 CallEntryEvent = CallStarted | CallJoined | CallLeft | CallEnded | CallMissed

@@ -115,14 +115,11 @@ def world(alice, bob, carol) -> dict[str, Any]:
         alice, bot.pk, name="ci", scope="write", expires_in_days=None
     )
     bobs_bot = check_create_bot(bob, username="bobs-bot", display_name="")
-<<<<<<< HEAD
     sent = check_send_broadcast(BroadcastRequest(alice, "w-b", "to bob", people=[bob.pk]))
     bobs_broadcast = check_send_broadcast(BroadcastRequest(bob, "w-b", "hi", people=[alice.pk]))
-=======
     browser = {"p256dh": PUSH_P256DH, "auth": "tBHItJI5svbpez7KI4CCXg"}
     pushed, _ = check_subscribe(alice, endpoint="https://push.example.net/a", **browser)
     bobs_pushed, _ = check_subscribe(bob, endpoint="https://push.example.net/b", **browser)
->>>>>>> main
     conversations = [general.pk, dev.pk, direct.conversation_id, group.pk]
     conversations += [theirs.conversation_id, elsewhere.chats.get(is_default=True).pk]
     return {
@@ -158,7 +155,6 @@ def world(alice, bob, carol) -> dict[str, Any]:
             "POST /api/v1/rooms/{room_id}/invites": [
                 {"path_parameters": {"room_id": room.pk}, "body": {"username": "dave"}}
             ],
-<<<<<<< HEAD
             "POST /api/v1/broadcasts": [
                 {
                     "body": {
@@ -170,10 +166,9 @@ def world(alice, bob, carol) -> dict[str, Any]:
                     }
                 },
                 {"body": {"client_id": "b-2", "body": "friends", "friends": True}},
-=======
+            ],
             "POST /api/v1/push/subscriptions": [
                 {"body": {"endpoint": "https://push.example.net/c", "keys": browser}}
->>>>>>> main
             ],
             "POST /api/v1/groups/{conversation_id}/people": [
                 {"path_parameters": {"conversation_id": group.pk}, "body": {"people": [bob.pk]}}
@@ -257,13 +252,17 @@ def filter_failure(context, failure, case, response) -> bool:
     if not isinstance(failure, RejectedPositiveData):
         return True
     field = response.json()["error"].get("field")
-<<<<<<< HEAD
-    in_words = {"after", "emoji", "people", "rooms", "members_of", "endpoint_url"} | (
-=======
-    in_words = {"after", "emoji", "people", "endpoint_url", "endpoint", "p256dh", "auth"} | (
->>>>>>> main
-        {"q"} if case.operation.path.endswith("/search") else set()
-    )
+    in_words = {
+        "after",
+        "emoji",
+        "people",
+        "rooms",
+        "members_of",
+        "endpoint_url",
+        "endpoint",
+        "p256dh",
+        "auth",
+    } | ({"q"} if case.operation.path.endswith("/search") else set())
     return field is not None and field not in in_words
 
 

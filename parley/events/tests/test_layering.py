@@ -21,11 +21,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[3]
 APPS = (
     "parley.accounts",
-<<<<<<< HEAD
     "parley.broadcasts",
-=======
     "parley.calls",
->>>>>>> main
     "parley.jobs",
     "parley.messaging",
     "parley.notifications",
