@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "parley.core",
     "parley.accounts",
     "parley.messaging",
+    "parley.broadcasts",
     "parley.realtime",
     "parley.search",
     "parley.api",
@@ -262,6 +263,7 @@ def _rate_limits(overrides: str) -> dict[str, tuple[float, int]]:
         "profile": (0.2, 10),  # profile and photo changes
         "token": (0.2, 10),  # API tokens created and revoked
         "bot": (0.2, 10),  # bots made, deactivated and reactivated
+        "broadcast": (0.1, 5),  # broadcasts (one message to many people and rooms)
         "notification": (1.0, 20),  # notification settings and levels; unsubscribe per address
         "push": (0.2, 10),  # Web Push subscriptions added and removed
         "api": (20.0, 200),  # REST API requests per user (tokens and session together)
@@ -284,6 +286,10 @@ def _rate_limits(overrides: str) -> dict[str, tuple[float, int]]:
 
 
 RATE_LIMITS = _rate_limits(env.str("RATE_LIMITS", default=""))
+# The most one broadcast may reach: people (named, and from its shortcuts together), and
+# rooms (chats to post in, and rooms whose members are named by the shortcut).
+BROADCAST_MAX_PEOPLE = env.int("BROADCAST_MAX_PEOPLE", default=1000)
+BROADCAST_MAX_ROOMS = env.int("BROADCAST_MAX_ROOMS", default=100)
 # Open sockets per user (tabs, devices); one more is refused with close code 4409.
 WEBSOCKET_MAX_SOCKETS_PER_USER = env.int("WEBSOCKET_MAX_SOCKETS_PER_USER", default=20)
 # Sockets of one process between handshake and hello at once, and closing sockets being

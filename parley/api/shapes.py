@@ -11,6 +11,7 @@ from parley.events.catalogue import (
     ConversationSummary,
     FriendRequestData,
     MessageData,
+    Refusal,
     Role,
     RoomRef,
     Status,
@@ -23,6 +24,7 @@ class ErrorDetail(TypedDict):
     message: str
     field: NotRequired[str]  # the input it is about
     retry_after: NotRequired[float]  # seconds, when rate limited (also Retry-After)
+    refused: NotRequired[list[Refusal]]  # a broadcast nobody could receive: each why
 
 
 class ErrorBody(TypedDict):

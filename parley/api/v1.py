@@ -17,6 +17,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from parley.api import (
     bots,
+    broadcasts,
     calls,
     conversations,
     friends,
@@ -65,6 +66,7 @@ api.add_router("/calls", calls.router)
 api.add_router("/tokens", tokens.router)
 api.add_router("/users", users.router)
 api.add_router("/bots", bots.router)
+api.add_router("/broadcasts", broadcasts.router)
 
 
 def _refuse(request: HttpRequest, error: ParleyError) -> HttpResponse:

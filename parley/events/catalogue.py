@@ -116,6 +116,16 @@ class MessageData(TypedDict):
     call: CallEntry | None  # on a call's history entry only
 
 
+class Refusal(TypedDict):
+    """A recipient a broadcast was not sent to, and why (docs/broadcasts.md)."""
+
+    kind: Literal["person", "room", "members_of"]
+    id: int  # the user's or the room's id, as it was asked for
+    name: str  # empty when not found (or not yours to see)
+    code: str  # an error code: not_found, forbidden, invalid
+    reason: str
+
+
 class RoomRef(TypedDict):
     id: int
     slug: str
@@ -476,6 +486,7 @@ class Error(Event, tag="error"):
     retry_after: float | UnsetType = UNSET
     conversation: int | UnsetType = UNSET
     limit: int | UnsetType = UNSET
+    refused: list[Refusal] | UnsetType = UNSET  # a broadcast nobody could receive
     call: int | UnsetType = UNSET
 
 

@@ -21,6 +21,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[3]
 APPS = (
     "parley.accounts",
+    "parley.broadcasts",
     "parley.calls",
     "parley.jobs",
     "parley.messaging",
