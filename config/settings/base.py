@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "parley.core",
     "parley.accounts",
     "parley.messaging",
+    "parley.files",
     "parley.realtime",
     "parley.search",
     "parley.api",
@@ -211,6 +212,7 @@ def _rate_limits(overrides: str) -> dict[str, tuple[float, int]]:
         "history": (5.0, 30),
         "search": (1.0, 10),
         "preview": (2.0, 20),
+        "upload": (1.0, 30),  # attachments uploaded (parley/files)
         "room": (0.2, 10),  # create, edit, join, leave, archive, members, chats
         "invite": (0.5, 20),
         "friend": (0.2, 10),  # friend requests, blocks and their answers
@@ -332,9 +334,31 @@ STATIC_ROOT = env.path("STATIC_ROOT", default=str(VAR_DIR / "static"))
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
+    # S3-compatible object storage instead: README.md, "File storage".
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# Message attachments (parley/files, docs/files.md). Each file is one upload request:
+# its body may be FILES_MAX_BYTES plus the multipart envelope (parley/core/asgi_limits.py),
+# and has FILES_UPLOAD_TIMEOUT_SECONDS to arrive.
+FILES_MAX_BYTES = env.int("FILES_MAX_BYTES", default=25 * 1024 * 1024)
+FILES_MAX_PER_MESSAGE = env.int("FILES_MAX_PER_MESSAGE", default=10)
+FILES_UPLOAD_TIMEOUT_SECONDS = env.float("FILES_UPLOAD_TIMEOUT_SECONDS", default=300.0)
+FILES_MAX_NAME_CHARS = 200
+FILES_MAX_PIXELS = 50_000_000
+FILES_THUMBNAIL_SIZE = 400  # the longer side, in pixels
+# An upload no message references after this long is deleted (parley/files/jobs.py).
+FILES_ORPHAN_SECONDS = env.int("FILES_ORPHAN_SECONDS", default=24 * 60 * 60)
+# Empty: Parley sends the file itself. Set (e.g. "/protected-files/"): Parley checks access,
+# then answers with X-Accel-Redirect to this prefix + the stored name for nginx to send.
+FILES_ACCEL_REDIRECT_PREFIX = env.str("FILES_ACCEL_REDIRECT_PREFIX", default="")
+# Each multipart file is counted as it arrives and refused past FILES_MAX_BYTES.
+FILE_UPLOAD_HANDLERS = [
+    "parley.files.uploads.BoundedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # --- Email ----------------------------------------------------------------
 # EMAIL_URL: smtp://user:password@host:587/?tls=True, or consolemail:// (the default).

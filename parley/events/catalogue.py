@@ -75,6 +75,22 @@ class MovedFrom(TypedDict):
     title: str
 
 
+class Attachment(TypedDict):
+    """A file in a message (parley/files): `url` downloads it; images also have
+    `thumbnail_url` (a WebP, at most 400 px) and `view_url` (full size, inline), and
+    their upright `width` and `height`."""
+
+    id: int
+    name: str
+    type: str  # detected from the bytes: image/png, application/pdf, text/plain, …
+    size: int  # bytes
+    url: str
+    thumbnail_url: str | None
+    view_url: str | None
+    width: int | None
+    height: int | None
+
+
 class MessageData(TypedDict):
     """A message as clients see it: in events, history, search results and the API."""
 
@@ -93,6 +109,7 @@ class MessageData(TypedDict):
     reply_to: Quote | None
     mentions: list[int]
     reactions: list[Reaction]
+    attachments: list[Attachment]
     moved_to: MovedTo | None
     moved_from: MovedFrom | None
 

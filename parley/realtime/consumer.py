@@ -299,6 +299,7 @@ class ParleyConsumer(liveness.LivenessMixin, Following, AsyncWebsocketConsumer):
                         conversation_id=frame.conversation,
                         to_user_id=frame.user,
                         reply_to=frame.reply_to,
+                        attachments=frame.attachments,
                     )
                 )
                 message = result.message
