@@ -324,3 +324,23 @@ def test_x_accel_redirect_hands_the_bytes_to_the_proxy_after_the_check(
     assert response.content == b""
     assert response["Content-Disposition"] == 'attachment; filename="a.txt"'
     assert "X-Accel-Redirect" not in outsider_client.get(attachment["url"])
+
+
+def test_search_finds_files_by_kind_and_by_name(alice_client, bob, chat):
+    from parley.search.selectors import search_messages
+
+    image = uploaded(alice_client, chat.pk, "holiday.png", png(), "image/png")
+    report = uploaded(alice_client, chat.pk, "Quarterly-Report.pdf", PDF, "application/pdf")
+    send(alice_client, chat.pk, [image["id"]], body="", cid="i")
+    send(alice_client, chat.pk, [report["id"]], body="numbers", cid="r")
+    send(alice_client, chat.pk, [], body="plain words", cid="p")
+
+    def found(query: str) -> list[str]:
+        page = search_messages(bob, query)
+        return sorted(r.message.client_id for r in page.results)
+
+    assert found("has:attachment") == ["i", "r"]
+    assert found("has:image") == ["i"]
+    assert found("quarterly") == ["r"]
+    assert found("holiday has:image") == ["i"]
+    assert found("words -report") == ["p"]
