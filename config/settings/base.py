@@ -333,11 +333,26 @@ MEDIA_URL = "/media/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=str(VAR_DIR / "static"))
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STORAGES = {
-    # S3-compatible object storage instead: README.md, "File storage".
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# S3-compatible object storage for uploads instead of MEDIA_ROOT (docs/files.md): needs
+# `pip install 'django-storages[s3]'`; credentials as boto3 reads them (AWS_ACCESS_KEY_ID,
+# AWS_SECRET_ACCESS_KEY, or the machine's role).
+if env.str("S3_BUCKET", default=""):
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("S3_BUCKET"),
+            "endpoint_url": env.str("S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("S3_REGION", default="") or None,
+            "location": env.str("S3_PREFIX", default=""),
+            "default_acl": "private",  # every download goes through Parley's check
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
 
 # Message attachments (parley/files, docs/files.md). Each file is one upload request:
 # its body may be FILES_MAX_BYTES plus the multipart envelope (parley/core/asgi_limits.py),

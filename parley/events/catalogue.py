@@ -321,6 +321,7 @@ class Error(Event, tag="error"):
     retry_after: float | UnsetType = UNSET
     conversation: int | UnsetType = UNSET
     limit: int | UnsetType = UNSET
+    reason: str | UnsetType = UNSET  # which refusal of an upload (HTTP only: docs/files.md)
 
 
 SequencedEvent = Message | MessageEdited | MessageDeleted | MessageMoved | MessageReactions

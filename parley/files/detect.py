@@ -33,6 +33,11 @@ _MAGIC = (
     (b"\x1f\x8b", "application/gzip"),
 )
 GENERIC = "application/octet-stream"
+# Characters that reorder the text around them: "invoice\u202efdp.exe" shows as
+# "invoiceexe.pdf". (Other format characters, such as emoji's zero-width joiner, pass.)
+_BIDI_CONTROLS = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
 _SNIFF_TEXT_BYTES = 64 * 1024
 
 
@@ -44,7 +49,7 @@ def refused(code: str, message: str) -> ParleyError:
 def check_name(name: str) -> str:
     """A file name as it may be stored and shown: refused if empty, longer than
     settings.FILES_MAX_NAME_CHARS, path-like (a / or \\, ".", ".."), or holding control
-    characters (NUL, newlines), lone surrogates or bidi overrides. NFC-normalised."""
+    characters (NUL, newlines), lone surrogates or bidirectional controls. NFC-normalised."""
     check_text(name, "name")  # NUL, lone surrogates: invalid_text
     name = unicodedata.normalize("NFC", name).strip()
     if not name or name in {".", ".."}:
@@ -55,8 +60,8 @@ def check_name(name: str) -> str:
         )
     if "/" in name or "\\" in name:
         raise refused("bad_name", "A file name may not be a path (no / or \\).")
-    if any(unicodedata.category(c) in {"Cc", "Cf"} for c in name):
-        raise refused("bad_name", "A file name may not hold control or formatting characters.")
+    if any(unicodedata.category(c) == "Cc" or c in _BIDI_CONTROLS for c in name):
+        raise refused("bad_name", "A file name may not hold control or direction characters.")
     return name
 
 

@@ -33,7 +33,7 @@ def _checked(request: AuthenticatedRequest, attachment_id: int) -> Attachment:
         raise Http404(error.message) from error
 
 
-def _serve(name: str, content_type: str, disposition: str) -> HttpResponse:
+def serve(name: str, content_type: str, disposition: str) -> HttpResponse:
     prefix = settings.FILES_ACCEL_REDIRECT_PREFIX
     if prefix:
         response = HttpResponse(content_type=content_type)
@@ -59,7 +59,7 @@ def download(request: AuthenticatedRequest, attachment_id: int) -> HttpResponse:
     attachment = _checked(request, attachment_id)
     disposition = content_disposition_header(True, attachment.name)
     assert disposition is not None
-    return _serve(attachment.path, attachment.content_type, disposition)
+    return serve(attachment.path, attachment.content_type, disposition)
 
 
 @login_required
@@ -68,7 +68,7 @@ def view(request: AuthenticatedRequest, attachment_id: int) -> HttpResponse:
     attachment = _checked(request, attachment_id)
     if attachment.content_type not in _INLINE_TYPES:
         raise Http404("That file is not an image.")
-    return _serve(attachment.path, attachment.content_type, "inline")
+    return serve(attachment.path, attachment.content_type, "inline")
 
 
 @login_required
@@ -77,4 +77,4 @@ def thumbnail(request: AuthenticatedRequest, attachment_id: int) -> HttpResponse
     attachment = _checked(request, attachment_id)
     if not attachment.thumbnail:
         raise Http404("That file has no thumbnail.")
-    return _serve(attachment.thumbnail, "image/webp", "inline")
+    return serve(attachment.thumbnail, "image/webp", "inline")

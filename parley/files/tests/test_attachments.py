@@ -188,6 +188,7 @@ def test_an_unsafe_name_is_given_safely_in_content_disposition(alice_client, cha
         ("a" * 201, b"x", "", "bad_name"),
         ("line\nbreak.txt", b"x", "", "bad_name"),
         ("rtl\u202etxt.exe", b"x", "", "bad_name"),
+        ("\u2068isolate.txt", b"x", "", "bad_name"),
         ("empty.txt", b"", "", "empty"),
         ("bomb.png", png_bomb(), "image/png", "too_many_pixels"),
     ],
@@ -206,6 +207,11 @@ def test_the_multipart_file_name_is_cut_to_its_last_part_by_djangos_parser(alice
     file = SimpleUploadedFile("../../etc/passwd", b"x")
     response = alice_client.post(upload_url(chat.pk), {"file": file})
     assert response.json()["attachment"]["name"] == "passwd"
+
+
+def test_emoji_and_accents_in_a_name_are_kept(alice_client, chat):
+    name = "fami\u0301ly 👨\u200d👩\u200d👧.txt"  # a combining accent, joined emoji
+    assert uploaded(alice_client, chat.pk, name, b"x")["name"] == "famíly 👨\u200d👩\u200d👧.txt"
 
 
 def test_a_nul_in_a_name_is_refused(alice_client, chat, settings):
@@ -344,3 +350,18 @@ def test_search_finds_files_by_kind_and_by_name(alice_client, bob, chat):
     assert found("quarterly") == ["r"]
     assert found("holiday has:image") == ["i"]
     assert found("words -report") == ["p"]
+
+
+def test_a_script_downloads_a_file_with_its_token(alice_client, bob, carol, chat):
+    from parley.api.tests.test_conversations import token_client
+
+    attachment = uploaded(alice_client, chat.pk, "data.csv", b"a,b\n1,2\n")
+    send(alice_client, chat.pk, [attachment["id"]])
+    url = f"/api/v1/attachments/{attachment['id']}/download"
+    response = token_client(bob).get(url)
+    assert response.status_code == 200
+    assert content(response) == b"a,b\n1,2\n"
+    assert response["Content-Disposition"] == 'attachment; filename="data.csv"'
+    refused = token_client(carol).get(url)
+    assert refused.status_code == 404
+    assert refused.json()["error"]["code"] == "not_found"
