@@ -15,12 +15,12 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import Page, expect
 
+from browser.test_chat_experience import action, composer, menu_item, message, send
 from parley.accounts.models import User
 from parley.core.testing.clients import client_for
 from parley.files.tests.images import PDF, png
 from parley.messaging.actions.rooms import check_create_room, check_join_room
 from parley.messaging.models import Conversation
-from tests.browser.test_chat_experience import action, composer, menu_item, message, send
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
