@@ -20,9 +20,7 @@ _BINARY = {
     "responses": {
         200: {
             "description": "The file, as a download, with the type Parley found in it.",
-            "content": {
-                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
-            },
+            "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
         }
     }
 }

@@ -41,9 +41,9 @@ _BIDI_CONTROLS = frozenset(
 _SNIFF_TEXT_BYTES = 64 * 1024
 
 
-def refused(code: str, message: str) -> ParleyError:
+def refused(code: str, message: str, field: str = "file") -> ParleyError:
     """An upload refused: 400 with `code` in `reason`, so a client can tell kinds apart."""
-    return ParleyError(ErrorCode.INVALID, message, field="file", reason=code)
+    return ParleyError(ErrorCode.INVALID, message, field=field, reason=code)
 
 
 def check_name(name: str) -> str:
@@ -53,15 +53,19 @@ def check_name(name: str) -> str:
     check_text(name, "name")  # NUL, lone surrogates: invalid_text
     name = unicodedata.normalize("NFC", name).strip()
     if not name or name in {".", ".."}:
-        raise refused("bad_name", "A file needs a name.")
+        raise refused("bad_name", "A file needs a name.", "name")
     if len(name) > settings.FILES_MAX_NAME_CHARS:
         raise refused(
-            "bad_name", f"A file name may be at most {settings.FILES_MAX_NAME_CHARS} characters."
+            "bad_name",
+            f"A file name may be at most {settings.FILES_MAX_NAME_CHARS} characters.",
+            "name",
         )
     if "/" in name or "\\" in name:
-        raise refused("bad_name", "A file name may not be a path (no / or \\).")
+        raise refused("bad_name", "A file name may not be a path (no / or \\).", "name")
     if any(unicodedata.category(c) == "Cc" or c in _BIDI_CONTROLS for c in name):
-        raise refused("bad_name", "A file name may not hold control or direction characters.")
+        raise refused(
+            "bad_name", "A file name may not hold control or direction characters.", "name"
+        )
     return name
 
 

@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 import schemathesis
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
@@ -34,6 +35,7 @@ from parley.accounts.actions.friends import check_send_friend_request
 from parley.accounts.actions.tokens import check_create_api_token
 from parley.accounts.models import FriendRequest, User
 from parley.accounts.tests.factories import UserFactory
+from parley.files.actions import check_upload
 from parley.integrations.outgoing.actions import check_set_bot_endpoint
 from parley.messaging.actions.edit import check_edit_message
 from parley.messaging.actions.groups import check_create_group
@@ -108,12 +110,18 @@ def world(alice, bob, carol) -> dict[str, Any]:
         alice, bot.pk, name="ci", scope="write", expires_in_days=None
     )
     bobs_bot = check_create_bot(bob, username="bobs-bot", display_name="")
+    shared = check_upload(alice, general.pk, SimpleUploadedFile("a.txt", b"notes\n"))
+    send(alice, "notes", conversation_id=general.pk, attachments=[shared.pk])
+    pending = check_upload(alice, general.pk, SimpleUploadedFile("b.txt", b"more\n"))
+    bobs_file = check_upload(bob, dev.pk, SimpleUploadedFile("c.txt", b"bob's\n"))
     conversations = [general.pk, dev.pk, direct.conversation_id, group.pk]
     conversations += [theirs.conversation_id, elsewhere.chats.get(is_default=True).pk]
     return {
         "conversation_id": conversations,
         "conversation": conversations,
         "message_id": [first.pk, edited.pk, reply.pk, direct.pk, theirs.pk],
+        "attachment_id": [shared.pk, pending.pk, bobs_file.pk],
+        "attachments": [[pending.pk], [bobs_file.pk]],
         "reply_to": [first.pk],
         "token_id": [spare.pk, bobs.pk, bots_token.pk],
         "bot_id": [bot.pk, bobs_bot.pk],
@@ -137,6 +145,14 @@ def world(alice, bob, carol) -> dict[str, Any]:
             "POST /api/v1/messages": [
                 {"body": {"conversation": general.pk, "body": "hi", "client_id": "s-1"}},
                 {"body": {"to": carol.pk, "body": "hi", "client_id": "s-2"}},
+                {
+                    "body": {
+                        "conversation": general.pk,
+                        "body": "",
+                        "client_id": "s-3",
+                        "attachments": [pending.pk],
+                    }
+                },
             ],
             "POST /api/v1/rooms/{room_id}/invites": [
                 {"path_parameters": {"room_id": room.pk}, "body": {"username": "dave"}}
@@ -214,7 +230,10 @@ def filter_failure(context, failure, case, response) -> bool:
     search's `q`, a query language (docs/search.md); `after`, an opaque cursor that only
     a previous page's `next` is; a reaction's `emoji` (one emoji); a group's `people`
     (friends or roommates, not you); a bot's `endpoint_url` (an http(s) URL with a host
-    name and no credentials); and a 400 naming no field, which refuses what the
+    name and no credentials); a send's `attachments` (your uploads to that conversation
+    not sent yet) and its `body` (empty only with attachments); an upload's `file` (its
+    content: not empty, not claiming to be an image it is not) and `name` (not a path,
+    no control characters: docs/files.md); and a 400 naming no field, which refuses what the
     request asks of the world as it is (a message already deleted, or moved where it is,
     a group that is a chat), not its shape."""
     if not isinstance(failure, RejectedPositiveData):
@@ -223,6 +242,10 @@ def filter_failure(context, failure, case, response) -> bool:
     in_words = {"after", "emoji", "people", "endpoint_url"} | (
         {"q"} if case.operation.path.endswith("/search") else set()
     )
+    if case.operation.path == "/api/v1/messages" and case.method.upper() == "POST":
+        in_words |= {"attachments", "body"}
+    if case.operation.path.endswith("/attachments"):
+        in_words |= {"file", "name"}
     return field is not None and field not in in_words
 
 
