@@ -145,9 +145,13 @@ async def test_an_upload_declared_over_the_file_limit_is_413_before_the_body(por
 async def test_an_upload_may_be_larger_than_other_bodies(port):
     boundary = "b0undary"
     payload = (
-        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.bin"\r\n'
-        f"Content-Type: application/octet-stream\r\n\r\n"
-    ).encode() + b"x" * 100_000 + f"\r\n--{boundary}--\r\n".encode()
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.bin"\r\n'
+            f"Content-Type: application/octet-stream\r\n\r\n"
+        ).encode()
+        + b"x" * 100_000
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
     sent = head(
         UPLOAD,
         Content_Length=str(len(payload)),
