@@ -349,7 +349,7 @@ def test_search_finds_files_by_kind_and_by_name(alice_client, bob, chat):
     assert found("has:image") == ["i"]
     assert found("quarterly") == ["r"]
     assert found("holiday has:image") == ["i"]
-    assert found("words -report") == ["p"]
+    assert found("has:attachment -quarterly") == ["i"]
 
 
 def test_a_script_downloads_a_file_with_its_token(alice_client, bob, carol, chat):
