@@ -3,7 +3,8 @@
 //
 // The parts: pane.js (the messages of the open conversation), messages.js (one message),
 // composer.js (writing, replies, edits, mentions, preview, typing), menu.js (what you can
-// do to a message), presence.js (dots and typing lines). This module holds the
+// do to a message), presence.js (dots and typing lines), notify.js (desktop notifications
+// while the tab is hidden, and Web Push). This module holds the
 // conversation list, your unsent messages and the wiring between the parts.
 //
 // Your own messages show at once, below the others, as "Sending…"; the message itself,
@@ -13,8 +14,10 @@
 
 import { Attachments } from "./attachments.js";
 import { Composer } from "./composer.js";
+import { Calls } from "./calls/index.js";
 import { avatar, excerpt, h, localiseTime, newClientId, textOf } from "./dom.js";
 import { MessageMenu } from "./menu.js";
+import { DesktopNotifier } from "./notify.js";
 import { Pane } from "./pane.js";
 import { Presence } from "./presence.js";
 import { SearchPanel } from "./search.js";
@@ -90,6 +93,7 @@ const app = {
   typingChanged: () => scheduleList(),
   limits: data.limits,
   urls: data.urls,
+  open: (id, { at = null } = {}) => openConversation(id, { at }),
 };
 app.pane = new Pane(app);
 app.composer = new Composer(app);
@@ -98,6 +102,8 @@ app.emoji = new EmojiPicker(app);
 app.menu = new MessageMenu(app);
 app.presence = new Presence(app);
 view.presence = app.presence; // messages show their senders' presence dots
+app.notifier = new DesktopNotifier(app);
+app.calls = new Calls(app); // call buttons, the incoming prompt, the call view (calls/)
 const { pane, composer, presence } = app;
 
 // --- the conversation list ----------------------------------------------------------
@@ -404,8 +410,14 @@ function showTitle(c) {
       links.push(h("a", { href: `/rooms/${c.room.slug}/settings/` }, "Room settings"));
     }
   }
+  if (c) {
+    // Its notification level, on Settings → Notifications (a chat's is its room's).
+    const level = c.room ? `r${c.room.id}` : `c${c.id}`;
+    links.push(h("a", { href: `/settings/notifications/#level-${level}` }, "Notifications"));
+  }
   els.links.replaceChildren(...links);
   if (!composer.mode) els.label.textContent = composerLabel();
+  app.calls.shown(c);
 }
 
 function showPane(c) {
@@ -621,6 +633,16 @@ socket.addEventListener("frame", ({ detail: frame }) => {
     case "message.reactions":
     case "message.moved":
       onSequenced(frame);
+      break;
+    // A call's history entry: new like a message, then changed like an edited one.
+    case "call.started":
+      onSequenced({ ...frame, type: "message" });
+      break;
+    case "call.joined":
+    case "call.left":
+    case "call.ended":
+    case "call.missed":
+      onSequenced({ ...frame, type: "message.edited" });
       break;
     case "ack":
       acked(frame);

@@ -59,6 +59,7 @@ def test_an_event_is_encoded_as_json_dumps_encoded_its_dict():
         ],
         "moved_to": None,
         "moved_from": {"conversation": 3, "title": "Team › general"},
+        "call": None,
     }
     events: list[catalogue.ServerEvent] = [
         catalogue.Message(conversation=12, seq=43, message=message),

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('messaging', '0005_message_attachments'),
+        ('messaging', '0006_message_attachments'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

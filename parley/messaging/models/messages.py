@@ -53,6 +53,9 @@ class Message(models.Model):
     # What a client shows of each file (parley.files.links.Stored); parley.files'
     # Attachment rows are the truth, and decide who may fetch them.
     attachments = models.JSONField(default=list, blank=True)
+    # A call's history entry (parley/calls) carries the call as catalogue.CallEntry; it
+    # is the calls app's to write, and cannot be edited, deleted or moved.
+    call = models.JSONField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -145,6 +148,11 @@ class ConversationEvent(models.Model):
         DELETED = "deleted"
         REACTIONS = "reactions"
         MOVED = "moved"
+        # Changes of a call's history entry (parley/calls); data: {"user": id} if any.
+        CALL_JOINED = "call_joined"
+        CALL_LEFT = "call_left"
+        CALL_ENDED = "call_ended"
+        CALL_MISSED = "call_missed"
 
     conversation = models.ForeignKey(
         "messaging.Conversation", on_delete=models.CASCADE, related_name="events"
