@@ -16,6 +16,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from parley.api import (
+    attachments,
     bots,
     broadcasts,
     calls,
@@ -50,6 +51,7 @@ api = NinjaAPI(
     parser=StrictParser(),
 )
 
+api.add_router("/attachments", attachments.router)
 api.add_router("/blocks", friends.blocks)
 api.add_router("/conversations", conversations.router)
 api.add_router("/messages", messages.router)

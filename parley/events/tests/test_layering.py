@@ -23,6 +23,7 @@ APPS = (
     "parley.accounts",
     "parley.broadcasts",
     "parley.calls",
+    "parley.files",
     "parley.jobs",
     "parley.messaging",
     "parley.notifications",
