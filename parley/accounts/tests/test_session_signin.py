@@ -3,6 +3,7 @@ Django's auth.get_user decides it for HTTP: each test runs both and expects the 
 
 from datetime import timedelta
 from importlib import import_module
+from typing import Any, cast
 
 import pytest
 from django.conf import settings
@@ -20,13 +21,17 @@ from parley.accounts.tests.factories import UserFactory
 BACKEND = "parley.accounts.backends.UsernameOrEmailBackend"
 
 
+def new_user(**fields: Any) -> User:
+    return cast(User, UserFactory(**fields))
+
+
 class _Request:
     def __init__(self, session):
         self.session = session
 
 
 def djangos(session):
-    user = auth.get_user(_Request(session))
+    user = auth.get_user(cast(Any, _Request(session)))
     return user if user.is_authenticated else None
 
 
@@ -47,7 +52,7 @@ def store(key):
 
 @pytest.mark.django_db
 def test_a_valid_session_signs_in_the_user_with_every_field_as_the_orm_reads_it(sign_in):
-    user = UserFactory(display_name="Ädä \u2603", last_login=timezone.now())
+    user = new_user(display_name="Ädä \u2603", last_login=timezone.now())
     user = User.objects.get(pk=user.pk)
     found = sign_in(store(session_key(user)))
     assert found == user
@@ -62,7 +67,7 @@ def test_a_valid_session_signs_in_the_user_with_every_field_as_the_orm_reads_it(
 
 @pytest.mark.django_db
 def test_a_changed_password_ends_the_session_and_flushes_it(sign_in):
-    user = UserFactory()
+    user = new_user()
     key = session_key(user)
     user.set_password("another-Horse-battery-7")
     user.save()
@@ -72,7 +77,7 @@ def test_a_changed_password_ends_the_session_and_flushes_it(sign_in):
 
 @pytest.mark.django_db
 def test_a_new_session_epoch_ends_the_session(sign_in):
-    user = UserFactory()
+    user = new_user()
     key = session_key(user)
     User.objects.filter(pk=user.pk).update(session_epoch=user.session_epoch + 1)
     assert sign_in(store(key)) is None
@@ -81,7 +86,7 @@ def test_a_new_session_epoch_ends_the_session(sign_in):
 
 @pytest.mark.django_db
 def test_a_hash_made_with_a_fallback_secret_keeps_the_user_under_a_new_key(sign_in, settings):
-    user = UserFactory()
+    user = new_user()
     old_secret = settings.SECRET_KEY
     key = session_key(user)
     settings.SECRET_KEY_FALLBACKS = [old_secret]
@@ -101,7 +106,7 @@ def test_a_hash_made_with_a_fallback_secret_keeps_the_user_under_a_new_key(sign_
 
 @pytest.mark.django_db
 def test_an_inactive_user_is_not_signed_in_and_the_session_stays(sign_in):
-    user = UserFactory()
+    user = new_user()
     key = session_key(user)
     User.objects.filter(pk=user.pk).update(is_active=False)
     assert sign_in(store(key)) is None
@@ -110,7 +115,7 @@ def test_an_inactive_user_is_not_signed_in_and_the_session_stays(sign_in):
 
 @pytest.mark.django_db
 def test_a_deleted_user_is_not_signed_in(sign_in):
-    user = UserFactory()
+    user = new_user()
     key = session_key(user)
     user.delete()
     assert sign_in(store(key)) is None
@@ -118,7 +123,7 @@ def test_a_deleted_user_is_not_signed_in(sign_in):
 
 @pytest.mark.django_db
 def test_a_backend_no_longer_configured_signs_nobody_in(sign_in, settings):
-    user = UserFactory()
+    user = new_user()
     key = session_key(user)
     settings.AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
     assert sign_in(store(key)) is None
@@ -127,7 +132,7 @@ def test_a_backend_no_longer_configured_signs_nobody_in(sign_in, settings):
 
 @pytest.mark.django_db
 def test_an_expired_or_unknown_or_malformed_session_signs_nobody_in(sign_in):
-    user = UserFactory()
+    user = new_user()
     key = session_key(user)
     Session.objects.filter(session_key=key).update(expire_date=timezone.now() - timedelta(1))
     for candidate in (key, "x" * 32, "short", None):
@@ -138,7 +143,7 @@ def test_an_expired_or_unknown_or_malformed_session_signs_nobody_in(sign_in):
 
 @pytest.mark.django_db
 def test_a_session_without_a_hash_is_flushed(sign_in):
-    user = UserFactory()
+    user = new_user()
     key = session_key(user)
     session = store(key)
     del session[HASH_SESSION_KEY]
