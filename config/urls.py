@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("parley.messaging.urls")),
     path("", include("parley.search.urls")),
     path("", include("parley.integrations.urls")),
+    path("", include("parley.notifications.urls")),
 ]
 
 # Every uncaught exception ends here: the database away is a 503 (parley/core/outage.py).

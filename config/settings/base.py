@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "parley.search",
     "parley.api",
     "parley.integrations",
+    "parley.notifications",
     "ninja",  # the API's documentation page (Swagger UI) from Parley's own static files
     # Before django_tasks_db: its db_worker command is parley.jobs' (docs/jobs.md).
     "parley.jobs",
@@ -171,6 +172,8 @@ JOBS_LEASE_SECONDS = env.float("JOBS_LEASE_SECONDS", default=30.0)
 # --- Outgoing webhooks (docs/integrations.md) ------------------------------
 # Where people open Parley (scheme, host, port): the links in what Parley sends out.
 PUBLIC_URL = env.str("PUBLIC_URL", default="http://localhost:8000")
+# How often the missed-message email's scan looks for new messages (docs/notifications.md).
+NOTIFICATIONS_SCAN_SECONDS = env.float("NOTIFICATIONS_SCAN_SECONDS", default=15.0)
 # Seconds a bot's endpoint has to connect and answer before the attempt fails (retried).
 OUTGOING_WEBHOOK_TIMEOUT_SECONDS = env.float("OUTGOING_WEBHOOK_TIMEOUT_SECONDS", default=10.0)
 # Networks a bot's endpoint may be in besides public addresses (e.g. "10.1.2.0/24" for a
@@ -238,6 +241,7 @@ def _rate_limits(overrides: str) -> dict[str, tuple[float, int]]:
         "profile": (0.2, 10),  # profile and photo changes
         "token": (0.2, 10),  # API tokens created and revoked
         "bot": (0.2, 10),  # bots made, deactivated and reactivated
+        "notification": (1.0, 20),  # notification settings and levels; unsubscribe per address
         "api": (20.0, 200),  # REST API requests per user (tokens and session together)
         "api_token": (10.0, 100),  # REST API requests per token
         "autocomplete": (10.0, 50),  # mention autocomplete (members matching a prefix)

@@ -21,6 +21,7 @@ from parley.api import (
     friends,
     groups,
     messages,
+    notifications,
     presence,
     rooms,
     search,
@@ -49,6 +50,7 @@ api = NinjaAPI(
 api.add_router("/blocks", friends.blocks)
 api.add_router("/conversations", conversations.router)
 api.add_router("/messages", messages.router)
+api.add_router("/notifications", notifications.router)
 api.add_router("/rooms", rooms.router)
 api.add_router("/groups", groups.router)
 api.add_router("/direct", groups.direct)

@@ -396,6 +396,11 @@ function showTitle(c) {
       links.push(h("a", { href: `/rooms/${c.room.slug}/settings/` }, "Room settings"));
     }
   }
+  if (c) {
+    // Its notification level, on Settings → Notifications (a chat's is its room's).
+    const level = c.room ? `r${c.room.id}` : `c${c.id}`;
+    links.push(h("a", { href: `/settings/notifications/#level-${level}` }, "Notifications"));
+  }
   els.links.replaceChildren(...links);
   if (!composer.mode) els.label.textContent = composerLabel();
 }
