@@ -15,9 +15,11 @@ urlpatterns = [
     path("api/v1/", api_v1.urls),
     path("", include("parley.accounts.urls")),
     path("", include("parley.messaging.urls")),
+    path("", include("parley.broadcasts.urls")),
     path("", include("parley.search.urls")),
     path("", include("parley.integrations.urls")),
     path("", include("parley.notifications.urls")),
+    path("", include("parley.push.urls")),
 ]
 
 # Every uncaught exception ends here: the database away is a 503 (parley/core/outage.py).

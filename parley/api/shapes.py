@@ -7,9 +7,11 @@ from typing import Literal, NotRequired
 from typing_extensions import TypedDict
 
 from parley.events.catalogue import (
+    CallData,
     ConversationSummary,
     FriendRequestData,
     MessageData,
+    Refusal,
     Role,
     RoomRef,
     Status,
@@ -22,6 +24,7 @@ class ErrorDetail(TypedDict):
     message: str
     field: NotRequired[str]  # the input it is about
     retry_after: NotRequired[float]  # seconds, when rate limited (also Retry-After)
+    refused: NotRequired[list[Refusal]]  # a broadcast nobody could receive: each why
 
 
 class ErrorBody(TypedDict):
@@ -229,6 +232,10 @@ class BlockList(TypedDict):
     blocked: list[UserSummary]  # by username
     has_more: bool
     next: str | None  # the last username, when more follow
+
+
+class CallList(TypedDict):
+    calls: list[CallData]  # newest first
 
 
 class PresenceMap(TypedDict):

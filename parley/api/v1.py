@@ -17,12 +17,15 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from parley.api import (
     bots,
+    broadcasts,
+    calls,
     conversations,
     friends,
     groups,
     messages,
     notifications,
     presence,
+    push,
     rooms,
     search,
     tokens,
@@ -57,10 +60,13 @@ api.add_router("/direct", groups.direct)
 api.add_router("/friend-requests", friends.requests)
 api.add_router("/friends", friends.router)
 api.add_router("/presence", presence.router)
+api.add_router("/push", push.router)
 api.add_router("/search", search.router)
+api.add_router("/calls", calls.router)
 api.add_router("/tokens", tokens.router)
 api.add_router("/users", users.router)
 api.add_router("/bots", bots.router)
+api.add_router("/broadcasts", broadcasts.router)
 
 
 def _refuse(request: HttpRequest, error: ParleyError) -> HttpResponse:

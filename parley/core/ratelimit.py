@@ -94,6 +94,7 @@ _NOUNS = {
     "frames": "frames",
     "token": "token changes",
     "bot": "bot changes",
+    "broadcast": "broadcasts",
     "api": "API requests",
     "api_token": "API requests with this token",
 }

@@ -11,13 +11,17 @@ from collections.abc import Callable
 from typing import Any, Literal, get_args
 
 import msgspec
+from django.conf import settings
 
+from parley.core.errors import ErrorCode, ParleyError
 from parley.core.validation import INT64_MAX, ascii_int, invalid
-from parley.events.catalogue import TypingState
+from parley.events.catalogue import CallKind, IceCandidate, TypingState
 
 PresenceState = Literal["active", "idle"]
 PRESENCE_STATES: tuple[PresenceState, ...] = get_args(PresenceState)
 TYPING_STATES: tuple[TypingState, ...] = get_args(TypingState)
+CALL_KINDS: tuple[CallKind, ...] = get_args(CallKind)
+CANDIDATE_MAX_CHARS = 1024
 
 
 class Frame(msgspec.Struct, tag_field="type"):
@@ -81,8 +85,91 @@ class Presence(Frame, tag="presence"):
     state: PresenceState
 
 
+class CallStart(Frame, tag="call.start"):
+    conversation: int
+    kind: CallKind
+
+
+class CallJoin(Frame, tag="call.join"):
+    call: int
+
+
+class CallDecline(Frame, tag="call.decline"):
+    call: int
+
+
+class CallLeave(Frame, tag="call.leave"):
+    call: int
+
+
+class CallOffer(Frame, tag="call.offer"):
+    call: int
+    to: int
+    sdp: str
+    restart: bool
+
+
+class CallAnswer(Frame, tag="call.answer"):
+    call: int
+    to: int
+    sdp: str
+
+
+class CallCandidate(Frame, tag="call.candidate"):
+    call: int
+    to: int
+    candidate: IceCandidate | None
+
+
+class CallIceServers(Frame, tag="call.ice_servers"):
+    pass
+
+
+class CallSfuPublish(Frame, tag="call.sfu.publish"):
+    call: int
+    sdp: str
+
+
+class CallSfuSubscribe(Frame, tag="call.sfu.subscribe"):
+    call: int
+    feeds: list[int]
+
+
+class CallSfuStart(Frame, tag="call.sfu.start"):
+    call: int
+    sdp: str
+
+
+class CallSfuCandidate(Frame, tag="call.sfu.candidate"):
+    call: int
+    target: Literal["publisher", "subscriber"]
+    candidate: IceCandidate | None
+
+
 ClientFrame = (
-    Send | Edit | Delete | React | Move | Read | Resume | History | Ping | Typing | Presence
+    Send
+    | Edit
+    | Delete
+    | React
+    | Move
+    | Read
+    | Resume
+    | History
+    | Ping
+    | Typing
+    | Presence
+    | CallStart
+    | CallJoin
+    | CallDecline
+    | CallLeave
+    | CallOffer
+    | CallAnswer
+    | CallCandidate
+    | CallIceServers
+    | CallSfuPublish
+    | CallSfuSubscribe
+    | CallSfuStart
+    | CallSfuCandidate
 )
 # Typing and presence: live only, handled apart (parley.realtime.liveness).
 LIVENESS = (Typing, Presence)
@@ -161,6 +248,104 @@ def _parse_presence(data: dict[str, Any]) -> Presence:
     return Presence(state)
 
 
+# --- calls ---------------------------------------------------------------------------
+
+
+def _only(data: dict[str, Any], *keys: str) -> None:
+    """Signalling is relayed to another browser: no field but those documented."""
+    extra = set(data) - {"type", "ref", *keys}
+    if extra:
+        raise invalid(f"Unknown field {sorted(extra)[0][:40]!r}.")
+
+
+def _sdp(data: dict[str, Any]) -> str:
+    sdp = _str(data, "sdp")
+    limit: int = settings.CALL_SDP_MAX_CHARS
+    if not sdp:
+        raise invalid('"sdp" must not be empty.')
+    if len(sdp) > limit:
+        raise ParleyError(
+            ErrorCode.TOO_LARGE, f"An SDP may have at most {limit} characters.", field="sdp"
+        )
+    return sdp
+
+
+def _parse_call_start(data: dict[str, Any]) -> CallStart:
+    kind = data.get("kind", "video")
+    if kind not in CALL_KINDS:
+        raise invalid('"kind" must be "voice" or "video".')
+    return CallStart(_int(data, "conversation", minimum=1), kind)
+
+
+def _parse_call_offer(data: dict[str, Any]) -> CallOffer:
+    _only(data, "call", "to", "sdp", "restart")
+    restart = data.get("restart", False)
+    if not isinstance(restart, bool):
+        raise invalid('"restart" must be true or false.')
+    call, to = _int(data, "call", minimum=1), _int(data, "to", minimum=1)
+    return CallOffer(call, to, _sdp(data), restart)
+
+
+def _parse_call_answer(data: dict[str, Any]) -> CallAnswer:
+    _only(data, "call", "to", "sdp")
+    return CallAnswer(_int(data, "call", minimum=1), _int(data, "to", minimum=1), _sdp(data))
+
+
+def _parse_candidate(raw: Any) -> IceCandidate | None:
+    if raw is None:
+        return None  # the end of candidates
+    if not isinstance(raw, dict) or set(raw) - {"candidate", "sdpMid", "sdpMLineIndex"}:
+        raise invalid('"candidate" must be {"candidate", "sdpMid", "sdpMLineIndex"} or null.')
+    text, mid, index = raw.get("candidate"), raw.get("sdpMid"), raw.get("sdpMLineIndex")
+    if not isinstance(text, str):
+        raise invalid('"candidate.candidate" must be a string.')
+    if len(text) > CANDIDATE_MAX_CHARS or (isinstance(mid, str) and len(mid) > 64):
+        raise ParleyError(ErrorCode.TOO_LARGE, "That ICE candidate is too long.", field="candidate")
+    if mid is not None and not isinstance(mid, str):
+        raise invalid('"candidate.sdpMid" must be a string or null.')
+    if index is not None and (
+        isinstance(index, bool) or not isinstance(index, int) or not 0 <= index <= 255
+    ):
+        raise invalid('"candidate.sdpMLineIndex" must be 0-255 or null.')
+    return {"candidate": text, "sdpMid": mid, "sdpMLineIndex": index}
+
+
+def _parse_call_candidate(data: dict[str, Any]) -> CallCandidate:
+    _only(data, "call", "to", "candidate")
+    if "candidate" not in data:
+        raise invalid('"candidate" is required (null for the end of candidates).')
+    candidate = _parse_candidate(data["candidate"])
+    return CallCandidate(_int(data, "call", minimum=1), _int(data, "to", minimum=1), candidate)
+
+
+def _parse_sfu_subscribe(data: dict[str, Any]) -> CallSfuSubscribe:
+    _only(data, "call", "feeds")
+    feeds = data.get("feeds")
+    if not isinstance(feeds, list) or not 1 <= len(feeds) <= 100:
+        raise invalid('"feeds" must be a list of 1-100 user ids.')
+    ids = [_int({"feeds": f}, "feeds", minimum=1) for f in feeds]
+    return CallSfuSubscribe(_int(data, "call", minimum=1), sorted(set(ids)))
+
+
+def _parse_sfu_candidate(data: dict[str, Any]) -> CallSfuCandidate:
+    _only(data, "call", "target", "candidate")
+    target = data.get("target")
+    if target not in ("publisher", "subscriber"):
+        raise invalid('"target" must be "publisher" or "subscriber".')
+    if "candidate" not in data:
+        raise invalid('"candidate" is required (null for the end of candidates).')
+    candidate = _parse_candidate(data["candidate"])
+    return CallSfuCandidate(_int(data, "call", minimum=1), target, candidate)
+
+
+def _parse_sfu_sdp(kind: type[CallSfuPublish] | type[CallSfuStart]) -> Callable[..., ClientFrame]:
+    def parse(data: dict[str, Any]) -> ClientFrame:
+        _only(data, "call", "sdp")
+        return kind(_int(data, "call", minimum=1), _sdp(data))
+
+    return parse
+
+
 _PARSERS: dict[type[Frame], Callable[[dict[str, Any]], ClientFrame]] = {
     Send: _parse_send,
     Edit: lambda data: Edit(_int(data, "message", minimum=1), _str(data, "body")),
@@ -173,6 +358,18 @@ _PARSERS: dict[type[Frame], Callable[[dict[str, Any]], ClientFrame]] = {
     Ping: lambda data: Ping(),
     Typing: _parse_typing,
     Presence: _parse_presence,
+    CallStart: _parse_call_start,
+    CallJoin: lambda data: CallJoin(_int(data, "call", minimum=1)),
+    CallDecline: lambda data: CallDecline(_int(data, "call", minimum=1)),
+    CallLeave: lambda data: CallLeave(_int(data, "call", minimum=1)),
+    CallOffer: _parse_call_offer,
+    CallAnswer: _parse_call_answer,
+    CallCandidate: _parse_call_candidate,
+    CallIceServers: lambda data: CallIceServers(),
+    CallSfuPublish: _parse_sfu_sdp(CallSfuPublish),
+    CallSfuSubscribe: _parse_sfu_subscribe,
+    CallSfuStart: _parse_sfu_sdp(CallSfuStart),
+    CallSfuCandidate: _parse_sfu_candidate,
 }
 # Every frame type, by its "type".
 FRAMES: dict[str, Callable[[dict[str, Any]], ClientFrame]] = {

@@ -3,7 +3,8 @@
 //
 // The parts: pane.js (the messages of the open conversation), messages.js (one message),
 // composer.js (writing, replies, edits, mentions, preview, typing), menu.js (what you can
-// do to a message), presence.js (dots and typing lines). This module holds the
+// do to a message), presence.js (dots and typing lines), notify.js (desktop notifications
+// while the tab is hidden, and Web Push). This module holds the
 // conversation list, your unsent messages and the wiring between the parts.
 //
 // Your own messages show at once, below the others, as "Sending…"; the message itself,
@@ -12,8 +13,10 @@
 // it twice.
 
 import { Composer } from "./composer.js";
+import { Calls } from "./calls/index.js";
 import { avatar, excerpt, h, localiseTime, newClientId, textOf } from "./dom.js";
 import { MessageMenu } from "./menu.js";
+import { DesktopNotifier } from "./notify.js";
 import { Pane } from "./pane.js";
 import { Presence } from "./presence.js";
 import { SearchPanel } from "./search.js";
@@ -86,12 +89,15 @@ const app = {
   onSettled: () => markRead(),
   onReplaced: (article) => app.menu.reattach(article),
   typingChanged: () => scheduleList(),
+  open: (id, { at = null } = {}) => openConversation(id, { at }),
 };
 app.pane = new Pane(app);
 app.composer = new Composer(app);
 app.menu = new MessageMenu(app);
 app.presence = new Presence(app);
 view.presence = app.presence; // messages show their senders' presence dots
+app.notifier = new DesktopNotifier(app);
+app.calls = new Calls(app); // call buttons, the incoming prompt, the call view (calls/)
 const { pane, composer, presence } = app;
 
 // --- the conversation list ----------------------------------------------------------
@@ -403,6 +409,7 @@ function showTitle(c) {
   }
   els.links.replaceChildren(...links);
   if (!composer.mode) els.label.textContent = composerLabel();
+  app.calls.shown(c);
 }
 
 function showPane(c) {
@@ -618,6 +625,16 @@ socket.addEventListener("frame", ({ detail: frame }) => {
     case "message.reactions":
     case "message.moved":
       onSequenced(frame);
+      break;
+    // A call's history entry: new like a message, then changed like an edited one.
+    case "call.started":
+      onSequenced({ ...frame, type: "message" });
+      break;
+    case "call.joined":
+    case "call.left":
+    case "call.ended":
+    case "call.missed":
+      onSequenced({ ...frame, type: "message.edited" });
       break;
     case "ack":
       acked(frame);

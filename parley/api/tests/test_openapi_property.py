@@ -34,6 +34,8 @@ from parley.accounts.actions.friends import check_send_friend_request
 from parley.accounts.actions.tokens import check_create_api_token
 from parley.accounts.models import FriendRequest, User
 from parley.accounts.tests.factories import UserFactory
+from parley.broadcasts.actions import check_send_broadcast
+from parley.broadcasts.recipients import BroadcastRequest
 from parley.integrations.outgoing.actions import check_set_bot_endpoint
 from parley.messaging.actions.edit import check_edit_message
 from parley.messaging.actions.groups import check_create_group
@@ -45,11 +47,16 @@ from parley.messaging.actions.rooms import (
     check_join_room,
 )
 from parley.messaging.actions.send import check_send_message
+from parley.push.actions import check_subscribe
 
 pytestmark = pytest.mark.openapi
 
 EXAMPLES = int(os.environ.get("PARLEY_SCHEMATHESIS_EXAMPLES", "15"))
 RANDOM = bool(os.environ.get("PARLEY_SCHEMATHESIS_RANDOM"))
+# A browser's push key (a P-256 point), for subscriptions in the world.
+PUSH_P256DH = (
+    "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM"
+)
 
 # What the generated cases aim at, set by `signed_in` for the test running: known ids and
 # words per parameter name, and the token signing the requests in.
@@ -64,9 +71,9 @@ def world(alice, bob, carol) -> dict[str, Any]:
     """alice's room with bob and carol (two chats; messages: edited, a reply, a reaction,
     a mention; an invitation to dave), her direct conversation with bob, a group of the
     three, her friend bob, carol's friend request to her and hers to dave, her bot with a
-    token and an endpoint, bob's public rooms (one she is in, one she may join) and his
-    private one she is invited to; and bob's direct conversation with dave and bot, which
-    she cannot see. Returns what to aim at."""
+    token and an endpoint, a broadcast of hers and one of bob's, bob's public rooms (one
+    she is in, one she may join) and his private one she is invited to; and bob's direct
+    conversation with dave and bot, which she cannot see. Returns what to aim at."""
     dave: User = UserFactory.create(username="dave", display_name="Dave Brubeck")
     room = check_create_room(alice, title="Team")
     check_join_room(bob, room)
@@ -108,6 +115,11 @@ def world(alice, bob, carol) -> dict[str, Any]:
         alice, bot.pk, name="ci", scope="write", expires_in_days=None
     )
     bobs_bot = check_create_bot(bob, username="bobs-bot", display_name="")
+    sent = check_send_broadcast(BroadcastRequest(alice, "w-b", "to bob", people=[bob.pk]))
+    bobs_broadcast = check_send_broadcast(BroadcastRequest(bob, "w-b", "hi", people=[alice.pk]))
+    browser = {"p256dh": PUSH_P256DH, "auth": "tBHItJI5svbpez7KI4CCXg"}
+    pushed, _ = check_subscribe(alice, endpoint="https://push.example.net/a", **browser)
+    bobs_pushed, _ = check_subscribe(bob, endpoint="https://push.example.net/b", **browser)
     conversations = [general.pk, dev.pk, direct.conversation_id, group.pk]
     conversations += [theirs.conversation_id, elsewhere.chats.get(is_default=True).pk]
     return {
@@ -117,6 +129,7 @@ def world(alice, bob, carol) -> dict[str, Any]:
         "reply_to": [first.pk],
         "token_id": [spare.pk, bobs.pk, bots_token.pk],
         "bot_id": [bot.pk, bobs_bot.pk],
+        "broadcast_id": [sent.broadcast.pk, bobs_broadcast.broadcast.pk],
         "room_id": [room.pk, lounge.pk, elsewhere.pk, hideout.pk],
         "invite_id": [to_alice.pk, to_dave.pk],
         "request_id": [request.pk for request in requests],
@@ -126,6 +139,7 @@ def world(alice, bob, carol) -> dict[str, Any]:
         "emoji": ["👍", "🎉"],
         "people": [[bob.pk, carol.pk], [dave.pk]],
         "to": [dev.pk, bob.pk],
+        "subscription_id": [pushed.pk, bobs_pushed.pk],
         "together": [
             {"bot_id": bot.pk, "token_id": bots_token.pk},
             {"room_id": room.pk, "chat_id": dev.pk},
@@ -140,6 +154,21 @@ def world(alice, bob, carol) -> dict[str, Any]:
             ],
             "POST /api/v1/rooms/{room_id}/invites": [
                 {"path_parameters": {"room_id": room.pk}, "body": {"username": "dave"}}
+            ],
+            "POST /api/v1/broadcasts": [
+                {
+                    "body": {
+                        "client_id": "b-1",
+                        "body": "to all",
+                        "people": [bob.pk, carol.pk],
+                        "rooms": [{"room": room.pk, "chat": dev.pk}],
+                        "members_of": [lounge.pk],
+                    }
+                },
+                {"body": {"client_id": "b-2", "body": "friends", "friends": True}},
+            ],
+            "POST /api/v1/push/subscriptions": [
+                {"body": {"endpoint": "https://push.example.net/c", "keys": browser}}
             ],
             "POST /api/v1/groups/{conversation_id}/people": [
                 {"path_parameters": {"conversation_id": group.pk}, "body": {"people": [bob.pk]}}
@@ -213,16 +242,27 @@ def filter_failure(context, failure, case, response) -> bool:
     """Refusals of schema-valid input that the document can only describe in words:
     search's `q`, a query language (docs/search.md); `after`, an opaque cursor that only
     a previous page's `next` is; a reaction's `emoji` (one emoji); a group's `people`
-    (friends or roommates, not you); a bot's `endpoint_url` (an http(s) URL with a host
+    (friends or roommates, not you); a broadcast's `people`, `rooms` and `members_of`
+    (at least one recipient, within the configured maxima, no room twice, a chat of its
+    room); a bot's `endpoint_url` (an http(s) URL with a host
     name and no credentials); and a 400 naming no field, which refuses what the
     request asks of the world as it is (a message already deleted, or moved where it is,
-    a group that is a chat), not its shape."""
+    a group that is a chat), not its shape. A push subscription's `endpoint` (an https URL
+    with a host), `p256dh` (a P-256 point) and `auth` (16 bytes) likewise."""
     if not isinstance(failure, RejectedPositiveData):
         return True
     field = response.json()["error"].get("field")
-    in_words = {"after", "emoji", "people", "endpoint_url"} | (
-        {"q"} if case.operation.path.endswith("/search") else set()
-    )
+    in_words = {
+        "after",
+        "emoji",
+        "people",
+        "rooms",
+        "members_of",
+        "endpoint_url",
+        "endpoint",
+        "p256dh",
+        "auth",
+    } | ({"q"} if case.operation.path.endswith("/search") else set())
     return field is not None and field not in in_words
 
 

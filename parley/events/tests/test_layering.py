@@ -21,9 +21,12 @@ import pytest
 ROOT = Path(__file__).resolve().parents[3]
 APPS = (
     "parley.accounts",
+    "parley.broadcasts",
+    "parley.calls",
     "parley.jobs",
     "parley.messaging",
     "parley.notifications",
+    "parley.push",
     "parley.search",
 )
 
