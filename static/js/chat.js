@@ -643,6 +643,13 @@ socket.addEventListener("frame", ({ detail: frame }) => {
   }
 });
 
+// The server refused this page's origin (close 4403): the banner says why; nothing here
+// may look connected.
+socket.addEventListener("refused", () => {
+  els.app.dataset.connection = "refused";
+  els.myStatus.textContent = "Not connected";
+});
+
 socket.addEventListener("status", ({ detail }) => {
   els.app.dataset.connection = detail.connected ? "online" : "offline";
   if (!detail.connected) return;

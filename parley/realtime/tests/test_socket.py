@@ -22,8 +22,9 @@ async def test_anonymous_socket_is_refused(room):
 
 async def test_socket_from_another_origin_is_refused(room, alice):
     for origin in ("http://evil.example", "http://testserver:8080", "https://testserver"):
-        _, connected, _ = await open_socket(alice, origin=origin)
+        _, connected, code = await open_socket(alice, origin=origin)
         assert not connected, origin
+        assert code == 4403, origin
 
 
 async def test_other_paths_are_refused(alice):
