@@ -224,6 +224,22 @@ class FriendRemoved(Event, tag="friend.removed"):
     user: UserSummary
 
 
+class InviteData(TypedDict):
+    id: int
+    room: RoomRef
+    invited_by: UserSummary
+    created_at: str  # ISO 8601
+
+
+class InviteReceived(Event, tag="invite.received"):
+    invite: InviteData
+
+
+class InviteRemoved(Event, tag="invite.removed"):
+    invite: int  # its id
+    reason: Literal["accepted", "declined", "cancelled"]
+
+
 class SessionEnded(Event, tag="session.ended"):
     pass
 
@@ -316,6 +332,8 @@ ServerEvent = (
     | FriendRequestEvent
     | FriendAdded
     | FriendRemoved
+    | InviteReceived
+    | InviteRemoved
     | SessionEnded
     | Typing
     | Presence

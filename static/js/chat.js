@@ -14,6 +14,7 @@
 import { Composer } from "./composer.js";
 import { avatar, excerpt, h, localiseTime, newClientId, textOf } from "./dom.js";
 import { MessageMenu } from "./menu.js";
+import { Notices } from "./notices.js";
 import { Pane } from "./pane.js";
 import { Presence } from "./presence.js";
 import { SearchPanel } from "./search.js";
@@ -84,6 +85,7 @@ const app = {
   clearError,
   announce,
   onSettled: () => markRead(),
+  openRoom,
   onReplaced: (article) => app.menu.reattach(article),
   typingChanged: () => scheduleList(),
 };
@@ -92,6 +94,7 @@ app.composer = new Composer(app);
 app.menu = new MessageMenu(app);
 app.presence = new Presence(app);
 view.presence = app.presence; // messages show their senders' presence dots
+app.notices = new Notices(app, data);
 const { pane, composer, presence } = app;
 
 // --- the conversation list ----------------------------------------------------------
@@ -477,20 +480,59 @@ function leaveOpenConversation() {
 }
 
 // --- read markers -------------------------------------------------------------------------
+//
+// A message is read once it has been on screen (at least half of it, or half the pane for
+// a long one) while the tab is visible: the read marker moves up to the newest message
+// seen, so the unread badge goes down as the user scrolls, not all at once on opening.
 
-/** Tell the server you have read up to the newest event, if the pane shows the newest
- * message and the tab is visible. */
+/** The newest seq seen on screen in the open conversation. */
+const seen = { conversation: null, seq: 0 };
+
+const seenObserver = new IntersectionObserver(
+  (entries) => {
+    let moved = false;
+    for (const entry of entries) {
+      if (!entry.isIntersecting) continue;
+      const enough =
+        entry.intersectionRatio >= 0.5 || entry.intersectionRect.height >= (entry.rootBounds?.height || Infinity) / 2;
+      const seq = Number(entry.target.dataset.seq);
+      if (!enough || !seq || entry.target.classList.contains("is-pending")) continue;
+      if (seen.conversation !== state.current) Object.assign(seen, { conversation: state.current, seq: 0 });
+      if (seq > seen.seq) {
+        seen.seq = seq;
+        moved = true;
+      }
+    }
+    if (moved) markRead();
+  },
+  { root: els.scroll, threshold: [0, 0.25, 0.5, 0.75, 1] },
+);
+
+// Every message the pane draws is watched (pages, live ones, replacements after edits).
+new MutationObserver((records) => {
+  for (const record of records) {
+    for (const node of record.addedNodes) if (node.classList?.contains("ch-msg")) seenObserver.observe(node);
+    for (const node of record.removedNodes) if (node.classList?.contains("ch-msg")) seenObserver.unobserve(node);
+  }
+}).observe(els.log, { childList: true });
+
+/** Tell the server how far you have read: up to the newest message seen on screen, or
+ * the newest event when the newest message is on screen (edits take later seqs). */
 function markRead() {
   const id = state.current;
   const c = state.conversations.get(id);
-  if (!c || state.gone || pane.loading || !pane.following || document.visibilityState !== "visible") return;
+  if (!c || state.gone || pane.loading || document.visibilityState !== "visible") return;
   if (c.last_read_seq >= c.last_seq && !c.unread) return;
-  if (!pane.newestIsVisible()) return;
-  if (!socket.send({ type: "read", conversation: id, seq: c.last_seq })) return;
-  c.last_read_seq = c.last_seq;
-  c.unread = 0;
-  c.mentions = 0;
-  scheduleList();
+  let seq = seen.conversation === id ? seen.seq : 0;
+  if (pane.following && pane.newestIsVisible() && pane.lastArticle()) seq = c.last_seq;
+  if (seq <= c.last_read_seq) return;
+  if (!socket.send({ type: "read", conversation: id, seq })) return;
+  c.last_read_seq = seq;
+  if (seq >= c.last_seq) {
+    c.unread = 0;
+    c.mentions = 0;
+  }
+  scheduleList(); // the read event that answers brings the exact counts
 }
 
 // --- frames from the server -------------------------------------------------------------
@@ -558,6 +600,9 @@ function onMembership(frame) {
       adoptDraft(id);
     } else if (id === state.current && summary) {
       showTitle(summary);
+    } else if (summary?.room && summary.room.id === state.openOnJoin) {
+      state.openOnJoin = null;
+      queueMicrotask(() => openConversation(id));
     }
   } else {
     state.conversations.delete(id);
@@ -640,8 +685,18 @@ socket.addEventListener("frame", ({ detail: frame }) => {
     case "presence":
       presence.event(frame);
       break;
+    default:
+      app.notices.receive(frame);
   }
 });
+
+/** Open a room's chat: now if the page has it, else when its membership.changed comes
+ * (an invitation just accepted). */
+function openRoom(roomId) {
+  const chat = [...state.conversations.values()].find((c) => c.room?.id === roomId);
+  if (chat) openConversation(chat.id);
+  else state.openOnJoin = roomId;
+}
 
 // The server refused this page's origin (close 4403): the banner says why; nothing here
 // may look connected.

@@ -550,8 +550,8 @@ def test_presence_dots_follow_the_other_persons_pages(
 ) -> None:
     low, high = sorted((alice, bob), key=lambda user: user.pk)
     Friendship.objects.create(user_low=low, user_high=high)
-    check_send_message(alice, client_id="hello-dm", body="hi Bob", to_user_id=bob.pk)
-    bob_page = open_as(bob, "/chat/")
+    hello = check_send_message(alice, client_id="hello-dm", body="hi Bob", to_user_id=bob.pk)
+    bob_page = open_as(bob, f"/chat/{hello.message.conversation_id}/")
     direct = bob_page.get_by_role("navigation", name="Conversations").get_by_role(
         "link", name=re.compile("Alice Liddell")
     )
@@ -560,7 +560,7 @@ def test_presence_dots_follow_the_other_persons_pages(
     # Bob's own state is shown at the top of his list.
     expect(bob_page.locator(".ch-me")).to_contain_text("Active")
 
-    alice_page = open_as(alice, "/chat/")
+    alice_page = open_as(alice, f"/chat/{hello.message.conversation_id}/")
     expect(dot).to_have_attribute("aria-label", "online")
     expect(bob_page.locator("#ch-pane-sub").get_by_role("img", name="online")).to_be_visible()
     # Her messages carry the same dot.

@@ -3,6 +3,7 @@ WebSocket: a refused origin said in words, the icon, live invitations and friend
 requests, reading as you scroll, the conversation list's marks, the quick switcher, the
 phone layout, the dark theme and axe-core on every page and state."""
 
+import re
 from collections.abc import Callable
 
 import pytest
@@ -91,3 +92,114 @@ def test_the_page_has_an_icon(open_as, alice, team):
     assert icon.ok and icon.headers["content-type"] == "image/svg+xml"
     ico = page.request.get("/favicon.ico")
     assert ico.ok and ico.headers["content-type"] == "image/x-icon"
+
+
+# --- nothing happens unseen ----------------------------------------------------------------
+
+
+def api_as(new_page: Callable[[], Page], user: User):
+    """An HTTP client of the pages' server signed in with an API token of `user`'s (no
+    cookie): what it does reaches the pages' sockets through that server."""
+    from parley.accounts.actions.tokens import do_create_api_token
+
+    _, token = do_create_api_token(user, name="browser test", scope="write", expires_at=None)
+    request = new_page().context.request
+    headers = {"Authorization": f"Bearer {token}"}
+
+    def post(path: str, data: dict | None = None):
+        response = request.post(f"/api/v1{path}", headers=headers, data=data or {})
+        assert response.ok, (path, response.status, response.text())
+        return response.json() if response.status != 204 else None
+
+    return post
+
+
+def nav(page: Page):
+    return page.get_by_role("navigation", name="Main")
+
+
+def test_invitations_and_friend_requests_show_live_and_are_answered_in_place(
+    new_page, open_as, alice, bob, carol, team
+):
+    secret = check_create_room(alice, title="Secret", is_public=False)
+    other = check_create_room(alice, title="Other", is_public=False)
+    page = open_as(bob, "/chat/")
+    expect(nav(page).locator("#nav-rooms-badge")).to_be_hidden()
+
+    api_as(new_page, alice)(f"/rooms/{secret.pk}/invites", {"username": "bob"})
+    expect(nav(page).get_by_label("1 invitation")).to_have_text("1")
+    invitations = page.get_by_role("list", name="Invitations")
+    expect(invitations.get_by_role("listitem")).to_contain_text("Secret from Alice Liddell")
+    expect(page.locator("#ch-status")).to_have_text("Alice Liddell invited you to Secret.")
+
+    api_as(new_page, carol)("/friend-requests", {"username": "bob"})
+    expect(nav(page).get_by_label("1 new request")).to_have_text("1")
+
+    invitations.get_by_role("button", name="Accept the invitation to Secret").click()
+    expect(page.get_by_role("heading", level=2, name=re.compile("Secret"))).to_be_visible()
+    expect(page).to_have_url(re.compile(rf"/chat/{secret.chats.get().pk}/$"))
+    expect(page.get_by_role("list", name="Invitations")).to_have_count(0)
+    expect(nav(page).locator("#nav-rooms-badge")).to_be_hidden()
+    assert page.evaluate("document.readyState") == "complete"
+
+    # Declining another, and the friend request answered elsewhere: both badges go.
+    api_as(new_page, alice)(f"/rooms/{other.pk}/invites", {"username": "bob"})
+    page.get_by_role("button", name="Decline the invitation to Other").click()
+    expect(page.get_by_role("list", name="Invitations")).to_have_count(0)
+    request_id = carol.sent_friend_requests.get(to_user=bob).pk
+    api_as(new_page, bob)(f"/friend-requests/{request_id}/accept")
+    expect(nav(page).locator("#nav-friends-badge")).to_be_hidden()
+
+
+def unread_badge(page: Page, conversation: Conversation):
+    item = page.get_by_role("navigation", name="Conversations").locator(
+        f'[data-conversation="{conversation.pk}"]'
+    )
+    return item.locator(".badge:not(.badge-mention)")
+
+
+def test_the_chat_page_opens_nothing_and_messages_are_read_as_they_are_seen(
+    open_as, alice, bob, team
+):
+    from parley.messaging.actions.send import check_send_message
+
+    for n in range(60):
+        check_send_message(alice, client_id=f"r{n}", body=f"line {n}", conversation_id=team.pk)
+    page = open_as(bob, "/chat/")
+    expect(page.get_by_text("No conversation is open.")).to_be_visible()
+    expect(unread_badge(page, team)).to_have_text("60")
+    expect(page).to_have_title("(60) Chat · Parley")
+
+    page.get_by_role("link", name=re.compile("general")).click()
+    expect(page.get_by_role("log").get_by_text("line 0", exact=True)).to_be_visible()
+
+    def unread() -> int:
+        text = (
+            unread_badge(page, team).text_content(timeout=2_000)
+            if unread_badge(page, team).count()
+            else "0"
+        )
+        return int(text or 0)
+
+    # What is on screen is read; the rest is not.
+    expect(unread_badge(page, team)).not_to_have_text("60")
+    first = unread()
+    assert 0 < first < 60
+    page.get_by_role("log").get_by_text("line 35", exact=True).scroll_into_view_if_needed()
+    expect(unread_badge(page, team)).not_to_have_text(str(first))
+    middle = unread()
+    assert 0 < middle < first
+    page.get_by_role("log").get_by_text("line 59", exact=True).scroll_into_view_if_needed()
+    expect(unread_badge(page, team)).to_have_count(0)
+    expect(page).to_have_title(re.compile(r"^Team › general · Parley$"))
+
+
+def test_creating_a_room_lands_in_its_chat(sign_in, alice):
+    page = sign_in(alice)
+    page.goto("/rooms/new/")
+    page.get_by_label("Title").fill("Book club")
+    page.get_by_role("button", name="Create room").click()
+
+    expect(page.get_by_role("heading", level=2, name="Book club › general")).to_be_visible()
+    expect(page.locator("#chat-app")).to_have_attribute("data-connection", "online")
+    expect(page.get_by_role("link", name="Room settings")).to_be_visible()

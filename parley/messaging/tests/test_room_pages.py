@@ -223,14 +223,17 @@ def test_creating_a_room(alice, alice_client):
 
     room = Room.objects.get()
     assert re.fullmatch(r"book-club-[a-z2-9]{8}", room.slug)  # private: a random suffix
-    assert response["Location"] == url("room", room.slug)
+    # The creator lands in the room's chat, its settings one click away.
+    assert response["Location"] == url("chat_conversation", room.chats.get().pk)
     assert (room.title, room.description, room.is_public, room.owner) == (
         "Book club",
         "Reading",
         False,
         alice,
     )
-    assert "Your room “Book club” is ready." in text(alice_client.get(response["Location"]))
+    landed = text(alice_client.get(response["Location"]))
+    assert "Your room “Book club” is ready." in landed
+    assert f'href="{url("room_settings", room.slug)}">Room settings</a>' in landed
 
 
 @pytest.mark.parametrize(
@@ -658,7 +661,9 @@ def test_friends_get_a_message_link(alice, bob, carol, alice_client):
 
 
 def test_the_navigation_links_to_rooms(alice_client):
-    assert f'<a href="{url("rooms")}">Rooms</a>' in text(alice_client.get(url("friends")))
+    assert f'<a href="{url("rooms")}">Rooms <span class="badge"' in text(
+        alice_client.get(url("friends"))
+    )
 
 
 # --- Cost -----------------------------------------------------------------
