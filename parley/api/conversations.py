@@ -1,11 +1,12 @@
-"""Conversations: the list, history by seq cursor, mention autocomplete, and your read
-marker. (Messages themselves are parley/api/messages.py's.)"""
+"""Conversations: the list, history by seq cursor, mention autocomplete, your read
+marker and your marks (muted, starred). (Messages themselves are parley/api/messages.py's.)"""
 
 from typing import Annotated, Any, Literal
 
 from annotated_types import MaxLen
 from ninja import Router
 from pydantic import Field
+from typing_extensions import TypedDict
 
 from parley.api.shapes import ERRORS, ConversationList, HistoryPage, MemberMatches, ReadState
 from parley.api.types import BodyNumber, Id, Input, Number
@@ -13,6 +14,7 @@ from parley.core.errors import ErrorCode, ParleyError
 from parley.core.http import AuthenticatedRequest
 from parley.core.ratelimit import check_rate
 from parley.messaging import selectors
+from parley.messaging.actions.marks import check_mark_conversation
 from parley.messaging.actions.read import check_mark_read
 
 router = Router(tags=["conversations"])
@@ -83,3 +85,27 @@ def mark_read(request: AuthenticatedRequest, conversation_id: Id, data: ReadIn) 
         "unread": state.unread,
         "mentions": state.mentions,
     }
+
+
+class MarksIn(Input):
+    muted: bool | None = Field(
+        None, description="Mute: its unread messages leave the title's count."
+    )
+    starred: bool | None = Field(None, description="Star: listed first.")
+
+
+class Marks(TypedDict):
+    conversation: int
+    muted: bool
+    starred: bool
+
+
+@router.patch("/{conversation_id}", response={200: Marks, **ERRORS}, url_name="mark_conversation")
+def mark_conversation(request: AuthenticatedRequest, conversation_id: Id, data: MarksIn) -> Marks:
+    """Mute or star a conversation of yours (a field left out stays as it is). Your
+    sockets get `conversation.marked`, so other tabs follow."""
+    check_rate("read", request.user.pk)
+    event = check_mark_conversation(
+        request.user, conversation_id, muted=data.muted, starred=data.starred
+    )
+    return {"conversation": event.conversation, "muted": event.muted, "starred": event.starred}

@@ -105,6 +105,7 @@ class RoomRef(TypedDict):
 
 
 class MemberRoom(RoomRef):
+    private: bool  # only invited people join it
     role: Role | None  # the viewer's
 
 
@@ -122,6 +123,7 @@ class ConversationSummary(TypedDict):
     kind: Literal["chat", "direct", "group"]
     title: str
     chat: str | None
+    description: str  # a chat's, as Markdown source ("" for others)
     room: MemberRoom | None
     people: list[UserSummary]
     last_seq: int
@@ -129,7 +131,9 @@ class ConversationSummary(TypedDict):
     unread: int
     mentions: int
     last_message_at: str | None
-    preview: Preview | None
+    preview: Preview | None  # the last message still there (not deleted or moved away)
+    muted: bool  # your own marks (conversation.marked)
+    starred: bool
 
 
 # "from" is a keyword, hence the functional form.
@@ -198,6 +202,12 @@ class ConversationUpdated(Event, tag="conversation.updated"):
     chat: str | None
     description: str
     room: RoomRef | None
+
+
+class ConversationMarked(Event, tag="conversation.marked"):
+    conversation: int
+    muted: bool
+    starred: bool
 
 
 class _FriendRequestEvent(Event):
@@ -329,6 +339,7 @@ ServerEvent = (
     | MembershipChanged
     | Read
     | ConversationUpdated
+    | ConversationMarked
     | FriendRequestEvent
     | FriendAdded
     | FriendRemoved

@@ -12,13 +12,14 @@
 // it twice.
 
 import { Composer } from "./composer.js";
-import { avatar, excerpt, h, localiseTime, newClientId, textOf } from "./dom.js";
+import { avatar, csrfToken, excerpt, h, localiseTime, newClientId, textOf } from "./dom.js";
 import { MessageMenu } from "./menu.js";
 import { Notices } from "./notices.js";
 import { Pane } from "./pane.js";
 import { Presence } from "./presence.js";
 import { SearchPanel } from "./search.js";
 import { ParleySocket } from "./socket.js";
+import { Switcher } from "./switcher.js";
 
 const ACK_TIMEOUT_MS = 20_000;
 
@@ -48,6 +49,8 @@ const els = {
   input: $("ch-input"),
   label: $("ch-input-label"),
   error: $("ch-error"),
+  description: $("ch-pane-description"),
+  marks: $("ch-pane-marks"),
 };
 
 const view = { me: data.me, palette: data.colours };
@@ -95,6 +98,8 @@ app.menu = new MessageMenu(app);
 app.presence = new Presence(app);
 view.presence = app.presence; // messages show their senders' presence dots
 app.notices = new Notices(app, data);
+app.openConversation = (id) => openConversation(id);
+app.switcher = new Switcher(app);
 const { pane, composer, presence } = app;
 
 // --- the conversation list ----------------------------------------------------------
@@ -116,10 +121,12 @@ function renderList() {
     : null;
   const rooms = new Map();
   const personal = [];
+  const starred = [];
   for (const id of state.order) {
     const c = state.conversations.get(id);
     if (!c) continue;
-    if (c.kind === "chat" && c.room) {
+    if (c.starred) starred.push(c);
+    else if (c.kind === "chat" && c.room) {
       if (!rooms.has(c.room.id)) rooms.set(c.room.id, { room: c.room, chats: [] });
       rooms.get(c.room.id).chats.push(c);
     } else {
@@ -127,6 +134,16 @@ function renderList() {
     }
   }
   const sections = [];
+  if (starred.length) {
+    sections.push(
+      h(
+        "section",
+        { class: "ch-section", "aria-labelledby": "ch-starred-h" },
+        h("h2", { id: "ch-starred-h" }, "Starred"),
+        h("ul", { class: "ch-convs", "aria-labelledby": "ch-starred-h" }, starred.map(listItem)),
+      ),
+    );
+  }
   if (rooms.size) {
     sections.push(
       h(
@@ -174,18 +191,18 @@ function listItem(c) {
         ? [avatar(c.people[0], view.palette), presence.dot(c.people[0].id, "ch-dot-avatar")]
         : h("span", { class: "avatar ch-avatar-group", "aria-hidden": "true" }, String(c.people.length + 1));
   }
+  const lock = c.room?.private ? h("span", { class: "ch-lock", role: "img", "aria-label": "private" }, "🔒") : null;
   const title =
-    c.kind === "chat" ? [h("span", { class: "ch-hash", "aria-hidden": "true" }, "#"), c.chat] : [c.title];
+    c.kind === "chat"
+      ? [lock || h("span", { class: "ch-hash", "aria-hidden": "true" }, "#"), c.starred ? `${c.room.title} › ${c.chat}` : c.chat]
+      : [c.title];
+  const muted = c.muted ? h("span", { class: "ch-muted", role: "img", "aria-label": "muted" }, "🔕") : null;
   const typers = presence.typers(c.id);
   let preview = null;
   if (typers.length) {
     preview = h("span", { class: "ch-conv-preview is-typing" }, typers.length === 1 ? `${typers[0].name} is typing…` : "Several people are typing…");
   } else if (c.preview) {
-    preview = h(
-      "span",
-      { class: "ch-conv-preview" },
-      `${c.preview.sender_id === view.me.id ? "You" : c.preview.sender}: ${c.preview.text}`,
-    );
+    preview = h("span", { class: "ch-conv-preview" }, previewLine(c));
   }
   return h(
     "li",
@@ -193,12 +210,13 @@ function listItem(c) {
     h(
       "a",
       {
-        class: count ? "ch-conv has-unread" : "ch-conv",
+        class: `ch-conv${count ? " has-unread" : ""}${c.muted ? " is-muted" : ""}`,
         href: `${data.urls.chat}${c.id}/`,
         "aria-current": c.id === state.current ? "page" : null,
       },
       picture,
       h("span", { class: "ch-conv-text" }, h("span", { class: "ch-conv-title" }, title), preview),
+      muted,
       mentions
         ? h("span", { class: "badge badge-mention", "aria-label": `${mentions} mention${mentions > 1 ? "s" : ""}` }, `@${mentions}`)
         : null,
@@ -207,10 +225,19 @@ function listItem(c) {
   );
 }
 
-/** The tab's title: the open conversation, after the number of unread messages. */
+/** A list entry's last line: who said it (not in a direct conversation, whose title is
+ * already the other person, unless it was you) and what. */
+function previewLine(c) {
+  const mine = c.preview.sender_id === view.me.id;
+  if (c.kind === "direct" && !mine) return c.preview.text;
+  return `${mine ? "You" : c.preview.sender}: ${c.preview.text}`;
+}
+
+/** The tab's title: the open conversation, after the number of unread messages (muted
+ * conversations left out). */
 function showDocumentTitle() {
   let unread = 0;
-  for (const c of state.conversations.values()) unread += c.unread || 0;
+  for (const c of state.conversations.values()) if (!c.muted) unread += c.unread || 0;
   const title = `${unread ? `(${unread}) ` : ""}${state.pageTitle || "Chat"} · Parley`;
   if (document.title !== title) document.title = title;
 }
@@ -400,6 +427,12 @@ function showTitle(c) {
     }
   }
   els.links.replaceChildren(...links);
+  els.description.textContent = c?.description ? excerpt(c.description.replace(/[*_`>#~]+/g, ""), 160) : "";
+  els.description.hidden = !els.description.textContent;
+  for (const button of els.marks.querySelectorAll("[data-mark]")) {
+    button.hidden = !c;
+    button.setAttribute("aria-pressed", String(Boolean(c?.[button.dataset.mark])));
+  }
   if (!composer.mode) els.label.textContent = composerLabel();
 }
 
@@ -565,7 +598,11 @@ function onSequenced(frame) {
       scheduleList(); // changes to older messages show nothing in the list
     } else if (frame.type !== "message" && c.preview?.id === message.id) {
       // The last message was edited, deleted or moved: the list must not keep old text.
-      c.preview = previewOf(message);
+      // A tombstone is not shown: the server's summary previews the message before it.
+      if (message.deleted || message.moved_to) {
+        c.preview = null;
+        refreshSummaries();
+      } else c.preview = previewOf(message);
       scheduleList();
     }
   }
@@ -640,6 +677,35 @@ function onUpdated(frame) {
   scheduleList();
 }
 
+/** Muted or starred, here or on another device. */
+function onMarked(frame) {
+  const c = state.conversations.get(frame.conversation);
+  if (!c) return;
+  c.muted = frame.muted;
+  c.starred = frame.starred;
+  if (frame.conversation === state.current) showTitle(c);
+  scheduleList();
+}
+
+els.marks.addEventListener("click", async (event) => {
+  const button = event.target.closest("[data-mark]");
+  const c = state.conversations.get(state.current);
+  if (!button || !c) return;
+  const mark = button.dataset.mark;
+  const response = await fetch(`/api/v1/conversations/${c.id}`, {
+    method: "PATCH",
+    credentials: "same-origin",
+    headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrfToken() },
+    body: JSON.stringify({ [mark]: !c[mark] }),
+  }).catch(() => null);
+  if (!response?.ok) {
+    showError("That did not work; try again.");
+    return;
+  }
+  onMarked(await response.json());
+  announce(`${c.title} ${mark === "muted" ? (c.muted ? "muted" : "unmuted") : c.starred ? "starred" : "unstarred"}.`);
+});
+
 function onGap(frame) {
   const c = state.conversations.get(frame.conversation);
   if (c && frame.to > c.last_seq) c.last_seq = frame.to;
@@ -678,6 +744,9 @@ socket.addEventListener("frame", ({ detail: frame }) => {
       break;
     case "conversation.updated":
       onUpdated(frame);
+      break;
+    case "conversation.marked":
+      onMarked(frame);
       break;
     case "typing":
       presence.typingEvent(frame);
