@@ -19,6 +19,7 @@ import { Pane } from "./pane.js";
 import { Presence } from "./presence.js";
 import { SearchPanel } from "./search.js";
 import { ParleySocket } from "./socket.js";
+import { installShortcutsHelp } from "./shortcuts.js";
 import { Switcher } from "./switcher.js";
 
 const ACK_TIMEOUT_MS = 20_000;
@@ -100,6 +101,7 @@ view.presence = app.presence; // messages show their senders' presence dots
 app.notices = new Notices(app, data);
 app.openConversation = (id) => openConversation(id);
 app.switcher = new Switcher(app);
+installShortcutsHelp();
 const { pane, composer, presence } = app;
 
 // --- the conversation list ----------------------------------------------------------
@@ -191,12 +193,12 @@ function listItem(c) {
         ? [avatar(c.people[0], view.palette), presence.dot(c.people[0].id, "ch-dot-avatar")]
         : h("span", { class: "avatar ch-avatar-group", "aria-hidden": "true" }, String(c.people.length + 1));
   }
-  const lock = c.room?.private ? h("span", { class: "ch-lock", role: "img", "aria-label": "private" }, "🔒") : null;
+  const lock = c.room?.private ? h("span", { class: "ch-lock", role: "img", "aria-label": "private" }) : null;
   const title =
     c.kind === "chat"
       ? [lock || h("span", { class: "ch-hash", "aria-hidden": "true" }, "#"), c.starred ? `${c.room.title} › ${c.chat}` : c.chat]
       : [c.title];
-  const muted = c.muted ? h("span", { class: "ch-muted", role: "img", "aria-label": "muted" }, "🔕") : null;
+  const muted = c.muted ? h("span", { class: "ch-muted" }, "muted") : null;
   const typers = presence.typers(c.id);
   let preview = null;
   if (typers.length) {
@@ -789,6 +791,19 @@ socket.addEventListener("status", ({ detail }) => {
 
 els.log.addEventListener("click", (event) => {
   if (followChatLink(event)) return;
+  const copy = event.target.closest("[data-copy]");
+  if (copy) {
+    const code = copy.closest("pre")?.querySelector("code")?.textContent ?? "";
+    navigator.clipboard?.writeText(code).then(
+      () => {
+        copy.textContent = "Copied";
+        announce("Code copied.");
+        setTimeout(() => (copy.textContent = "Copy code"), 1500);
+      },
+      () => showError("The browser did not allow copying."),
+    );
+    return;
+  }
   const retry = event.target.closest("[data-retry]");
   if (!retry) return;
   const entry = state.outbox.get(retry.dataset.retry);

@@ -87,7 +87,7 @@ export class Notices {
       h(
         "p",
         {},
-        h("span", { class: "ch-lock", "aria-hidden": "true" }, "🔒"),
+        h("span", { class: "ch-lock", "aria-hidden": "true" }),
         h("strong", {}, invite.room.title),
         h("span", { class: "ch-invite-by" }, ` from ${invite.invited_by.name}`),
       ),

@@ -617,23 +617,52 @@ def _seed_screenshot_conversations(alice: User, bob: User, carol: User) -> Conve
 def test_screenshots_at_desktop_and_phone_width(
     open_as: OpenAs, alice: User, bob: User, carol: User, tmp_path
 ) -> None:
-    """The chat page at 1280x800 and 390x844, fitting the screen; with PARLEY_SCREENSHOTS=1
-    the pictures replace docs/chat-desktop.png and docs/chat-phone.png (the README's)."""
+    """The chat page at 1280x800 and at phone widths (360, 390, 430), light and dark,
+    fitting the screen: at phone width one compact header row and a text box that takes
+    the composer's width; axe-core finds nothing in either theme. With
+    PARLEY_SCREENSHOTS=1 the pictures replace docs/chat-{desktop,phone}[-dark].png (the
+    README's)."""
+    from .axe import assert_accessible
+
     general = _seed_screenshot_conversations(alice, bob, carol)
     folder = Path("docs") if os.environ.get("PARLEY_SCREENSHOTS") else tmp_path
-    for name, width, height in (("desktop", 1280, 800), ("phone", 390, 844)):
-        page = open_as(alice, f"/chat/{general.pk}/", width=width, height=height)
-        expect(message(page, "p99 send 41 ms")).to_be_in_viewport()
-        expect(page.locator(".ch-day").filter(has_text="Today")).to_have_count(1)
-        page.locator("#ch-input").fill("Looks good, @bob")
-        page.evaluate("document.activeElement.blur()")
-        if name == "desktop":
-            message(page, "Thursday works for me").hover()  # its toolbar shows
-        else:
-            page.mouse.move(0, 0)
-        assert page.evaluate("document.documentElement.scrollWidth") <= width
-        page.screenshot(path=folder / f"chat-{name}.png")
-        page.close()
+    sizes = [
+        ("desktop", 1280, 800),
+        ("phone", 390, 844),
+        ("phone-360", 360, 740),
+        ("phone-430", 430, 932),
+    ]
+    for theme in ("light", "dark"):
+        for name, width, height in sizes:
+            page = open_as(alice, f"/chat/{general.pk}/", width=width, height=height)
+            page.emulate_media(color_scheme=theme)
+            expect(message(page, "p99 send 41 ms")).to_be_in_viewport()
+            expect(page.locator(".ch-day").filter(has_text="Today")).to_have_count(1)
+            page.locator("#ch-input").fill("Looks good, @bob")
+            page.evaluate("document.activeElement.blur()")
+            if name == "desktop":
+                message(page, "Thursday works for me").hover()  # its toolbar shows
+            else:
+                page.mouse.move(0, 0)
+                header = page.locator(".topbar").bounding_box()
+                assert header is not None and header["height"] < 56, (name, header)
+                box = page.locator("#ch-input").bounding_box()
+                assert box is not None and box["width"] >= width - 130, (name, box)
+                expect(page.get_by_role("button", name="Send")).to_be_visible()
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+            background = page.evaluate("getComputedStyle(document.documentElement).backgroundColor")
+            assert (background == "rgb(13, 17, 23)") == (theme == "dark"), background
+            assert_accessible(page, f"{theme}, {name}")
+            if name in ("desktop", "phone"):
+                suffix = "-dark" if theme == "dark" else ""
+                page.screenshot(path=folder / f"chat-{name}{suffix}.png")
+            if name == "phone" and theme == "light":
+                page.get_by_role("button", name="Menu").click()
+                expect(
+                    page.get_by_role("navigation", name="Main").get_by_role("link", name="Rooms")
+                ).to_be_visible()
+                assert_accessible(page, "phone, menu open")
+            page.close()
 
 
 PANE_RULES_JS = """

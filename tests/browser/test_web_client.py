@@ -203,3 +203,40 @@ def test_creating_a_room_lands_in_its_chat(sign_in, alice):
     expect(page.get_by_role("heading", level=2, name="Book club › general")).to_be_visible()
     expect(page.locator("#chat-app")).to_have_attribute("data-connection", "online")
     expect(page.get_by_role("link", name="Room settings")).to_be_visible()
+
+
+# --- look and accessibility ----------------------------------------------------------------
+
+
+def test_axe_finds_nothing_on_any_page_or_state(open_as, sign_in, alice, bob, team):
+    from parley.messaging.actions.send import check_send_message
+
+    from .axe import assert_accessible
+
+    check_send_message(
+        bob,
+        client_id="a1",
+        body="Hello **team**\n```python\nprint(1)\n```",
+        conversation_id=team.pk,
+    )
+    check_send_message(
+        alice, client_id="a2", body="> quoted\nreply to @bob", conversation_id=team.pk
+    )
+    page = open_as(alice, f"/chat/{team.pk}/")
+    assert_accessible(page, "chat with a conversation open")
+    page.keyboard.press("Control+k")
+    expect(page.get_by_role("dialog", name="Jump to")).to_be_visible()
+    assert_accessible(page, "quick switcher open")
+    page.keyboard.press("Escape")
+    for path in [
+        "/chat/",
+        "/rooms/",
+        f"/rooms/{team.room.slug}/",
+        f"/rooms/{team.room.slug}/settings/",
+        "/friends/",
+        "/people/",
+        "/settings/profile/",
+        "/search/?q=hello",
+    ]:
+        page.goto(path)
+        assert_accessible(page, path)

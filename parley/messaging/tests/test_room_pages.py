@@ -378,9 +378,9 @@ def test_the_settings_page_for_the_owner(room, alice_client, bob):
 
     assert 'value="team"' in html and ">Save details</button>" in html
     assert 'aria-label="Remove Bob Marley from the room"' in html
-    assert "Role of Bob Marley" in html and 'aria-label="Save the role of Bob Marley"' in html
+    assert "Role of Bob Marley" in html and 'aria-label="Save role of Bob Marley"' in html
     assert "Role of Alice Liddell" not in html and "Remove Alice Liddell" not in html
-    assert 'aria-label="Save the chat “general”"' in html
+    assert 'aria-label="Save chat “general”"' in html
     assert ">Archive room</button>" in html and "Delete room…" in html
     assert_accessible(html)
 
