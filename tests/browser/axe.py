@@ -22,7 +22,8 @@ def assert_accessible(page: Page, state: str) -> None:
     if not page.evaluate("typeof window.axe === 'object'"):
         page.add_script_tag(content=AXE.read_text())
     result = page.evaluate(
-        "rules => axe.run(document, {runOnly: {type: 'tag', values: rules}, resultTypes: ['violations']})",
+        "rules => axe.run(document,"
+        " {runOnly: {type: 'tag', values: rules}, resultTypes: ['violations']})",
         RULES,
     )
     problems = [

@@ -240,3 +240,87 @@ def test_axe_finds_nothing_on_any_page_or_state(open_as, sign_in, alice, bob, te
     ]:
         page.goto(path)
         assert_accessible(page, path)
+
+
+# --- the conversation list and the pane ----------------------------------------------------
+
+
+def test_list_marks_switcher_code_and_keys(open_as, alice, bob, team):
+    from parley.messaging.actions.send import check_send_message
+
+    secret = check_create_room(alice, title="Secret", is_public=False).chats.get()
+    low, high = sorted((alice, bob), key=lambda u: u.pk)
+    from parley.accounts.models import Friendship
+
+    Friendship.objects.create(user_low=low, user_high=high)
+    check_send_message(bob, client_id="d1", body="see you at 3", to_user_id=alice.pk)
+    check_send_message(
+        bob, client_id="c1", body="```python\nprint('hi')\n```", conversation_id=team.pk
+    )
+    check_send_message(bob, client_id="c2", body="> quoted\nnot quoted", conversation_id=team.pk)
+    page = open_as(alice, f"/chat/{team.pk}/")
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    conversations = page.get_by_role("navigation", name="Conversations")
+
+    # A private room's chat has a lock; a direct preview does not repeat the name.
+    expect(
+        conversations.locator(f'[data-conversation="{secret.pk}"]').get_by_role(
+            "img", name="private"
+        )
+    ).to_be_visible()
+    direct = conversations.get_by_role("list", name="Direct messages").get_by_role("listitem")
+    expect(direct.locator(".ch-conv-preview")).to_have_text("see you at 3")
+
+    # Code is highlighted and copied; a quote ends at the line without ">".
+    log = page.get_by_role("log")
+    expect(log.locator("pre .tok-nb")).to_have_text("print")
+    log.locator("pre").hover()
+    log.get_by_role("button", name="Copy code").click()
+    assert page.evaluate("navigator.clipboard.readText()") == "print('hi')\n"
+    expect(log.locator("blockquote")).to_have_text("quoted")
+    expect(log.get_by_text("not quoted", exact=True)).to_be_visible()
+
+    # Timestamps are not Tab stops; the arrow keys move from message to message.
+    assert log.locator(".ch-msg-time").first.get_attribute("tabindex") == "-1"
+    log.focus()
+    page.keyboard.press("End")
+    expect(log.locator(".ch-msg").last).to_be_focused()
+    page.keyboard.press("ArrowUp")
+    expect(log.locator(".ch-msg").nth(-2)).to_be_focused()
+
+    # Star and mute: starred first, muted out of the title's count.
+    page.get_by_role("button", name="Star").click()
+    expect(page.get_by_role("button", name="Star")).to_have_attribute("aria-pressed", "true")
+    starred = conversations.get_by_role("list", name="Starred")
+    expect(starred.get_by_role("link", name=re.compile("Team › general"))).to_be_visible()
+    expect(page).to_have_title(re.compile(r"^\(1\) Team › general"))
+    conversations.locator(f'[data-conversation="{secret.pk}"] a').click()
+    page.get_by_role("button", name="Mute").click()
+    expect(page.get_by_role("button", name="Mute")).to_have_attribute("aria-pressed", "true")
+    page.reload()
+    expect(page.get_by_role("button", name="Mute")).to_have_attribute("aria-pressed", "true")
+    expect(conversations.get_by_role("list", name="Starred")).to_be_visible()
+
+    # Ctrl+K jumps to a conversation by typing; ? shows the shortcuts.
+    page.locator("body").press("Control+k")
+    switcher = page.get_by_role("dialog", name="Jump to")
+    switcher.get_by_role("combobox").fill("gen")
+    expect(switcher.get_by_role("option").first).to_contain_text("Team › general")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(rf"/chat/{team.pk}/$"))
+    page.evaluate("document.activeElement.blur()")
+    page.keyboard.press("?")
+    expect(page.get_by_role("dialog", name="Keyboard shortcuts")).to_be_visible()
+
+
+def test_the_theme_switch_is_kept(sign_in, alice):
+    page = sign_in(alice)
+    page.goto("/settings/profile/")
+    page.get_by_label("Dark").check()
+    assert page.evaluate("document.documentElement.dataset.theme") == "dark"
+    page.reload()
+    assert page.evaluate("document.documentElement.dataset.theme") == "dark"
+    expect(page.get_by_label("Dark")).to_be_checked()
+    page.get_by_label("Follow this device's setting").check()
+    page.reload()
+    assert page.evaluate("document.documentElement.dataset.theme") is None
