@@ -180,6 +180,27 @@ OUTGOING_WEBHOOK_ALLOWED_NETWORKS: list[str] = env.list(
     "OUTGOING_WEBHOOK_ALLOWED_NETWORKS", default=[]
 )
 
+# --- Calls: media servers (docs/calls.md) ---------------------------------
+# Janus's WebSocket API (its VideoRoom plugin is the SFU of calls larger than the mesh),
+# on loopback beside Parley, e.g. ws://127.0.0.1:8188/. Empty: no SFU.
+JANUS_URL = env.str("JANUS_URL", default="")
+# The api_secret of Janus's janus.jcfg (and admin_key of its VideoRoom): only Parley has it.
+JANUS_API_SECRET = env.str("JANUS_API_SECRET", default="")
+# Seconds any one request to Janus may take before it fails (parley.calls.janus).
+JANUS_TIMEOUT_SECONDS = env.float("JANUS_TIMEOUT_SECONDS", default=10.0)
+if JANUS_URL and not JANUS_API_SECRET:
+    raise ImproperlyConfigured("JANUS_URL is set without JANUS_API_SECRET (docs/calls.md)")
+# ICE servers given to callers: STUN URLs as they are; TURN URLs with credentials minted
+# per user from TURN_SECRET (coturn's use-auth-secret), valid TURN_CREDENTIAL_SECONDS.
+STUN_URLS: list[str] = env.list("STUN_URLS", default=[])
+TURN_URLS: list[str] = env.list("TURN_URLS", default=[])
+TURN_SECRET = env.str("TURN_SECRET", default="")
+TURN_CREDENTIAL_SECONDS = env.int("TURN_CREDENTIAL_SECONDS", default=3600)
+if TURN_URLS and not TURN_SECRET:
+    raise ImproperlyConfigured("TURN_URLS is set without TURN_SECRET (docs/calls.md)")
+if not 60 <= TURN_CREDENTIAL_SECONDS <= 3600:
+    raise ImproperlyConfigured("TURN_CREDENTIAL_SECONDS must be from 60 to 3600 (an hour)")
+
 # --- Real-time ------------------------------------------------------------
 # Origins allowed to open the WebSocket, scheme and port included (Channels' OriginValidator).
 # Defaults to CSRF_TRUSTED_ORIGINS; development adds the local server's own origins.

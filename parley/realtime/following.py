@@ -15,6 +15,11 @@ under the socket's lock; parley/realtime/stream.py keeps the seqs, this module a
   past its end), then `resumed`, then the hold ends. Any other frame ends it first
   (`end_hold`), and so does HOLD_SECONDS of silence; ending it fills each conversation that
   had live events meanwhile from the database.
+- A resume that comes after the hold ended (a slow network, or a loaded server) is measured
+  against hello's seqs (`hello_seqs`, kept until the first resume): what the client lacks
+  from before hello is replayed if nothing was written live since, and is a `gap` if
+  something was (a replay then would come out of order); what came after hello was written
+  live, so it is never replayed twice.
 - Live: "parley.sequenced" is written after what is missing before it is filled from the
   database; "parley.membership" follows or drops a conversation at once.
 - Repair: "parley.resync" (from the Fanout) fills what the socket is behind on and, given the
@@ -38,8 +43,10 @@ from parley.realtime import reads, signin
 from parley.realtime.fanout import fanout
 from parley.realtime.outbox import Outbox
 
-# A client that sends nothing after hello gets its held live events after this long.
-HOLD_SECONDS = 3.0
+# A client that sends nothing after hello gets its held live events after this long
+# (docs/protocol.md). Long enough that a resume delayed by a slow network or a loaded
+# server still comes within the hold; one that does not is handled in `_resume_late`.
+HOLD_SECONDS = 10.0
 
 
 class Following(Outbox):
@@ -60,6 +67,9 @@ class Following(Outbox):
         self.opened = False  # counted among the Fanout's sockets
         self.joined: set[str] = set()  # the Fanout's groups this socket is in
         self._release_timer: asyncio.TimerHandle | None = None
+        # Per conversation, the seq from which this socket writes live: hello's (or the
+        # joined event's). Kept until the first resume, for one that comes late.
+        self.hello_seqs: dict[int, int] | None = None
 
     # --- the owner's calls ------------------------------------------------------------
 
@@ -77,6 +87,7 @@ class Following(Outbox):
     def follow_from(self, summaries: list[dict[str, Any]]) -> None:
         """Follow exactly the summaries' conversations, each from its `last_seq`."""
         self.delivered = {s["id"]: s["last_seq"] for s in summaries}
+        self.hello_seqs = dict(self.delivered)
 
     def hold(self) -> None:
         """After hello: end the hold in HOLD_SECONDS unless a frame ends it first (through
@@ -94,6 +105,7 @@ class Following(Outbox):
             if from_seq is not None:
                 resumed[str(conversation_id)] = from_seq
         await self.send_event(catalogue.Resumed(ref=ref, conversations=resumed))
+        self.hello_seqs = None  # a later resume is answered from `delivered` alone
         await self.end_hold()
 
     async def end_hold(self) -> None:
@@ -135,6 +147,7 @@ class Following(Outbox):
             await self._join(conversation_group(conversation_id))
             if conversation_id not in self.delivered:
                 self.delivered[conversation_id] = event["seq"]
+                self._started_at(conversation_id, event["seq"])
             await self.write_text(event["payload"])
             await self._fill(conversation_id, self.delivered[conversation_id])
             await self.liveness_joined(conversation_id)
@@ -188,6 +201,10 @@ class Following(Outbox):
                 return None
             self.delivered[conversation_id] = seq
             return seq
+        if not self.holding:
+            late = await self._resume_late(conversation_id, seq)
+            if late is not None:
+                return late
         self.held.discard(conversation_id)  # the replay covers what was held
         missed = await reads.after(conversation_id, seq)
         latest = max([self.delivered[conversation_id], *(s for s, _ in missed)])
@@ -198,6 +215,25 @@ class Following(Outbox):
                 await self.write_text(serialise(event))
         self.delivered[conversation_id] = max(self.delivered[conversation_id], latest, seq)
         return self.delivered[conversation_id]
+
+    async def _resume_late(self, conversation_id: int, seq: int) -> int | None:
+        """A resume behind what this socket wrote, after the hold ended: everything after
+        hello's seq went out live, so only what is older may be owed. None: nothing was
+        written live yet, and the usual replay is in order."""
+        delivered = self.delivered[conversation_id]
+        start = (self.hello_seqs or {}).get(conversation_id)
+        if start is not None and seq >= start:
+            return delivered  # the client lacks nothing: the rest came live
+        if start is not None and delivered == start:
+            return None
+        # Older events owed, newer ones already written: a replay would come out of order.
+        await self.send_event(catalogue.Gap(conversation=conversation_id, from_=seq, to=delivered))
+        return delivered
+
+    def _started_at(self, conversation_id: int, seq: int) -> None:
+        """A conversation followed after hello: live from `seq`, as if hello had said so."""
+        if self.hello_seqs is not None:
+            self.hello_seqs[conversation_id] = seq
 
     async def _follow_only(self, conversations: list[int], *, read_now: bool) -> None:
         """Follow the user's `conversations` and no others, telling the client of each
@@ -221,6 +257,7 @@ class Following(Outbox):
         for summary in summaries:
             conversation_id, seq = summary["id"], summary["last_seq"]
             self.delivered[conversation_id] = seq
+            self._started_at(conversation_id, seq)
             await self.send_event(membership_event(conversation_id, "joined", seq, summary))
             await self.liveness_joined(conversation_id)
 

@@ -24,3 +24,10 @@ def room(transactional_db, alice, bob):
 def chat(room):
     """The room's default chat."""
     return room.chats.get(is_default=True)
+
+
+@pytest.fixture
+def short_hold(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The hold ends by its timer almost at once: a resume that comes now comes
+    late, and a client that never resumes hears live events without waiting 10 s."""
+    monkeypatch.setattr("parley.realtime.following.HOLD_SECONDS", 0.05)

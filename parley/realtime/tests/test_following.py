@@ -102,6 +102,73 @@ async def test_any_frame_but_resume_ends_the_hold_before_it_is_answered(room, ch
     await quiet.close()
 
 
+async def test_a_late_resume_from_hellos_seq_replays_nothing(short_hold, room, chat, alice, bob):
+    """The first connection of a slow client: what came after hello went out live once the
+    hold timed out, and its resume (at hello's seq) gets none of it again."""
+    back, _, _ = await open_socket(bob, hold=True)  # hello says last_seq 0
+    await database_sync_to_async(send)(alice, chat, "one")
+    assert await messages(back, 1) == [(1, "one")]  # live: the hold has ended
+
+    await back.send(type="resume", conversations={str(chat.pk): 0}, ref="r")
+    frames = await back.receive_until("resumed")
+
+    assert frames == [{"type": "resumed", "ref": "r", "conversations": {str(chat.pk): 1}}]
+    assert await back.nothing_more()
+    await back.close()
+
+
+async def test_a_late_resume_from_before_hello_gets_a_gap_once_live_events_went_out(
+    short_hold, room, chat, alice, bob
+):
+    """A reconnecting client saw seq 1; 2 and 3 came while it was away, 4 went out live
+    before its resume arrived: replaying 2 and 3 after 4 would break the order, so the
+    client is told to reload instead, and 4 is not sent again."""
+    for body in ("one", "two", "three"):
+        await database_sync_to_async(send)(alice, chat, body)
+    back, _, _ = await open_socket(bob, hold=True)  # hello says last_seq 3
+    await database_sync_to_async(send)(alice, chat, "four")
+    assert await messages(back, 1) == [(4, "four")]
+
+    await back.send(type="resume", conversations={str(chat.pk): 1}, ref="r")
+    frames = await back.receive_until("resumed")
+
+    assert frames == [
+        {"type": "gap", "conversation": chat.pk, "from": 1, "to": 4},
+        {"type": "resumed", "ref": "r", "conversations": {str(chat.pk): 4}},
+    ]
+    assert await back.nothing_more()
+    await back.close()
+
+
+async def test_a_late_resume_with_nothing_live_since_hello_is_replayed(
+    short_hold, room, chat, alice, bob
+):
+    """The hold timed out but nothing of this conversation went out since hello: the
+    replay of what the client lacks is still in order."""
+    other = await database_sync_to_async(check_create_room)(alice, title="Elsewhere")
+    await database_sync_to_async(check_join_room)(bob, other)
+    elsewhere = await database_sync_to_async(lambda: other.chats.get(is_default=True))()
+    for body in ("one", "two"):
+        await database_sync_to_async(send)(alice, chat, body)
+    back, _, _ = await open_socket(bob, hold=True)  # hello says last_seq 2
+    await database_sync_to_async(send)(alice, elsewhere, "meanwhile")
+    assert await messages(back, 1) == [(1, "meanwhile")]  # the hold has ended
+
+    await back.send(type="resume", conversations={str(chat.pk): 0}, ref="r")
+    frames = await back.receive_until("resumed")
+
+    assert [(f["type"], f.get("seq")) for f in frames] == [
+        ("message", 1),
+        ("message", 2),
+        ("resumed", None),
+    ]
+    assert frames[-1]["conversations"] == {str(chat.pk): 2}
+    await database_sync_to_async(send)(alice, chat, "three")
+    assert await messages(back, 1) == [(3, "three")]
+    assert await back.nothing_more()
+    await back.close()
+
+
 async def test_a_member_who_leaves_and_comes_back_hears_only_what_is_said_while_in(
     room, chat, alice, bob
 ):
