@@ -193,7 +193,9 @@ def test_the_page_takes_a_fixed_number_of_queries(
 def test_the_navigation_leads_to_chat(alice_client):
     page = alice_client.get(reverse("friends")).content.decode()
 
-    assert re.search(r'<nav aria-label="Main">\s*<ul>\s*<li><a href="/chat/">Chat</a></li>', page)
+    assert re.search(
+        r'<nav aria-label="Main">\s*<ul id="nav-list">\s*<li><a href="/chat/">Chat</a></li>', page
+    )
 
 
 def test_an_archived_rooms_chat_is_read_only(alice, bob, chat, bob_client):

@@ -46,7 +46,8 @@ async def test_hello_names_the_user_and_their_conversations(room, chat, alice):
     assert summary["kind"] == "chat"
     assert summary["title"] == "Team › general"
     assert summary["room"] == {
-        "id": room.pk, "slug": "team", "title": "Team", "archived": False, "role": "owner"
+        "id": room.pk, "slug": "team", "title": "Team", "archived": False, "private": False,
+        "role": "owner",
     }  # fmt: skip
     assert (summary["last_seq"], summary["unread"]) == (0, 0)
     await socket.close()
