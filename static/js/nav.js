@@ -12,6 +12,8 @@ if (header && button) {
     button.setAttribute("aria-expanded", String(open));
   };
   button.addEventListener("click", () => toggle(header.dataset.menu !== "open"));
+  // A search sent from the menu closes it: the results need the screen.
+  header.addEventListener("submit", () => toggle(false), true);
   // The Menu button carries the sum of the badges it hides (invitations, friend requests).
   const badges = ["nav-rooms-badge", "nav-friends-badge"].map((id) => document.getElementById(id)).filter(Boolean);
   const sum = document.getElementById("nav-menu-badge");

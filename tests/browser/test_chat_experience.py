@@ -527,9 +527,11 @@ def test_at_phone_width_the_list_and_the_pane_are_separate_screens(
     conversations.get_by_role("link", name=re.compile("general")).click()
     expect(message(bob_page, "hi from the desk")).to_be_visible()
     # Search results take the whole screen; Close goes back, and a result opens the pane.
+    # The search box is in the menu of the one-row header.
+    bob_page.get_by_role("button", name="Menu").click()
     search = bob_page.get_by_role("search", name="Search messages").get_by_role("searchbox")
     search.fill("desk")
-    search.press("Enter")
+    search.press("Enter")  # which closes the menu
     panel = bob_page.get_by_role("region", name=re.compile("Search results for"))
     expect(panel.get_by_role("link", name=re.compile("hi from the desk"))).to_be_visible()
     expect(bob_page.locator("#ch-pane")).to_be_hidden()
@@ -537,6 +539,7 @@ def test_at_phone_width_the_list_and_the_pane_are_separate_screens(
     panel.get_by_role("button", name="Close search results").click()
     expect(panel).to_be_hidden()
     expect(message(bob_page, "hi from the desk")).to_be_visible()
+    bob_page.get_by_role("button", name="Menu").click()
     search.press("Enter")
     panel.get_by_role("link", name=re.compile("hi from the desk")).click()
     expect(panel).to_be_hidden()
