@@ -18,6 +18,8 @@ urlpatterns = [
     path("", include("parley.messaging.urls")),
     path("", include("parley.search.urls")),
     path("", include("parley.integrations.urls")),
+    path("", include("parley.notifications.urls")),
+    path("", include("parley.push.urls")),
 ]
 
 # Every uncaught exception ends here: the database away is a 503 (parley/core/outage.py).

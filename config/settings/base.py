@@ -43,6 +43,9 @@ INSTALLED_APPS = [
     "parley.search",
     "parley.api",
     "parley.integrations",
+    "parley.calls",
+    "parley.notifications",
+    "parley.push",
     "ninja",  # the API's documentation page (Swagger UI) from Parley's own static files
     # Before django_tasks_db: its db_worker command is parley.jobs' (docs/jobs.md).
     "parley.jobs",
@@ -171,6 +174,8 @@ JOBS_LEASE_SECONDS = env.float("JOBS_LEASE_SECONDS", default=30.0)
 # --- Outgoing webhooks (docs/integrations.md) ------------------------------
 # Where people open Parley (scheme, host, port): the links in what Parley sends out.
 PUBLIC_URL = env.str("PUBLIC_URL", default="http://localhost:8000")
+# How often the missed-message email's scan looks for new messages (docs/notifications.md).
+NOTIFICATIONS_SCAN_SECONDS = env.float("NOTIFICATIONS_SCAN_SECONDS", default=15.0)
 # Seconds a bot's endpoint has to connect and answer before the attempt fails (retried).
 OUTGOING_WEBHOOK_TIMEOUT_SECONDS = env.float("OUTGOING_WEBHOOK_TIMEOUT_SECONDS", default=10.0)
 # Networks a bot's endpoint may be in besides public addresses (e.g. "10.1.2.0/24" for a
@@ -180,6 +185,25 @@ OUTGOING_WEBHOOK_ALLOWED_NETWORKS: list[str] = env.list(
     "OUTGOING_WEBHOOK_ALLOWED_NETWORKS", default=[]
 )
 
+# --- Web Push (docs/notifications.md, "Push and desktop") -------------------
+# The server's VAPID key pair (RFC 8292): the private key as base64url of its 32 bytes (or
+# PEM/DER), the public key as base64url of the uncompressed point, which browsers pin when
+# they subscribe. Unset in development: generated once into var/vapid_private_key.
+# Unset in production: Web Push is off (desktop notifications still work).
+VAPID_PRIVATE_KEY = env.str("VAPID_PRIVATE_KEY", default="")
+VAPID_PUBLIC_KEY = env.str("VAPID_PUBLIC_KEY", default="")
+# Who push services contact about Parley's pushes: a mailto: or https: URL.
+VAPID_SUBJECT = env.str("VAPID_SUBJECT", default="")
+# Endpoint schemes a subscription may have: push services are https; development and
+# tests allow http too (a push service stub on loopback).
+PUSH_ENDPOINT_SCHEMES: list[str] = ["https"]
+# Seconds a push service keeps a push for a browser that is offline.
+PUSH_TTL_SECONDS = env.int("PUSH_TTL_SECONDS", default=60 * 60 * 24)
+# Seconds between two looks for new messages to push (parley/push/scan.py); a message is
+# pushed within this plus 5 s of its sending.
+PUSH_SCAN_SECONDS = env.float("PUSH_SCAN_SECONDS", default=2.0)
+# Seconds a push service has to answer one push before the attempt fails (retried).
+PUSH_TIMEOUT_SECONDS = env.float("PUSH_TIMEOUT_SECONDS", default=10.0)
 # --- Calls: media servers (docs/calls.md) ---------------------------------
 # Janus's WebSocket API (its VideoRoom plugin is the SFU of calls larger than the mesh),
 # on loopback beside Parley, e.g. ws://127.0.0.1:8188/. Empty: no SFU.
@@ -238,11 +262,16 @@ def _rate_limits(overrides: str) -> dict[str, tuple[float, int]]:
         "profile": (0.2, 10),  # profile and photo changes
         "token": (0.2, 10),  # API tokens created and revoked
         "bot": (0.2, 10),  # bots made, deactivated and reactivated
+        "notification": (1.0, 20),  # notification settings and levels; unsubscribe per address
+        "push": (0.2, 10),  # Web Push subscriptions added and removed
         "api": (20.0, 200),  # REST API requests per user (tokens and session together)
         "api_token": (10.0, 100),  # REST API requests per token
         "autocomplete": (10.0, 50),  # mention autocomplete (members matching a prefix)
         "account": (0.1, 5),  # sign-ups and password-reset emails, per client address
         "connect_ip": (10.0, 100),  # new WebSockets per client address
+        "call": (1.0, 10),  # call.start, call.join, call.decline, call.leave per user
+        "call_signal": (2.0, 20),  # call.offer and call.answer per socket
+        "call_candidate": (20.0, 100),  # call.candidate per socket
     }
     for item in filter(None, (part.strip() for part in overrides.split(","))):
         name, _, value = item.partition("=")
@@ -396,6 +425,21 @@ LOGGING: dict[str, Any] = {
     "filters": {"once_a_minute": {"()": "parley.core.resilience.OncePerInterval"}},
 }
 CSRF_FAILURE_VIEW = "parley.core.views.csrf_failure"
+
+# --- calls (docs/calls.md) -----------------------------------------------------------
+# How long a call rings before it counts as missed.
+CALL_RING_SECONDS = env.float("CALL_RING_SECONDS", default=45.0)
+# A participant whose socket is gone (closed, or no ping) for this long leaves the call;
+# one that reconnects and joins again within it stays in.
+CALL_GRACE_SECONDS = env.float("CALL_GRACE_SECONDS", default=15.0)
+# How often a socket in a call pings (told in call.session).
+CALL_HEARTBEAT_SECONDS = env.int("CALL_HEARTBEAT_SECONDS", default=5)
+# Mesh cap: every participant sends to every other, so uplinks limit a mesh.
+CALL_MESH_MAX_VIDEO = env.int("CALL_MESH_MAX_VIDEO", default=4)
+CALL_MESH_MAX_VOICE = env.int("CALL_MESH_MAX_VOICE", default=8)
+CALL_SDP_MAX_CHARS = env.int("CALL_SDP_MAX_CHARS", default=32768)
+# STUN/TURN servers given to clients, as RTCIceServer objects (JSON).
+CALL_ICE_SERVERS: list[dict[str, Any]] = env.json("CALL_ICE_SERVERS", default=[])
 
 # WhiteNoise and FileResponse hand Django synchronous file iterators; under ASGI Django
 # reads them in a thread and warns each time. The files are small; the warning is noise.

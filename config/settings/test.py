@@ -12,6 +12,11 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = VAR_DIR / "test-media"
 WEBSOCKET_ALLOWED_ORIGINS = ["http://testserver", "http://localhost", "http://127.0.0.1"]
+# A fixed VAPID key (base64url of its 32 bytes); push endpoints on loopback stubs (http).
+VAPID_PRIVATE_KEY = "PmWsBHiz8Zxm9lqcUoyhs0ycfIK0T3WTWCLZGCS7GFg"
+VAPID_PUBLIC_KEY = ""
+VAPID_SUBJECT = "mailto:admin@example.org"
+PUSH_ENDPOINT_SCHEMES = ["https", "http"]
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 LOGGING["root"]["level"] = env.str("LOG_LEVEL", default="WARNING")  # noqa: F405

@@ -7,6 +7,7 @@ from typing import Literal, NotRequired
 from typing_extensions import TypedDict
 
 from parley.events.catalogue import (
+    CallData,
     ConversationSummary,
     FriendRequestData,
     MessageData,
@@ -231,6 +232,10 @@ class BlockList(TypedDict):
     next: str | None  # the last username, when more follow
 
 
+class CallList(TypedDict):
+    calls: list[CallData]  # newest first
+
+
 class PresenceMap(TypedDict):
     presence: dict[str, Status]  # user id → status; whoever is missing is offline
 
@@ -260,6 +265,26 @@ class BotList(TypedDict):
 # What any endpoint may answer besides its success (ErrorBody each): bad input, no or a
 # bad token, a read-only token writing, missing or not yours, over a rate limit, the
 # database briefly away.
+class NotificationPreferences(TypedDict):
+    do_not_disturb: bool
+    email: bool
+    push: bool
+    desktop: bool
+    email_rooms: bool
+    email_delay_seconds: int
+    # Levels chosen ("everything", "mentions", "nothing"), by conversation id and room id;
+    # the defaults elsewhere: `defaults`.
+    conversations: dict[str, str]
+    rooms: dict[str, str]
+    defaults: dict[str, str]
+
+
+class NotificationLevel(TypedDict):
+    conversation: int | None
+    room: int | None
+    level: str
+
+
 ERRORS = {code: ErrorBody for code in (400, 401, 403, 404, 413, 429, 503)}
 # ...and one that may meet a conflict (a taken address, already a member).
 WITH_CONFLICT = {**ERRORS, 409: ErrorBody}

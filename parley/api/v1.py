@@ -17,11 +17,14 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from parley.api import (
     bots,
+    calls,
     conversations,
     friends,
     groups,
     messages,
+    notifications,
     presence,
+    push,
     rooms,
     search,
     tokens,
@@ -49,13 +52,16 @@ api = NinjaAPI(
 api.add_router("/blocks", friends.blocks)
 api.add_router("/conversations", conversations.router)
 api.add_router("/messages", messages.router)
+api.add_router("/notifications", notifications.router)
 api.add_router("/rooms", rooms.router)
 api.add_router("/groups", groups.router)
 api.add_router("/direct", groups.direct)
 api.add_router("/friend-requests", friends.requests)
 api.add_router("/friends", friends.router)
 api.add_router("/presence", presence.router)
+api.add_router("/push", push.router)
 api.add_router("/search", search.router)
+api.add_router("/calls", calls.router)
 api.add_router("/tokens", tokens.router)
 api.add_router("/users", users.router)
 api.add_router("/bots", bots.router)

@@ -25,6 +25,12 @@ Ref = str | int | None  # a client frame's "ref", echoed in the reply (null if n
 Status = Literal["online", "away", "offline"]  # a user's presence
 Role = Literal["owner", "admin", "member"]  # a user's role in a room
 TypingState = Literal["start", "stop"]
+CallKind = Literal["voice", "video"]
+CallMode = Literal["mesh", "sfu"]
+CallStatus = Literal["ringing", "ongoing", "ended"]
+CallEndReason = Literal["hangup", "timeout", "cancelled", "declined", "busy", "dropped"]
+CallEntryStatus = Literal["ringing", "ongoing", "ended", "missed", "declined"]
+RingStopReason = Literal["accepted", "declined", "timeout", "ended"]
 
 # --- shapes shared with HTTP --------------------------------------------------------------
 
@@ -75,6 +81,18 @@ class MovedFrom(TypedDict):
     title: str
 
 
+class CallEntry(TypedDict):
+    """What a call's history entry (a message) says of the call."""
+
+    id: int
+    kind: CallKind
+    status: CallEntryStatus
+    started_at: str
+    ended_at: str | None
+    duration: int | None  # whole seconds from the first answer to the end
+    end_reason: CallEndReason | None
+
+
 class MessageData(TypedDict):
     """A message as clients see it: in events, history, search results and the API."""
 
@@ -95,6 +113,7 @@ class MessageData(TypedDict):
     reactions: list[Reaction]
     moved_to: MovedTo | None
     moved_from: MovedFrom | None
+    call: CallEntry | None  # on a call's history entry only
 
 
 class RoomRef(TypedDict):
@@ -134,6 +153,36 @@ class ConversationSummary(TypedDict):
     preview: Preview | None  # the last message still there (not deleted or moved away)
     muted: bool  # your own marks (conversation.marked)
     starred: bool
+
+
+class CallParticipant(TypedDict):
+    user: UserSummary
+    joined_at: str
+
+
+class CallData(TypedDict):
+    """A call as members of its conversation see it (events and GET /api/v1/calls)."""
+
+    id: int
+    conversation: int
+    kind: CallKind
+    mode: CallMode
+    status: CallStatus
+    started_by: UserSummary
+    started_at: str
+    answered_at: str | None
+    ended_at: str | None
+    end_reason: CallEndReason | None
+    participants: list[CallParticipant]
+    ringing: list[int]  # users whose devices ring now
+
+
+class IceCandidate(TypedDict):
+    """A WebRTC RTCIceCandidateInit, relayed as the client sent it (checked)."""
+
+    candidate: str
+    sdpMid: str | None
+    sdpMLineIndex: int | None
 
 
 # "from" is a keyword, hence the functional form.
@@ -177,6 +226,30 @@ class MessageReactions(_MessageEvent, tag="message.reactions"):
     emoji: str
     user: int
     on: bool
+
+
+class _CallEntryEvent(_MessageEvent):
+    """A change of a call's history entry (the message carries the whole entry)."""
+
+
+class CallStarted(_CallEntryEvent, tag="call.started"):
+    """A call began: its history entry is a new message."""
+
+
+class CallJoined(_CallEntryEvent, tag="call.joined"):
+    user: int
+
+
+class CallLeft(_CallEntryEvent, tag="call.left"):
+    user: int
+
+
+class CallEnded(_CallEntryEvent, tag="call.ended"):
+    pass
+
+
+class CallMissed(_CallEntryEvent, tag="call.missed"):
+    pass
 
 
 # To one user's sockets, or to every member's.
@@ -254,6 +327,51 @@ class SessionEnded(Event, tag="session.ended"):
     pass
 
 
+# Calls: to the members, the callees, or the one socket in the call.
+
+
+class CallUpdated(Event, tag="call.updated"):
+    call: CallData
+
+
+class CallRing(Event, tag="call.ring"):
+    call: CallData
+
+
+class CallRingStopped(Event, tag="call.ring_stopped"):
+    call: int
+    reason: RingStopReason
+
+
+class CallDeclined(Event, tag="call.declined"):
+    call: int
+    user: UserSummary
+
+
+class CallBusy(Event, tag="call.busy"):
+    call: int
+    user: UserSummary
+
+
+class CallOffer(Event, tag="call.offer"):
+    call: int
+    from_: int = msgspec.field(name="from")
+    sdp: str
+    restart: bool
+
+
+class CallAnswer(Event, tag="call.answer"):
+    call: int
+    from_: int = msgspec.field(name="from")
+    sdp: str
+
+
+class CallCandidate(Event, tag="call.candidate"):
+    call: int
+    from_: int = msgspec.field(name="from")
+    candidate: IceCandidate | None
+
+
 # Live only: never stored, never sequenced.
 
 
@@ -319,6 +437,27 @@ class Pong(Event, tag="pong"):
     ref: Ref
 
 
+class CallSession(Event, tag="call.session"):
+    """You are in the call (the reply to call.start and call.join)."""
+
+    ref: Ref
+    call: CallData
+    rejoined: bool
+    heartbeat: int
+    grace: int
+    ice_servers: list[dict[str, Any]]
+
+
+class CallDone(Event, tag="call.done"):
+    ref: Ref
+    call: int
+
+
+class CallIceServers(Event, tag="call.ice_servers"):
+    ref: Ref
+    ice_servers: list[dict[str, Any]]
+
+
 class Error(Event, tag="error"):
     """A refused frame. The optional fields are ParleyError's details."""
 
@@ -330,9 +469,26 @@ class Error(Event, tag="error"):
     retry_after: float | UnsetType = UNSET
     conversation: int | UnsetType = UNSET
     limit: int | UnsetType = UNSET
+    call: int | UnsetType = UNSET
 
 
-SequencedEvent = Message | MessageEdited | MessageDeleted | MessageMoved | MessageReactions
+CallEntryEvent = CallStarted | CallJoined | CallLeft | CallEnded | CallMissed
+SequencedEvent = (
+    Message | MessageEdited | MessageDeleted | MessageMoved | MessageReactions | CallEntryEvent
+)
+CallEvent = (
+    CallUpdated
+    | CallRing
+    | CallRingStopped
+    | CallDeclined
+    | CallBusy
+    | CallOffer
+    | CallAnswer
+    | CallCandidate
+    | CallSession
+    | CallDone
+    | CallIceServers
+)
 FriendRequestEvent = FriendRequestReceived | FriendRequestCancelled | FriendRequestDeclined
 ServerEvent = (
     SequencedEvent
@@ -356,6 +512,7 @@ ServerEvent = (
     | Gap
     | Pong
     | Error
+    | CallEvent
 )
 # Every event type, by its "type".
 EVENTS: dict[str, type[Event]] = {

@@ -11,13 +11,17 @@ from collections.abc import Callable
 from typing import Any, Literal, get_args
 
 import msgspec
+from django.conf import settings
 
+from parley.core.errors import ErrorCode, ParleyError
 from parley.core.validation import INT64_MAX, ascii_int, invalid
-from parley.events.catalogue import TypingState
+from parley.events.catalogue import CallKind, IceCandidate, TypingState
 
 PresenceState = Literal["active", "idle"]
 PRESENCE_STATES: tuple[PresenceState, ...] = get_args(PresenceState)
 TYPING_STATES: tuple[TypingState, ...] = get_args(TypingState)
+CALL_KINDS: tuple[CallKind, ...] = get_args(CallKind)
+CANDIDATE_MAX_CHARS = 1024
 
 
 class Frame(msgspec.Struct, tag_field="type"):
@@ -81,8 +85,66 @@ class Presence(Frame, tag="presence"):
     state: PresenceState
 
 
+class CallStart(Frame, tag="call.start"):
+    conversation: int
+    kind: CallKind
+
+
+class CallJoin(Frame, tag="call.join"):
+    call: int
+
+
+class CallDecline(Frame, tag="call.decline"):
+    call: int
+
+
+class CallLeave(Frame, tag="call.leave"):
+    call: int
+
+
+class CallOffer(Frame, tag="call.offer"):
+    call: int
+    to: int
+    sdp: str
+    restart: bool
+
+
+class CallAnswer(Frame, tag="call.answer"):
+    call: int
+    to: int
+    sdp: str
+
+
+class CallCandidate(Frame, tag="call.candidate"):
+    call: int
+    to: int
+    candidate: IceCandidate | None
+
+
+class CallIceServers(Frame, tag="call.ice_servers"):
+    pass
+
+
 ClientFrame = (
-    Send | Edit | Delete | React | Move | Read | Resume | History | Ping | Typing | Presence
+    Send
+    | Edit
+    | Delete
+    | React
+    | Move
+    | Read
+    | Resume
+    | History
+    | Ping
+    | Typing
+    | Presence
+    | CallStart
+    | CallJoin
+    | CallDecline
+    | CallLeave
+    | CallOffer
+    | CallAnswer
+    | CallCandidate
+    | CallIceServers
 )
 # Typing and presence: live only, handled apart (parley.realtime.liveness).
 LIVENESS = (Typing, Presence)
@@ -161,6 +223,76 @@ def _parse_presence(data: dict[str, Any]) -> Presence:
     return Presence(state)
 
 
+# --- calls ---------------------------------------------------------------------------
+
+
+def _only(data: dict[str, Any], *keys: str) -> None:
+    """Signalling is relayed to another browser: no field but those documented."""
+    extra = set(data) - {"type", "ref", *keys}
+    if extra:
+        raise invalid(f"Unknown field {sorted(extra)[0][:40]!r}.")
+
+
+def _sdp(data: dict[str, Any]) -> str:
+    sdp = _str(data, "sdp")
+    limit: int = settings.CALL_SDP_MAX_CHARS
+    if not sdp:
+        raise invalid('"sdp" must not be empty.')
+    if len(sdp) > limit:
+        raise ParleyError(
+            ErrorCode.TOO_LARGE, f"An SDP may have at most {limit} characters.", field="sdp"
+        )
+    return sdp
+
+
+def _parse_call_start(data: dict[str, Any]) -> CallStart:
+    kind = data.get("kind", "video")
+    if kind not in CALL_KINDS:
+        raise invalid('"kind" must be "voice" or "video".')
+    return CallStart(_int(data, "conversation", minimum=1), kind)
+
+
+def _parse_call_offer(data: dict[str, Any]) -> CallOffer:
+    _only(data, "call", "to", "sdp", "restart")
+    restart = data.get("restart", False)
+    if not isinstance(restart, bool):
+        raise invalid('"restart" must be true or false.')
+    call, to = _int(data, "call", minimum=1), _int(data, "to", minimum=1)
+    return CallOffer(call, to, _sdp(data), restart)
+
+
+def _parse_call_answer(data: dict[str, Any]) -> CallAnswer:
+    _only(data, "call", "to", "sdp")
+    return CallAnswer(_int(data, "call", minimum=1), _int(data, "to", minimum=1), _sdp(data))
+
+
+def _parse_candidate(raw: Any) -> IceCandidate | None:
+    if raw is None:
+        return None  # the end of candidates
+    if not isinstance(raw, dict) or set(raw) - {"candidate", "sdpMid", "sdpMLineIndex"}:
+        raise invalid('"candidate" must be {"candidate", "sdpMid", "sdpMLineIndex"} or null.')
+    text, mid, index = raw.get("candidate"), raw.get("sdpMid"), raw.get("sdpMLineIndex")
+    if not isinstance(text, str):
+        raise invalid('"candidate.candidate" must be a string.')
+    if len(text) > CANDIDATE_MAX_CHARS or (isinstance(mid, str) and len(mid) > 64):
+        raise ParleyError(ErrorCode.TOO_LARGE, "That ICE candidate is too long.", field="candidate")
+    if mid is not None and not isinstance(mid, str):
+        raise invalid('"candidate.sdpMid" must be a string or null.')
+    if index is not None and (
+        isinstance(index, bool) or not isinstance(index, int) or not 0 <= index <= 255
+    ):
+        raise invalid('"candidate.sdpMLineIndex" must be 0-255 or null.')
+    return {"candidate": text, "sdpMid": mid, "sdpMLineIndex": index}
+
+
+def _parse_call_candidate(data: dict[str, Any]) -> CallCandidate:
+    _only(data, "call", "to", "candidate")
+    if "candidate" not in data:
+        raise invalid('"candidate" is required (null for the end of candidates).')
+    candidate = _parse_candidate(data["candidate"])
+    return CallCandidate(_int(data, "call", minimum=1), _int(data, "to", minimum=1), candidate)
+
+
 _PARSERS: dict[type[Frame], Callable[[dict[str, Any]], ClientFrame]] = {
     Send: _parse_send,
     Edit: lambda data: Edit(_int(data, "message", minimum=1), _str(data, "body")),
@@ -173,6 +305,14 @@ _PARSERS: dict[type[Frame], Callable[[dict[str, Any]], ClientFrame]] = {
     Ping: lambda data: Ping(),
     Typing: _parse_typing,
     Presence: _parse_presence,
+    CallStart: _parse_call_start,
+    CallJoin: lambda data: CallJoin(_int(data, "call", minimum=1)),
+    CallDecline: lambda data: CallDecline(_int(data, "call", minimum=1)),
+    CallLeave: lambda data: CallLeave(_int(data, "call", minimum=1)),
+    CallOffer: _parse_call_offer,
+    CallAnswer: _parse_call_answer,
+    CallCandidate: _parse_call_candidate,
+    CallIceServers: lambda data: CallIceServers(),
 }
 # Every frame type, by its "type".
 FRAMES: dict[str, Callable[[dict[str, Any]], ClientFrame]] = {

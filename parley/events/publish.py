@@ -309,6 +309,15 @@ async def publish_presence(
     await _send_now(groups, message)
 
 
+async def publish_to_socket(user_id: int, socket: str, event: ServerEvent) -> None:
+    """Deliver `event` now to one socket of `user_id` (named `socket`), on whichever
+    process holds it: through the user's group, and only that socket forwards it (call
+    signalling, parley/calls/actions/signal.py). Nothing is stored: a socket that is gone
+    receives nothing."""
+    message = {"type": "parley.socket", "socket": socket, "payload": serialise(event)}
+    await _send_now([user_group(user_id)], message)
+
+
 async def _send_now(groups: list[str], message: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is not None:

@@ -23,6 +23,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, close_old_connections, connection
+from django.dispatch import Signal
 from django.utils import timezone
 from django_tasks_db.compat import TaskContext, TaskResultStatus, task_finished, task_started
 from django_tasks_db.management.commands.db_worker import Worker
@@ -43,10 +44,19 @@ class WorkerLost(Exception):
 WORKER_LOST = f"{WorkerLost.__module__}.{WorkerLost.__qualname__}"
 
 
+# Sent (sender: the worker) as a worker starts: apps start their periodic jobs on it if
+# none is waiting (parley.notifications' scan), so that such a chain outlives a failure.
+worker_started = Signal()
+
+
 class ParleyWorker(Worker):
     """db_worker's Worker with a heartbeat, lost-job recovery and retries (see above)."""
 
     def run(self) -> None:
+        try:
+            worker_started.send(sender=self.__class__)
+        except DatabaseError:
+            logger.exception("a worker_started receiver failed")
         heartbeat = Heartbeat(self.worker_id)
         heartbeat.start()
         try:

@@ -103,6 +103,7 @@ def message_dict(message: Message) -> catalogue.MessageData:
             if message.moved_from_id
             else None
         ),
+        "call": message.call,
     }
 
 
@@ -116,8 +117,10 @@ MESSAGE_RELATED = (
 )
 
 
-def message_event(message: Message) -> catalogue.Message:
-    return catalogue.Message(
+def message_event(message: Message) -> catalogue.Message | catalogue.CallStarted:
+    """The event of a new message: `message`, or `call.started` for a call's entry."""
+    event = catalogue.CallStarted if message.call is not None else catalogue.Message
+    return event(
         conversation=message.conversation_id, seq=message.seq, message=message_dict(message)
     )
 
@@ -128,6 +131,10 @@ _CHANGES: dict[str, type[catalogue.SequencedEvent]] = {
     "deleted": catalogue.MessageDeleted,
     "reactions": catalogue.MessageReactions,
     "moved": catalogue.MessageMoved,
+    "call_joined": catalogue.CallJoined,
+    "call_left": catalogue.CallLeft,
+    "call_ended": catalogue.CallEnded,
+    "call_missed": catalogue.CallMissed,
 }
 
 

@@ -1,10 +1,11 @@
-"""The chat page (parley/messaging/views/chat.py)."""
+"""The chat page (parley/messaging/views/chat.py) and the video rooms page beside it."""
 
 from django.urls import path
 
-from parley.messaging.views import chat
+from parley.messaging.views import chat, video_rooms
 
 urlpatterns = [
     path("chat/", chat.chat, name="chat"),
     path("chat/<id:conversation_id>/", chat.chat, name="chat_conversation"),
+    path("video-rooms/", video_rooms.video_rooms, name="video_rooms"),
 ]

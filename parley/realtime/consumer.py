@@ -13,7 +13,8 @@ comes in through `deliver` and goes to the mechanism that owns it:
 - parley/realtime/reads.py: the database reads (sign-in, hello's state, gap fills);
 - parley/realtime/signin.py: who may open a socket, and which ended sessions close it;
 - parley/realtime/gates.py: how many sockets of the process open or close at once;
-- parley/realtime/liveness.py: typing and presence.
+- parley/realtime/liveness.py: typing and presence;
+- parley/realtime/calls.py: call frames (into parley.calls) and relayed signalling.
 So each socket gets every message once and in order, whatever the channel layer drops or
 reorders. The consumer itself reads no setting at import and queries no model.
 """
@@ -40,6 +41,7 @@ from parley.messaging.actions.react import check_react
 from parley.messaging.actions.read import check_mark_read
 from parley.messaging.actions.send import CLIENT_ID, SendRequest
 from parley.realtime import liveness, protocol, reads, server, signin
+from parley.realtime.calls import CallsMixin
 from parley.realtime.following import Following
 from parley.realtime.gates import gate
 from parley.realtime.limits import (
@@ -71,7 +73,7 @@ _move_message = writing(check_move_message)
 _mark_read = writing(check_mark_read)
 
 
-class ParleyConsumer(liveness.LivenessMixin, Following, AsyncWebsocketConsumer):
+class ParleyConsumer(CallsMixin, liveness.LivenessMixin, Following, AsyncWebsocketConsumer):
     # No channel-layer channel per socket (see __call__): the process's Fanout delivers
     # events to deliver(). No channel-layer groups either, and no list of them per socket.
     groups: list[str] = []
@@ -169,7 +171,9 @@ class ParleyConsumer(liveness.LivenessMixin, Following, AsyncWebsocketConsumer):
         elif kind == "parley.event":
             if self.write_now(message):
                 return
-        elif kind == "parley.typing" and not self.liveness_wanted(message):
+        elif (kind == "parley.typing" and not self.liveness_wanted(message)) or (
+            kind == "parley.socket" and not self.call_wanted(message)
+        ):
             return
         self.enqueue(message)
 
@@ -242,6 +246,7 @@ class ParleyConsumer(liveness.LivenessMixin, Following, AsyncWebsocketConsumer):
         self.released = True
         async with gate("close"):
             if self.user is not None:
+                await self.call_disconnected()
                 await self.liveness_disconnected()
             await self.close_following()
 
@@ -338,8 +343,20 @@ class ParleyConsumer(liveness.LivenessMixin, Following, AsyncWebsocketConsumer):
                 )
                 await self.send_event(catalogue.History(ref=ref, **page))
             case frames.Ping():
+                await self.call_heartbeat()  # first: a pong says the call heard it
                 await self.send_event(catalogue.Pong(ref=ref))
                 await self.liveness_heartbeat()
+            case (
+                frames.CallStart()
+                | frames.CallJoin()
+                | frames.CallDecline()
+                | frames.CallLeave()
+                | frames.CallOffer()
+                | frames.CallAnswer()
+                | frames.CallCandidate()
+                | frames.CallIceServers()
+            ):
+                await self.call_frame(frame, ref)
 
     # --- events from the channel layer (see parley/events/publish.py) -------------
 

@@ -39,6 +39,11 @@ FRAME_LIMITS = {
     "resume": "history",
     "typing": "typing",
     "presence": "typing",
+    "call.start": "call",
+    "call.join": "call",
+    "call.leave": "call",
+    "call.decline": "call",
+    "call.ice_servers": "call",
 }
 
 

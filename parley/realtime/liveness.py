@@ -45,7 +45,7 @@ from parley.events import frames
 from parley.events.catalogue import NamedUser, Status, TypingState, serialise
 from parley.events.frames import PresenceState
 from parley.events.publish import publish_presence, publish_typing
-from parley.realtime import load, presence
+from parley.realtime import calls, load, presence
 from parley.realtime.presence import Change
 from parley.realtime.threads import reading
 from parley.realtime.typing_state import Typer, typers, typing_event
@@ -120,6 +120,7 @@ async def sweep(now: float | None = None) -> None:
             await announce(change)
         except Exception:  # one failure must not cost the others their announcement
             logger.exception("presence change of user %s not announced", change.user_id)
+    await calls.sweep(now)
 
 
 async def announce(change: Change, routes: presence.Routes | None = None) -> None:

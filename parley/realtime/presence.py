@@ -21,6 +21,7 @@ tests move them with time-machine. Nothing is written to the database.
 
 import asyncio
 import threading
+import time
 import weakref
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -29,7 +30,12 @@ from django.conf import settings
 from django.db import connection
 
 from parley.accounts.models import Block, Friendship
-from parley.core.resilience import REDIS_ERRORS, async_redis, redis_outage
+from parley.core.resilience import (
+    REDIS_ERRORS,
+    async_redis,
+    redis_client_options,
+    redis_outage,
+)
 from parley.events.catalogue import Presence, Status
 from parley.events.frames import PresenceState as State
 from parley.messaging.models import Conversation, Participant
@@ -166,6 +172,10 @@ class LocalPresenceStore:
         return changes
 
     async def statuses(self, user_ids: list[int], now: float) -> dict[int, Status]:
+        return self.statuses_now(user_ids, now)
+
+    def statuses_now(self, user_ids: list[int], now: float) -> dict[int, Status]:
+        """statuses, synchronously (no await inside: a dict under a lock)."""
         found: dict[int, Status] = {}
         with self._lock:
             for user_id in user_ids:
@@ -445,6 +455,43 @@ async def close_store() -> None:
     found = _redis_stores.pop(asyncio.get_running_loop(), None)
     if found is not None:
         await found.shared.client.aclose()
+
+
+def statuses_now(user_ids: list[int]) -> dict[int, Status]:
+    """The status of each of these users who is not offline, synchronously: for workers
+    and threads (parley.notifications.presence), not the event loop. Redis when
+    REDIS_URL is set (this process's memory while it is unreachable), else memory, which
+    in a process without sockets (a job worker) knows no one."""
+    now = time.time()
+    if settings.REDIS_URL and redis_outage.usable():
+        try:
+            found = _sync_statuses(user_ids, now)
+        except REDIS_ERRORS as error:
+            redis_outage.failed(error)
+        else:
+            redis_outage.succeeded()
+            return found
+    return _local_store.statuses_now(user_ids, now)
+
+
+_sync_client: Any = None
+
+
+def _sync_statuses(user_ids: list[int], now: float) -> dict[int, Status]:
+    global _sync_client
+    if _sync_client is None:
+        import redis
+
+        _sync_client = redis.Redis.from_url(settings.REDIS_URL, **redis_client_options())
+    base = f"{settings.REDIS_PREFIX}:presence:"
+    found: dict[int, Status] = {}
+    for start in range(0, len(user_ids), STATUS_BATCH):
+        batch = user_ids[start : start + STATUS_BATCH]
+        replies = _sync_client.eval(_STATUSES, 0, base, repr(now), *batch)
+        for user_id, reply in zip(batch, replies, strict=True):
+            if (status := _status(reply)) != "offline":
+                found[user_id] = status
+    return found
 
 
 # --- who sees whose presence (selectors) ------------------------------------------------

@@ -3,7 +3,8 @@
 //
 // The parts: pane.js (the messages of the open conversation), messages.js (one message),
 // composer.js (writing, replies, edits, mentions, preview, typing), menu.js (what you can
-// do to a message), presence.js (dots and typing lines). This module holds the
+// do to a message), presence.js (dots and typing lines), notify.js (desktop notifications
+// while the tab is hidden, and Web Push). This module holds the
 // conversation list, your unsent messages and the wiring between the parts.
 //
 // Your own messages show at once, below the others, as "Sending…"; the message itself,
@@ -12,9 +13,11 @@
 // it twice.
 
 import { Composer } from "./composer.js";
+import { Calls } from "./calls/index.js";
 import { avatar, csrfToken, excerpt, h, localiseTime, newClientId, textOf } from "./dom.js";
 import { MessageMenu } from "./menu.js";
 import { Notices } from "./notices.js";
+import { DesktopNotifier } from "./notify.js";
 import { Pane } from "./pane.js";
 import { Presence } from "./presence.js";
 import { SearchPanel } from "./search.js";
@@ -92,6 +95,7 @@ const app = {
   openRoom,
   onReplaced: (article) => app.menu.reattach(article),
   typingChanged: () => scheduleList(),
+  open: (id, { at = null } = {}) => openConversation(id, { at }),
 };
 app.pane = new Pane(app);
 app.composer = new Composer(app);
@@ -102,6 +106,8 @@ app.notices = new Notices(app, data);
 app.openConversation = (id) => openConversation(id);
 app.switcher = new Switcher(app);
 installShortcutsHelp();
+app.notifier = new DesktopNotifier(app);
+app.calls = new Calls(app); // call buttons, the incoming prompt, the call view (calls/)
 const { pane, composer, presence } = app;
 
 // --- the conversation list ----------------------------------------------------------
@@ -428,6 +434,11 @@ function showTitle(c) {
       links.push(h("a", { href: `/rooms/${c.room.slug}/settings/` }, "Room settings"));
     }
   }
+  if (c) {
+    // Its notification level, on Settings → Notifications (a chat's is its room's).
+    const level = c.room ? `r${c.room.id}` : `c${c.id}`;
+    links.push(h("a", { href: `/settings/notifications/#level-${level}` }, "Notifications"));
+  }
   els.links.replaceChildren(...links);
   els.description.textContent = c?.description ? excerpt(c.description.replace(/[*_`>#~]+/g, ""), 160) : "";
   els.description.hidden = !els.description.textContent;
@@ -436,6 +447,7 @@ function showTitle(c) {
     button.setAttribute("aria-pressed", String(Boolean(c?.[button.dataset.mark])));
   }
   if (!composer.mode) els.label.textContent = composerLabel();
+  app.calls.shown(c);
 }
 
 function showPane(c) {
@@ -726,6 +738,16 @@ socket.addEventListener("frame", ({ detail: frame }) => {
     case "message.reactions":
     case "message.moved":
       onSequenced(frame);
+      break;
+    // A call's history entry: new like a message, then changed like an edited one.
+    case "call.started":
+      onSequenced({ ...frame, type: "message" });
+      break;
+    case "call.joined":
+    case "call.left":
+    case "call.ended":
+    case "call.missed":
+      onSequenced({ ...frame, type: "message.edited" });
       break;
     case "ack":
       acked(frame);

@@ -100,7 +100,7 @@ export class MessageMenu {
     const mine = message.sender.id === this.app.view.me.id;
     const c = this.app.conversation();
     const moderator = Boolean(c?.room && ["owner", "admin"].includes(c.room.role));
-    const open = this.app.canSend();
+    const open = this.app.canSend() && !message.call; // a call's entry cannot be changed
     const otherChats = c?.room ? this.app.conversations().filter((o) => o.kind === "chat" && o.room?.id === c.room.id && o.id !== c.id) : [];
     return {
       edit: mine && open,

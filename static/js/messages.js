@@ -5,6 +5,7 @@
 // updated (the stream seq of its last change: an update older than that is ignored),
 // sender and at (created, in ms). The message dict itself is kept in `messageOf`.
 
+import { icon } from "./calls/icons.js";
 import { avatar, excerpt, h, setMessageHtml, textOf, timeElement } from "./dom.js";
 
 /** @type {WeakMap<Element, object>} article → the message dict it shows */
@@ -122,9 +123,22 @@ function body(message) {
       ".",
     );
   }
+  if (message.call) return callEntry(message);
   const element = h("div", { class: "ch-msg-body" });
   setMessageHtml(element, message.html);
   return element;
+}
+
+/** A call's entry: "Video call", "Call, 12 min", "Missed call" (the server's plain text). */
+function callEntry(message) {
+  const { status, kind } = message.call;
+  return h(
+    "div",
+    { class: `ch-msg-body ch-msg-call is-${status}` },
+    icon(kind === "video" ? "camera" : "phone"),
+    " ",
+    h("span", {}, message.body),
+  );
 }
 
 /** "Alice Liddell, Bob Marley and 3 others": who reacted, from the names the server sends. */

@@ -30,6 +30,12 @@ export const SEQUENCED = new Set([
   "message.deleted",
   "message.reactions",
   "message.moved",
+  // A call's entry in the history (docs/protocol.md, "Call history entries").
+  "call.started",
+  "call.joined",
+  "call.left",
+  "call.ended",
+  "call.missed",
 ]);
 
 export class ParleySocket extends EventTarget {

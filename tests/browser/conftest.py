@@ -81,14 +81,23 @@ def chromium_executable() -> str:
 
 
 @pytest.fixture
-def browser(chromium_executable: str, _allow_orm_beside_playwright: None) -> Iterator[Browser]:
+def chromium_args() -> list[str]:
+    """Chromium's command line; a test module overrides this to add flags (the call tests
+    add a fake camera and microphone)."""
+    return CHROMIUM_ARGS
+
+
+@pytest.fixture
+def browser(
+    chromium_executable: str, chromium_args: list[str], _allow_orm_beside_playwright: None
+) -> Iterator[Browser]:
     # Function-scoped: the event loop Playwright leaves in this thread must not
     # outlive the browser tests and leak into the rest of the suite.
     expect.set_options(timeout=EXPECT_TIMEOUT_MS)
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
-                executable_path=chromium_executable, args=CHROMIUM_ARGS, headless=True
+                executable_path=chromium_executable, args=chromium_args, headless=True
             )
             try:
                 yield browser

@@ -45,11 +45,16 @@ from parley.messaging.actions.rooms import (
     check_join_room,
 )
 from parley.messaging.actions.send import check_send_message
+from parley.push.actions import check_subscribe
 
 pytestmark = pytest.mark.openapi
 
 EXAMPLES = int(os.environ.get("PARLEY_SCHEMATHESIS_EXAMPLES", "15"))
 RANDOM = bool(os.environ.get("PARLEY_SCHEMATHESIS_RANDOM"))
+# A browser's push key (a P-256 point), for subscriptions in the world.
+PUSH_P256DH = (
+    "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM"
+)
 
 # What the generated cases aim at, set by `signed_in` for the test running: known ids and
 # words per parameter name, and the token signing the requests in.
@@ -108,6 +113,9 @@ def world(alice, bob, carol) -> dict[str, Any]:
         alice, bot.pk, name="ci", scope="write", expires_in_days=None
     )
     bobs_bot = check_create_bot(bob, username="bobs-bot", display_name="")
+    browser = {"p256dh": PUSH_P256DH, "auth": "tBHItJI5svbpez7KI4CCXg"}
+    pushed, _ = check_subscribe(alice, endpoint="https://push.example.net/a", **browser)
+    bobs_pushed, _ = check_subscribe(bob, endpoint="https://push.example.net/b", **browser)
     conversations = [general.pk, dev.pk, direct.conversation_id, group.pk]
     conversations += [theirs.conversation_id, elsewhere.chats.get(is_default=True).pk]
     return {
@@ -126,6 +134,7 @@ def world(alice, bob, carol) -> dict[str, Any]:
         "emoji": ["👍", "🎉"],
         "people": [[bob.pk, carol.pk], [dave.pk]],
         "to": [dev.pk, bob.pk],
+        "subscription_id": [pushed.pk, bobs_pushed.pk],
         "together": [
             {"bot_id": bot.pk, "token_id": bots_token.pk},
             {"room_id": room.pk, "chat_id": dev.pk},
@@ -140,6 +149,9 @@ def world(alice, bob, carol) -> dict[str, Any]:
             ],
             "POST /api/v1/rooms/{room_id}/invites": [
                 {"path_parameters": {"room_id": room.pk}, "body": {"username": "dave"}}
+            ],
+            "POST /api/v1/push/subscriptions": [
+                {"body": {"endpoint": "https://push.example.net/c", "keys": browser}}
             ],
             "POST /api/v1/groups/{conversation_id}/people": [
                 {"path_parameters": {"conversation_id": group.pk}, "body": {"people": [bob.pk]}}
@@ -216,11 +228,12 @@ def filter_failure(context, failure, case, response) -> bool:
     (friends or roommates, not you); a bot's `endpoint_url` (an http(s) URL with a host
     name and no credentials); and a 400 naming no field, which refuses what the
     request asks of the world as it is (a message already deleted, or moved where it is,
-    a group that is a chat), not its shape."""
+    a group that is a chat), not its shape. A push subscription's `endpoint` (an https URL
+    with a host), `p256dh` (a P-256 point) and `auth` (16 bytes) likewise."""
     if not isinstance(failure, RejectedPositiveData):
         return True
     field = response.json()["error"].get("field")
-    in_words = {"after", "emoji", "people", "endpoint_url"} | (
+    in_words = {"after", "emoji", "people", "endpoint_url", "endpoint", "p256dh", "auth"} | (
         {"q"} if case.operation.path.endswith("/search") else set()
     )
     return field is not None and field not in in_words

@@ -46,6 +46,7 @@ def test_an_event_is_encoded_as_json_dumps_encoded_its_dict():
         "reactions": [{"emoji": "👍", "count": 2, "users": [9, 11], "names": ["Bob", "Eve"]}],
         "moved_to": None,
         "moved_from": {"conversation": 3, "title": "Team › general"},
+        "call": None,
     }
     events: list[catalogue.ServerEvent] = [
         catalogue.Message(conversation=12, seq=43, message=message),

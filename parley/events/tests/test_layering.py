@@ -19,7 +19,15 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
-APPS = ("parley.accounts", "parley.jobs", "parley.messaging", "parley.search")
+APPS = (
+    "parley.accounts",
+    "parley.calls",
+    "parley.jobs",
+    "parley.messaging",
+    "parley.notifications",
+    "parley.push",
+    "parley.search",
+)
 
 
 def _name(path: Path) -> str:

@@ -21,6 +21,8 @@ def check_message_writable(message: Message) -> None:
         raise ParleyError(ErrorCode.INVALID, "That message was deleted.")
     if message.moved_to_id:
         raise ParleyError(ErrorCode.INVALID, "That message was moved to another chat.")
+    if message.call is not None:
+        raise ParleyError(ErrorCode.FORBIDDEN, "A call's entry in the history can't be changed.")
     room = message.conversation.room
     if room is not None and room.is_archived:
         raise ParleyError(ErrorCode.FORBIDDEN, "This room is archived; it is read-only.")

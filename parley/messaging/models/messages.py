@@ -50,6 +50,9 @@ class Message(models.Model):
     # Denormalised for cheap pages and events; Mention and Reaction rows are the truth.
     mentioned_ids = models.JSONField(default=list, blank=True)
     reactions = models.JSONField(default=list, blank=True)
+    # A call's history entry (parley/calls) carries the call as catalogue.CallEntry; it
+    # is the calls app's to write, and cannot be edited, deleted or moved.
+    call = models.JSONField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -142,6 +145,11 @@ class ConversationEvent(models.Model):
         DELETED = "deleted"
         REACTIONS = "reactions"
         MOVED = "moved"
+        # Changes of a call's history entry (parley/calls); data: {"user": id} if any.
+        CALL_JOINED = "call_joined"
+        CALL_LEFT = "call_left"
+        CALL_ENDED = "call_ended"
+        CALL_MISSED = "call_missed"
 
     conversation = models.ForeignKey(
         "messaging.Conversation", on_delete=models.CASCADE, related_name="events"
