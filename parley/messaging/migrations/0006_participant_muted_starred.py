@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('messaging', '0004_membership_stamp'),
+        ('messaging', '0005_call_entries'),
     ]
 
     operations = [
