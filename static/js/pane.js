@@ -37,6 +37,14 @@ export class Pane {
     this.newerButton = h("button", { type: "button", class: "link", "data-load": "newer" }, "Load newer messages");
     this.jump = app.els.jump;
     this.reset(null);
+    // A reader at the bottom stays there when the pane shrinks (a prompt or a call banner
+    // above it, the phone's keyboard): the newest message does not slide out of view.
+    this.pinned = true;
+    const scroll = app.els.scroll;
+    scroll.addEventListener("scroll", () => (this.pinned = this.isNearBottom()), { passive: true });
+    new ResizeObserver(() => {
+      if (this.pinned) scroll.scrollTop = scroll.scrollHeight;
+    }).observe(scroll);
   }
 
   /** Forget what is shown; `id` is the conversation the pane now belongs to. */

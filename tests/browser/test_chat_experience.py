@@ -662,7 +662,9 @@ def test_screenshots_at_desktop_and_phone_width(
             if name == "phone" and theme == "light":
                 page.get_by_role("button", name="Menu").click()
                 expect(
-                    page.get_by_role("navigation", name="Main").get_by_role("link", name="Rooms")
+                    page.get_by_role("navigation", name="Main").get_by_role(
+                        "link", name="Rooms", exact=True
+                    )
                 ).to_be_visible()
                 assert_accessible(page, "phone, menu open")
             page.close()
