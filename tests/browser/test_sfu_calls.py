@@ -81,6 +81,10 @@ def expect_video_from(page: Page, *users: User) -> None:
     )
 
 
+def frames_from(page: Page, user: User) -> int:
+    return int(page.evaluate("async () => window.parleyCall.framesDecoded()").get(str(user.pk), 0))
+
+
 def test_three_people_see_each_other_through_the_sfu(
     open_as: OpenAs, big_room: Conversation, alice: User, bob: User, carol: User
 ) -> None:
@@ -103,6 +107,26 @@ def test_three_people_see_each_other_through_the_sfu(
         for other in everyone:
             if other != user:
                 expect(tile(page, other.display_name)).to_have_class(re.compile("has-video"))
+
+    # Bob's socket drops and comes back: the server gives his new socket a fresh place in
+    # the SFU's room, so his page publishes and subscribes anew on new connections; the
+    # others receive his new feed (their count of his frames grows past where it was).
+    bob_page = pages[bob.pk]
+    bob_page.context.set_offline(True)
+    expect(bob_page.locator("#chat-app")).to_have_attribute("data-connection", "offline")
+    bob_page.context.set_offline(False)
+    expect(bob_page.locator("#chat-app")).to_have_attribute("data-connection", "online")
+    expect_video_from(bob_page, alice, carol)
+    for user in (alice, carol):
+        before = frames_from(pages[user.pk], bob)
+        pages[user.pk].wait_for_function(
+            "async ([bob, before]) => ((await window.parleyCall.framesDecoded())[bob] || 0)"
+            " > before",
+            arg=[bob.pk, before],
+            polling=250,
+            timeout=MEDIA_TIMEOUT_MS,
+        )
+        expect(people(pages[user.pk], "In the call (3)")).to_be_visible()
 
     # Carol leaves: the SFU renegotiates the others' receiving connections, which keep
     # Alice's and Bob's video going, and Carol's tile goes.

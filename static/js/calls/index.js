@@ -57,11 +57,13 @@ export class Calls {
       history.replaceState(history.state, "", location.pathname + (query ? `?${query}` : ""));
     }
     // For tests and debugging: the peer connections of the call you are in.
-    // `decoding()`: in an SFU call, the users whose video this page decodes.
+    // In an SFU call, `decoding()`: the users whose video this page decodes;
+    // `framesDecoded()`: {user: video frames decoded}.
     window.parleyCall = {
       connections: () => this.active?.mesh?.connections() || [],
       mode: () => this.active?.call.mode || null,
       decoding: async () => (this.active?.mesh?.decoding ? this.active.mesh.decoding() : []),
+      framesDecoded: async () => (this.active?.mesh?.framesDecoded ? this.active.mesh.framesDecoded() : {}),
       calls: this,
     };
   }
@@ -217,6 +219,7 @@ export class Calls {
       request: (frame) => this.app.request(frame),
       send: (frame) => this.socket.send(frame),
       onStream: (user, stream) => view.setStream(user, stream),
+      onPeerState: (user, state) => view.setPeerState(user, state),
       onProblem: (text) => view.notice(text),
     }) : new MeshSession({
       me: this.me.id,

@@ -26,10 +26,12 @@ export class SfuSession {
    * @param {(frame: object) => Promise<object>} options.request a frame with a ref; its reply
    * @param {(frame: object) => void} options.send a frame without reply (candidates)
    * @param {(user: number, stream: MediaStream) => void} options.onStream
+   * @param {(user: number, state: object) => void} [options.onPeerState] {camera}: whether
+   *   video comes from them (no data channel through the SFU: media flowing tells)
    * @param {(target: string, state: string) => void} [options.onState]
    * @param {(text: string) => void} [options.onProblem] something the user should know
    */
-  constructor({ me, call, local, iceServers, request, send, onStream, onState = () => {}, onProblem = () => {} }) {
+  constructor({ me, call, local, iceServers, request, send, onStream, onPeerState = () => {}, onState = () => {}, onProblem = () => {} }) {
     this.me = me;
     this.call = call;
     this.local = local;
@@ -38,6 +40,7 @@ export class SfuSession {
     this.send = send;
     this.onStream = onStream;
     this.onState = onState;
+    this.onPeerState = onPeerState;
     this.onProblem = onProblem;
     /** @type {Map<number, MediaStream>} what you receive, per participant (index.js: peers) */
     this.peers = new Map();
@@ -178,6 +181,13 @@ export class SfuSession {
         if (stream.getTracks().includes(track)) continue;
         stream.addTrack(track);
         changed = true;
+        if (track.kind === "video") {
+          // Video that stops (camera off: the sender has no track) mutes the receiver.
+          const tell = () => this.peers.get(user) === stream && stream.getTracks().includes(track) && this.onPeerState(user, { camera: !track.muted });
+          track.addEventListener("mute", tell);
+          track.addEventListener("unmute", tell);
+          tell();
+        }
       }
       if (changed) this.onStream(user, stream);
     }
@@ -222,17 +232,22 @@ export class SfuSession {
     // No peer-to-peer data channel through the SFU: others see tiles, not mute flags.
   }
 
-  /** Users whose video this page decodes (for tests and debugging). */
-  async decoding() {
-    const users = [];
+  /** Video frames decoded per participant ({user: frames}; for tests and debugging). */
+  async framesDecoded() {
+    const frames = {};
     for (const transceiver of this.subscriber?.getTransceivers() || []) {
       const owner = this.owners.get(String(transceiver.mid));
       if (owner == null || transceiver.receiver.track.kind !== "video") continue;
       for (const report of (await transceiver.receiver.getStats()).values()) {
-        if (report.type === "inbound-rtp" && report.framesDecoded > 0 && !users.includes(owner)) users.push(owner);
+        if (report.type === "inbound-rtp" && report.framesDecoded > 0) frames[owner] = (frames[owner] || 0) + report.framesDecoded;
       }
     }
-    return users.sort((a, b) => a - b);
+    return frames;
+  }
+
+  /** Users whose video this page decodes. */
+  async decoding() {
+    return Object.keys(await this.framesDecoded()).map(Number).sort((a, b) => a - b);
   }
 
   connections() {
