@@ -86,7 +86,11 @@ def frames_from(page: Page, user: User) -> int:
 
 
 def test_three_people_see_each_other_through_the_sfu(
-    open_as: OpenAs, big_room: Conversation, alice: User, bob: User, carol: User
+    open_as: OpenAs,  # noqa: F811 (the fixture of test_calls)
+    big_room: Conversation,
+    alice: User,
+    bob: User,
+    carol: User,
 ) -> None:
     pages = {user.pk: open_as(user, f"/chat/{big_room.pk}/") for user in (alice, bob, carol)}
     call_button(pages[alice.pk], "Video").click()
