@@ -35,6 +35,7 @@ import os
 import random
 import re
 import secrets
+import signal
 import socket
 import sys
 import time
@@ -1010,6 +1011,30 @@ class LoadGenerator:
         await asyncio.gather(*(one(c) for c in self.clients))
         return time.monotonic() - started
 
+    async def _trips(self) -> dict[str, int]:
+        """The round trips every server process has made so far (bench/trips.py), summed;
+        empty if the server does not count them."""
+        directory = Path(__file__).resolve().parent.parent / "var" / "bench" / "trips"
+        pids = [self.args.server_pid, *procstat.children(self.args.server_pid)]
+        # Only the processes that count (each wrote its file at start): SIGUSR1 would end
+        # any other, such as uvicorn's supervisor of --workers.
+        pids = [pid for pid in pids if (directory / f"{pid}.json").exists()]
+        asked = time.time()
+        for pid in pids:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGUSR1)
+        totals: dict[str, int] = {}
+        for pid in pids:
+            path = directory / f"{pid}.json"
+            for _ in range(50):  # each writes its file at once; 5 s at most
+                if path.exists() and path.stat().st_mtime >= asked - 0.01:
+                    break
+                await asyncio.sleep(0.1)
+            with contextlib.suppress(OSError, ValueError):
+                for key, value in json.loads(path.read_text()).items():
+                    totals[key] = totals.get(key, 0) + value
+        return totals
+
     async def _storm(self) -> dict[str, Any]:
         """--sockets open; all closed at once; all reconnected at once, each resuming."""
         args = self.args
@@ -1028,9 +1053,11 @@ class LoadGenerator:
         closed, closed_me = self.monitor.server(), self.monitor.me()
         if args.ready_file:  # profile the storm itself
             Path(args.ready_file).write_text(str(time.time()))
+        trips_before = await self._trips()
         print(f"  reconnecting every socket at {time.strftime('%H:%M:%S')}", file=sys.stderr)
         storm_seconds = await self._reconnect_all(args.storm_concurrency)
         after, after_me = self.monitor.server(), self.monitor.me()
+        trips = {k: v - trips_before.get(k, 0) for k, v in (await self._trips()).items()}
         per = 1000 / len(self.clients)  # ms per reconnect, from seconds
         return {
             "scenario": "storm",
@@ -1051,6 +1078,9 @@ class LoadGenerator:
             "loadgen_cpu_ms_per_reconnect": round(
                 (after_me.cpu_seconds - closed_me.cpu_seconds) * per, 2
             ),
+            # Counted in the server (bench/trips.py): every statement, health checks too.
+            "queries_per_reconnect": round(trips.get("queries", 0) / len(self.clients), 2),
+            "redis_trips_per_reconnect": round(trips.get("redis", 0) / len(self.clients), 2),
             "storm_concurrency": args.storm_concurrency,
             "db_connections": await self.monitor.db_connections(),
         }

@@ -115,6 +115,7 @@ def server_env(
         "REDIS_PREFIX": redis_prefix,
         "PYTHONPATH": str(ROOT),
         "BENCH_EXPERIMENTS": ",".join(experiments or []),
+        "BENCH_TRIPS_DIR": str(VAR / "trips"),  # bench/trips.py: queries and Redis trips
     }
     env.pop("REDIS_URL", None)
     if stack.redis_url:

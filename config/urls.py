@@ -15,6 +15,8 @@ urlpatterns = [
     path("api/v1/", api_v1.urls),
     path("", include("parley.accounts.urls")),
     path("", include("parley.messaging.urls")),
+    path("", include("parley.broadcasts.urls")),
+    path("", include("parley.files.urls")),
     path("", include("parley.search.urls")),
     path("", include("parley.integrations.urls")),
     path("", include("parley.notifications.urls")),

@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "parley.core",
     "parley.accounts",
     "parley.messaging",
+    "parley.broadcasts",
+    "parley.files",
     "parley.realtime",
     "parley.search",
     "parley.api",
@@ -256,12 +258,14 @@ def _rate_limits(overrides: str) -> dict[str, tuple[float, int]]:
         "history": (5.0, 30),
         "search": (1.0, 10),
         "preview": (2.0, 20),
+        "upload": (1.0, 30),  # attachments uploaded (parley/files)
         "room": (0.2, 10),  # create, edit, join, leave, archive, members, chats
         "invite": (0.5, 20),
         "friend": (0.2, 10),  # friend requests, blocks and their answers
         "profile": (0.2, 10),  # profile and photo changes
         "token": (0.2, 10),  # API tokens created and revoked
         "bot": (0.2, 10),  # bots made, deactivated and reactivated
+        "broadcast": (0.1, 5),  # broadcasts (one message to many people and rooms)
         "notification": (1.0, 20),  # notification settings and levels; unsubscribe per address
         "push": (0.2, 10),  # Web Push subscriptions added and removed
         "api": (20.0, 200),  # REST API requests per user (tokens and session together)
@@ -284,6 +288,10 @@ def _rate_limits(overrides: str) -> dict[str, tuple[float, int]]:
 
 
 RATE_LIMITS = _rate_limits(env.str("RATE_LIMITS", default=""))
+# The most one broadcast may reach: people (named, and from its shortcuts together), and
+# rooms (chats to post in, and rooms whose members are named by the shortcut).
+BROADCAST_MAX_PEOPLE = env.int("BROADCAST_MAX_PEOPLE", default=1000)
+BROADCAST_MAX_ROOMS = env.int("BROADCAST_MAX_ROOMS", default=100)
 # Open sockets per user (tabs, devices); one more is refused with close code 4409.
 WEBSOCKET_MAX_SOCKETS_PER_USER = env.int("WEBSOCKET_MAX_SOCKETS_PER_USER", default=20)
 # Sockets of one process between handshake and hello at once, and closing sockets being
@@ -381,10 +389,47 @@ MEDIA_URL = "/media/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=str(VAR_DIR / "static"))
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# S3-compatible object storage for uploads instead of MEDIA_ROOT (docs/files.md): needs
+# `pip install 'django-storages[s3]'`; credentials as boto3 reads them (AWS_ACCESS_KEY_ID,
+# AWS_SECRET_ACCESS_KEY, or the machine's role).
+if env.str("S3_BUCKET", default=""):
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("S3_BUCKET"),
+            "endpoint_url": env.str("S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("S3_REGION", default="") or None,
+            "location": env.str("S3_PREFIX", default=""),
+            "default_acl": "private",  # every download goes through Parley's check
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+
+# Message attachments (parley/files, docs/files.md). Each file is one upload request:
+# its body may be FILES_MAX_BYTES plus the multipart envelope (parley/core/asgi_limits.py),
+# and has FILES_UPLOAD_TIMEOUT_SECONDS to arrive.
+FILES_MAX_BYTES = env.int("FILES_MAX_BYTES", default=25 * 1024 * 1024)
+FILES_MAX_PER_MESSAGE = env.int("FILES_MAX_PER_MESSAGE", default=10)
+FILES_UPLOAD_TIMEOUT_SECONDS = env.float("FILES_UPLOAD_TIMEOUT_SECONDS", default=300.0)
+FILES_MAX_NAME_CHARS = 200
+FILES_MAX_PIXELS = 50_000_000
+FILES_THUMBNAIL_SIZE = 400  # the longer side, in pixels
+# An upload no message references after this long is deleted (parley/files/jobs.py).
+FILES_ORPHAN_SECONDS = env.int("FILES_ORPHAN_SECONDS", default=24 * 60 * 60)
+# Empty: Parley sends the file itself. Set (e.g. "/protected-files/"): Parley checks access,
+# then answers with X-Accel-Redirect to this prefix + the stored name for nginx to send.
+FILES_ACCEL_REDIRECT_PREFIX = env.str("FILES_ACCEL_REDIRECT_PREFIX", default="")
+# Each multipart file is counted as it arrives and refused past FILES_MAX_BYTES.
+FILE_UPLOAD_HANDLERS = [
+    "parley.files.uploads.BoundedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # --- Email ----------------------------------------------------------------
 # EMAIL_URL: smtp://user:password@host:587/?tls=True, or consolemail:// (the default).

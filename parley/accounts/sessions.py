@@ -19,13 +19,26 @@ change users one by one.)
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any
+from functools import cache
+from typing import Any, cast
 
-from django.contrib.auth import HASH_SESSION_KEY, update_session_auth_hash
+from django.conf import settings
+from django.contrib import auth
+from django.contrib.auth import (
+    BACKEND_SESSION_KEY,
+    HASH_SESSION_KEY,
+    SESSION_KEY,
+    load_backend,
+    update_session_auth_hash,
+)
+from django.contrib.auth.backends import ModelBackend
+from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
+from django.contrib.sessions.models import Session
 from django.db import connection, transaction
 from django.db.models.signals import post_save, pre_save
 from django.dispatch import Signal, receiver
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
 from parley.accounts.models import User
@@ -132,22 +145,116 @@ def _user_id(request: HttpRequest) -> int | None:
     return user.pk if user is not None and user.is_authenticated else None
 
 
-def session_still_valid(user_id: int, session: Any) -> bool:
-    """Whether `session` still signs `user_id` in, read afresh from the database: the user
-    is active and the session's hash matches their credentials now. For a socket that
-    was signed in a moment ago, once it listens for sessions_ended (a change in between
-    would otherwise go unheard). One plain SELECT: every socket's connect reads it."""
-    with connection.cursor() as cursor:
-        cursor.execute(_CREDENTIALS, [user_id, True])
-        row = cursor.fetchone()
+def credentials_match(user_id: int, password: str, session_epoch: int, session: Any) -> bool:
+    """Whether the hash stored in `session` is that of these credentials of `user_id`: for
+    a socket that was signed in a moment ago, once it listens for sessions_ended (a change
+    in between would otherwise go unheard), with the credentials read afresh (with its
+    conversations: parley.messaging.selectors.member_conversations_signed_in)."""
     stored = session.get(HASH_SESSION_KEY) if session is not None else None
-    if row is None or not stored:
+    if not stored:
         return False
-    password, session_epoch = row
     user = User(pk=user_id, password=password, session_epoch=session_epoch)
     return constant_time_compare(stored, user.get_session_auth_hash())
 
 
-_CREDENTIALS = f"""
-SELECT password, session_epoch FROM {User._meta.db_table} WHERE id = %s AND is_active = %s
+def signed_in_user(session: Any) -> User | None:
+    """The user `session` (a SessionStore, its data not yet loaded) signs in, or None:
+    Django's auth.get_user, step for step, with the session row and the user row read in
+    plain SQL (every socket's handshake signs in; the ORM's query building cost more than
+    the two queries: bench/README.md, "Reconnect storms (session 8)").
+
+    The same checks in the same order: the session unexpired, its backend one of
+    settings.AUTHENTICATION_BACKENDS, the user found and allowed to sign in by that
+    backend, and the session's hash of their credentials equal to theirs now. A hash made
+    with one of settings.SECRET_KEY_FALLBACKS keeps the session, under a new key and
+    the current hash; any other mismatch flushes the session. Any other session engine,
+    or a backend with its own get_user, goes through auth.get_user itself.
+    """
+    if type(session) is not DatabaseSessionStore:
+        return _django_user(session)
+    _load(session)
+    try:
+        user_id = User._meta.pk.to_python(session[SESSION_KEY])
+        backend_path = session[BACKEND_SESSION_KEY]
+    except KeyError:
+        return None
+    if backend_path not in settings.AUTHENTICATION_BACKENDS:
+        return None
+    backend = load_backend(backend_path)
+    if type(backend).get_user is not ModelBackend.get_user:
+        return _django_user(session)
+    user = _user(user_id)
+    if user is None or not backend.user_can_authenticate(user):  # type: ignore[attr-defined]  # ModelBackend's
+        return None
+    stored = session.get(HASH_SESSION_KEY)
+    current = user.get_session_auth_hash()
+    if stored and constant_time_compare(stored, current):
+        return user
+    if stored and any(
+        constant_time_compare(stored, fallback)
+        for fallback in user.get_session_auth_fallback_hash()
+    ):
+        session.cycle_key()
+        session[HASH_SESSION_KEY] = current
+        return user
+    session.flush()
+    return None
+
+
+def _django_user(session: Any) -> User | None:
+    user = auth.get_user(_SessionOnly(session))  # type: ignore[arg-type]  # get_user reads only .session
+    return user if isinstance(user, User) else None
+
+
+@dataclass
+class _SessionOnly:
+    session: Any
+
+
+def _load(session: DatabaseSessionStore) -> None:
+    """What DatabaseSessionStore.load does (a missing or expired session: empty, keyless),
+    in one plain SELECT."""
+    row = None
+    if session.session_key is not None:
+        with connection.cursor() as cursor:
+            now = connection.ops.adapt_datetimefield_value(timezone.now())
+            cursor.execute(_SESSION, [session.session_key, now])
+            row = cursor.fetchone()
+    if row is None:
+        session._session_key = None  # as load() does
+        session._session_cache = {}  # type: ignore[attr-defined]  # as load() does
+    else:
+        session._session_cache = session.decode(row[0])  # type: ignore[attr-defined]  # as load() does
+
+
+def _user(user_id: Any) -> User | None:
+    """User.objects.filter(pk=user_id).first(), in one plain SELECT of every column, each
+    value converted from the database as the ORM converts it."""
+    fields = User._meta.concrete_fields
+    with connection.cursor() as cursor:
+        cursor.execute(_user_select(connection.vendor), [user_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = list(row)
+    for at, field in enumerate(fields):
+        expression = field.get_col(User._meta.db_table)
+        converters = connection.ops.get_db_converters(expression)
+        converters += cast(Any, field).get_db_converters(connection)
+        for converter in converters:
+            values[at] = converter(values[at], expression, connection)
+    return User.from_db(connection.alias, [field.attname for field in fields], values)
+
+
+_SESSION = f"""
+SELECT session_data FROM {Session._meta.db_table} WHERE session_key = %s AND expire_date > %s
 """  # noqa: S608 (the table name from the model, values as parameters)
+
+
+@cache
+def _user_select(vendor: str) -> str:
+    """The plain SELECT of one user by id, every concrete column in field order."""
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in User._meta.concrete_fields)
+    key = User._meta.pk.column
+    return f"SELECT {columns} FROM {quote(User._meta.db_table)} WHERE {quote(key)} = %s"  # noqa: S608 (names from the model)

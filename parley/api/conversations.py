@@ -1,17 +1,29 @@
 """Conversations: the list, history by seq cursor, mention autocomplete, and your read
 marker. (Messages themselves are parley/api/messages.py's.)"""
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 from annotated_types import MaxLen
-from ninja import Router
+from ninja import Router, Status
 from pydantic import Field
 
-from parley.api.shapes import ERRORS, ConversationList, HistoryPage, MemberMatches, ReadState
+from parley.api.shapes import (
+    ERRORS,
+    ConversationList,
+    HistoryPage,
+    MemberMatches,
+    ReadState,
+    Uploaded,
+)
 from parley.api.types import BodyNumber, Id, Input, Number
 from parley.core.errors import ErrorCode, ParleyError
 from parley.core.http import AuthenticatedRequest
 from parley.core.ratelimit import check_rate
+from parley.events.catalogue import Attachment
+from parley.files.actions import check_upload
+from parley.files.detect import refused
+from parley.files.links import client_dict, stored
+from parley.files.uploads import check_not_refused
 from parley.messaging import selectors
 from parley.messaging.actions.read import check_mark_read
 
@@ -83,3 +95,53 @@ def mark_read(request: AuthenticatedRequest, conversation_id: Id, data: ReadIn) 
         "unread": state.unread,
         "mentions": state.mentions,
     }
+
+
+_MULTIPART = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {"type": "string", "format": "binary"},
+                        "name": {
+                            "type": "string",
+                            "maxLength": 200,
+                            "description": "The file's name, if not the multipart one's.",
+                        },
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+@router.post(
+    "/{conversation_id}/attachments",
+    response={201: Uploaded, **ERRORS},
+    url_name="upload_attachment",
+    openapi_extra=_MULTIPART,
+)
+def upload_attachment(request: AuthenticatedRequest, conversation_id: Id) -> Status[Uploaded]:
+    """Upload one file (multipart field `file`, and optionally `name`, the name to show if
+    not the file's own) to a conversation you are in, to send it
+    in a message there: its `id` goes in the send's `attachments`. Up to FILES_MAX_BYTES
+    (25 MB; 413 before the body is read when Content-Length says more). Its type is
+    found from its bytes; images (JPEG, PNG, GIF, WebP) get a thumbnail. Refused (400,
+    nothing stored) with `reason`: `no_file`, `empty`, `bad_name` (a path, control
+    characters, over 200 characters), `type_mismatch` (says it is an image and is not),
+    `too_many_pixels`. An upload no message takes within a day is deleted."""
+    files = request.FILES.getlist("file")
+    check_not_refused(request)
+    if len(files) > 1 or len(request.FILES) > len(files):
+        raise refused("one_file", 'Upload one file per request, as the field "file".')
+    upload = files[0] if files else None
+    attachment = check_upload(request.user, conversation_id, upload, request.POST.get("name"))
+    uploaded: Uploaded = {
+        "attachment": cast(Attachment, client_dict(stored(attachment))),
+    }
+    return Status(201, uploaded)

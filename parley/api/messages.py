@@ -8,14 +8,15 @@ one bucket. Each answers when its change is committed and published, with what t
 socket's ack or done carries and the message as it now is.
 """
 
-from typing import Any
+from typing import Annotated, Any
 
+from annotated_types import MaxLen
 from ninja import Router, Status
 from pydantic import Field
 
 from parley.accounts.models import User
 from parley.api.shapes import ERRORS, Changed, MessageVersions, Rendered, Sent
-from parley.api.types import BodyId, ClientId, Id, Input, MessageBody, Said
+from parley.api.types import BodyId, ClientId, Id, Input, MessageBody, MessageBodyOrEmpty, Said
 from parley.core.http import AuthenticatedRequest
 from parley.core.ratelimit import check_rate
 from parley.events.catalogue import MessageData
@@ -41,14 +42,21 @@ class SendIn(Input):
         description="A user's id: your direct conversation with them, which the first "
         "message starts (as on the socket).",
     )
-    body: MessageBody = Field(
-        description="Markdown, up to MESSAGE_MAX_CHARS (10,000) characters, not only spaces."
+    body: MessageBodyOrEmpty = Field(
+        description="Markdown, up to MESSAGE_MAX_CHARS (10,000) characters, not only spaces "
+        "(with attachments it may be empty)."
     )
     client_id: ClientId = Field(
         description="Your id for this message, 1–64 of A–Z a–z 0–9 - _. Resending with the "
         "same one returns the original instead of a copy."
     )
     reply_to: BodyId | None = Field(None, description="A message of the same conversation.")
+    attachments: Annotated[list[BodyId], MaxLen(100)] = Field(
+        default_factory=list,
+        description="Ids of your uploads to this conversation not sent yet "
+        "(`POST /api/v1/conversations/{id}/attachments`), at most FILES_MAX_PER_MESSAGE "
+        "(10). Each file goes in one message.",
+    )
 
 
 @router.post("", response={201: Sent, 200: Sent, **ERRORS}, url_name="send")
@@ -65,6 +73,7 @@ def send_message(request: AuthenticatedRequest, data: SendIn) -> Status[Sent]:
         conversation_id=data.conversation,
         to_user_id=data.to,
         reply_to=data.reply_to,
+        attachments=data.attachments,
     )
     message = result.message
     sent: Sent = {

@@ -7,10 +7,12 @@ from typing import Literal, NotRequired
 from typing_extensions import TypedDict
 
 from parley.events.catalogue import (
+    Attachment,
     CallData,
     ConversationSummary,
     FriendRequestData,
     MessageData,
+    Refusal,
     Role,
     RoomRef,
     Status,
@@ -22,7 +24,9 @@ class ErrorDetail(TypedDict):
     code: str  # parley.core.errors.ErrorCode, the same codes as the socket's
     message: str
     field: NotRequired[str]  # the input it is about
+    reason: NotRequired[str]  # a refused upload's kind: too_many_pixels, type_mismatch, …
     retry_after: NotRequired[float]  # seconds, when rate limited (also Retry-After)
+    refused: NotRequired[list[Refusal]]  # a broadcast nobody could receive: each why
 
 
 class ErrorBody(TypedDict):
@@ -288,3 +292,9 @@ class NotificationLevel(TypedDict):
 ERRORS = {code: ErrorBody for code in (400, 401, 403, 404, 413, 429, 503)}
 # ...and one that may meet a conflict (a taken address, already a member).
 WITH_CONFLICT = {**ERRORS, 409: ErrorBody}
+
+
+class Uploaded(TypedDict):
+    """An upload's answer: its id for a send's `attachments`, and how it will show."""
+
+    attachment: Attachment

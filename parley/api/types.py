@@ -59,6 +59,8 @@ Title = Annotated[Said, MaxLen(80)]
 Description = Annotated[str, MaxLen(1000)]
 # A message's Markdown and the sender's id for it (parley.messaging.actions.send).
 MessageBody = Annotated[Said, MaxLen(settings.MESSAGE_MAX_CHARS)]
+# A send's body, which may be empty when it carries attachments (the action checks).
+MessageBodyOrEmpty = Annotated[str, MaxLen(settings.MESSAGE_MAX_CHARS)]
 ClientId = Annotated[str, StringConstraints(pattern=r"^[-A-Za-z0-9_]{1,64}$")]
 
 

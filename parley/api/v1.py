@@ -16,7 +16,9 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from parley.api import (
+    attachments,
     bots,
+    broadcasts,
     calls,
     conversations,
     friends,
@@ -49,6 +51,7 @@ api = NinjaAPI(
     parser=StrictParser(),
 )
 
+api.add_router("/attachments", attachments.router)
 api.add_router("/blocks", friends.blocks)
 api.add_router("/conversations", conversations.router)
 api.add_router("/messages", messages.router)
@@ -65,6 +68,7 @@ api.add_router("/calls", calls.router)
 api.add_router("/tokens", tokens.router)
 api.add_router("/users", users.router)
 api.add_router("/bots", bots.router)
+api.add_router("/broadcasts", broadcasts.router)
 
 
 def _refuse(request: HttpRequest, error: ParleyError) -> HttpResponse:

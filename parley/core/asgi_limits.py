@@ -10,6 +10,12 @@ the "http" branch of config/asgi.py, refuses before Django sees the request:
 - a body not complete within settings.HTTP_BODY_TIMEOUT_SECONDS of the first read (one
   that trickles in, or declares more than it sends): 408.
 
+An attachment's upload (POST /api/v1/conversations/<id>/attachments, one file a request)
+has its own bounds: settings.FILES_MAX_BYTES plus UPLOAD_ENVELOPE_BYTES for the multipart
+envelope, and settings.FILES_UPLOAD_TIMEOUT_SECONDS. Django then spools the body to a
+temporary file past FILE_UPLOAD_MAX_MEMORY_SIZE, never holding it whole in memory, and
+parley.files.uploads counts each file's bytes again as the multipart parser reads it.
+
 Each answer is JSON under /api/ (like parley.core.middleware) and closes the connection,
 whose unread rest is not worth reading.
 """
@@ -33,6 +39,19 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Any, Any], Awaitable[None]]
 _DIGITS = re.compile(rb"[0-9]{1,18}\Z")
+UPLOAD_PATH = re.compile(r"/api/v1/conversations/[0-9]{1,18}/attachments\Z")
+# The multipart boundaries, headers and a long file name around one file.
+UPLOAD_ENVELOPE_BYTES = 16 * 1024
+
+
+def body_bounds(scope: Scope) -> tuple[int, float]:
+    """The largest body (bytes) and the time for it (seconds) that `scope` may send."""
+    if scope.get("method") == "POST" and UPLOAD_PATH.match(scope.get("path", "")):
+        return (
+            settings.FILES_MAX_BYTES + UPLOAD_ENVELOPE_BYTES,
+            settings.FILES_UPLOAD_TIMEOUT_SECONDS,
+        )
+    return settings.HTTP_MAX_BODY_BYTES, settings.HTTP_BODY_TIMEOUT_SECONDS
 
 
 class _Refused(Exception):
@@ -42,6 +61,9 @@ class _Refused(Exception):
 
 
 def _too_large(limit: int) -> _Refused:
+    if limit == settings.FILES_MAX_BYTES + UPLOAD_ENVELOPE_BYTES:
+        megabytes = settings.FILES_MAX_BYTES / 1_048_576
+        return _Refused(413, "too_large", f"A file may be at most {megabytes:g} MB.")
     return _Refused(413, "too_large", f"The request body is over {limit // 1024} KiB.")
 
 
@@ -55,7 +77,7 @@ class BodyLimits:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit: int = settings.HTTP_MAX_BODY_BYTES
+        limit, timeout = body_bounds(scope)
         started = False
 
         async def tracking_send(message: Message) -> None:
@@ -65,7 +87,7 @@ class BodyLimits:
 
         try:
             self._check_declared(scope, limit)
-            await self.app(scope, _BoundedBody(receive, limit), tracking_send)
+            await self.app(scope, _BoundedBody(receive, limit, timeout), tracking_send)
         except _Refused as refusal:
             logger.info(
                 "refused %s %s from %s: %s", scope.get("method"), scope.get("path"),
@@ -89,9 +111,10 @@ class _BoundedBody:
     the size limit and the deadline; after that, unchanged (Django waits on it for the
     client's disconnect)."""
 
-    def __init__(self, receive: Receive, limit: int) -> None:
+    def __init__(self, receive: Receive, limit: int, timeout: float) -> None:
         self.receive = receive
         self.limit = limit
+        self.timeout = timeout
         self.received = 0
         self.complete = False
         self.deadline: float | None = None
@@ -101,7 +124,7 @@ class _BoundedBody:
             return await self.receive()
         loop = asyncio.get_running_loop()
         if self.deadline is None:
-            self.deadline = loop.time() + settings.HTTP_BODY_TIMEOUT_SECONDS
+            self.deadline = loop.time() + self.timeout
         try:
             async with asyncio.timeout_at(self.deadline):
                 message = await self.receive()

@@ -22,12 +22,12 @@ from django.conf import settings
 from parley.core.errors import ErrorCode, ParleyError
 from parley.core.resilience import REDIS_ERRORS, async_redis, redis_client_options, redis_outage
 
-# KEYS the buckets (a key may repeat); ARGV rate, burst, now. Returns, for each key, two
-# numbers: 0 if a token was taken, else the wait in ms; and the whole tokens left.
-_LUA = """
-local rate, burst, now = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local waits = {}
-for i, key in ipairs(KEYS) do
+# One bucket: take a token from `key` (rate tokens a second, up to burst) at `now`.
+# Returns 0 if a token was taken, else the wait in ms; and the whole tokens left. Other
+# scripts that take a token in the same round trip as their own work include it (the
+# connect's admission: parley/realtime/presence.py).
+BUCKET_LUA = """
+local function take_token(key, rate, burst, now)
     local state = redis.call('HMGET', key, 'tokens', 'at')
     local tokens = tonumber(state[1]) or burst
     local at = tonumber(state[2]) or now
@@ -36,11 +36,23 @@ for i, key in ipairs(KEYS) do
     if tokens >= 1 then tokens = tokens - 1 else wait = math.ceil((1 - tokens) / rate * 1000) end
     redis.call('HSET', key, 'tokens', tokens, 'at', now)
     redis.call('PEXPIRE', key, math.ceil(burst / rate * 1000) + 1000)
-    waits[2 * i - 1] = wait
-    waits[2 * i] = math.floor(tokens)
+    return wait, math.floor(tokens)
+end
+"""
+
+# KEYS the buckets (a key may repeat); ARGV rate, burst, now. Returns, for each key, two
+# numbers: 0 if a token was taken, else the wait in ms; and the whole tokens left.
+_LUA = (
+    BUCKET_LUA
+    + """
+local rate, burst, now = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local waits = {}
+for i, key in ipairs(KEYS) do
+    waits[2 * i - 1], waits[2 * i] = take_token(key, rate, burst, now)
 end
 return waits
 """
+)
 
 
 @dataclass(frozen=True)
@@ -82,6 +94,7 @@ _NOUNS = {
     "frames": "frames",
     "token": "token changes",
     "bot": "bot changes",
+    "broadcast": "broadcasts",
     "api": "API requests",
     "api_token": "API requests with this token",
 }
@@ -210,6 +223,18 @@ async def atake_tokens(keys: list[str], limit: Limit) -> list[float]:
             redis_outage.succeeded()
             return [wait for wait, _ in _pairs(taken)]
     return [_local.take(key, limit, now)[0] for key in keys]
+
+
+def bucket_key(action: str, subject: int | str) -> str:
+    """The Redis key of the bucket of `action` by `subject`, for a script that takes its
+    token with BUCKET_LUA (it must fall back to take_locally when Redis is away)."""
+    return _buckets([f"{action}:{subject}"])[0]
+
+
+def take_locally(action: str, subject: int | str, now: float) -> float:
+    """Take a token for `action` by `subject` from this process's buckets (Redis away, or
+    none): 0 if taken, else the seconds to wait."""
+    return _local.take(f"{action}:{subject}", limit_for(action), now)[0]
 
 
 def _buckets(keys: list[str]) -> list[str]:

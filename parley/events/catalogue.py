@@ -81,6 +81,22 @@ class MovedFrom(TypedDict):
     title: str
 
 
+class Attachment(TypedDict):
+    """A file in a message (parley/files): `url` downloads it; images also have
+    `thumbnail_url` (a WebP, at most 400 px) and `view_url` (full size, inline), and
+    their upright `width` and `height`."""
+
+    id: int
+    name: str
+    type: str  # detected from the bytes: image/png, application/pdf, text/plain, …
+    size: int  # bytes
+    url: str
+    thumbnail_url: str | None
+    view_url: str | None
+    width: int | None
+    height: int | None
+
+
 class CallEntry(TypedDict):
     """What a call's history entry (a message) says of the call."""
 
@@ -111,9 +127,20 @@ class MessageData(TypedDict):
     reply_to: Quote | None
     mentions: list[int]
     reactions: list[Reaction]
+    attachments: list[Attachment]
     moved_to: MovedTo | None
     moved_from: MovedFrom | None
     call: CallEntry | None  # on a call's history entry only
+
+
+class Refusal(TypedDict):
+    """A recipient a broadcast was not sent to, and why (docs/broadcasts.md)."""
+
+    kind: Literal["person", "room", "members_of"]
+    id: int  # the user's or the room's id, as it was asked for
+    name: str  # empty when not found (or not yours to see)
+    code: str  # an error code: not_found, forbidden, invalid
+    reason: str
 
 
 class RoomRef(TypedDict):
@@ -476,6 +503,8 @@ class Error(Event, tag="error"):
     retry_after: float | UnsetType = UNSET
     conversation: int | UnsetType = UNSET
     limit: int | UnsetType = UNSET
+    refused: list[Refusal] | UnsetType = UNSET  # a broadcast nobody could receive
+    reason: str | UnsetType = UNSET  # which refusal of an upload (HTTP only: docs/files.md)
     call: int | UnsetType = UNSET
 
 

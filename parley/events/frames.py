@@ -34,6 +34,7 @@ class Send(Frame, tag="send"):
     conversation: int | None  # either a conversation…
     user: int | None  # …or a user, for their direct conversation
     reply_to: int | None = None
+    attachments: tuple[int, ...] = ()  # ids of uploads (POST …/attachments)
 
 
 class Edit(Frame, tag="edit"):
@@ -201,7 +202,20 @@ def _parse_send(data: dict[str, Any]) -> Send:
     if (conversation is None) == (user is None):
         raise invalid('A send names either "conversation" or "user".')
     reply_to = _optional_int(data, "reply_to", minimum=1)
-    return Send(_str(data, "client_id"), _str(data, "body"), conversation, user, reply_to)
+    attachments = _ids(data, "attachments")
+    return Send(
+        _str(data, "client_id"), _str(data, "body"), conversation, user, reply_to, attachments
+    )
+
+
+def _ids(data: dict[str, Any], key: str, *, most: int = 100) -> tuple[int, ...]:
+    """An optional list of ids (absent or null: none)."""
+    value = data.get(key)
+    if value is None:
+        return ()
+    if not isinstance(value, list) or len(value) > most:
+        raise invalid(f'"{key}" must be a list of at most {most} ids.')
+    return tuple(_int({key: item}, key, minimum=1) for item in value)
 
 
 def _parse_react(data: dict[str, Any]) -> React:

@@ -13,6 +13,7 @@ from msgspec import UNSET
 
 from parley.accounts.events import user_summary
 from parley.events import catalogue
+from parley.files.links import client_dict
 from parley.messaging.models import Conversation, Message
 
 EXCERPT_CHARS = 140
@@ -85,6 +86,9 @@ def message_dict(message: Message) -> catalogue.MessageData:
         "reply_to": _reply_dict(reply_to) if reply_to is not None else None,
         "mentions": message.mentioned_ids,
         "reactions": message.reactions,
+        "attachments": [
+            cast(catalogue.Attachment, client_dict(item)) for item in message.attachments or ()
+        ],
         "moved_to": (
             {
                 "conversation": moved_to.conversation_id,

@@ -2,6 +2,8 @@
 
 @mentions of known members become <span class="mention" data-user="ID">@name</span>; the
 caller resolves which names are members (see mentioned_names) and passes them in.
+Known `:shortcode:`s (parley.messaging.emoji: `:tada:`, `:thumbs_up:`) become the emoji
+itself, as text; not inside code (inline rules never see code spans or blocks).
 """
 
 import re
@@ -15,6 +17,8 @@ from markdown_it.renderer import RendererHTML
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
+
+from parley.messaging.emoji import emoji_for
 
 ALLOWED_TAGS = {
     "a", "b", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3", "h4", "h5", "h6",
@@ -80,6 +84,22 @@ def _mention_rule(state: StateInline, silent: bool) -> bool:
     return True
 
 
+_SHORTCODE = re.compile(r":([\w+\-]{1,80}):")
+
+
+def _emoji_rule(state: StateInline, silent: bool) -> bool:
+    if state.src[state.pos] != ":":
+        return False
+    match = _SHORTCODE.match(state.src, state.pos)
+    char = emoji_for(match.group(1)) if match else None
+    if match is None or char is None:
+        return False
+    if not silent:
+        state.push("text", "", 0).content = char
+    state.pos = match.end()
+    return True
+
+
 def _render_mention(
     self: RendererHTML, tokens: list[Token], idx: int, options: OptionsDict, env: EnvType
 ) -> str:
@@ -95,6 +115,7 @@ def _parser() -> MarkdownIt:
         ["table", "strikethrough", "linkify"]
     )
     md.inline.ruler.before("emphasis", "mention", _mention_rule)
+    md.inline.ruler.before("emphasis", "emoji", _emoji_rule)
     md.add_render_rule("mention", _render_mention)
     return md
 

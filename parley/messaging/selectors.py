@@ -418,6 +418,26 @@ def member_conversations(user: User) -> list[int]:
 _MEMBER_OF = f"SELECT conversation_id FROM {Participant._meta.db_table} WHERE user_id = %s"  # noqa: S608
 
 
+def member_conversations_signed_in(user_id: int) -> tuple[tuple[str, int] | None, list[int]]:
+    """The user's credentials (password hash, session epoch), None if the user is gone or
+    inactive, with the ids of every conversation they are in (none for an inactive
+    user): a socket's re-check of its sign-in and its membership in one trip."""
+    with connection.cursor() as cursor:
+        cursor.execute(_SIGNED_IN_MEMBER_OF, [user_id, True])
+        rows = cursor.fetchall()
+    if not rows:
+        return None, []
+    password, session_epoch = rows[0][0], rows[0][1]
+    return (password, session_epoch), [row[2] for row in rows if row[2] is not None]
+
+
+_SIGNED_IN_MEMBER_OF = f"""
+SELECT u.password, u.session_epoch, p.conversation_id
+FROM {User._meta.db_table} u LEFT JOIN {Participant._meta.db_table} p ON p.user_id = u.id
+WHERE u.id = %s AND u.is_active = %s
+"""  # noqa: S608 (table names from the models, values as parameters)
+
+
 def member_of(user_id: int, conversation_ids: list[int]) -> set[int]:
     """Which of these conversations the user is in now."""
     rows = Participant.objects.filter(user_id=user_id, conversation_id__in=conversation_ids)

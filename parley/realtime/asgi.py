@@ -24,17 +24,16 @@ To add a way of signing in, write another `Authenticator` and list it in AUTHENT
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from importlib import import_module
-from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlparse
 
 from channels.security.websocket import OriginValidator, WebsocketDenier
 from django.conf import settings
-from django.contrib import auth
 from django.contrib.auth.models import AnonymousUser
 from django.http import parse_cookie
 from django.http.request import split_domain_port, validate_host
 
+from parley.accounts.sessions import signed_in_user
 from parley.accounts.tokens import token_user
 from parley.core.resilience import unavailable
 from parley.realtime.limits import CLOSE_TRY_AGAIN
@@ -96,8 +95,8 @@ async def session_user(scope: Scope) -> Any:
 
     Always sets scope["session"] (Django's SessionStore, settings.SESSION_ENGINE; without
     a cookie, a new empty one). The session and then the user are read in the read pool
-    (parley/realtime/threads.py) by Django's get_user, which also checks the session
-    against the user's credentials (a changed password ends it).
+    (parley/realtime/threads.py) by signed_in_user, Django's get_user in plain SQL, which
+    also checks the session against the user's credentials (a changed password ends it).
     """
     cookie = _headers(scope, b"cookie")[:1]  # the first, as Channels' CookieMiddleware
     cookies = parse_cookie(cookie[0].decode("latin1")) if cookie else {}
@@ -106,14 +105,12 @@ async def session_user(scope: Scope) -> Any:
     if key is None:
         return None
     user = await _signed_in(scope["session"])
-    return user if user.is_authenticated else None
+    return user
 
 
-@reading
-def _signed_in(session: Any) -> Any:
-    """Django's own reading of a login session: the user, if the session's hash of their
-    credentials still matches (else AnonymousUser, and the session is flushed)."""
-    return auth.get_user(SimpleNamespace(session=session))  # type: ignore[arg-type]  # get_user reads only .session
+# Django's own reading of a login session: the user, if the session's hash of their
+# credentials still matches (else None, and the session is flushed).
+_signed_in = reading(signed_in_user)
 
 
 async def bearer_user(scope: Scope) -> Any:

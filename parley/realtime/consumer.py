@@ -304,6 +304,7 @@ class ParleyConsumer(CallsMixin, liveness.LivenessMixin, Following, AsyncWebsock
                         conversation_id=frame.conversation,
                         to_user_id=frame.user,
                         reply_to=frame.reply_to,
+                        attachments=frame.attachments,
                     )
                 )
                 message = result.message

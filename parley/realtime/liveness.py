@@ -223,24 +223,27 @@ class LivenessMixin:
         self._hidden: frozenset[int] = frozenset()  # blocked either way: never heard
         self._admitted: Change | None = None  # the change this socket's record made
 
-    async def liveness_admit(self, limit: int) -> int | None:
-        """Before the socket is accepted: record it as active, unless its user has `limit`
-        sockets open already (then return how many; nothing is recorded). The count and
-        the record are one atomic step. A store that fails admits (the count is a
-        safeguard, never a reason to refuse); liveness_connected records the socket then."""
+    async def liveness_admit(
+        self, limit: int, rate: presence.Rate | None = None
+    ) -> presence.Admission | None:
+        """Before the socket is accepted: take a token for `rate` (if given), then record
+        the socket as active unless its user has `limit` sockets open already, in one
+        atomic step (one Redis round trip). Refused, nothing is recorded. A store that
+        fails admits, and returns None (the count is a safeguard, never a reason to
+        refuse); liveness_connected records the socket then."""
         try:
             admission = await presence.store().admit(
-                self.user.pk, self.channel_name, "active", limit, time.time()
+                self.user.pk, self.channel_name, "active", limit, time.time(), rate
             )
         except Exception:
             logger.warning("open sockets of user %s not counted", self.user.pk, exc_info=True)
             return None
         if not admission.admitted:
-            return admission.open
+            return admission
         await _socket_opened()
         self._liveness_open = True
         self._admitted = admission.change
-        return None
+        return admission
 
     async def liveness_connected(self, reach: presence.Reach) -> dict[str, Status]:
         """After the socket joined its groups, with the user's `reach` read after that:

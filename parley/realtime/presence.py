@@ -30,6 +30,7 @@ from django.conf import settings
 from django.db import connection
 
 from parley.accounts.models import Block, Friendship
+from parley.core import ratelimit
 from parley.core.resilience import (
     REDIS_ERRORS,
     async_redis,
@@ -75,6 +76,7 @@ class Admission:
     admitted: bool
     open: int
     change: Change | None = None
+    retry_after: float = 0.0  # > 0: refused by the rate limit asked for, before counting
 
 
 def presence_event(change: Change) -> Presence:
@@ -82,12 +84,19 @@ def presence_event(change: Change) -> Presence:
     return Presence(user=change.user_id, status=change.status)
 
 
+# A rate limit that admit takes a token from first: the action and the subject, as
+# parley.core.ratelimit names them.
+Rate = tuple[str, int | str]
+
+
 class PresenceStore(Protocol):
     async def admit(
-        self, user_id: int, socket: str, state: State, limit: int, now: float
+        self, user_id: int, socket: str, state: State, limit: int, now: float, rate: Rate | None
     ) -> Admission:
         """Record a new socket, in the same atomic step as counting the user's open ones:
-        not if `limit` are open already (so tabs opening together cannot overshoot it)."""
+        not if `limit` are open already (so tabs opening together cannot overshoot it).
+        First take a token for `rate`, if given: without one, refuse (retry_after) before
+        counting. All in one round trip."""
 
     async def touch(self, user_id: int, socket: str, state: State, now: float) -> Change | None:
         """Add or refresh `socket`'s record with `state`; the change of status, if any."""
@@ -137,8 +146,12 @@ class LocalPresenceStore:
         return Change(user_id, status, user.version)
 
     async def admit(
-        self, user_id: int, socket: str, state: State, limit: int, now: float
+        self, user_id: int, socket: str, state: State, limit: int, now: float, rate: Rate | None
     ) -> Admission:
+        if rate is not None:
+            wait = ratelimit.take_locally(*rate, now)
+            if wait:
+                return Admission(False, 0, retry_after=wait)
         with self._lock:
             user = self._users.setdefault(user_id, _User())
             open_now = sum(expiry > now for _, expiry in user.sockets.values())
@@ -256,11 +269,18 @@ return settle(base, uid, tonumber(ARGV[6]), ARGV[7])
 """
 )
 
-# ARGV base, uid, socket, state, expiry, now, keep (ms), limit. Returns {0, open} when
-# `limit` sockets are open, else {1, open} and the change, if any.
+# KEYS the rate limit's bucket, or none; ARGV base, uid, socket, state, expiry, now, keep
+# (ms), limit, and the bucket's rate and burst. Returns {-1, wait in ms} if the bucket had
+# no token; else {0, open} when `limit` sockets are open, else {1, open} and the change,
+# if any.
 _ADMIT = (
     _SETTLE
+    + ratelimit.BUCKET_LUA
     + """
+if KEYS[1] then
+  local wait = take_token(KEYS[1], tonumber(ARGV[9]), tonumber(ARGV[10]), tonumber(ARGV[6]))
+  if wait > 0 then return {-1, wait} end
+end
 local base, uid, socket = ARGV[1], ARGV[2], ARGV[3]
 local mine, other = base .. uid .. ':active', base .. uid .. ':idle'
 local alive = '(' .. ARGV[6]
@@ -352,11 +372,18 @@ class RedisPresenceStore:
         return int((self.ttl or socket_ttl()) * 4000) + 60_000
 
     async def admit(
-        self, user_id: int, socket: str, state: State, limit: int, now: float
+        self, user_id: int, socket: str, state: State, limit: int, now: float, rate: Rate | None
     ) -> Admission:
         expiry = now + (self.ttl or socket_ttl())
         args = [self.base, user_id, socket, state, repr(expiry), repr(now), self._keep_ms(), limit]
-        admitted, open_now, *change = await self._admit(args=args)
+        keys = []
+        if rate is not None:
+            bucket = ratelimit.limit_for(rate[0])
+            keys.append(ratelimit.bucket_key(*rate))
+            args += [bucket.rate, bucket.burst]
+        admitted, open_now, *change = await self._admit(keys=keys, args=args)
+        if admitted == -1:
+            return Admission(False, 0, retry_after=int(open_now) / 1000)
         return Admission(bool(admitted), int(open_now), _change(user_id, change or None))
 
     async def touch(self, user_id: int, socket: str, state: State, now: float) -> Change | None:
@@ -404,10 +431,11 @@ class FallbackPresenceStore:
         return await getattr(self.local, method)(*args)
 
     async def admit(
-        self, user_id: int, socket: str, state: State, limit: int, now: float
+        self, user_id: int, socket: str, state: State, limit: int, now: float, rate: Rate | None
     ) -> Admission:
-        # During an outage this process's memory counts only its own sockets.
-        admission: Admission = await self._call("admit", user_id, socket, state, limit, now)
+        # During an outage this process's memory counts only its own sockets, and its own
+        # buckets limit the rate (fail safe, as parley.core.ratelimit does).
+        admission: Admission = await self._call("admit", user_id, socket, state, limit, now, rate)
         return admission
 
     async def touch(self, user_id: int, socket: str, state: State, now: float) -> Change | None:

@@ -10,7 +10,7 @@ is signed in, and any permission the read needs is checked inside it.
 from collections.abc import Mapping
 from typing import Any
 
-from parley.accounts.sessions import session_still_valid
+from parley.accounts.sessions import credentials_match
 from parley.accounts.tokens import token_still_valid
 from parley.events import catalogue
 from parley.messaging.selectors import (
@@ -20,6 +20,7 @@ from parley.messaging.selectors import (
     history,
     is_participant,
     member_conversations,
+    member_conversations_signed_in,
     member_of,
     stream_after,
 )
@@ -30,14 +31,17 @@ from parley.realtime.threads import reading
 @reading
 def membership(user: Any, scope: Mapping[str, Any]) -> list[int] | None:
     """The user's conversations, or None if the way the socket signed in (its login
-    session, or its API token) no longer signs them in."""
+    session, or its API token) no longer signs them in. For a login session, one query
+    reads both."""
     token_key, session = scope.get("token_key"), scope.get("session")
     if token_key is not None:
-        valid = token_still_valid(token_key, user.pk)
-    else:
-        valid = session is None or not session.session_key
-        valid = valid or session_still_valid(user.pk, session)
-    return member_conversations(user) if valid else None
+        return member_conversations(user) if token_still_valid(token_key, user.pk) else None
+    if session is None or not session.session_key:
+        return member_conversations(user)
+    credentials, conversations = member_conversations_signed_in(user.pk)
+    if credentials is None or not credentials_match(user.pk, *credentials, session):
+        return None
+    return conversations
 
 
 @reading

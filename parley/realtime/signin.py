@@ -2,7 +2,8 @@
 
 The handshake has signed the user in (parley/realtime/asgi.py). Before the socket is
 accepted, `refusal` says why it may not open: its address opens sockets too fast
-(RATE_LIMITS["connect_ip"]) or its user has WEBSOCKET_MAX_SOCKETS_PER_USER open. Once
+(RATE_LIMITS["connect_ip"]) or its user has WEBSOCKET_MAX_SOCKETS_PER_USER open (both
+asked of the presence store in one round trip). Once
 open, the socket listens for its user's sessions ending (`ended`). Each refusal and end
 comes with the close code the client sees (docs/protocol.md).
 """
@@ -15,10 +16,11 @@ from django.conf import settings
 
 from parley.core.addresses import scope_address
 from parley.core.errors import ErrorCode, ParleyError
-from parley.core.ratelimit import acheck_rate
+from parley.core.ratelimit import acheck_rate, rate_limited
 from parley.events import frames
 from parley.events.groups import session_tag, token_tag
 from parley.realtime.limits import CLOSE_RATE_LIMITED, CLOSE_TOO_MANY_SOCKETS
+from parley.realtime.presence import Admission, Rate
 
 logger = logging.getLogger("parley.realtime.consumer")  # one logger for a socket's whole life
 
@@ -27,22 +29,29 @@ CLOSE_SESSION_ENDED = 4001  # this login was logged out
 
 
 async def refusal(
-    scope: Mapping[str, Any], user: Any, admit: Callable[[int], Awaitable[int | None]]
+    scope: Mapping[str, Any],
+    user: Any,
+    admit: Callable[[int, Rate], Awaitable[Admission | None]],
 ) -> tuple[ParleyError, int] | None:
     """Why this socket of `user` may not open, with the close code; None if it may.
 
-    `admit(limit)` counts the socket among the user's open ones unless `limit` are open
-    already (then it returns how many), as LivenessMixin.liveness_admit does; it is asked
-    only once the address's rate allowed the socket."""
+    `admit(limit, rate)` takes a token for the address's rate and then counts the socket
+    among the user's open ones unless `limit` are open already, in one round trip, as
+    LivenessMixin.liveness_admit does; a store that failed answers None, and the rate is
+    then taken on its own."""
+    address = scope_address(scope) or "unknown"
+    limit = settings.WEBSOCKET_MAX_SOCKETS_PER_USER
+    admission = await admit(limit, ("connect_ip", address))
     try:
-        await acheck_rate("connect_ip", scope_address(scope) or "unknown")
+        if admission is None:
+            await acheck_rate("connect_ip", address)
+        elif admission.retry_after:
+            raise rate_limited("connect_ip", admission.retry_after)
     except ParleyError as error:
         logger.info("socket refused for user %s: %s", user.pk, error.message)
         return error, CLOSE_RATE_LIMITED
-    limit = settings.WEBSOCKET_MAX_SOCKETS_PER_USER
-    open_now = await admit(limit)
-    if open_now is not None:
-        logger.info("socket refused for user %s: %d open", user.pk, open_now)
+    if admission is not None and not admission.admitted:
+        logger.info("socket refused for user %s: %d open", user.pk, admission.open)
         message = f"You have {limit} connections open; close one (another tab) first."
         return ParleyError(ErrorCode.CONFLICT, message, limit=limit), CLOSE_TOO_MANY_SOCKETS
     return None

@@ -1,7 +1,7 @@
 """The search box's language, parsed into a SearchQuery that the backends can trust.
 
     deploy "exact phrase" -staging from:alice in:design in:@bob
-    before:2026-02-01 after:2026-01-01 has:link is:unread
+    before:2026-02-01 after:2026-01-01 has:link has:attachment has:image is:unread
 
 Words and "phrases" must all match; -word and -"phrase" must not. from: and in: may be
 repeated (any of them); before:/after: days are excluded (after:2026-01-01 starts on
@@ -60,6 +60,8 @@ class SearchQuery:
     before: date | None = None  # messages before this day (in the current time zone)
     after: date | None = None  # messages after this day
     has_link: bool = False
+    has_attachment: bool = False  # a file of any kind
+    has_image: bool = False  # an image file (JPEG, PNG, GIF, WebP)
     unread: bool = False
 
     @property
@@ -104,6 +106,7 @@ def _tokens(text: str) -> list[tuple[bool, str, str | None, bool]]:
     return tokens
 
 
+_HAS = {"link": "link", "attachment": "attachment", "file": "attachment", "image": "image"}
 _FIRST_DAY, _LAST_DAY = date(1900, 1, 1), date(9000, 12, 31)
 
 
@@ -148,7 +151,8 @@ def parse_query(text: str, *, today: date) -> SearchQuery:
     direct_with: list[str] = []
     before: date | None = None
     after: date | None = None
-    has_link = unread = False
+    unread = False
+    has: set[str] = set()
     for negated, value, operator, quoted in _tokens(text):
         if operator is not None and negated:
             raise _invalid(f"Only words and phrases can be excluded with “-”, not {operator}:.")
@@ -172,9 +176,12 @@ def parse_query(text: str, *, today: date) -> SearchQuery:
             day = _day("after", value, today)
             after = day if after is None else max(after, day)
         elif operator == "has":
-            if value.lower() != "link":
-                raise _invalid(f"has: can only be has:link, not has:{value}.")
-            has_link = True
+            kind = value.lower()
+            if kind not in _HAS:
+                raise _invalid(
+                    f"has: can be has:link, has:attachment or has:image, not has:{value}."
+                )
+            has.add(_HAS[kind])
         elif operator == "is":
             if value.lower() != "unread":
                 raise _invalid(f"is: can only be is:unread, not is:{value}.")
@@ -189,7 +196,9 @@ def parse_query(text: str, *, today: date) -> SearchQuery:
         direct_with=tuple(direct_with),
         before=before,
         after=after,
-        has_link=has_link,
+        has_link="link" in has,
+        has_attachment="attachment" in has,
+        has_image="image" in has,
         unread=unread,
     )
     if query == SearchQuery():

@@ -5,7 +5,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db import connection
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString
@@ -13,11 +13,13 @@ from django.utils.safestring import SafeString
 from parley.accounts.models import User
 from parley.core.errors import ErrorCode, ParleyError
 from parley.events.catalogue import MessageData
+from parley.files.models import Attachment
 from parley.messaging.events import MESSAGE_RELATED, message_dict
 from parley.messaging.models import Conversation, Message
 from parley.messaging.selectors import direct_key, other_members, title_for
 from parley.search.backends import backend_for
-from parley.search.query import SearchQuery, parse_query
+from parley.search.backends.base import SearchBackend
+from parley.search.query import SearchQuery, Term, parse_query
 from parley.search.snippets import snippet
 
 PAGE_SIZE = 20
@@ -77,7 +79,8 @@ def _filtered(user: User, query: SearchQuery) -> QuerySet[Message]:
     membership: dict[str, Any] = {"conversation__participants__user": user}
     if query.unread:  # the same join: this user's read position in that conversation
         membership["seq__gt"] = F("conversation__participants__last_read_seq")
-    messages = Message.objects.filter(**membership).exclude(body="")
+    # Deleted and moved messages are tombstones: never found.
+    messages = Message.objects.filter(**membership, deleted_at=None, moved_to=None)
     if query.senders:
         senders = Q()
         for username in query.senders:
@@ -102,7 +105,21 @@ def _filtered(user: User, query: SearchQuery) -> QuerySet[Message]:
         messages = messages.filter(created_at__gte=_start_of(query.after + timedelta(days=1)))
     if query.has_link:
         messages = messages.filter(html__contains="<a href=")
+    if query.has_attachment:
+        messages = messages.filter(Exists(_files()))
+    if query.has_image:
+        messages = messages.filter(Exists(_files().exclude(thumbnail="")))
     return messages
+
+
+def _files() -> QuerySet[Attachment]:
+    """The files of the message of the outer query."""
+    return Attachment.objects.filter(message=OuterRef("pk"))
+
+
+def _matches(backend: SearchBackend, term: Term) -> Q:
+    """The messages whose text has `term`, or one of whose files' names contains it."""
+    return backend.matches(term) | Q(Exists(_files().filter(name__icontains=term.text)))
 
 
 def _titles(user: User, conversations: list[Conversation]) -> dict[int, dict[str, Any]]:
@@ -127,9 +144,9 @@ def search_messages(user: User, query: str, page: int = 1) -> SearchPage:
     backend = backend_for(connection.vendor)
     messages = backend.prepare(_filtered(user, parsed), parsed)
     for term in parsed.terms:
-        messages = messages.filter(backend.matches(term))
+        messages = messages.filter(_matches(backend, term))
     for term in parsed.excluded:
-        messages = messages.exclude(backend.matches(term))
+        messages = messages.exclude(_matches(backend, term))
     offset = (page - 1) * PAGE_SIZE
     rows = list(
         backend.order(messages, parsed).select_related(*MESSAGE_RELATED, "conversation__room")[

@@ -12,6 +12,7 @@
 // offers Retry, which resends with the same client_id, so the server can never store
 // it twice.
 
+import { Attachments } from "./attachments.js";
 import { Composer } from "./composer.js";
 import { Calls } from "./calls/index.js";
 import { avatar, excerpt, h, localiseTime, newClientId, textOf } from "./dom.js";
@@ -21,6 +22,7 @@ import { Pane } from "./pane.js";
 import { Presence } from "./presence.js";
 import { SearchPanel } from "./search.js";
 import { ParleySocket } from "./socket.js";
+import { EmojiPicker } from "./emoji.js";
 
 const ACK_TIMEOUT_MS = 20_000;
 
@@ -89,10 +91,14 @@ const app = {
   onSettled: () => markRead(),
   onReplaced: (article) => app.menu.reattach(article),
   typingChanged: () => scheduleList(),
+  limits: data.limits,
+  urls: data.urls,
   open: (id, { at = null } = {}) => openConversation(id, { at }),
 };
 app.pane = new Pane(app);
 app.composer = new Composer(app);
+app.attachments = new Attachments(app);
+app.emoji = new EmojiPicker(app);
 app.menu = new MessageMenu(app);
 app.presence = new Presence(app);
 view.presence = app.presence; // messages show their senders' presence dots
@@ -231,12 +237,13 @@ function canSend() {
   return Boolean(c || state.draft);
 }
 
-function queueSend({ body, replyTo }) {
+function queueSend({ body, replyTo, attachments = [] }) {
   if (state.current && !pane.following) pane.jumpToNewest();
   const entry = {
     clientId: newClientId(),
     body,
     replyTo,
+    attachments,
     conversation: state.current,
     user: state.current ? null : state.draft.user.id,
     state: "pending",
@@ -257,6 +264,7 @@ function transmit(entry) {
   if (entry.conversation) frame.conversation = entry.conversation;
   else frame.user = entry.user;
   if (entry.replyTo) frame.reply_to = entry.replyTo.id;
+  if (entry.attachments.length) frame.attachments = entry.attachments.map((a) => a.id);
   if (socket.send(frame)) {
     entry.timer = setTimeout(() => fail(entry, "the server did not answer"), ACK_TIMEOUT_MS);
   }

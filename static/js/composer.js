@@ -79,7 +79,13 @@ export class Composer {
       this.saveEdit(body);
       return;
     }
-    if (!body.trim() || !this.app.canSend()) return;
+    const files = this.app.attachments; // static/js/attachments.js
+    const hasFiles = Boolean(files?.items.some((item) => item.state === "done"));
+    if ((!body.trim() && !hasFiles) || !this.app.canSend()) return;
+    if (files?.busy()) {
+      this.app.showError("Wait until your files have uploaded.");
+      return;
+    }
     if (body.length > MAX_CHARS) {
       this.app.showError(`A message can be at most ${MAX_CHARS.toLocaleString()} characters.`);
       return;
@@ -87,7 +93,7 @@ export class Composer {
     this.app.clearError();
     const replyTo = this.mode?.kind === "reply" ? quoteOf(this.mode.message) : null;
     this.stopTyping();
-    this.app.send({ body, replyTo });
+    this.app.send({ body, replyTo, attachments: files ? files.take() : [] });
     this.setMode(null);
     this.setValue("");
   }
@@ -174,6 +180,7 @@ export class Composer {
   /** The conversation changed: modes and previews belong to the old one. */
   clear() {
     this.stopTyping();
+    this.app.attachments?.clear();
     if (this.mode) this.setMode(null);
     if (this.previewing) this.togglePreview();
     this.closeSuggestions();

@@ -38,6 +38,8 @@ export class MessageMenu {
       QUICK_EMOJI.map((emoji) =>
         h("button", { type: "button", role: "menuitem", tabindex: "-1", "data-emoji": emoji, "aria-label": `React with ${emoji}` }, emoji),
       ),
+      // The whole set, searchable (static/js/emoji.js).
+      h("button", { type: "button", role: "menuitem", tabindex: "-1", "data-action": "emoji-picker", "aria-label": "More emoji…", title: "More emoji…" }, "＋"),
     );
     this.moreMenu = h("div", { class: "ch-menu", role: "menu", "aria-label": "More actions", id: "ch-more-menu" });
     this.emojiMenu.hidden = true;
@@ -243,6 +245,16 @@ export class MessageMenu {
         break;
       case "delete":
         this.confirmDelete(message);
+        break;
+      case "emoji-picker":
+        this.app.emoji.open({
+          title: "React with an emoji",
+          returnFocus: this.target?.querySelector("[data-action=react]") || this.target,
+          onPick: (emoji) => {
+            const existing = (message.reactions || []).find((r) => r.emoji === emoji);
+            if (!existing?.users.includes(this.app.view.me.id)) this.react(message, emoji, true);
+          },
+        });
         break;
     }
   }

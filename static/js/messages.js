@@ -5,6 +5,7 @@
 // updated (the stream seq of its last change: an update older than that is ignored),
 // sender and at (created, in ms). The message dict itself is kept in `messageOf`.
 
+import { attachmentsElement } from "./attachments.js";
 import { icon } from "./calls/icons.js";
 import { avatar, excerpt, h, setMessageHtml, textOf, timeElement } from "./dom.js";
 
@@ -60,6 +61,7 @@ export function messageElement(message, view) {
     header(message),
     message.reply_to && !isGone(message) ? replyQuote(message.reply_to) : null,
     body(message),
+    isGone(message) ? null : attachmentsElement(message),
     editedMark(message),
     message.moved_from && !isGone(message)
       ? h("p", { class: "ch-msg-note" }, `Moved here from ${message.moved_from.title}`)

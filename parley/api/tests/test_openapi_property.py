@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 import schemathesis
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
@@ -34,6 +35,9 @@ from parley.accounts.actions.friends import check_send_friend_request
 from parley.accounts.actions.tokens import check_create_api_token
 from parley.accounts.models import FriendRequest, User
 from parley.accounts.tests.factories import UserFactory
+from parley.broadcasts.actions import check_send_broadcast
+from parley.broadcasts.recipients import BroadcastRequest
+from parley.files.actions import check_upload
 from parley.integrations.outgoing.actions import check_set_bot_endpoint
 from parley.messaging.actions.edit import check_edit_message
 from parley.messaging.actions.groups import check_create_group
@@ -69,9 +73,9 @@ def world(alice, bob, carol) -> dict[str, Any]:
     """alice's room with bob and carol (two chats; messages: edited, a reply, a reaction,
     a mention; an invitation to dave), her direct conversation with bob, a group of the
     three, her friend bob, carol's friend request to her and hers to dave, her bot with a
-    token and an endpoint, bob's public rooms (one she is in, one she may join) and his
-    private one she is invited to; and bob's direct conversation with dave and bot, which
-    she cannot see. Returns what to aim at."""
+    token and an endpoint, a broadcast of hers and one of bob's, bob's public rooms (one
+    she is in, one she may join) and his private one she is invited to; and bob's direct
+    conversation with dave and bot, which she cannot see. Returns what to aim at."""
     dave: User = UserFactory.create(username="dave", display_name="Dave Brubeck")
     room = check_create_room(alice, title="Team")
     check_join_room(bob, room)
@@ -113,6 +117,12 @@ def world(alice, bob, carol) -> dict[str, Any]:
         alice, bot.pk, name="ci", scope="write", expires_in_days=None
     )
     bobs_bot = check_create_bot(bob, username="bobs-bot", display_name="")
+    sent = check_send_broadcast(BroadcastRequest(alice, "w-b", "to bob", people=[bob.pk]))
+    bobs_broadcast = check_send_broadcast(BroadcastRequest(bob, "w-b", "hi", people=[alice.pk]))
+    shared = check_upload(alice, general.pk, SimpleUploadedFile("a.txt", b"notes\n"))
+    send(alice, "notes", conversation_id=general.pk, attachments=[shared.pk])
+    pending = check_upload(alice, general.pk, SimpleUploadedFile("b.txt", b"more\n"))
+    bobs_file = check_upload(bob, dev.pk, SimpleUploadedFile("c.txt", b"bob's\n"))
     browser = {"p256dh": PUSH_P256DH, "auth": "tBHItJI5svbpez7KI4CCXg"}
     pushed, _ = check_subscribe(alice, endpoint="https://push.example.net/a", **browser)
     bobs_pushed, _ = check_subscribe(bob, endpoint="https://push.example.net/b", **browser)
@@ -122,9 +132,12 @@ def world(alice, bob, carol) -> dict[str, Any]:
         "conversation_id": conversations,
         "conversation": conversations,
         "message_id": [first.pk, edited.pk, reply.pk, direct.pk, theirs.pk],
+        "attachment_id": [shared.pk, pending.pk, bobs_file.pk],
+        "attachments": [[pending.pk], [bobs_file.pk]],
         "reply_to": [first.pk],
         "token_id": [spare.pk, bobs.pk, bots_token.pk],
         "bot_id": [bot.pk, bobs_bot.pk],
+        "broadcast_id": [sent.broadcast.pk, bobs_broadcast.broadcast.pk],
         "room_id": [room.pk, lounge.pk, elsewhere.pk, hideout.pk],
         "invite_id": [to_alice.pk, to_dave.pk],
         "request_id": [request.pk for request in requests],
@@ -146,9 +159,29 @@ def world(alice, bob, carol) -> dict[str, Any]:
             "POST /api/v1/messages": [
                 {"body": {"conversation": general.pk, "body": "hi", "client_id": "s-1"}},
                 {"body": {"to": carol.pk, "body": "hi", "client_id": "s-2"}},
+                {
+                    "body": {
+                        "conversation": general.pk,
+                        "body": "",
+                        "client_id": "s-3",
+                        "attachments": [pending.pk],
+                    }
+                },
             ],
             "POST /api/v1/rooms/{room_id}/invites": [
                 {"path_parameters": {"room_id": room.pk}, "body": {"username": "dave"}}
+            ],
+            "POST /api/v1/broadcasts": [
+                {
+                    "body": {
+                        "client_id": "b-1",
+                        "body": "to all",
+                        "people": [bob.pk, carol.pk],
+                        "rooms": [{"room": room.pk, "chat": dev.pk}],
+                        "members_of": [lounge.pk],
+                    }
+                },
+                {"body": {"client_id": "b-2", "body": "friends", "friends": True}},
             ],
             "POST /api/v1/push/subscriptions": [
                 {"body": {"endpoint": "https://push.example.net/c", "keys": browser}}
@@ -225,17 +258,34 @@ def filter_failure(context, failure, case, response) -> bool:
     """Refusals of schema-valid input that the document can only describe in words:
     search's `q`, a query language (docs/search.md); `after`, an opaque cursor that only
     a previous page's `next` is; a reaction's `emoji` (one emoji); a group's `people`
-    (friends or roommates, not you); a bot's `endpoint_url` (an http(s) URL with a host
-    name and no credentials); and a 400 naming no field, which refuses what the
+    (friends or roommates, not you); a broadcast's `people`, `rooms` and `members_of`
+    (at least one recipient, within the configured maxima, no room twice, a chat of its
+    room); a bot's `endpoint_url` (an http(s) URL with a host name and no credentials); a
+    send's `attachments` (your uploads to that conversation not sent yet) and its `body`
+    (empty only with attachments); an upload's `file` (its content: not empty, not claiming
+    to be an image it is not) and `name` (not a path, no control characters:
+    docs/files.md); and a 400 naming no field, which refuses what the
     request asks of the world as it is (a message already deleted, or moved where it is,
     a group that is a chat), not its shape. A push subscription's `endpoint` (an https URL
     with a host), `p256dh` (a P-256 point) and `auth` (16 bytes) likewise."""
     if not isinstance(failure, RejectedPositiveData):
         return True
     field = response.json()["error"].get("field")
-    in_words = {"after", "emoji", "people", "endpoint_url", "endpoint", "p256dh", "auth"} | (
-        {"q"} if case.operation.path.endswith("/search") else set()
-    )
+    in_words = {
+        "after",
+        "emoji",
+        "people",
+        "rooms",
+        "members_of",
+        "endpoint_url",
+        "endpoint",
+        "p256dh",
+        "auth",
+    } | ({"q"} if case.operation.path.endswith("/search") else set())
+    if case.operation.path == "/api/v1/messages" and case.method.upper() == "POST":
+        in_words |= {"attachments", "body"}
+    if case.operation.path.endswith("/attachments"):
+        in_words |= {"file", "name"}
     return field is not None and field not in in_words
 
 

@@ -12,12 +12,18 @@ from parley.core.testing.servers import uvicorn_servers
 
 pytestmark = pytest.mark.django_db(transaction=True)
 LIMIT = 64 * 1024
+FILE_LIMIT = 200_000
+UPLOAD = "/api/v1/conversations/1/attachments"
 
 
 @pytest.fixture(scope="module")
 def port(django_db_setup, django_db_blocker) -> Iterator[int]:
-    """A server with a 64 KiB body limit and a 1 s body timeout."""
-    env = {"HTTP_MAX_BODY_BYTES": str(LIMIT), "HTTP_BODY_TIMEOUT_SECONDS": "1"}
+    """A server with a 64 KiB body limit, a 1 s body timeout and 200 kB files."""
+    env = {
+        "HTTP_MAX_BODY_BYTES": str(LIMIT),
+        "HTTP_BODY_TIMEOUT_SECONDS": "1",
+        "FILES_MAX_BYTES": str(FILE_LIMIT),
+    }
     with django_db_blocker.unblock(), uvicorn_servers(1, environ=env) as [port]:
         yield port
 
@@ -119,4 +125,40 @@ async def test_a_body_within_the_limits_reaches_parley(port):
     status, _, body = await exchange(port, sent + payload)
 
     assert status == 403  # Parley's own answer: no CSRF token
+    assert json.loads(body)["error"]["code"] == "forbidden"
+
+
+async def test_an_upload_declared_over_the_file_limit_is_413_before_the_body(port):
+    sent = head(UPLOAD, Content_Length=str(FILE_LIMIT + 16 * 1024 + 1))
+    started = time.monotonic()
+    status, headers, body = await exchange(port, sent)  # no body at all
+
+    assert status == 413
+    assert time.monotonic() - started < 1
+    assert json.loads(body)["error"] == {
+        "code": "too_large",
+        "message": "A file may be at most 0.190735 MB.",
+    }
+    assert headers["connection"] == "close"
+
+
+async def test_an_upload_may_be_larger_than_other_bodies(port):
+    boundary = "b0undary"
+    payload = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.bin"\r\n'
+            f"Content-Type: application/octet-stream\r\n\r\n"
+        ).encode()
+        + b"x" * 100_000
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    sent = head(
+        UPLOAD,
+        Content_Length=str(len(payload)),
+        Content_Type=f"multipart/form-data; boundary={boundary}",
+    )
+    status, _, body = await exchange(port, sent + payload)
+
+    assert len(payload) > LIMIT
+    assert status == 403  # past the body limits: Parley's own answer, no CSRF token
     assert json.loads(body)["error"]["code"] == "forbidden"

@@ -44,6 +44,19 @@ def test_an_event_is_encoded_as_json_dumps_encoded_its_dict():
         "reply_to": None,
         "mentions": [9],
         "reactions": [{"emoji": "👍", "count": 2, "users": [9, 11], "names": ["Bob", "Eve"]}],
+        "attachments": [
+            {
+                "id": 3,
+                "name": "plan «v2».png",
+                "type": "image/png",
+                "size": 1234,
+                "url": "/files/3/download",
+                "thumbnail_url": "/files/3/thumbnail",
+                "view_url": "/files/3/view",
+                "width": 640,
+                "height": 480,
+            }
+        ],
         "moved_to": None,
         "moved_from": {"conversation": 3, "title": "Team › general"},
         "call": None,

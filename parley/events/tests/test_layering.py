@@ -21,7 +21,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[3]
 APPS = (
     "parley.accounts",
+    "parley.broadcasts",
     "parley.calls",
+    "parley.files",
     "parley.jobs",
     "parley.messaging",
     "parley.notifications",

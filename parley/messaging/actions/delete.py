@@ -42,9 +42,11 @@ def do_delete_message(message: Message, actor: User) -> int:
         Mention.objects.filter(message=current).delete()
         current.body = current.html = ""
         current.deleted_at, current.deleted_by, current.updated_seq = now, actor, seq
-        current.reactions, current.mentioned_ids = [], []
+        # Its files stay stored, but are served no more (parley.files.access).
+        current.reactions, current.mentioned_ids, current.attachments = [], [], []
         current.save(
             update_fields=[
+                "attachments",
                 "body",
                 "html",
                 "deleted_at",

@@ -11,6 +11,7 @@ from django.utils import timezone
 from parley.accounts.models import User
 from parley.core.errors import ErrorCode, ParleyError, not_found
 from parley.events.publish import publish_to_conversation
+from parley.files.models import Attachment
 from parley.messaging.access import access_message, may_moderate
 from parley.messaging.actions._mentions import publish_counts
 from parley.messaging.actions._stream import lock_message, next_seq, record_change
@@ -73,19 +74,24 @@ def do_move_message(message: Message, target: Conversation) -> int:
             moved_from=current.conversation,
             mentioned_ids=current.mentioned_ids,
             reactions=current.reactions,
+            attachments=current.attachments,
         )
         Reaction.objects.filter(message=current).update(message=copy)
         MessageEdit.objects.filter(message=current).update(message=copy)
+        Attachment.objects.filter(message=current).update(message=copy)  # files follow
         mentioned = list(Mention.objects.filter(message=current).values_list("user_id", flat=True))
         Mention.objects.filter(message=current).update(
             message=copy, conversation=target, seq=target_seq
         )
         current.body = current.html = ""
         current.moved_to, current.updated_seq = copy, source_seq
-        current.reactions, current.mentioned_ids = [], []
+        current.reactions, current.mentioned_ids, current.attachments = [], [], []
         current.save(
-            update_fields=["body", "html", "moved_to", "updated_seq", "reactions", "mentioned_ids"]
-        )
+            update_fields=[
+                "body", "html", "moved_to", "updated_seq", "reactions", "mentioned_ids",
+                "attachments",
+            ]
+        )  # fmt: skip
         record_change(ConversationEvent.Kind.MOVED, current, source_seq, now)
         copy = Message.objects.select_related(*MESSAGE_RELATED).get(pk=copy.pk)
         publish_to_conversation(target.pk, target_seq, message_event(copy))

@@ -41,6 +41,9 @@ from parley.core.ratelimit import Limit, take_tokens
 from parley.core.resilience import unavailable
 from parley.core.validation import check_text
 from parley.events.publish import publish_to_conversation
+from parley.files.actions import access_for_attach, do_attach
+from parley.files.links import stored
+from parley.files.models import Attachment
 from parley.messaging.access import (
     DIRECT_BOT_TO_NOTIFY,
     SEND_ALLOWED,
@@ -74,9 +77,13 @@ def _existing(sender: User, client_id: str) -> Message | None:
 
 
 def check_body(body: str) -> str:
-    check_text(body, "body")
-    if not body.strip():
+    if not check_text(body, "body").strip():
         raise ParleyError(ErrorCode.INVALID, "A message can't be empty.", field="body")
+    return check_body_length(body)
+
+
+def check_body_length(body: str) -> str:
+    check_text(body, "body")
     limit = settings.MESSAGE_MAX_CHARS
     if len(body) > limit:
         raise ParleyError(
@@ -97,6 +104,7 @@ class SendRequest:
     conversation_id: int | None = None
     to_user_id: int | None = None
     reply_to: int | None = None
+    attachments: tuple[int, ...] = ()  # ids of the sender's uploads to the conversation
 
 
 def check_send_message(
@@ -107,14 +115,19 @@ def check_send_message(
     conversation_id: int | None = None,
     to_user_id: int | None = None,
     reply_to: int | None = None,
+    attachments: Sequence[int] = (),
 ) -> SendResult:
     """Send `body` to a conversation `sender` is in, or as a direct message to a user.
 
     Exactly one of conversation_id and to_user_id; `reply_to` is a message of the same
-    conversation. Raises ParleyError for bad input, a send SEND_RULES refuse (not_found
+    conversation. `attachments` are ids of the sender's uploads to that conversation not
+    sent yet (parley.files), at most FILES_MAX_PER_MESSAGE; with them the body may be
+    empty. Raises ParleyError for bad input, a send SEND_RULES refuse (not_found
     for a conversation or message the sender cannot see), or the rate limit.
     """
-    request = SendRequest(sender, client_id, body, conversation_id, to_user_id, reply_to)
+    request = SendRequest(
+        sender, client_id, body, conversation_id, to_user_id, reply_to, tuple(attachments)
+    )
     result = check_send_messages([request])[0]
     if isinstance(result, ParleyError):
         raise result
@@ -256,7 +269,10 @@ def _check_request(request: SendRequest) -> None:
         raise ParleyError(
             ErrorCode.INVALID, "client_id must be 1-64 letters, digits, - or _.", field="client_id"
         )
-    check_body(request.body)
+    if request.attachments and not request.body.strip():
+        check_body_length(request.body)  # files alone: the text may be empty
+    else:
+        check_body(request.body)
     if (request.conversation_id is None) == (request.to_user_id is None):
         raise ParleyError(ErrorCode.INVALID, "Send to a conversation or to a user, not both.")
 
@@ -292,6 +308,13 @@ def _send_one(request: SendRequest) -> SendResult:
         _reply_target(conversation, request.reply_to) if request.reply_to is not None else None
     )
     try:
+        files = access_for_attach(sender, conversation.pk, request.attachments)
+    except ParleyError as error:  # a resend's files are in its original already
+        resent = _resend_or(request, error)
+        if isinstance(resent, ParleyError):
+            raise
+        return resent
+    try:
         message = do_send_message(
             sender,
             conversation,
@@ -300,6 +323,7 @@ def _send_one(request: SendRequest) -> SendResult:
             reply_to=original,
             mentionable=mentionable_members(conversation.pk, request.body),
             direct_bot=direct_bot,
+            attachments=files,
         )
     except IntegrityError:
         existing = _existing(sender, request.client_id)
@@ -331,6 +355,7 @@ def do_send_message(
     reply_to: Message | None = None,
     mentionable: Mentionable | None = None,
     direct_bot: int | None = None,
+    attachments: Sequence[Attachment] = (),
 ) -> Message:
     """Store and publish a message. Trusts its input; takes the conversation's row lock.
 
@@ -338,7 +363,8 @@ def do_send_message(
     senders get consecutive seqs and commit in seq order. Published to
     conversation.<id> after commit. The bots with outgoing webhooks that it mentions, and
     `direct_bot` (the other person of a direct conversation, if such a bot), are sent it
-    by a job enqueued with the same commit.
+    by a job enqueued with the same commit. `attachments` (checked by access_for_attach)
+    go into the message in the same transaction.
     """
     html, mentioned = render(body, mentionable)
     with transaction.atomic():
@@ -347,8 +373,10 @@ def do_send_message(
         message = _message(
             sender, client_id, body, html, seq, number, now,
             conversation=conversation, reply_to=reply_to, mentioned_ids=mentioned,
+            attachments=[stored(a) for a in attachments],
         )  # fmt: skip
         _insert(message)
+        do_attach(message, attachments)
         if mentioned:
             store_mentions(message, mentioned)
         if (mentioned or direct_bot) and not sender.is_bot:
@@ -365,8 +393,8 @@ def do_send_message(
 _MESSAGE = Message._meta.db_table
 _INSERT = f"""
 INSERT INTO {_MESSAGE} (conversation_id, seq, number, updated_seq, sender_id, client_id,
-    body, html, created_at, edit_count, reply_to_id, mentioned_ids, reactions)
-VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, 0, %s, %s, %s)
+    body, html, created_at, edit_count, reply_to_id, mentioned_ids, reactions, attachments)
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, 0, %s, %s, %s, %s)
 """  # noqa: S608 (table name from the model, values as parameters)
 _READ = f"""
 UPDATE {Participant._meta.db_table} SET last_read_seq = %s, read_count = %s
@@ -413,6 +441,7 @@ def _insert(message: Message) -> None:
         message.reply_to_id,
         json_field.get_db_prep_save(message.mentioned_ids, connection),
         json_field.get_db_prep_save([], connection),
+        json_field.get_db_prep_save(message.attachments, connection),
     ]
     with connection.cursor() as cursor:
         if connection.features.can_return_columns_from_insert:
@@ -468,9 +497,9 @@ WITH input AS (
     WINDOW w AS (PARTITION BY a.conversation_id ORDER BY a.ord)
 ), message AS (
     INSERT INTO {_MESSAGE} (conversation_id, seq, number, updated_seq, sender_id, client_id,
-        body, html, created_at, edit_count, reply_to_id, mentioned_ids, reactions)
+        body, html, created_at, edit_count, reply_to_id, mentioned_ids, reactions, attachments)
     SELECT conversation_id, seq, number, seq, sender_id, client_id, body, html, %(now)s, 0,
-        NULL, '[]', '[]'
+        NULL, '[]', '[]', '[]'
     FROM numbered ORDER BY conversation_id, seq
     RETURNING id, conversation_id, seq, number, sender_id, client_id
 ), read AS (
@@ -495,6 +524,7 @@ def _plain(request: SendRequest) -> bool:
         connection.vendor == "postgresql"
         and request.conversation_id is not None
         and request.reply_to is None
+        and not request.attachments
         and "@" not in request.body
     )
 

@@ -50,6 +50,9 @@ class Message(models.Model):
     # Denormalised for cheap pages and events; Mention and Reaction rows are the truth.
     mentioned_ids = models.JSONField(default=list, blank=True)
     reactions = models.JSONField(default=list, blank=True)
+    # What a client shows of each file (parley.files.links.Stored); parley.files'
+    # Attachment rows are the truth, and decide who may fetch them.
+    attachments = models.JSONField(default=list, blank=True)
     # A call's history entry (parley/calls) carries the call as catalogue.CallEntry; it
     # is the calls app's to write, and cannot be edited, deleted or moved.
     call = models.JSONField(null=True, blank=True)

@@ -9,6 +9,7 @@ starts from is passed through json_script, in the same shapes as the API and `he
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
@@ -25,6 +26,7 @@ from parley.core.http import AuthenticatedRequest, query_int
 from parley.messaging import selectors
 from parley.messaging.access import may_message_directly
 from parley.messaging.models import Message
+from parley.messaging.views.emoji import index_url
 
 # Messages from one sender closer together than this are shown as one block.
 CONTINUATION = timedelta(minutes=5)
@@ -135,7 +137,11 @@ def _render(
         "draft": draft,
         "archived_rooms": sorted(archived),
         "colours": AVATAR_COLOURS,
-        "urls": {"login": reverse("login"), "chat": reverse("chat")},
+        "urls": {"login": reverse("login"), "chat": reverse("chat"), "emoji": index_url()},
+        "limits": {
+            "file_bytes": settings.FILES_MAX_BYTES,
+            "files_per_message": settings.FILES_MAX_PER_MESSAGE,
+        },
     }
     context = {
         "rooms": _room_groups(conversations),

@@ -8,6 +8,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib.auth import HASH_SESSION_KEY
 
+from parley.accounts.tests.factories import UserFactory
 from parley.messaging.actions.rooms import check_leave_room
 from parley.messaging.actions.send import check_send_message
 from parley.realtime import reads
@@ -39,6 +40,22 @@ async def test_membership_is_none_once_the_session_no_longer_signs_them_in(room,
 
     await sync_to_async(change_password)()
     assert await reads.membership(bob, {"session": session}) is None
+
+
+async def test_membership_is_none_for_a_deactivated_user_and_empty_for_one_in_nothing(
+    room, chat, alice, bob
+):
+    carol = await sync_to_async(UserFactory)(username="carol")
+    session = await sync_to_async(signed_in)(carol)
+    assert await reads.membership(carol, {"session": session}) == []  # signed in, no chats
+    bob_session = await sync_to_async(signed_in)(bob)
+
+    def deactivate() -> None:
+        bob.is_active = False
+        bob.save()
+
+    await sync_to_async(deactivate)()
+    assert await reads.membership(bob, {"session": bob_session}) is None
 
 
 async def test_state_is_hello_s_conversations_and_presence_reach(room, chat, alice, bob):

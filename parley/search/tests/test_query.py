@@ -93,7 +93,7 @@ def test_a_bad_date_says_how_to_write_one(value):
         ("from:", "from: needs a value, e.g. from:alice."),
         ("in:@", "in: needs a username, e.g. in:alice."),
         ('from:"a b"', "from: needs a username, e.g. from:alice."),
-        ("has:image", "has: can only be has:link, not has:image."),
+        ("has:video", "has: can be has:link, has:attachment or has:image, not has:video."),
         ("is:read", "is: can only be is:unread, not is:read."),
         ("-from:alice", "Only words and phrases can be excluded with “-”, not from:."),
         ("x" * 301, "A search can be at most 300 characters."),
