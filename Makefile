@@ -22,7 +22,8 @@ run: $(VENV)/.stamp-run
 
 ## test: run the whole test suite (SQLite + in-memory unless DATABASE_URL / REDIS_URL are set)
 test: $(VENV)/.stamp-dev
-	bash scripts/system-deps.sh browser faults calls $(if $(MYSQL),mysql,)
+	bash scripts/system-deps.sh browser faults calls axe $(if $(MYSQL),mysql,)
+	bash scripts/axe-core.sh
 ifneq ($(MYSQL),)
 	$(PIP) -e '.[dev,mysql]'
 endif

@@ -11,6 +11,7 @@ admin.site.site_title = "Parley admin"
 
 urlpatterns = [
     path("", core_views.home, name="home"),
+    path("favicon.ico", core_views.favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path("api/v1/", api_v1.urls),
     path("", include("parley.accounts.urls")),

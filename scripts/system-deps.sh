@@ -4,6 +4,7 @@
 #   mysql   -> libmariadb-dev + pkg-config (to build mysqlclient)
 #   faults  -> redis-server + postgresql (the fault suite starts private instances of both)
 #   calls   -> janus + coturn (the media tests start private instances of both)
+#   axe     -> npm (scripts/axe-core.sh fetches axe-core for the browser tests' checks)
 # Without root or apt-get it says what to install and fails: it never skips.
 set -euo pipefail
 need=()
@@ -17,6 +18,7 @@ for part in "$@"; do
     calls)
       command -v janus >/dev/null 2>&1 || need+=(janus)
       command -v turnserver >/dev/null 2>&1 || need+=(coturn) ;;
+    axe) command -v npm >/dev/null 2>&1 || need+=(npm) ;;
     "") ;;
     *) echo "system-deps: unknown part '$part'" >&2; exit 2 ;;
   esac

@@ -1,11 +1,12 @@
-"""Template context for every page: the friend-request badge, counted lazily."""
+"""Template context for every page: the friend-request and room-invitation badges, counted
+lazily."""
 
 from collections.abc import Callable
 from functools import partial
 
 from django.http import HttpRequest
 
-from parley.accounts.selectors import incoming_request_count
+from parley.accounts.selectors import incoming_request_count, pending_invite_count
 
 
 def friend_requests(request: HttpRequest) -> dict[str, Callable[[], int]]:
@@ -13,4 +14,7 @@ def friend_requests(request: HttpRequest) -> dict[str, Callable[[], int]]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"incoming_request_count": partial(incoming_request_count, user)}
+    return {
+        "incoming_request_count": partial(incoming_request_count, user),
+        "pending_invite_count": partial(pending_invite_count, user),
+    }

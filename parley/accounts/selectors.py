@@ -89,6 +89,11 @@ def incoming_request_count(user: User) -> int:
     return incoming_requests(user).count()
 
 
+def pending_invite_count(user: User) -> int:
+    """Room invitations waiting for `user`'s answer (the navigation's Rooms badge)."""
+    return user.room_invites.count()
+
+
 def blocked_by(user: User) -> QuerySet[User]:
     """The users `user` has blocked."""
     return User.objects.filter(blocks_received__blocker=user).order_by("username")

@@ -1,11 +1,12 @@
-"""Conversations: the list, history by seq cursor, mention autocomplete, and your read
-marker. (Messages themselves are parley/api/messages.py's.)"""
+"""Conversations: the list, history by seq cursor, mention autocomplete, your read
+marker and your marks (muted, starred). (Messages themselves are parley/api/messages.py's.)"""
 
 from typing import Annotated, Any, Literal, cast
 
 from annotated_types import MaxLen
 from ninja import Router, Status
 from pydantic import Field
+from typing_extensions import TypedDict
 
 from parley.api.shapes import (
     ERRORS,
@@ -25,6 +26,7 @@ from parley.files.detect import refused
 from parley.files.links import client_dict, stored
 from parley.files.uploads import check_not_refused
 from parley.messaging import selectors
+from parley.messaging.actions.marks import check_mark_conversation
 from parley.messaging.actions.read import check_mark_read
 
 router = Router(tags=["conversations"])
@@ -145,3 +147,27 @@ def upload_attachment(request: AuthenticatedRequest, conversation_id: Id) -> Sta
         "attachment": cast(Attachment, client_dict(stored(attachment))),
     }
     return Status(201, uploaded)
+
+
+class MarksIn(Input):
+    muted: bool | None = Field(
+        None, description="Mute: its unread messages leave the title's count."
+    )
+    starred: bool | None = Field(None, description="Star: listed first.")
+
+
+class Marks(TypedDict):
+    conversation: int
+    muted: bool
+    starred: bool
+
+
+@router.patch("/{conversation_id}", response={200: Marks, **ERRORS}, url_name="mark_conversation")
+def mark_conversation(request: AuthenticatedRequest, conversation_id: Id, data: MarksIn) -> Marks:
+    """Mute or star a conversation of yours (a field left out stays as it is). Your
+    sockets get `conversation.marked`, so other tabs follow."""
+    check_rate("read", request.user.pk)
+    event = check_mark_conversation(
+        request.user, conversation_id, muted=data.muted, starred=data.starred
+    )
+    return {"conversation": event.conversation, "muted": event.muted, "starred": event.starred}

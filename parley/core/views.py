@@ -1,7 +1,9 @@
-"""Pages that belong to no app: the home page and the CSRF failure page."""
+"""Pages that belong to no app: the home page, the CSRF failure page and /favicon.ico."""
 
-from django.http import HttpRequest, HttpResponse
+from django.contrib.staticfiles import finders
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_safe
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -13,3 +15,16 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     return render(request, "csrf_failure.html", status=403)
+
+
+@require_safe
+def favicon(request: HttpRequest) -> FileResponse:
+    """static/favicon.ico at the root, where browsers and feed readers look for it whatever
+    the page links (pages link the SVG, static/favicon.svg). Cached for a day: its name
+    has no hash to change when it does."""
+    found = finders.find("favicon.ico")
+    if not isinstance(found, str):
+        raise Http404("no favicon")
+    response = FileResponse(open(found, "rb"), content_type="image/x-icon")  # noqa: SIM115  # FileResponse closes it
+    response["Cache-Control"] = "public, max-age=86400"
+    return response

@@ -151,6 +151,7 @@ class RoomRef(TypedDict):
 
 
 class MemberRoom(RoomRef):
+    private: bool  # only invited people join it
     role: Role | None  # the viewer's
 
 
@@ -168,6 +169,7 @@ class ConversationSummary(TypedDict):
     kind: Literal["chat", "direct", "group"]
     title: str
     chat: str | None
+    description: str  # a chat's, as Markdown source ("" for others)
     room: MemberRoom | None
     people: list[UserSummary]
     last_seq: int
@@ -175,7 +177,9 @@ class ConversationSummary(TypedDict):
     unread: int
     mentions: int
     last_message_at: str | None
-    preview: Preview | None
+    preview: Preview | None  # the last message still there (not deleted or moved away)
+    muted: bool  # your own marks (conversation.marked)
+    starred: bool
 
 
 class CallParticipant(TypedDict):
@@ -300,6 +304,12 @@ class ConversationUpdated(Event, tag="conversation.updated"):
     room: RoomRef | None
 
 
+class ConversationMarked(Event, tag="conversation.marked"):
+    conversation: int
+    muted: bool
+    starred: bool
+
+
 class _FriendRequestEvent(Event):
     request: FriendRequestData
 
@@ -322,6 +332,22 @@ class FriendAdded(Event, tag="friend.added"):
 
 class FriendRemoved(Event, tag="friend.removed"):
     user: UserSummary
+
+
+class InviteData(TypedDict):
+    id: int
+    room: RoomRef
+    invited_by: UserSummary
+    created_at: str  # ISO 8601
+
+
+class InviteReceived(Event, tag="invite.received"):
+    invite: InviteData
+
+
+class InviteRemoved(Event, tag="invite.removed"):
+    invite: int  # its id
+    reason: Literal["accepted", "declined", "cancelled"]
 
 
 class SessionEnded(Event, tag="session.ended"):
@@ -534,9 +560,12 @@ ServerEvent = (
     | MembershipChanged
     | Read
     | ConversationUpdated
+    | ConversationMarked
     | FriendRequestEvent
     | FriendAdded
     | FriendRemoved
+    | InviteReceived
+    | InviteRemoved
     | SessionEnded
     | Typing
     | Presence

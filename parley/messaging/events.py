@@ -14,7 +14,7 @@ from msgspec import UNSET
 from parley.accounts.events import user_summary
 from parley.events import catalogue
 from parley.files.links import client_dict
-from parley.messaging.models import Conversation, Message
+from parley.messaging.models import Conversation, Message, RoomInvite
 
 EXCERPT_CHARS = 140
 
@@ -189,3 +189,20 @@ def conversation_updated_event(conversation: Conversation) -> catalogue.Conversa
             else None
         ),
     )
+
+
+def invite_data(invite: RoomInvite) -> catalogue.InviteData:
+    """An invitation as its invitee's events and chat page carry it (reads its room and
+    invited_by: select_related them)."""
+    room = invite.room
+    return {
+        "id": invite.pk,
+        "room": {
+            "id": room.pk,
+            "slug": room.slug,
+            "title": room.title,
+            "archived": room.is_archived,
+        },
+        "invited_by": user_summary(invite.invited_by),
+        "created_at": invite.created_at.isoformat(),
+    }

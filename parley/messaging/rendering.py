@@ -4,6 +4,17 @@
 caller resolves which names are members (see mentioned_names) and passes them in.
 Known `:shortcode:`s (parley.messaging.emoji: `:tada:`, `:thumbs_up:`) become the emoji
 itself, as text; not inside code (inline rules never see code spans or blocks).
+
+Fenced code with a language Pygments knows is highlighted on the server (as Zulip does):
+tokens become <span class="tok-…"> (Pygments' short names; static/css/parley.css colours
+them with custom properties, so both themes cover them). An unknown or missing language
+is left plain: guessing is slow and often wrong.
+
+Blockquotes: messages render with hard line breaks (each line of a message is a line), so
+a quote ends at the first line that does not start with ">", as chat users expect (Slack,
+Zulip): CommonMark's lazy continuation, which would pull that line into the quote's
+paragraph, is for reflowed prose. A blank line is put before such a line (outside code
+fences), which is exactly what CommonMark then renders as "quote, then paragraph".
 """
 
 import re
@@ -17,6 +28,10 @@ from markdown_it.renderer import RendererHTML
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import get_lexer_by_name
+from pygments.util import ClassNotFound
 
 from parley.messaging.emoji import emoji_for
 
@@ -108,12 +123,59 @@ def _render_mention(
     return f'<span class="mention" data-user="{int(token.meta["user_id"])}">@{name}</span>'
 
 
+_FORMATTER = HtmlFormatter(nowrap=True, classprefix="tok-")
+# Code longer than this is shown plain: highlighting is linear, but a message's CPU is capped.
+HIGHLIGHT_MAX_CHARS = 20_000
+
+
+def _highlight(code: str, language: str, _attrs: str) -> str:
+    """A fenced block's code as Pygments token spans, or "" (markdown-it escapes it)."""
+    name = language.strip().split(maxsplit=1)[0].lower() if language.strip() else ""
+    if not name or len(code) > HIGHLIGHT_MAX_CHARS:
+        return ""
+    try:
+        lexer = get_lexer_by_name(name, stripnl=False, ensurenl=False)
+    except ClassNotFound:
+        return ""
+    return str(highlight(code, lexer, _FORMATTER))
+
+
+_QUOTED = re.compile(r" {0,3}>")
+_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
+
+
+def _end_quotes(source: str) -> str:
+    """`source` with a blank line before each line that follows a quoted line without
+    being quoted itself (outside fenced code): the quote ends there (module docstring)."""
+    lines = source.split("\n")
+    out: list[str] = []
+    quoted = False
+    fence: str | None = None
+    for line in lines:
+        if fence is not None:
+            stripped = line.strip()
+            if stripped.startswith(fence) and not stripped.strip(fence[0]):
+                fence = None
+            out.append(line)
+            continue
+        is_quoted = bool(_QUOTED.match(line))
+        if quoted and not is_quoted and line.strip():
+            out.append("")
+        quoted = is_quoted
+        opening = _FENCE.match(line)
+        if opening and not is_quoted:
+            fence = opening.group(1)
+        out.append(line)
+    return "\n".join(out)
+
+
 @cache
 def _parser() -> MarkdownIt:
     # CommonMark with tables and strikethrough; raw HTML is escaped, bare URLs become links.
-    md = MarkdownIt("commonmark", {"html": False, "linkify": True, "breaks": True}).enable(
-        ["table", "strikethrough", "linkify"]
-    )
+    md = MarkdownIt(
+        "commonmark",
+        {"html": False, "linkify": True, "breaks": True, "highlight": _highlight},
+    ).enable(["table", "strikethrough", "linkify"])
     md.inline.ruler.before("emphasis", "mention", _mention_rule)
     md.inline.ruler.before("emphasis", "emoji", _emoji_rule)
     md.add_render_rule("mention", _render_mention)
@@ -132,6 +194,8 @@ def render(source: str, mentionable: Mentionable | None = None) -> tuple[str, li
     if _PLAIN.fullmatch(source):
         return f"<p>{source}</p>", []
     env: dict[str, Any] = {"mentionable": mentionable or {}}
+    if ">" in source:
+        source = _end_quotes(source)
     html = _parser().render(source, env)
     mentioned = list(dict.fromkeys(env.get("mentioned", [])))
     return _clean(html), mentioned

@@ -8,6 +8,7 @@ from django.db import connection
 from django.db.models import (
     Case,
     Count,
+    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -114,9 +115,9 @@ def _title(kind: str, title: str, room_title: str | None, names: list[str], me: 
 # and hello on SQLite, PostgreSQL and MariaDB. One row per conversation, with its room,
 # the viewer's role there, their unread mentions and the last message with its sender.
 _SUMMARY_ROWS = f"""
-SELECT p.conversation_id, p.last_read_seq, p.read_count,
-  c.kind, c.title, c.last_seq, c.message_count, c.last_message_at, c.created_at,
-  c.room_id, r.slug, r.title, r.is_archived,
+SELECT p.conversation_id, p.last_read_seq, p.read_count, p.muted, p.starred,
+  c.kind, c.title, c.description, c.last_seq, c.message_count, c.last_message_at, c.created_at,
+  c.room_id, r.slug, r.title, r.is_archived, r.is_public,
   (SELECT rm.role FROM {RoomMember._meta.db_table} rm
     WHERE rm.room_id = c.room_id AND rm.user_id = p.user_id),
   (SELECT COUNT(*) FROM {Mention._meta.db_table} mn
@@ -153,12 +154,47 @@ def _summaries(user: User, conversation_ids: list[int] | None = None) -> list[di
         rows = list(cursor.fetchall())  # MariaDB's driver gives a tuple
     people = other_members(user, conversation_ids)
     rows.sort(key=_recent_first)
-    return [_summary(user, row, people.get(row[0], [])) for row in rows]
+    summaries = [_summary(user, row, people.get(row[0], [])) for row in rows]
+    _preview_before_tombstones(summaries)
+    return summaries
+
+
+def _preview_before_tombstones(summaries: list[dict[str, Any]]) -> None:
+    """A conversation whose last message was deleted or moved away previews the message
+    before it (or nothing): one more query, only when there is such a conversation."""
+    gone = {s["id"]: s for s in summaries if s["preview"] and s["preview"].pop("gone")}
+    for s in summaries:
+        if s["preview"] is not None:
+            s["preview"].pop("gone", None)
+    if not gone:
+        return
+    for s in gone.values():
+        s["preview"] = None
+    latest = (
+        Message.objects.filter(
+            conversation_id__in=list(gone), deleted_at__isnull=True, moved_to__isnull=True
+        )
+        .values("conversation_id")
+        .annotate(seq=Max("seq"))
+    )
+    wanted = Q()
+    for row in latest:
+        wanted |= Q(conversation_id=row["conversation_id"], seq=row["seq"])
+    if not wanted:
+        return
+    for message in Message.objects.filter(wanted).select_related("sender"):
+        sender = message.sender
+        gone[message.conversation_id]["preview"] = {
+            "id": message.pk,
+            "sender": sender.display_name or sender.username,
+            "sender_id": sender.pk,
+            "text": plain_excerpt(message.html, PREVIEW_CHARS),
+        }
 
 
 def _recent_first(row: tuple[Any, ...]) -> tuple[bool, float, float]:
     """Sort key: latest message first, conversations without one last, then the newest."""
-    last_message_at, created_at = as_datetime(row[7]), as_datetime(row[8])
+    last_message_at, created_at = as_datetime(row[10]), as_datetime(row[11])
     return (
         last_message_at is None,
         -last_message_at.timestamp() if last_message_at else 0.0,
@@ -168,34 +204,33 @@ def _recent_first(row: tuple[Any, ...]) -> tuple[bool, float, float]:
 
 def _summary(user: User, row: tuple[Any, ...], people: list[UserSummary]) -> dict[str, Any]:
     (
-        conversation_id, last_read_seq, read_count,
-        kind, title, last_seq, message_count, last_message_at, _created_at,
-        room_id, room_slug, room_title, room_archived, role, mentions,
+        conversation_id, last_read_seq, read_count, muted, starred,
+        kind, title, description, last_seq, message_count, last_message_at, _created_at,
+        room_id, room_slug, room_title, room_archived, room_public, role, mentions,
         message_id, sender_id, sender_username, sender_display, deleted_at, moved_to_id, html,
     ) = row  # fmt: skip
     last_message_at = as_datetime(last_message_at)
     preview = None
     if message_id is not None:
-        if deleted_at is not None:
-            text = "(deleted)"
-        elif moved_to_id is not None:
-            text = "(moved)"
-        else:
-            text = plain_excerpt(html, PREVIEW_CHARS)
+        gone = deleted_at is not None or moved_to_id is not None
+        text = "" if gone else plain_excerpt(html, PREVIEW_CHARS)
         name = sender_display or sender_username
         preview = {"id": message_id, "sender": name, "sender_id": sender_id, "text": text}
+        preview["gone"] = gone  # replaced by the message before it: _preview_before_tombstones
     names = [person["name"] for person in people]
     return {
         "id": conversation_id,
         "kind": kind,
         "title": _title(kind, title, room_title, names, user.name),
         "chat": title if kind == Conversation.Kind.CHAT else None,
+        "description": description,
         "room": (
             {
                 "id": room_id,
                 "slug": room_slug,
                 "title": room_title,
                 "archived": bool(room_archived),
+                "private": not room_public,
                 # The viewer's role: the client offers moderation to owner/admin.
                 "role": role,
             }
@@ -209,6 +244,8 @@ def _summary(user: User, row: tuple[Any, ...], people: list[UserSummary]) -> dic
         "mentions": mentions,
         "last_message_at": last_message_at.isoformat() if last_message_at else None,
         "preview": preview,
+        "muted": bool(muted),
+        "starred": bool(starred),
     }
 
 

@@ -6,9 +6,13 @@ coroutine and no lazy wrapper per layer (bench/README.md, "idle socket"):
 
 1. The Host header is checked against settings.ALLOWED_HOSTS as Django checks it for
    HTTP, and the Origin header as Channels' OriginValidator checks it, using its own
-   matching code against settings.WEBSOCKET_ALLOWED_ORIGINS. A bad host or origin (a
-   malformed one too) is refused the same way, by closing before the accept (the server
-   answers HTTP 403), and logged.
+   matching code against settings.WEBSOCKET_ALLOWED_ORIGINS; in development (DEBUG) the
+   origin the page is actually served from (the Host of the handshake) is allowed too, so
+   `make run PORT=…` works on any port. A bad host is refused by closing before the
+   accept (the server answers HTTP 403). A refused origin (a malformed one too) is
+   accepted and at once closed with 4403 and a reason naming the setting, because a
+   browser cannot see a 403 and could only retry forever; nothing is read or sent before
+   the close. Both are logged with what to change.
 2. Each authenticator in turn looks at the scope. scope["user"] is the first user found,
    the User itself and not a lazy proxy, or else AnonymousUser. The session authenticator
    also puts the login session in scope["session"]: the consumer names its socket's
@@ -25,7 +29,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from importlib import import_module
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import ParseResult, urlparse
 
 from channels.security.websocket import OriginValidator, WebsocketDenier
 from django.conf import settings
@@ -36,7 +40,7 @@ from django.http.request import split_domain_port, validate_host
 from parley.accounts.sessions import signed_in_user
 from parley.accounts.tokens import token_user
 from parley.core.resilience import unavailable
-from parley.realtime.limits import CLOSE_TRY_AGAIN
+from parley.realtime.limits import CLOSE_ORIGIN_REFUSED, CLOSE_TRY_AGAIN
 from parley.realtime.routing import websocket_not_found, websocket_routes
 from parley.realtime.threads import reading
 
@@ -66,9 +70,40 @@ def origin_allowed(scope: Scope) -> bool:
     validator = OriginValidator(None, settings.WEBSOCKET_ALLOWED_ORIGINS)
     try:
         parsed = urlparse(origins[-1].decode("latin1")) if origins else None
-        return bool(validator.valid_origin(parsed))
+        if validator.valid_origin(parsed):
+            return True
+        return bool(settings.DEBUG) and parsed is not None and _same_origin(scope, parsed)
     except ValueError:  # a malformed origin: a port that is not a number, a bad IPv6
         return False
+
+
+def _same_origin(scope: Scope, origin: ParseResult) -> bool:
+    """Whether `origin` is the one the handshake was made to: its host and port are the
+    handshake's Host header (itself one of ALLOWED_HOSTS, checked first) and its scheme
+    matches the socket's (http for ws, https for wss). Used in development only, where
+    the port is whatever `make run PORT=…` chose."""
+    hosts = _headers(scope, b"host")
+    if len(hosts) != 1 or not origin.hostname:
+        return False
+    origin.port  # noqa: B018  # raises ValueError for a port that is not a number
+    scheme = "https" if scope.get("scheme") in ("wss", "https") else "http"
+    return origin.scheme == scheme and origin.netloc.lower() == hosts[0].decode("latin1").lower()
+
+
+ORIGIN_REFUSED_REASON = "origin not allowed: add it to WEBSOCKET_ALLOWED_ORIGINS"
+
+
+async def _refuse_origin(receive: Receive, send: Send) -> None:
+    """Accept and close at once with 4403 and a reason: a browser sees a refused
+    handshake only as 1006, and the page could not tell the user why it never connects.
+    The socket is not authenticated and nothing is read from it."""
+    message = await receive()
+    if message["type"] != "websocket.connect":
+        return
+    await send({"type": "websocket.accept"})
+    await send(
+        {"type": "websocket.close", "code": CLOSE_ORIGIN_REFUSED, "reason": ORIGIN_REFUSED_REASON}
+    )
 
 
 def host_allowed(scope: Scope) -> bool:
@@ -159,14 +194,22 @@ class WebSocketApplication:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "websocket":
             raise ValueError("WebSocketApplication serves WebSockets only")
-        if not (host_allowed(scope) and origin_allowed(scope)):
+        if not host_allowed(scope):
             logger.warning(
-                "refused a WebSocket from %s: host %r or origin %r not allowed",
+                "refused a WebSocket from %s: host %r is not in ALLOWED_HOSTS",
                 (scope.get("client") or ("?",))[0],
                 b",".join(_headers(scope, b"host")).decode("latin1"),
-                b",".join(_headers(scope, b"origin")).decode("latin1"),
             )
             await WebsocketDenier()(scope, receive, send)
+            return
+        if not origin_allowed(scope):
+            logger.warning(
+                "refused a WebSocket from %s: origin %r is not in WEBSOCKET_ALLOWED_ORIGINS "
+                "(closed with 4403); add it there (scheme://host:port) if it serves Parley",
+                (scope.get("client") or ("?",))[0],
+                b",".join(_headers(scope, b"origin")).decode("latin1"),
+            )
+            await _refuse_origin(receive, send)
             return
         try:
             scope["user"] = await self.authenticate(scope)

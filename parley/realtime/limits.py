@@ -23,6 +23,7 @@ logger = logging.getLogger(__name__)
 
 CLOSE_POLICY = 1008  # too many refused frames
 CLOSE_TRY_AGAIN = 1013  # the database or Redis is briefly away: reconnect
+CLOSE_ORIGIN_REFUSED = 4403  # the page's origin is not in WEBSOCKET_ALLOWED_ORIGINS
 CLOSE_TOO_MANY_SOCKETS = 4409
 CLOSE_RATE_LIMITED = 4429
 

@@ -14,7 +14,7 @@ from parley.accounts.models import User
 from parley.core.errors import ErrorCode, ParleyError
 from parley.events.catalogue import MessageData
 from parley.files.models import Attachment
-from parley.messaging.events import MESSAGE_RELATED, message_dict
+from parley.messaging.events import MESSAGE_RELATED, message_dict, plain_excerpt
 from parley.messaging.models import Conversation, Message
 from parley.messaging.selectors import direct_key, other_members, title_for
 from parley.search.backends import backend_for
@@ -161,8 +161,11 @@ def search_messages(user: User, query: str, page: int = 1) -> SearchPage:
         SearchResult(
             message=m,
             conversation=titles[m.conversation_id],
+            # The message's text as it reads, not its Markdown source (no ** or ```).
             snippet=snippet(
-                m.body, parsed.terms, matched.get(m.pk, set()) if backend.reports_words else None
+                plain_excerpt(m.html, limit=len(m.html) + 1),
+                parsed.terms,
+                matched.get(m.pk, set()) if backend.reports_words else None,
             ),
         )
         for m in rows

@@ -15,14 +15,17 @@
 import { Attachments } from "./attachments.js";
 import { Composer } from "./composer.js";
 import { Calls } from "./calls/index.js";
-import { avatar, excerpt, h, localiseTime, newClientId, textOf } from "./dom.js";
+import { avatar, csrfToken, excerpt, h, localiseTime, newClientId, textOf } from "./dom.js";
 import { MessageMenu } from "./menu.js";
+import { Notices } from "./notices.js";
 import { DesktopNotifier } from "./notify.js";
 import { Pane } from "./pane.js";
 import { Presence } from "./presence.js";
 import { SearchPanel } from "./search.js";
 import { ParleySocket } from "./socket.js";
 import { EmojiPicker } from "./emoji.js";
+import { installShortcutsHelp } from "./shortcuts.js";
+import { Switcher } from "./switcher.js";
 
 const ACK_TIMEOUT_MS = 20_000;
 
@@ -52,6 +55,8 @@ const els = {
   input: $("ch-input"),
   label: $("ch-input-label"),
   error: $("ch-error"),
+  description: $("ch-pane-description"),
+  marks: $("ch-pane-marks"),
 };
 
 const view = { me: data.me, palette: data.colours };
@@ -89,6 +94,7 @@ const app = {
   clearError,
   announce,
   onSettled: () => markRead(),
+  openRoom,
   onReplaced: (article) => app.menu.reattach(article),
   typingChanged: () => scheduleList(),
   limits: data.limits,
@@ -102,6 +108,10 @@ app.emoji = new EmojiPicker(app);
 app.menu = new MessageMenu(app);
 app.presence = new Presence(app);
 view.presence = app.presence; // messages show their senders' presence dots
+app.notices = new Notices(app, data);
+app.openConversation = (id) => openConversation(id);
+app.switcher = new Switcher(app);
+installShortcutsHelp();
 app.notifier = new DesktopNotifier(app);
 app.calls = new Calls(app); // call buttons, the incoming prompt, the call view (calls/)
 const { pane, composer, presence } = app;
@@ -125,10 +135,12 @@ function renderList() {
     : null;
   const rooms = new Map();
   const personal = [];
+  const starred = [];
   for (const id of state.order) {
     const c = state.conversations.get(id);
     if (!c) continue;
-    if (c.kind === "chat" && c.room) {
+    if (c.starred) starred.push(c);
+    else if (c.kind === "chat" && c.room) {
       if (!rooms.has(c.room.id)) rooms.set(c.room.id, { room: c.room, chats: [] });
       rooms.get(c.room.id).chats.push(c);
     } else {
@@ -136,6 +148,16 @@ function renderList() {
     }
   }
   const sections = [];
+  if (starred.length) {
+    sections.push(
+      h(
+        "section",
+        { class: "ch-section", "aria-labelledby": "ch-starred-h" },
+        h("h2", { id: "ch-starred-h" }, "Starred"),
+        h("ul", { class: "ch-convs", "aria-labelledby": "ch-starred-h" }, starred.map(listItem)),
+      ),
+    );
+  }
   if (rooms.size) {
     sections.push(
       h(
@@ -183,18 +205,18 @@ function listItem(c) {
         ? [avatar(c.people[0], view.palette), presence.dot(c.people[0].id, "ch-dot-avatar")]
         : h("span", { class: "avatar ch-avatar-group", "aria-hidden": "true" }, String(c.people.length + 1));
   }
+  const lock = c.room?.private ? h("span", { class: "ch-lock", role: "img", "aria-label": "private" }) : null;
   const title =
-    c.kind === "chat" ? [h("span", { class: "ch-hash", "aria-hidden": "true" }, "#"), c.chat] : [c.title];
+    c.kind === "chat"
+      ? [lock || h("span", { class: "ch-hash", "aria-hidden": "true" }, "#"), c.starred ? `${c.room.title} › ${c.chat}` : c.chat]
+      : [c.title];
+  const muted = c.muted ? h("span", { class: "ch-muted" }, "muted") : null;
   const typers = presence.typers(c.id);
   let preview = null;
   if (typers.length) {
     preview = h("span", { class: "ch-conv-preview is-typing" }, typers.length === 1 ? `${typers[0].name} is typing…` : "Several people are typing…");
   } else if (c.preview) {
-    preview = h(
-      "span",
-      { class: "ch-conv-preview" },
-      `${c.preview.sender_id === view.me.id ? "You" : c.preview.sender}: ${c.preview.text}`,
-    );
+    preview = h("span", { class: "ch-conv-preview" }, previewLine(c));
   }
   return h(
     "li",
@@ -202,12 +224,13 @@ function listItem(c) {
     h(
       "a",
       {
-        class: count ? "ch-conv has-unread" : "ch-conv",
+        class: `ch-conv${count ? " has-unread" : ""}${c.muted ? " is-muted" : ""}`,
         href: `${data.urls.chat}${c.id}/`,
         "aria-current": c.id === state.current ? "page" : null,
       },
       picture,
       h("span", { class: "ch-conv-text" }, h("span", { class: "ch-conv-title" }, title), preview),
+      muted,
       mentions
         ? h("span", { class: "badge badge-mention", "aria-label": `${mentions} mention${mentions > 1 ? "s" : ""}` }, `@${mentions}`)
         : null,
@@ -216,10 +239,19 @@ function listItem(c) {
   );
 }
 
-/** The tab's title: the open conversation, after the number of unread messages. */
+/** A list entry's last line: who said it (not in a direct conversation, whose title is
+ * already the other person, unless it was you) and what. */
+function previewLine(c) {
+  const mine = c.preview.sender_id === view.me.id;
+  if (c.kind === "direct" && !mine) return c.preview.text;
+  return `${mine ? "You" : c.preview.sender}: ${c.preview.text}`;
+}
+
+/** The tab's title: the open conversation, after the number of unread messages (muted
+ * conversations left out). */
 function showDocumentTitle() {
   let unread = 0;
-  for (const c of state.conversations.values()) unread += c.unread || 0;
+  for (const c of state.conversations.values()) if (!c.muted) unread += c.unread || 0;
   const title = `${unread ? `(${unread}) ` : ""}${state.pageTitle || "Chat"} · Parley`;
   if (document.title !== title) document.title = title;
 }
@@ -416,6 +448,12 @@ function showTitle(c) {
     links.push(h("a", { href: `/settings/notifications/#level-${level}` }, "Notifications"));
   }
   els.links.replaceChildren(...links);
+  els.description.textContent = c?.description ? excerpt(c.description.replace(/[*_`>#~]+/g, ""), 160) : "";
+  els.description.hidden = !els.description.textContent;
+  for (const button of els.marks.querySelectorAll("[data-mark]")) {
+    button.hidden = !c;
+    button.setAttribute("aria-pressed", String(Boolean(c?.[button.dataset.mark])));
+  }
   if (!composer.mode) els.label.textContent = composerLabel();
   app.calls.shown(c);
 }
@@ -497,20 +535,59 @@ function leaveOpenConversation() {
 }
 
 // --- read markers -------------------------------------------------------------------------
+//
+// A message is read once it has been on screen (at least half of it, or half the pane for
+// a long one) while the tab is visible: the read marker moves up to the newest message
+// seen, so the unread badge goes down as the user scrolls, not all at once on opening.
 
-/** Tell the server you have read up to the newest event, if the pane shows the newest
- * message and the tab is visible. */
+/** The newest seq seen on screen in the open conversation. */
+const seen = { conversation: null, seq: 0 };
+
+const seenObserver = new IntersectionObserver(
+  (entries) => {
+    let moved = false;
+    for (const entry of entries) {
+      if (!entry.isIntersecting) continue;
+      const enough =
+        entry.intersectionRatio >= 0.5 || entry.intersectionRect.height >= (entry.rootBounds?.height || Infinity) / 2;
+      const seq = Number(entry.target.dataset.seq);
+      if (!enough || !seq || entry.target.classList.contains("is-pending")) continue;
+      if (seen.conversation !== state.current) Object.assign(seen, { conversation: state.current, seq: 0 });
+      if (seq > seen.seq) {
+        seen.seq = seq;
+        moved = true;
+      }
+    }
+    if (moved) markRead();
+  },
+  { root: els.scroll, threshold: [0, 0.25, 0.5, 0.75, 1] },
+);
+
+// Every message the pane draws is watched (pages, live ones, replacements after edits).
+new MutationObserver((records) => {
+  for (const record of records) {
+    for (const node of record.addedNodes) if (node.classList?.contains("ch-msg")) seenObserver.observe(node);
+    for (const node of record.removedNodes) if (node.classList?.contains("ch-msg")) seenObserver.unobserve(node);
+  }
+}).observe(els.log, { childList: true });
+
+/** Tell the server how far you have read: up to the newest message seen on screen, or
+ * the newest event when the newest message is on screen (edits take later seqs). */
 function markRead() {
   const id = state.current;
   const c = state.conversations.get(id);
-  if (!c || state.gone || pane.loading || !pane.following || document.visibilityState !== "visible") return;
+  if (!c || state.gone || pane.loading || document.visibilityState !== "visible") return;
   if (c.last_read_seq >= c.last_seq && !c.unread) return;
-  if (!pane.newestIsVisible()) return;
-  if (!socket.send({ type: "read", conversation: id, seq: c.last_seq })) return;
-  c.last_read_seq = c.last_seq;
-  c.unread = 0;
-  c.mentions = 0;
-  scheduleList();
+  let seq = seen.conversation === id ? seen.seq : 0;
+  if (pane.following && pane.newestIsVisible() && pane.lastArticle()) seq = c.last_seq;
+  if (seq <= c.last_read_seq) return;
+  if (!socket.send({ type: "read", conversation: id, seq })) return;
+  c.last_read_seq = seq;
+  if (seq >= c.last_seq) {
+    c.unread = 0;
+    c.mentions = 0;
+  }
+  scheduleList(); // the read event that answers brings the exact counts
 }
 
 // --- frames from the server -------------------------------------------------------------
@@ -543,7 +620,11 @@ function onSequenced(frame) {
       scheduleList(); // changes to older messages show nothing in the list
     } else if (frame.type !== "message" && c.preview?.id === message.id) {
       // The last message was edited, deleted or moved: the list must not keep old text.
-      c.preview = previewOf(message);
+      // A tombstone is not shown: the server's summary previews the message before it.
+      if (message.deleted || message.moved_to) {
+        c.preview = null;
+        refreshSummaries();
+      } else c.preview = previewOf(message);
       scheduleList();
     }
   }
@@ -578,6 +659,9 @@ function onMembership(frame) {
       adoptDraft(id);
     } else if (id === state.current && summary) {
       showTitle(summary);
+    } else if (summary?.room && summary.room.id === state.openOnJoin) {
+      state.openOnJoin = null;
+      queueMicrotask(() => openConversation(id));
     }
   } else {
     state.conversations.delete(id);
@@ -614,6 +698,35 @@ function onUpdated(frame) {
   }
   scheduleList();
 }
+
+/** Muted or starred, here or on another device. */
+function onMarked(frame) {
+  const c = state.conversations.get(frame.conversation);
+  if (!c) return;
+  c.muted = frame.muted;
+  c.starred = frame.starred;
+  if (frame.conversation === state.current) showTitle(c);
+  scheduleList();
+}
+
+els.marks.addEventListener("click", async (event) => {
+  const button = event.target.closest("[data-mark]");
+  const c = state.conversations.get(state.current);
+  if (!button || !c) return;
+  const mark = button.dataset.mark;
+  const response = await fetch(`/api/v1/conversations/${c.id}`, {
+    method: "PATCH",
+    credentials: "same-origin",
+    headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrfToken() },
+    body: JSON.stringify({ [mark]: !c[mark] }),
+  }).catch(() => null);
+  if (!response?.ok) {
+    showError("That did not work; try again.");
+    return;
+  }
+  onMarked(await response.json());
+  announce(`${c.title} ${mark === "muted" ? (c.muted ? "muted" : "unmuted") : c.starred ? "starred" : "unstarred"}.`);
+});
 
 function onGap(frame) {
   const c = state.conversations.get(frame.conversation);
@@ -664,13 +777,33 @@ socket.addEventListener("frame", ({ detail: frame }) => {
     case "conversation.updated":
       onUpdated(frame);
       break;
+    case "conversation.marked":
+      onMarked(frame);
+      break;
     case "typing":
       presence.typingEvent(frame);
       break;
     case "presence":
       presence.event(frame);
       break;
+    default:
+      app.notices.receive(frame);
   }
+});
+
+/** Open a room's chat: now if the page has it, else when its membership.changed comes
+ * (an invitation just accepted). */
+function openRoom(roomId) {
+  const chat = [...state.conversations.values()].find((c) => c.room?.id === roomId);
+  if (chat) openConversation(chat.id);
+  else state.openOnJoin = roomId;
+}
+
+// The server refused this page's origin (close 4403): the banner says why; nothing here
+// may look connected.
+socket.addEventListener("refused", () => {
+  els.app.dataset.connection = "refused";
+  els.myStatus.textContent = "Not connected";
 });
 
 socket.addEventListener("status", ({ detail }) => {
@@ -688,6 +821,19 @@ socket.addEventListener("status", ({ detail }) => {
 
 els.log.addEventListener("click", (event) => {
   if (followChatLink(event)) return;
+  const copy = event.target.closest("[data-copy]");
+  if (copy) {
+    const code = copy.closest("pre")?.querySelector("code")?.textContent ?? "";
+    navigator.clipboard?.writeText(code).then(
+      () => {
+        copy.textContent = "Copied";
+        announce("Code copied.");
+        setTimeout(() => (copy.textContent = "Copy code"), 1500);
+      },
+      () => showError("The browser did not allow copying."),
+    );
+    return;
+  }
   const retry = event.target.closest("[data-retry]");
   if (!retry) return;
   const entry = state.outbox.get(retry.dataset.retry);

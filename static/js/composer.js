@@ -45,8 +45,7 @@ export class Composer {
     this.input.after(this.list, this.preview);
     form.querySelector("button[type=submit]").before(this.previewButton);
     this.input.setAttribute("aria-autocomplete", "list");
-    this.input.setAttribute("aria-controls", "ch-suggest");
-    this.input.setAttribute("aria-expanded", "false");
+    this.input.setAttribute("aria-controls", "ch-suggest"); // no aria-expanded: a textbox has none (axe)
 
     form.addEventListener("submit", (event) => {
       event.preventDefault();
@@ -347,7 +346,6 @@ export class Composer {
       ),
     );
     this.list.hidden = false;
-    this.input.setAttribute("aria-expanded", "true");
     this.setActive(0);
   }
 
@@ -379,7 +377,6 @@ export class Composer {
     this.active = -1;
     this.list.hidden = true;
     this.list.replaceChildren();
-    this.input.setAttribute("aria-expanded", "false");
     this.input.removeAttribute("aria-activedescendant");
   }
 }

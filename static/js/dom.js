@@ -21,9 +21,13 @@ export function h(tag, attributes = {}, ...children) {
   return element;
 }
 
-/** Insert a message's html: rendered from Markdown and sanitised (nh3) by the server. */
+/** Insert a message's html: rendered from Markdown and sanitised (nh3) by the server.
+ * Each code block gets a Copy button (the page's click handler copies its code). */
 export function setMessageHtml(element, html) {
   element.innerHTML = html;
+  for (const pre of element.querySelectorAll("pre")) {
+    pre.append(h("button", { type: "button", class: "ch-copy", "data-copy": "" }, "Copy code"));
+  }
 }
 
 /** "Alice Liddell" → "AL", "bob" → "BO": the same as User.initials on the server. */

@@ -141,8 +141,18 @@ export class MessageMenu {
     }
   }
 
-  /** Up/Down from message to message in the log (each article is focusable). */
+  /** Up/Down from message to message in the log (each article is focusable); Home and
+   * End to the first and last shown. */
   logKeys(event) {
+    if ((event.key === "Home" || event.key === "End") && !event.target.closest(".ch-tools, a, button, textarea")) {
+      const all = this.log.querySelectorAll(":scope > .ch-msg[data-id]");
+      const edge = all[event.key === "Home" ? 0 : all.length - 1];
+      if (edge) {
+        event.preventDefault();
+        edge.focus();
+      }
+      return;
+    }
     if (event.key !== "ArrowUp" && event.key !== "ArrowDown") return;
     if (event.target.closest(".ch-tools, a, button") && event.target !== this.log) return;
     const articles = [...this.log.querySelectorAll(":scope > .ch-msg[data-id]")];

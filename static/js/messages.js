@@ -79,7 +79,7 @@ function header(message) {
     h("span", { class: "ch-msg-sender", id: `m-${message.id}-who` }, message.sender.name),
     " ",
     message.sender.bot && [h("span", { class: "tag", title: "A bot: a script posts as it" }, "bot"), " "],
-    h("a", { class: "ch-msg-time", href: chatUrl(message.conversation, { at: message.seq }) }, timeElement(message.created_at)),
+    h("a", { class: "ch-msg-time", href: chatUrl(message.conversation, { at: message.seq }), tabindex: "-1" }, timeElement(message.created_at)),
   );
 }
 

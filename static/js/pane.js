@@ -99,6 +99,8 @@ export class Pane {
         break;
       }
     }
+    // Unread from the very start: no line above it, but the pane opens there.
+    this.unreadStart = first;
     if (!first || (!first.previousElementSibling && !this.hasOlder)) return;
     const divider = h("div", { class: "ch-unread", role: "separator", "aria-label": "New messages" }, h("span", {}, "New messages"));
     first.before(divider);
@@ -164,7 +166,8 @@ export class Pane {
         return;
       }
     }
-    const divider = this.els.log.querySelector(".ch-unread");
+    const divider = this.els.log.querySelector(".ch-unread") || this.unreadStart;
+    this.unreadStart = null;
     if (divider) {
       scroll.scrollTop = divider.offsetTop - 16; // .ch-scroll is positioned
       if (!this.isNearBottom()) {

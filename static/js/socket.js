@@ -12,7 +12,9 @@
 //   reloads what it shows of that conversation;
 // - pings every `heartbeat` seconds and drops a connection that stopped answering;
 // - on `session.ended` (or a refused connection without a session) goes to the login page;
-// - shows "offline — reconnecting…" in a role=status banner while disconnected.
+// - shows "offline — reconnecting…" in a role=status banner while disconnected;
+// - on close code 4403 (this page's origin is not allowed) stops and says so in the
+//   banner, naming the setting: retrying could never succeed.
 //
 // Every frame is handed on as a "frame" event (detail: the frame), after the bookkeeping
 // above; "status" events (detail: {connected}) say when the connection comes and goes.
@@ -123,7 +125,7 @@ export class ParleySocket extends EventTarget {
     const ws = new WebSocket(this.url);
     this.ws = ws;
     ws.addEventListener("message", (event) => this.receive(ws, event.data));
-    ws.addEventListener("close", (event) => this.closed(ws, event.code));
+    ws.addEventListener("close", (event) => this.closed(ws, event.code, event.reason));
   }
 
   /** Reconnect now, forgetting the backoff (the network just came back). */
@@ -141,7 +143,7 @@ export class ParleySocket extends EventTarget {
     }
   }
 
-  closed(ws, code) {
+  closed(ws, code, reason = "") {
     if (ws !== this.ws) return; // an old connection, already dealt with
     this.ws = null;
     const wasReady = this.ready;
@@ -152,6 +154,10 @@ export class ParleySocket extends EventTarget {
     if (wasReady) this.emit("status", { connected: false });
     if (code === 4001 || code === 4401) {
       this.goToLogin();
+      return;
+    }
+    if (code === 4403) {
+      this.refused(reason);
       return;
     }
     if (this.stopped) return;
@@ -182,7 +188,21 @@ export class ParleySocket extends EventTarget {
   }
 
   setBanner(offline) {
-    if (this.banner) this.banner.textContent = offline ? OFFLINE_TEXT : "";
+    if (this.banner) {
+      this.banner.textContent = offline ? OFFLINE_TEXT : "";
+      this.banner.classList.remove("refused");
+    }
+  }
+
+  /** The server refused this page's origin (close 4403): no retry could succeed. */
+  refused(reason) {
+    this.stop();
+    this.emit("refused", { reason });
+    if (!this.banner) return;
+    this.banner.textContent =
+      `The server refused the connection: ${reason || "origin not allowed"} ` +
+      `(this page is served from ${location.origin}). Live updates are off until it is added.`;
+    this.banner.classList.add("refused");
   }
 
   heartbeat() {

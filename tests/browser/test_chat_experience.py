@@ -527,9 +527,11 @@ def test_at_phone_width_the_list_and_the_pane_are_separate_screens(
     conversations.get_by_role("link", name=re.compile("general")).click()
     expect(message(bob_page, "hi from the desk")).to_be_visible()
     # Search results take the whole screen; Close goes back, and a result opens the pane.
+    # The search box is in the menu of the one-row header.
+    bob_page.get_by_role("button", name="Menu").click()
     search = bob_page.get_by_role("search", name="Search messages").get_by_role("searchbox")
     search.fill("desk")
-    search.press("Enter")
+    search.press("Enter")  # which closes the menu
     panel = bob_page.get_by_role("region", name=re.compile("Search results for"))
     expect(panel.get_by_role("link", name=re.compile("hi from the desk"))).to_be_visible()
     expect(bob_page.locator("#ch-pane")).to_be_hidden()
@@ -537,6 +539,7 @@ def test_at_phone_width_the_list_and_the_pane_are_separate_screens(
     panel.get_by_role("button", name="Close search results").click()
     expect(panel).to_be_hidden()
     expect(message(bob_page, "hi from the desk")).to_be_visible()
+    bob_page.get_by_role("button", name="Menu").click()
     search.press("Enter")
     panel.get_by_role("link", name=re.compile("hi from the desk")).click()
     expect(panel).to_be_hidden()
@@ -550,8 +553,8 @@ def test_presence_dots_follow_the_other_persons_pages(
 ) -> None:
     low, high = sorted((alice, bob), key=lambda user: user.pk)
     Friendship.objects.create(user_low=low, user_high=high)
-    check_send_message(alice, client_id="hello-dm", body="hi Bob", to_user_id=bob.pk)
-    bob_page = open_as(bob, "/chat/")
+    hello = check_send_message(alice, client_id="hello-dm", body="hi Bob", to_user_id=bob.pk)
+    bob_page = open_as(bob, f"/chat/{hello.message.conversation_id}/")
     direct = bob_page.get_by_role("navigation", name="Conversations").get_by_role(
         "link", name=re.compile("Alice Liddell")
     )
@@ -560,7 +563,7 @@ def test_presence_dots_follow_the_other_persons_pages(
     # Bob's own state is shown at the top of his list.
     expect(bob_page.locator(".ch-me")).to_contain_text("Active")
 
-    alice_page = open_as(alice, "/chat/")
+    alice_page = open_as(alice, f"/chat/{hello.message.conversation_id}/")
     expect(dot).to_have_attribute("aria-label", "online")
     expect(bob_page.locator("#ch-pane-sub").get_by_role("img", name="online")).to_be_visible()
     # Her messages carry the same dot.
@@ -617,23 +620,52 @@ def _seed_screenshot_conversations(alice: User, bob: User, carol: User) -> Conve
 def test_screenshots_at_desktop_and_phone_width(
     open_as: OpenAs, alice: User, bob: User, carol: User, tmp_path
 ) -> None:
-    """The chat page at 1280x800 and 390x844, fitting the screen; with PARLEY_SCREENSHOTS=1
-    the pictures replace docs/chat-desktop.png and docs/chat-phone.png (the README's)."""
+    """The chat page at 1280x800 and at phone widths (360, 390, 430), light and dark,
+    fitting the screen: at phone width one compact header row and a text box that takes
+    the composer's width; axe-core finds nothing in either theme. With
+    PARLEY_SCREENSHOTS=1 the pictures replace docs/chat-{desktop,phone}[-dark].png (the
+    README's)."""
+    from .axe import assert_accessible
+
     general = _seed_screenshot_conversations(alice, bob, carol)
     folder = Path("docs") if os.environ.get("PARLEY_SCREENSHOTS") else tmp_path
-    for name, width, height in (("desktop", 1280, 800), ("phone", 390, 844)):
-        page = open_as(alice, f"/chat/{general.pk}/", width=width, height=height)
-        expect(message(page, "p99 send 41 ms")).to_be_in_viewport()
-        expect(page.locator(".ch-day").filter(has_text="Today")).to_have_count(1)
-        page.locator("#ch-input").fill("Looks good, @bob")
-        page.evaluate("document.activeElement.blur()")
-        if name == "desktop":
-            message(page, "Thursday works for me").hover()  # its toolbar shows
-        else:
-            page.mouse.move(0, 0)
-        assert page.evaluate("document.documentElement.scrollWidth") <= width
-        page.screenshot(path=folder / f"chat-{name}.png")
-        page.close()
+    sizes = [
+        ("desktop", 1280, 800),
+        ("phone", 390, 844),
+        ("phone-360", 360, 740),
+        ("phone-430", 430, 932),
+    ]
+    for theme in ("light", "dark"):
+        for name, width, height in sizes:
+            page = open_as(alice, f"/chat/{general.pk}/", width=width, height=height)
+            page.emulate_media(color_scheme=theme)
+            expect(message(page, "p99 send 41 ms")).to_be_in_viewport()
+            expect(page.locator(".ch-day").filter(has_text="Today")).to_have_count(1)
+            page.locator("#ch-input").fill("Looks good, @bob")
+            page.evaluate("document.activeElement.blur()")
+            if name == "desktop":
+                message(page, "Thursday works for me").hover()  # its toolbar shows
+            else:
+                page.mouse.move(0, 0)
+                header = page.locator(".topbar").bounding_box()
+                assert header is not None and header["height"] < 56, (name, header)
+                box = page.locator("#ch-input").bounding_box()
+                assert box is not None and box["width"] >= width - 130, (name, box)
+                expect(page.get_by_role("button", name="Send")).to_be_visible()
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+            background = page.evaluate("getComputedStyle(document.documentElement).backgroundColor")
+            assert (background == "rgb(13, 17, 23)") == (theme == "dark"), background
+            assert_accessible(page, f"{theme}, {name}")
+            if name in ("desktop", "phone"):
+                suffix = "-dark" if theme == "dark" else ""
+                page.screenshot(path=folder / f"chat-{name}{suffix}.png")
+            if name == "phone" and theme == "light":
+                page.get_by_role("button", name="Menu").click()
+                expect(
+                    page.get_by_role("navigation", name="Main").get_by_role("link", name="Rooms")
+                ).to_be_visible()
+                assert_accessible(page, "phone, menu open")
+            page.close()
 
 
 PANE_RULES_JS = """

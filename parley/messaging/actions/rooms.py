@@ -6,6 +6,7 @@ and tells the affected users' sockets to follow or drop the chats' streams.
 """
 
 import secrets
+from typing import Literal
 
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
@@ -13,12 +14,15 @@ from django.utils.text import slugify
 from parley.accounts.models import User
 from parley.accounts.selectors import is_blocked_either_way
 from parley.core.errors import ErrorCode, ParleyError, not_found
+from parley.events.catalogue import InviteReceived, InviteRemoved
+from parley.events.publish import publish_to_users
 from parley.messaging.actions._membership import (
     announce_joined,
     announce_left,
     announce_updated,
     record_membership_change,
 )
+from parley.messaging.events import invite_data
 from parley.messaging.models import Conversation, Participant, Room, RoomInvite, RoomMember
 
 Role = RoomMember.Role
@@ -251,6 +255,9 @@ def check_leave_room(user: User, room: Room) -> None:
     do_remove_member(room, user.pk)
 
 
+InviteRemovedReason = Literal["accepted", "declined", "cancelled"]
+
+
 def check_invite_to_room(actor: User, room: Room, invitee: User) -> RoomInvite:
     """Owner and admins invite a user, who accepts or declines. Inviting twice is harmless."""
     check_room_manager(actor, room)
@@ -267,11 +274,19 @@ def check_invite_to_room(actor: User, room: Room, invitee: User) -> RoomInvite:
 
 
 def do_invite_to_room(actor: User, room: Room, invitee: User) -> RoomInvite:
-    """`actor`'s invitation of `invitee` to `room` (the pending one, if there is one)."""
-    invite, _ = RoomInvite.objects.get_or_create(
+    """`actor`'s invitation of `invitee` to `room` (the pending one, if there is one); a
+    new one is announced to the invitee (invite.received)."""
+    invite, created = RoomInvite.objects.get_or_create(
         room=room, invitee=invitee, defaults={"invited_by": actor}
     )
+    if created:
+        publish_to_users([invitee.pk], InviteReceived(invite=invite_data(invite)))
     return invite
+
+
+def _invite_removed(invitee_id: int, invite_id: int, reason: InviteRemovedReason) -> None:
+    """Tell the invitee's pages that an invitation is no longer pending."""
+    publish_to_users([invitee_id], InviteRemoved(invite=invite_id, reason=reason))
 
 
 def check_cancel_invite(actor: User, room: Room, invite_id: int) -> None:
@@ -282,9 +297,15 @@ def check_cancel_invite(actor: User, room: Room, invite_id: int) -> None:
 
 def do_cancel_invite(room: Room, invite_id: int) -> None:
     """Delete an invitation to `room`; not found if there is none."""
+    invitee_id = (
+        RoomInvite.objects.filter(pk=invite_id, room=room)
+        .values_list("invitee_id", flat=True)
+        .first()
+    )
     deleted, _ = RoomInvite.objects.filter(pk=invite_id, room=room).delete()
-    if not deleted:
+    if not deleted or invitee_id is None:
         raise not_found("That invitation")
+    _invite_removed(invitee_id, invite_id, "cancelled")
 
 
 def check_accept_invite(user: User, invite_id: int) -> Room:
@@ -294,6 +315,7 @@ def check_accept_invite(user: User, invite_id: int) -> Room:
         raise not_found("That invitation")
     _check_not_archived(invite.room)
     do_join_room(user, invite.room)
+    _invite_removed(user.pk, invite_id, "accepted")
     return invite.room
 
 
@@ -302,6 +324,7 @@ def do_decline_invite(user: User, invite_id: int) -> None:
     deleted, _ = RoomInvite.objects.filter(pk=invite_id, invitee=user).delete()
     if not deleted:
         raise not_found("That invitation")
+    _invite_removed(user.pk, invite_id, "declined")
 
 
 def check_remove_member(actor: User, room: Room, user_id: int) -> None:

@@ -65,6 +65,10 @@ class Participant(models.Model):
     # How many messages that is: unread = conversation.message_count - read_count.
     read_count = models.PositiveBigIntegerField(default=0)
     joined_at = models.DateTimeField(auto_now_add=True)
+    # The member's own marks: a muted conversation's unread messages do not count in the
+    # page's title; starred ones are listed first.
+    muted = models.BooleanField(default=False)
+    starred = models.BooleanField(default=False)
 
     class Meta:
         constraints = [

@@ -41,14 +41,18 @@ def test_signed_out_visitors_are_sent_to_log_in(client, chat):
         assert response["Location"].startswith(reverse("login"))
 
 
-def test_chat_opens_the_most_recent_conversation(alice, bob, chat, alice_client):
-    room = check_create_room(alice, title="Quiet")
+def test_chat_opens_no_conversation_the_user_did_not_choose(alice, bob, chat, alice_client):
+    check_create_room(alice, title="Quiet")
     say(bob, "latest", chat)
 
     response = alice_client.get(reverse("chat"))
 
-    assert response["Location"] == reverse("chat_conversation", args=[chat.pk])
-    assert room.chats.exists()
+    assert response.status_code == 200  # not a redirect into the newest conversation
+    assert chat_data(response)["current"] is None
+    page = response.content.decode()
+    assert "No conversation is open." in page and "Choose one from the list" in page
+    assert "latest" in page  # the list's preview, nothing marked read
+    assert chat_data(response)["conversations"][0]["unread"] == 1
 
 
 def test_without_conversations_chat_points_to_rooms_and_friends(carol, client):
@@ -179,8 +183,9 @@ def test_the_page_takes_a_fixed_number_of_queries(
         room = check_create_room(alice, title=f"Room {n}")
         check_join_room(bob, room)
 
-    # The list (with its unread mentions), the first page, the user, session and rooms.
-    with django_assert_num_queries(8):
+    # The list (with its unread mentions), the first page, the user, session and rooms,
+    # the pending invitations and friend requests (which the badges count too).
+    with django_assert_num_queries(9):
         response = bob_client.get(reverse("chat_conversation", args=[chat.pk]))
     assert response.status_code == 200
 
@@ -188,7 +193,9 @@ def test_the_page_takes_a_fixed_number_of_queries(
 def test_the_navigation_leads_to_chat(alice_client):
     page = alice_client.get(reverse("friends")).content.decode()
 
-    assert re.search(r'<nav aria-label="Main">\s*<ul>\s*<li><a href="/chat/">Chat</a></li>', page)
+    assert re.search(
+        r'<nav aria-label="Main">\s*<ul id="nav-list">\s*<li><a href="/chat/">Chat</a></li>', page
+    )
 
 
 def test_an_archived_rooms_chat_is_read_only(alice, bob, chat, bob_client):

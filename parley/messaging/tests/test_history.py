@@ -176,7 +176,8 @@ def test_the_list_shows_every_kind_of_conversation_as_its_member_sees_it(
                      "avatar": "/media/avatars/carol-small.png", "bot": False}  # fmt: skip
     assert listed[direct.pk]["title"] == carol.name
     assert listed[direct.pk]["people"] == [carol_summary]
-    assert listed[direct.pk]["preview"]["text"] == "(deleted)"
+    # The last message deleted: the one before it is previewed (no tombstone).
+    assert listed[direct.pk]["preview"]["text"] == "hi bob"
     assert listed[direct.pk]["unread"] == 2 and listed[direct.pk]["room"] is None
     assert listed[named.pk]["title"] == "Plans" and listed[named.pk]["kind"] == "group"
     assert [p["username"] for p in listed[named.pk]["people"]] == ["alice", "carol"]
@@ -186,12 +187,14 @@ def test_the_list_shows_every_kind_of_conversation_as_its_member_sees_it(
         "sender_id": carol.pk,
         "text": "the plan",
     }
-    assert listed[side.pk]["preview"]["text"] == "(moved)" and listed[side.pk]["unread"] == 0
+    # Its only message moved away: nothing to preview.
+    assert listed[side.pk]["preview"] is None and listed[side.pk]["unread"] == 0
     assert listed[quiet.pk]["title"] == f"{alice.name}, {carol.name}"
     assert listed[quiet.pk]["preview"] is None and listed[quiet.pk]["last_message_at"] is None
     assert listed[chat.pk]["title"] == "Team › general" and listed[chat.pk]["chat"] == "general"
     assert listed[chat.pk]["room"] == {
-        "id": room.pk, "slug": room.slug, "title": "Team", "archived": False, "role": "member"
+        "id": room.pk, "slug": room.slug, "title": "Team", "archived": False, "private": False,
+        "role": "member",
     }  # fmt: skip
     assert listed[chat.pk]["mentions"] == 1 and listed[chat.pk]["people"] == []
     assert listed[chat.pk]["preview"]["sender"] == alice.name

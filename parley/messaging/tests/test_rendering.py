@@ -33,3 +33,34 @@ def test_anything_else_takes_the_parser():
         '<p>see <a href="http://example.com" target="_blank" '
         'rel="noopener noreferrer nofollow">example.com</a></p>'
     )
+
+
+def test_a_quote_ends_at_the_first_line_without_a_marker():
+    assert render("> quote\nnext line")[0] == (
+        "<blockquote>\n<p>quote</p>\n</blockquote>\n<p>next line</p>"
+    )
+    assert render("> a\n> b\nc\nd")[0] == (
+        "<blockquote>\n<p>a<br>\nb</p>\n</blockquote>\n<p>c<br>\nd</p>"
+    )
+    # Inside fenced code nothing changes; a quote still takes a blank line to end.
+    assert render("```\n> x\ny\n```")[0] == "<pre><code>&gt; x\ny\n</code></pre>"
+    assert render("> a\n\nb")[0] == render("> a\nb")[0]
+    assert render("> ```\n> code\n> ```\nafter")[0].endswith("</blockquote>\n<p>after</p>")
+
+
+def test_fenced_code_in_a_known_language_is_highlighted_and_escaped():
+    html = render('```python\nprint("<b>")  # hi\n```')[0]
+
+    assert html == (
+        '<pre><code class="language-python"><span class="tok-nb">print</span>'
+        '<span class="tok-p">(</span><span class="tok-s2">"&lt;b&gt;"</span>'
+        '<span class="tok-p">)</span>  <span class="tok-c1"># hi</span>\n</code></pre>'
+    )
+    # Unknown, missing or hostile languages stay plain and escaped.
+    assert (
+        render("```nosuch\nx<y\n```")[0]
+        == '<pre><code class="language-nosuch">x&lt;y\n</code></pre>'
+    )
+    assert render("```\nx<y\n```")[0] == "<pre><code>x&lt;y\n</code></pre>"
+    hostile = render('```"><script>alert(1)</script>\nx\n```')[0]
+    assert "<script" not in hostile and "x\n</code></pre>" in hostile

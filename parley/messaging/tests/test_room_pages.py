@@ -223,14 +223,17 @@ def test_creating_a_room(alice, alice_client):
 
     room = Room.objects.get()
     assert re.fullmatch(r"book-club-[a-z2-9]{8}", room.slug)  # private: a random suffix
-    assert response["Location"] == url("room", room.slug)
+    # The creator lands in the room's chat, its settings one click away.
+    assert response["Location"] == url("chat_conversation", room.chats.get().pk)
     assert (room.title, room.description, room.is_public, room.owner) == (
         "Book club",
         "Reading",
         False,
         alice,
     )
-    assert "Your room “Book club” is ready." in text(alice_client.get(response["Location"]))
+    landed = text(alice_client.get(response["Location"]))
+    assert "Your room “Book club” is ready." in landed
+    assert f'href="{url("room_settings", room.slug)}">Room settings</a>' in landed
 
 
 @pytest.mark.parametrize(
@@ -375,9 +378,9 @@ def test_the_settings_page_for_the_owner(room, alice_client, bob):
 
     assert 'value="team"' in html and ">Save details</button>" in html
     assert 'aria-label="Remove Bob Marley from the room"' in html
-    assert "Role of Bob Marley" in html and 'aria-label="Save the role of Bob Marley"' in html
+    assert "Role of Bob Marley" in html and 'aria-label="Save role of Bob Marley"' in html
     assert "Role of Alice Liddell" not in html and "Remove Alice Liddell" not in html
-    assert 'aria-label="Save the chat “general”"' in html
+    assert 'aria-label="Save chat “general”"' in html
     assert ">Archive room</button>" in html and "Delete room…" in html
     assert_accessible(html)
 
@@ -658,7 +661,9 @@ def test_friends_get_a_message_link(alice, bob, carol, alice_client):
 
 
 def test_the_navigation_links_to_rooms(alice_client):
-    assert f'<a href="{url("rooms")}">Rooms</a>' in text(alice_client.get(url("friends")))
+    assert f'<a href="{url("rooms")}">Rooms <span class="badge"' in text(
+        alice_client.get(url("friends"))
+    )
 
 
 # --- Cost -----------------------------------------------------------------

@@ -21,10 +21,12 @@ from parley.accounts.access import access_user
 from parley.accounts.events import user_summary
 from parley.accounts.models import User
 from parley.accounts.models.user import AVATAR_COLOURS
+from parley.accounts.selectors import incoming_requests
 from parley.core.errors import ErrorCode, ParleyError
 from parley.core.http import AuthenticatedRequest, query_int
 from parley.messaging import selectors
 from parley.messaging.access import may_message_directly
+from parley.messaging.events import invite_data
 from parley.messaging.models import Message
 from parley.messaging.views.emoji import index_url
 
@@ -55,7 +57,8 @@ def _anchor(request: AuthenticatedRequest, conversation_id: int) -> int | None:
 @login_required
 @require_GET
 def chat(request: AuthenticatedRequest, conversation_id: int | None = None) -> HttpResponse:
-    """/chat/: the most recent conversation (or ?to=<username> to write to someone);
+    """/chat/: the conversation list, no conversation open (opening one marks what it
+    shows read, so the user chooses it), or ?to=<username> to write to someone;
     /chat/<id>/: that conversation, opened at its first unread message;
     /chat/<id>/?at=SEQ: opened around the message at that seq, which is highlighted
     (search results, links to a message); ?message=ID does the same by message id.
@@ -81,10 +84,7 @@ def chat(request: AuthenticatedRequest, conversation_id: int | None = None) -> H
     username = request.GET.get("to", "").strip()
     if username:
         return _draft(request, username)
-    conversations = selectors.conversation_list(user)
-    if conversations:
-        return redirect("chat_conversation", conversations[0]["id"])
-    return _render(request, conversations)
+    return _render(request, selectors.conversation_list(user))
 
 
 def _draft(request: AuthenticatedRequest, username: str) -> HttpResponse:
@@ -111,6 +111,11 @@ def _render(
     messages = _for_display(list(reversed(page["messages"]))) if page else []
     seqs = [m["seq"] for m in messages]
     archived = _archived_rooms(conversations)
+    invites = [invite_data(i) for i in selectors.pending_invites(request.user)]
+    requests = [
+        {"id": pk, "from": sender}
+        for pk, sender in incoming_requests(request.user).values_list("pk", "from_user_id")
+    ]
     data = {
         "me": user_summary(request.user),
         "conversations": conversations,
@@ -135,6 +140,12 @@ def _render(
             else None
         ),
         "draft": draft,
+        # Invitations waiting for an answer: the list shows them with Accept and Decline;
+        # invite.received and invite.removed keep them current.
+        "invites": invites,
+        # Friend requests waiting for an answer (id → from whom): the Friends badge counts
+        # them, and friend.* events keep it current.
+        "incoming_requests": requests,
         "archived_rooms": sorted(archived),
         "colours": AVATAR_COLOURS,
         "urls": {"login": reverse("login"), "chat": reverse("chat"), "emoji": index_url()},
@@ -153,6 +164,9 @@ def _render(
         "shown": messages,
         "has_older": bool(seqs) and seqs[0] > 1,
         "chat_data": data,
+        # The navigation's badges, from the lists above rather than two more counts.
+        "incoming_request_count": len(requests),
+        "pending_invite_count": len(invites),
     }
     get_token(request)  # the CSRF cookie, for the page's JSON POSTs (the preview)
     return render(request, "messaging/chat.html", context)

@@ -103,8 +103,11 @@ def room_new(request: AuthenticatedRequest) -> HttpResponse:
             except ParleyError as exc:
                 status = show_refusal(form, exc)
             else:
+                # Straight into its chat: the pane's header links to the settings.
                 messages.success(request, f"Your room “{room.title}” is ready.")
-                return redirect("room", room.slug)
+                return redirect(
+                    "chat_conversation", room.chats.order_by("pk").values_list("pk", flat=True)[0]
+                )
     return render(request, "messaging/rooms/new.html", {"form": form}, status=status)
 
 

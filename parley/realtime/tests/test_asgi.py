@@ -83,13 +83,60 @@ async def test_the_consumer_gets_the_servers_scope_with_the_user_itself(keeper, 
         b"",
     ],
 )
-async def test_another_origin_is_refused_before_accept(keeper, alice, origin):
+async def test_another_origin_is_closed_with_4403_and_a_reason(keeper, alice, origin, caplog):
     headers = [await session_cookie(alice)]
     if origin is not None:
         headers.append((b"origin", origin))
-    _, connected = await connect(asgi.WebSocketApplication(), headers)
+    communicator, connected = await connect(asgi.WebSocketApplication(), headers)
 
-    assert not connected  # closed before accept: the server answers HTTP 403
+    # Accepted only to say why: a browser cannot see a 403, and would retry forever.
+    assert connected
+    closed = await communicator.receive_output()
+    assert closed == {
+        "type": "websocket.close",
+        "code": 4403,
+        "reason": "origin not allowed: add it to WEBSOCKET_ALLOWED_ORIGINS",
+    }
+    assert keeper == []  # the consumer never ran
+    assert "WEBSOCKET_ALLOWED_ORIGINS" in caplog.text
+    if origin:
+        assert repr(origin.decode())[1:-1] in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("host", "origin", "allowed"),
+    [
+        (b"127.0.0.1:8101", b"http://127.0.0.1:8101", True),
+        (b"localhost:9000", b"http://localhost:9000", True),
+        (b"127.0.0.1:8101", b"http://127.0.0.1:8102", False),  # another port
+        (b"127.0.0.1:8101", b"https://127.0.0.1:8101", False),  # another scheme
+        (b"127.0.0.1:8101", b"http://evil.example:8101", False),
+        (b"127.0.0.1:8101", b"http://127.0.0.1:abc", False),
+        (b"evil.example:8101", b"http://evil.example:8101", False),  # not in ALLOWED_HOSTS
+    ],
+)
+async def test_in_development_the_origin_the_page_is_served_on_is_allowed(
+    keeper, alice, settings, host, origin, allowed
+):
+    settings.DEBUG = True
+    settings.WEBSOCKET_ALLOWED_ORIGINS = ["http://127.0.0.1:8000"]
+    headers = [(b"host", host), (b"origin", origin), await session_cookie(alice)]
+    communicator, connected = await connect(asgi.WebSocketApplication(), headers)
+
+    assert len(keeper) == (1 if allowed else 0)
+    if connected and not allowed:
+        assert (await communicator.receive_output())["code"] == 4403
+    await communicator.disconnect()
+
+
+async def test_outside_development_only_the_listed_origins_are_allowed(keeper, alice, settings):
+    settings.WEBSOCKET_ALLOWED_ORIGINS = ["http://127.0.0.1:8000"]
+    headers = [(b"host", b"127.0.0.1:8101"), (b"origin", b"http://127.0.0.1:8101")]
+    communicator, _ = await connect(
+        asgi.WebSocketApplication(), [*headers, await session_cookie(alice)]
+    )
+
+    assert (await communicator.receive_output())["code"] == 4403
     assert keeper == []
 
 
@@ -163,21 +210,31 @@ async def test_another_authenticator_can_sign_a_socket_in(keeper, alice, bob):
     assert "session" not in keeper[0]  # the session authenticator was not needed
 
 
-async def test_a_real_server_answers_403_to_a_bad_host_or_malformed_origin(alice):
-    """Through uvicorn and Parley's WebSocket protocol: refused with HTTP 403, not a 500
-    or a dropped connection; the right host and origin still get in."""
+async def test_a_real_server_answers_403_to_a_bad_host_and_4403_to_a_bad_origin(alice):
+    """Through uvicorn and Parley's WebSocket protocol: a bad host is refused with HTTP
+    403, a bad or malformed origin closed with 4403 and its reason, not a 500 or a
+    dropped connection; the right host and origin still get in."""
     from websockets.asyncio.client import connect as ws_connect
     from websockets.exceptions import ConnectionClosed, InvalidStatus
 
     from parley.core.testing.servers import uvicorn_servers
 
     cases = [
-        ("127.0.0.1", "http://127.0.0.1:8000.evil.example"),
-        ("127.0.0.1", "http://testserver:abc"),
         ("evil.example", "http://testserver"),
         ("testserver.evil.example", "http://testserver"),
     ]
     with uvicorn_servers(1) as [port]:
+        for origin in ("http://127.0.0.1:8000.evil.example", "http://testserver:abc"):
+            async with ws_connect(
+                f"ws://127.0.0.1:{port}/ws/",
+                origin=origin,  # type: ignore[arg-type]
+                open_timeout=10,
+            ) as ws:
+                with pytest.raises(ConnectionClosed) as closed:
+                    await ws.recv()
+            assert closed.value.rcvd is not None
+            assert closed.value.rcvd.code == 4403, origin
+            assert "WEBSOCKET_ALLOWED_ORIGINS" in closed.value.rcvd.reason
         for host, origin in cases:
             with pytest.raises(InvalidStatus) as refused:
                 await ws_connect(

@@ -22,8 +22,9 @@ async def test_anonymous_socket_is_refused(room):
 
 async def test_socket_from_another_origin_is_refused(room, alice):
     for origin in ("http://evil.example", "http://testserver:8080", "https://testserver"):
-        _, connected, _ = await open_socket(alice, origin=origin)
+        _, connected, code = await open_socket(alice, origin=origin)
         assert not connected, origin
+        assert code == 4403, origin
 
 
 async def test_other_paths_are_refused(alice):
@@ -45,7 +46,8 @@ async def test_hello_names_the_user_and_their_conversations(room, chat, alice):
     assert summary["kind"] == "chat"
     assert summary["title"] == "Team › general"
     assert summary["room"] == {
-        "id": room.pk, "slug": "team", "title": "Team", "archived": False, "role": "owner"
+        "id": room.pk, "slug": "team", "title": "Team", "archived": False, "private": False,
+        "role": "owner",
     }  # fmt: skip
     assert (summary["last_seq"], summary["unread"]) == (0, 0)
     await socket.close()

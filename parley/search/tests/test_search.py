@@ -337,3 +337,10 @@ def test_query_count_does_not_grow_with_the_page(chat, alice, bob, django_assert
         page.as_dict()
 
     assert len(page.results) == PAGE_SIZE
+
+
+def test_snippets_show_the_text_not_its_markdown(chat, alice, bob):
+    say(alice, chat, "**Deploy** the [fix](https://example.org) with `make ship`\n> quoted")
+
+    [result] = search_messages(bob, "deploy").results
+    assert str(result.snippet) == "<mark>Deploy</mark> the fix with make ship quoted"
