@@ -13,6 +13,7 @@ import os
 import shutil
 import socket
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -151,17 +152,12 @@ def _serve_asgi(database_name: str, media_root: str, tell_port: Connection) -> N
     server.run(sockets=[listener])
 
 
-@pytest.fixture(scope="session")
-def asgi_live_server(
-    django_db_setup: None, tmp_path_factory: pytest.TempPathFactory
+@contextmanager
+def serving_asgi(
+    tmp_path_factory: pytest.TempPathFactory, environment: dict[str, str] | None = None
 ) -> Iterator[AsgiServer]:
-    """The real ASGI application (HTTP and the /ws/ WebSocket) in a uvicorn process of its
-    own, on the test database; like production, unlike the WSGI live_server.
-
-    Tests that use it need committed data: django_db(transaction=True). Its channel layer
-    is its own in-memory one (or the shared Redis): events published by the test process
-    reach its sockets only through Redis, so set up data before opening pages.
-    """
+    """The ASGI server process of asgi_live_server; `environment`: variables set for its
+    settings only (e.g. JANUS_URL for SFU calls)."""
     spawn = multiprocessing.get_context("spawn")
     receive_port, send_port = spawn.Pipe(duplex=False)
     process = spawn.Process(
@@ -174,7 +170,17 @@ def asgi_live_server(
         name="asgi-live-server",
         daemon=True,
     )
-    process.start()
+    # A spawned process takes the environment as it is at start().
+    saved = {name: os.environ.get(name) for name in environment or {}}
+    os.environ.update(environment or {})
+    try:
+        process.start()
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
     send_port.close()
     try:
         if not receive_port.poll(60):
@@ -191,6 +197,21 @@ def asgi_live_server(
         if process.is_alive():
             process.kill()
             process.join()
+
+
+@pytest.fixture(scope="session")
+def asgi_live_server(
+    django_db_setup: None, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[AsgiServer]:
+    """The real ASGI application (HTTP and the /ws/ WebSocket) in a uvicorn process of its
+    own, on the test database; like production, unlike the WSGI live_server.
+
+    Tests that use it need committed data: django_db(transaction=True). Its channel layer
+    is its own in-memory one (or the shared Redis): events published by the test process
+    reach its sockets only through Redis, so set up data before opening pages.
+    """
+    with serving_asgi(tmp_path_factory) as server:
+        yield server
 
 
 @pytest.fixture

@@ -8,6 +8,8 @@
 // offers to everyone already in the call; later offers (a camera turned on in a voice
 // call, a screen shared) may come from either side and are settled by perfect
 // negotiation. After a reconnect the page sends call.join again and restarts ICE.
+// An `sfu` call (sfu.js) sends through the server's SFU instead: one publishing and one
+// receiving connection, the call.sfu.* frames; after a reconnect both are made anew.
 
 import { h } from "../dom.js";
 import { Tone } from "./audio.js";
@@ -15,6 +17,7 @@ import { icon } from "./icons.js";
 import { LocalMedia } from "./media.js";
 import { MeshSession } from "./mesh.js";
 import { IncomingPrompt } from "./prompt.js";
+import { SfuSession } from "./sfu.js";
 import { CallView, listOf } from "./view.js";
 
 export class Calls {
@@ -54,7 +57,15 @@ export class Calls {
       history.replaceState(history.state, "", location.pathname + (query ? `?${query}` : ""));
     }
     // For tests and debugging: the peer connections of the call you are in.
-    window.parleyCall = { connections: () => this.active?.mesh?.connections() || [], calls: this };
+    // In an SFU call, `decoding()`: the users whose video this page decodes;
+    // `framesDecoded()`: {user: video frames decoded}.
+    window.parleyCall = {
+      connections: () => this.active?.mesh?.connections() || [],
+      mode: () => this.active?.call.mode || null,
+      decoding: async () => (this.active?.mesh?.decoding ? this.active.mesh.decoding() : []),
+      framesDecoded: async () => (this.active?.mesh?.framesDecoded ? this.active.mesh.framesDecoded() : {}),
+      calls: this,
+    };
   }
 
   get me() {
@@ -173,20 +184,13 @@ export class Calls {
       this.say(reply.message || "The call could not start.");
       return reply;
     }
-    if (reply.call.mode !== "mesh") {
-      // docs/protocol.md has no SFU frames yet; sfu.js is ready for them (see docs/calls.md).
-      local.stop();
-      this.app.request({ type: "call.leave", call: reply.call.id });
-      this.showBanner();
-      this.say("This call goes through the SFU, which this page cannot take part in yet.");
-      return { type: "error", code: "unsupported", message: "SFU calls are not supported yet." };
-    }
     this.say("");
     this.begin(reply, local);
     return reply;
   }
 
-  /** You are in the call (call.session): the view, the mesh, the offers. */
+  /** You are in the call (call.session): the view, the mesh (or the SFU's two
+   * connections: `active.mesh` is then an SfuSession), the offers. */
   begin(session, local) {
     const call = session.call;
     const view = new CallView({
@@ -203,16 +207,28 @@ export class Calls {
         open: () => this.openCallConversation(),
       },
     });
-    const mesh = new MeshSession({
+    const onState = (user, state) => {
+      view.tiles.get(user)?.tile.classList.toggle("is-reconnecting", ["disconnected", "failed"].includes(state));
+    };
+    const sfu = call.mode === "sfu";
+    const mesh = sfu ? new SfuSession({
+      me: this.me.id,
+      call: call.id,
+      local,
+      iceServers: session.ice_servers || [],
+      request: (frame) => this.app.request(frame),
+      send: (frame) => this.socket.send(frame),
+      onStream: (user, stream) => view.setStream(user, stream),
+      onPeerState: (user, state) => view.setPeerState(user, state),
+      onProblem: (text) => view.notice(text),
+    }) : new MeshSession({
       me: this.me.id,
       local,
       iceServers: session.ice_servers || [],
       signal: (to, data) => this.signal(to, data),
       onStream: (user, stream) => view.setStream(user, stream),
       onPeerState: (user, state) => view.setPeerState(user, state),
-      onState: (user, state) => {
-        view.tiles.get(user)?.tile.classList.toggle("is-reconnecting", ["disconnected", "failed"].includes(state));
-      },
+      onState,
     });
     this.active = { call, local, mesh, view };
     local.addEventListener("change", () => {
@@ -223,7 +239,8 @@ export class Calls {
     this.dock.append(view.element, view.bar);
     this.heartbeat(session.heartbeat);
     this.update(call);
-    this.offerToAll(call);
+    if (sfu) mesh.start();
+    else this.offerToAll(call);
     this.place();
     this.showBanner();
     if (call.conversation === this.app.current()) view.focus();
@@ -332,6 +349,15 @@ export class Calls {
           this.active.mesh.receive(frame.from, { candidate: frame.candidate });
         }
         break;
+      case "call.sfu.feeds":
+        if (this.active?.call.id === frame.call && this.active.call.mode === "sfu") this.active.mesh.setFeeds(frame.feeds || []);
+        break;
+      case "call.sfu.offer":
+        // With a ref: the reply to our call.sfu.subscribe (sfu.js has it already).
+        if (this.active?.call.id === frame.call && this.active.call.mode === "sfu" && frame.ref == null) {
+          this.active.mesh.offered(frame.sdp, frame.streams);
+        }
+        break;
       case "error":
         if (frame.call && !frame.ref) console.warn("parley call:", frame.code, frame.message);
         break;
@@ -418,7 +444,10 @@ export class Calls {
     active.mesh.setIceServers(reply.ice_servers || []);
     this.heartbeat(reply.heartbeat);
     this.update(reply.call);
-    if (reply.rejoined) {
+    if (active.call.mode === "sfu") {
+      // The new socket has a fresh place in the SFU's room: publish and subscribe anew.
+      active.mesh.restart();
+    } else if (reply.rejoined) {
       active.mesh.restartIce();
       this.offerToAll(reply.call);
     } else {
