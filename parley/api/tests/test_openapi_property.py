@@ -37,6 +37,7 @@ from parley.accounts.models import FriendRequest, User
 from parley.accounts.tests.factories import UserFactory
 from parley.broadcasts.actions import check_send_broadcast
 from parley.broadcasts.recipients import BroadcastRequest
+from parley.calls.actions.start import check_start_call
 from parley.files.actions import check_upload
 from parley.integrations.outgoing.actions import check_set_bot_endpoint
 from parley.messaging.actions.edit import check_edit_message
@@ -73,7 +74,8 @@ def world(alice, bob, carol) -> dict[str, Any]:
     """alice's room with bob and carol (two chats; messages: edited, a reply, a reaction,
     a mention; an invitation to dave), her direct conversation with bob, a group of the
     three, her friend bob, carol's friend request to her and hers to dave, her bot with a
-    token and an endpoint, a broadcast of hers and one of bob's, bob's public rooms (one
+    token and an endpoint, a broadcast of hers and one of bob's, a call in her room's chat
+    and one in bob's direct conversation with dave, bob's public rooms (one
     she is in, one she may join) and his private one she is invited to; and bob's direct
     conversation with dave and bot, which she cannot see. Returns what to aim at."""
     dave: User = UserFactory.create(username="dave", display_name="Dave Brubeck")
@@ -123,6 +125,8 @@ def world(alice, bob, carol) -> dict[str, Any]:
     send(alice, "notes", conversation_id=general.pk, attachments=[shared.pk])
     pending = check_upload(alice, general.pk, SimpleUploadedFile("b.txt", b"more\n"))
     bobs_file = check_upload(bob, dev.pk, SimpleUploadedFile("c.txt", b"bob's\n"))
+    ours_call = check_start_call(alice, "socket.world", general.pk, "voice").call
+    theirs_call = check_start_call(bob, "socket.world", theirs.conversation_id, "voice").call
     browser = {"p256dh": PUSH_P256DH, "auth": "tBHItJI5svbpez7KI4CCXg"}
     pushed, _ = check_subscribe(alice, endpoint="https://push.example.net/a", **browser)
     bobs_pushed, _ = check_subscribe(bob, endpoint="https://push.example.net/b", **browser)
@@ -133,6 +137,7 @@ def world(alice, bob, carol) -> dict[str, Any]:
         "conversation": conversations,
         "message_id": [first.pk, edited.pk, reply.pk, direct.pk, theirs.pk],
         "attachment_id": [shared.pk, pending.pk, bobs_file.pk],
+        "call_id": [ours_call["id"], theirs_call["id"]],
         "attachments": [[pending.pk], [bobs_file.pk]],
         "reply_to": [first.pk],
         "token_id": [spare.pk, bobs.pk, bots_token.pk],
