@@ -25,7 +25,7 @@ from parley.events.catalogue import Refusal, UserSummary
 router = Router(tags=["broadcasts"])
 
 
-class RoomIn(Input):
+class ChosenRoom(Input):
     room: BodyId = Field(description="A room you are a member of.")
     chat: BodyId | None = Field(
         None, description="One of that room's chats; its default chat if left out."
@@ -49,7 +49,7 @@ class BroadcastIn(Input):
         description="Users' ids: each gets the message in your direct conversation with them "
         "(made if need be). At most BROADCAST_MAX_PEOPLE (1,000), shortcuts included; no id twice.",
     )
-    rooms: Annotated[list[RoomIn], MaxLen(_LIST_CAP)] = Field(
+    rooms: Annotated[list[ChosenRoom], MaxLen(_LIST_CAP)] = Field(
         default_factory=list,
         description="Rooms to post in, each in a chat. At most BROADCAST_MAX_ROOMS (100); "
         "no room twice.",

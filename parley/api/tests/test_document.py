@@ -66,3 +66,22 @@ def test_the_documentation_page_is_served_by_parley_itself():
     page = response.content.decode()
     assert "swagger-ui" in page
     assert "cdn." not in page and "https://" not in page.replace("https://swagger.io", "")
+
+
+def test_each_schema_in_the_document_is_one_class():
+    """django-ninja names a component after its class, so two input or output classes of
+    one name would leave one of them described as the other (a broadcast's room target
+    once stood in for the room a client creates)."""
+    import pydantic
+
+    import parley.api.v1  # noqa: F401 (every router's module, imported)
+
+    def subclasses(cls: type) -> list[type]:
+        found = []
+        for sub in cls.__subclasses__():
+            found += [sub, *subclasses(sub)]
+        return found
+
+    ours = [c for c in subclasses(pydantic.BaseModel) if c.__module__.startswith("parley.")]
+    names = [c.__name__ for c in set(ours)]
+    assert sorted({n for n in names if names.count(n) > 1}) == []

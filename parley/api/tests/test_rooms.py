@@ -455,8 +455,14 @@ def test_an_invitation_is_sent_listed_and_accepted(private_room, alice, carol, l
     assert waiting == pending
     assert accepted.status_code == 200
     assert (accepted.json()["id"], accepted.json()["role"]) == (private_room.pk, "member")
-    assert [(e["change"], e["conversation"]) for e in listener.events_for(carol)] == [
-        ("joined", chat.pk)
+    # Her other tabs hear of the invitation, then of joining, then that it is gone.
+    events = [
+        (e["type"], e.get("change"), e.get("conversation")) for e in listener.events_for(carol)
+    ]
+    assert events == [
+        ("invite.received", None, None),
+        ("membership.changed", "joined", chat.pk),
+        ("invite.removed", None, None),
     ]
     assert not RoomInvite.objects.exists()
 
