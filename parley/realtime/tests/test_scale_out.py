@@ -42,8 +42,10 @@ def test_a_client_on_each_process_sees_the_others_messages(servers, alice, bob):
 
     async def scenario() -> tuple[dict, dict, dict]:
         async with connect_as(servers[0], cookies[0]) as a, connect_as(servers[1], cookies[1]) as b:
-            await receive_json(a, "hello")
-            await receive_json(b, "hello")
+            for ws in (a, b):  # as every client starts: hello, then resume
+                await receive_json(ws, "hello")
+                await ws.send(json.dumps({"type": "resume", "conversations": {}}))
+                await receive_json(ws, "resumed")
             await a.send(json.dumps({"type": "send", "conversation": chat.pk,
                                      "client_id": "x1", "body": "from process one"}))  # fmt: skip
             ack = await receive_json(a, "ack")
