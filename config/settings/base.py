@@ -239,6 +239,9 @@ WEBSOCKET_MAX_FRAME_BYTES = 64 * 1024
 REALTIME_RESYNC_SECONDS = env.float("REALTIME_RESYNC_SECONDS", default=10.0)
 WEBSOCKET_MAX_JSON_DEPTH = 8
 WEBSOCKET_HEARTBEAT_SECONDS = 25
+# A closed socket's presence lingers this long: a reload or a reconnect within it shows
+# nobody offline and back (parley/realtime/presence.py).
+PRESENCE_LINGER_SECONDS = env.float("PRESENCE_LINGER_SECONDS", default=15.0)
 # Sends per user: a sustained rate and a burst (token bucket), across all their sockets.
 SEND_RATE_PER_SECOND = env.float("SEND_RATE_PER_SECOND", default=5.0)
 SEND_RATE_BURST = env.int("SEND_RATE_BURST", default=20)

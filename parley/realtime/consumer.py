@@ -95,6 +95,7 @@ class ParleyConsumer(CallsMixin, liveness.LivenessMixin, Following, AsyncWebsock
         self.session_tag: str | None = None
         self.refused_frames = RefusedFrames()
         self.released = False  # disconnect's clean-up has run
+        self.closed_with: int | None = None  # the code this side closed with, if it did
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         """Channels' consumer loop, minus what a socket without a channel-layer channel of
@@ -247,7 +248,7 @@ class ParleyConsumer(CallsMixin, liveness.LivenessMixin, Following, AsyncWebsock
         async with gate("close"):
             if self.user is not None:
                 await self.call_disconnected()
-                await self.liveness_disconnected()
+                await self.liveness_disconnected(self.closed_with or code)
             await self.close_following()
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
@@ -389,6 +390,8 @@ class ParleyConsumer(CallsMixin, liveness.LivenessMixin, Following, AsyncWebsock
     async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
         """Close once, at once: through the server's immediate close when it offers one
         (a polite close waits for a client that may never read again), else Channels'."""
+        if isinstance(code, int) and not isinstance(code, bool) and self.closed_with is None:
+            self.closed_with = code
         if self.close_now is not None and isinstance(code, int) and not isinstance(code, bool):
             self.close_at_once(code)
             return

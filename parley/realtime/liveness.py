@@ -274,8 +274,9 @@ class LivenessMixin:
         self._presence_known = KnownStatuses(self._presence_known.floor, statuses)
         return {str(user_id): status for user_id, status in statuses.items()}
 
-    async def liveness_disconnected(self) -> None:
-        """When the socket closes: its typers stop, its presence record goes."""
+    async def liveness_disconnected(self, code: int) -> None:
+        """When the socket closes (with `code`): its typers stop, its presence record goes
+        (lingers, if the client is expected back and it was the user's last socket)."""
         if not self._liveness_open:
             return
         self._liveness_open = False
@@ -283,7 +284,10 @@ class LivenessMixin:
             for typer in typers.stop_socket(self.channel_name):
                 if not load.shedding():
                     await _publish_typing(typer, "stop")
-            change = await presence.store().leave(self.user.pk, self.channel_name, time.time())
+            linger = presence.linger() if code in presence.LINGERING_CLOSES else 0.0
+            change = await presence.store().leave(
+                self.user.pk, self.channel_name, time.time(), linger
+            )
             if change is not None:
                 await announce(change)
         except Exception:

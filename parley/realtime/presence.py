@@ -7,6 +7,13 @@ forward on every heartbeat (`ttl`, a few heartbeats). A user is
 - offline if none is left (closed, or expired because its process died or it stopped
   pinging).
 
+The last open socket of a user that goes away (the client closed it or lost it, or the
+server is restarting) lingers for PRESENCE_LINGER_SECONDS: its record stays, with that
+expiry if sooner than its own, but no longer counts as open. A page reload, a dropped
+network or a restarted server process then shows nobody as offline and back online to
+their whole audience; otherwise a reconnect storm sends every user's presence to every
+socket twice. The sweep announces "offline" once the lingering record runs out.
+
 The store also remembers each user's last announced status and changes it in the same
 atomic step that changes a record, so exactly one caller (one socket, one process's
 sweep) learns of each change and announces it: `touch`, `leave` and `sweep` return the
@@ -50,6 +57,17 @@ TTL_HEARTBEATS = 3
 
 def socket_ttl() -> float:
     return float(settings.WEBSOCKET_HEARTBEAT_SECONDS) * TTL_HEARTBEATS
+
+
+def linger() -> float:
+    return float(settings.PRESENCE_LINGER_SECONDS)
+
+
+# Closes after which the client is expected back: normal, going away (a reload), lost
+# (1005 and 1006: no close frame), the server restarting, try again later. A socket the
+# server closed for cause (keepalive failed, too slow, signed out, refused input) goes
+# at once.
+LINGERING_CLOSES = frozenset({1000, 1001, 1005, 1006, 1012, 1013})
 
 
 def version_at(now: float) -> int:
@@ -101,8 +119,11 @@ class PresenceStore(Protocol):
     async def touch(self, user_id: int, socket: str, state: State, now: float) -> Change | None:
         """Add or refresh `socket`'s record with `state`; the change of status, if any."""
 
-    async def leave(self, user_id: int, socket: str, now: float) -> Change | None:
-        """Remove `socket`'s record; the change of status, if any."""
+    async def leave(
+        self, user_id: int, socket: str, now: float, linger: float = 0.0
+    ) -> Change | None:
+        """Remove `socket`'s record, or if it was the user's last open one let it linger
+        for `linger` seconds; the change of status, if any."""
 
     async def sweep(self, now: float) -> list[Change]:
         """Drop expired records; the change of every user whose status changed."""
@@ -117,6 +138,7 @@ class PresenceStore(Protocol):
 @dataclass
 class _User:
     sockets: dict[str, tuple[State, float]] = field(default_factory=dict)  # state, expiry
+    gone: set[str] = field(default_factory=set)  # closed sockets whose records linger
     announced: Status = "offline"
     version: int = 0
 
@@ -138,6 +160,7 @@ class LocalPresenceStore:
 
     def _settle(self, user_id: int, user: _User, now: float) -> Change | None:
         user.sockets = {s: r for s, r in user.sockets.items() if r[1] > now}
+        user.gone &= user.sockets.keys()
         status = _aggregate(user.sockets, now)
         if status == user.announced:
             return None
@@ -154,7 +177,10 @@ class LocalPresenceStore:
                 return Admission(False, 0, retry_after=wait)
         with self._lock:
             user = self._users.setdefault(user_id, _User())
-            open_now = sum(expiry > now for _, expiry in user.sockets.values())
+            open_now = sum(
+                expiry > now and socket not in user.gone
+                for socket, (_, expiry) in user.sockets.items()
+            )
             if open_now >= limit:
                 return Admission(False, open_now)
             user.sockets[socket] = (state, now + (self.ttl or socket_ttl()))
@@ -166,10 +192,21 @@ class LocalPresenceStore:
             user.sockets[socket] = (state, now + (self.ttl or socket_ttl()))
             return self._settle(user_id, user, now)
 
-    async def leave(self, user_id: int, socket: str, now: float) -> Change | None:
+    async def leave(
+        self, user_id: int, socket: str, now: float, linger: float = 0.0
+    ) -> Change | None:
         with self._lock:
             user = self._users.setdefault(user_id, _User())
-            user.sockets.pop(socket, None)
+            record = user.sockets.get(socket)
+            others = any(
+                expiry > now and other not in user.gone and other != socket
+                for other, (_, expiry) in user.sockets.items()
+            )
+            if record is None or others or socket in user.gone:
+                user.sockets.pop(socket, None)
+            else:  # the user's last open socket: its record lingers
+                user.sockets[socket] = (record[0], min(record[1], now + linger))
+                user.gone.add(socket)
             return self._settle(user_id, user, now)
 
     async def sweep(self, now: float) -> list[Change]:
@@ -187,14 +224,20 @@ class LocalPresenceStore:
     async def statuses(self, user_ids: list[int], now: float) -> dict[int, Status]:
         return self.statuses_now(user_ids, now)
 
-    def statuses_now(self, user_ids: list[int], now: float) -> dict[int, Status]:
-        """statuses, synchronously (no await inside: a dict under a lock)."""
+    def statuses_now(
+        self, user_ids: list[int], now: float, connected: bool = False
+    ) -> dict[int, Status]:
+        """statuses, synchronously (no await inside: a dict under a lock); `connected`:
+        lingering records left out."""
         found: dict[int, Status] = {}
         with self._lock:
             for user_id in user_ids:
                 user = self._users.get(user_id)
                 if user is not None:
-                    status = _aggregate(user.sockets, now)
+                    sockets = user.sockets
+                    if connected and user.gone:
+                        sockets = {s: r for s, r in sockets.items() if s not in user.gone}
+                    status = _aggregate(sockets, now)
                     if status != "offline":
                         found[user_id] = status
         return found
@@ -212,8 +255,9 @@ class LocalPresenceStore:
 # --- in Redis, shared by every process --------------------------------------------------
 #
 # Per user, under "<prefix>:presence:<user id>:": a sorted set of active sockets and one of
-# idle sockets, each scored by the socket's expiry time, and "s", the last announced
-# status and its version ("online 1732270000123456"). "<prefix>:presence:due" scores each
+# idle sockets, each scored by the socket's expiry time, "gone", the closed sockets whose
+# records linger (scored the same), and "s", the last announced status and its version
+# ("online 1732270000123456"). "<prefix>:presence:due" scores each
 # user by the latest expiry of their sockets, so a sweep finds the users whose records
 # may have run out with one range read. Redis expires the keys of abandoned users by
 # itself. The scripts build keys from the prefix: fine on one Redis (Cluster would need
@@ -225,6 +269,7 @@ local function settle(base, uid, now, keep)
   local announced = base .. uid .. ':s'
   redis.call('ZREMRANGEBYSCORE', active, '-inf', now)
   redis.call('ZREMRANGEBYSCORE', idle, '-inf', now)
+  redis.call('ZREMRANGEBYSCORE', base .. uid .. ':gone', '-inf', now)
   local status = 'offline'
   if redis.call('ZCARD', active) > 0 then status = 'online'
   elseif redis.call('ZCARD', idle) > 0 then status = 'away' end
@@ -237,6 +282,7 @@ local function settle(base, uid, now, keep)
     redis.call('ZADD', base .. 'due', latest, uid)
     redis.call('PEXPIRE', active, keep)
     redis.call('PEXPIRE', idle, keep)
+    redis.call('PEXPIRE', base .. uid .. ':gone', keep)
   else
     redis.call('ZREM', base .. 'due', uid)
   end
@@ -285,6 +331,7 @@ local base, uid, socket = ARGV[1], ARGV[2], ARGV[3]
 local mine, other = base .. uid .. ':active', base .. uid .. ':idle'
 local alive = '(' .. ARGV[6]
 local open = redis.call('ZCOUNT', mine, alive, '+inf') + redis.call('ZCOUNT', other, alive, '+inf')
+  - redis.call('ZCOUNT', base .. uid .. ':gone', alive, '+inf')
 if open >= tonumber(ARGV[8]) then return {0, open} end
 if ARGV[4] == 'idle' then mine, other = other, mine end
 redis.call('ZREM', other, socket)
@@ -295,14 +342,31 @@ return {1, open}
 """
 )
 
-# ARGV base, uid, socket, now, keep
+# ARGV base, uid, socket, now, keep, the linger's end. The record of the user's last
+# open socket keeps its state and ends at the linger's end if that is sooner; any other
+# goes at once.
 _LEAVE = (
     _SETTLE
     + """
-local base, uid, socket = ARGV[1], ARGV[2], ARGV[3]
-redis.call('ZREM', base .. uid .. ':active', socket)
-redis.call('ZREM', base .. uid .. ':idle', socket)
-return settle(base, uid, tonumber(ARGV[4]), ARGV[5])
+local base, uid, socket, now = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
+local active, idle, gone = base .. uid .. ':active', base .. uid .. ':idle', base .. uid .. ':gone'
+local alive = '(' .. ARGV[4]
+local key, expiry = active, redis.call('ZSCORE', active, socket)
+if not expiry then key, expiry = idle, redis.call('ZSCORE', idle, socket) end
+local open = redis.call('ZCOUNT', active, alive, '+inf') + redis.call('ZCOUNT', idle, alive, '+inf')
+  - redis.call('ZCOUNT', gone, alive, '+inf')
+local lingers = expiry and tonumber(expiry) > now and not redis.call('ZSCORE', gone, socket)
+  and open == 1
+if lingers then
+  local ends = math.min(tonumber(expiry), tonumber(ARGV[6]))
+  redis.call('ZADD', key, ends, socket)
+  redis.call('ZADD', gone, ends, socket)
+else
+  redis.call('ZREM', active, socket)
+  redis.call('ZREM', idle, socket)
+  redis.call('ZREM', gone, socket)
+end
+return settle(base, uid, now, ARGV[5])
 """
 )
 
@@ -321,13 +385,22 @@ return changed
 """
 )
 
-# ARGV base, now, uid… Returns one status per uid.
+# ARGV base, now, connected ('1': lingering records left out), uid… Returns one status
+# per uid.
 _STATUSES = """
-local base, now, found = ARGV[1], ARGV[2], {}
-for i = 3, #ARGV do
+local base, now, connected, found = ARGV[1], ARGV[2], ARGV[3] == '1', {}
+local alive = '(' .. now
+for i = 4, #ARGV do
   local status, user = 'offline', base .. ARGV[i]
-  if redis.call('ZCOUNT', user .. ':active', '(' .. now, '+inf') > 0 then status = 'online'
-  elseif redis.call('ZCOUNT', user .. ':idle', '(' .. now, '+inf') > 0 then status = 'away' end
+  local active = redis.call('ZCOUNT', user .. ':active', alive, '+inf')
+  local idle = redis.call('ZCOUNT', user .. ':idle', alive, '+inf')
+  if connected then
+    for _, socket in ipairs(redis.call('ZRANGEBYSCORE', user .. ':gone', alive, '+inf')) do
+      if redis.call('ZSCORE', user .. ':active', socket) then active = active - 1
+      else idle = idle - 1 end
+    end
+  end
+  if active > 0 then status = 'online' elseif idle > 0 then status = 'away' end
   table.insert(found, status)
 end
 return found
@@ -391,8 +464,10 @@ class RedisPresenceStore:
         args = [self.base, user_id, socket, state, repr(expiry), repr(now), self._keep_ms()]
         return _change(user_id, await self._touch(args=args))
 
-    async def leave(self, user_id: int, socket: str, now: float) -> Change | None:
-        args = [self.base, user_id, socket, repr(now), self._keep_ms()]
+    async def leave(
+        self, user_id: int, socket: str, now: float, linger: float = 0.0
+    ) -> Change | None:
+        args = [self.base, user_id, socket, repr(now), self._keep_ms(), repr(now + linger)]
         return _change(user_id, await self._leave(args=args))
 
     async def sweep(self, now: float) -> list[Change]:
@@ -404,7 +479,7 @@ class RedisPresenceStore:
         found: dict[int, Status] = {}
         for start in range(0, len(user_ids), STATUS_BATCH):
             batch = user_ids[start : start + STATUS_BATCH]
-            replies = await self._statuses(args=[self.base, repr(now), *batch])
+            replies = await self._statuses(args=[self.base, repr(now), "0", *batch])
             for user_id, reply in zip(batch, replies, strict=True):
                 status = _status(reply)
                 if status != "offline":
@@ -442,10 +517,12 @@ class FallbackPresenceStore:
         change: Change | None = await self._call("touch", user_id, socket, state, now)
         return change
 
-    async def leave(self, user_id: int, socket: str, now: float) -> Change | None:
-        change: Change | None = await self._call("leave", user_id, socket, now)
+    async def leave(
+        self, user_id: int, socket: str, now: float, linger: float = 0.0
+    ) -> Change | None:
+        change: Change | None = await self._call("leave", user_id, socket, now, linger)
         if self.local.holds(user_id):  # a record made during an outage
-            await self.local.leave(user_id, socket, now)
+            await self.local.leave(user_id, socket, now, linger)
         return change
 
     async def sweep(self, now: float) -> list[Change]:
@@ -487,7 +564,8 @@ async def close_store() -> None:
 
 def statuses_now(user_ids: list[int]) -> dict[int, Status]:
     """The status of each of these users who is not offline, synchronously: for workers
-    and threads (parley.notifications.presence), not the event loop. Redis when
+    and threads (parley.notifications.presence), not the event loop. By their connected
+    sockets only: someone whose last tab closed is not reading, lingering or not. Redis when
     REDIS_URL is set (this process's memory while it is unreachable), else memory, which
     in a process without sockets (a job worker) knows no one."""
     now = time.time()
@@ -499,7 +577,7 @@ def statuses_now(user_ids: list[int]) -> dict[int, Status]:
         else:
             redis_outage.succeeded()
             return found
-    return _local_store.statuses_now(user_ids, now)
+    return _local_store.statuses_now(user_ids, now, connected=True)
 
 
 _sync_client: Any = None
@@ -515,7 +593,7 @@ def _sync_statuses(user_ids: list[int], now: float) -> dict[int, Status]:
     found: dict[int, Status] = {}
     for start in range(0, len(user_ids), STATUS_BATCH):
         batch = user_ids[start : start + STATUS_BATCH]
-        replies = _sync_client.eval(_STATUSES, 0, base, repr(now), *batch)
+        replies = _sync_client.eval(_STATUSES, 0, base, repr(now), "1", *batch)
         for user_id, reply in zip(batch, replies, strict=True):
             if (status := _status(reply)) != "offline":
                 found[user_id] = status

@@ -164,7 +164,11 @@ class WebSocketProtocol(WebSocketsSansIOProtocol):
 
     def keepalive_timeout(self) -> None:
         """The client stopped answering pings: close, and cut the connection at once (a
-        polite close waits for a buffer that a vanished client never drains)."""
+        polite close waits for a buffer that a vanished client never drains). The
+        application hears 1011, not the 1005 of a lost connection: its presence goes at
+        once instead of lingering for a client expected back."""
+        if not (self.close_sent or self.transport.is_closing()):
+            self.queue.put_nowait({"type": "websocket.disconnect", "code": 1011})
         super().keepalive_timeout()
         self.cut()
 

@@ -16,6 +16,7 @@ from parley.accounts.actions.friends import check_send_friend_request
 from parley.accounts.tests.factories import UserFactory
 from parley.core.testing.clients import client_for
 from parley.core.testing.protocol import received
+from parley.core.testing.servers import uvicorn_servers
 from parley.core.testing.sockets import Socket, open_socket
 from parley.events.catalogue import Status
 from parley.events.publish import publish_presence
@@ -27,7 +28,7 @@ from parley.messaging.actions.rooms import (
     check_leave_room,
 )
 from parley.realtime import liveness, load, presence
-from parley.realtime.tests import liveness_helpers, test_scale_out
+from parley.realtime.tests import liveness_helpers
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -35,6 +36,7 @@ _liveness = liveness_helpers.liveness  # autouse
 clock = liveness_helpers.clock
 
 TTL = presence.socket_ttl()
+LINGER = presence.linger()
 
 
 @pytest.fixture
@@ -65,6 +67,12 @@ async def close_all(*sockets: Socket) -> None:
         await socket.close()
 
 
+async def linger_out(clock) -> None:
+    """Let a closed last socket's lingering record run out, and sweep."""
+    clock.shift(LINGER)
+    await liveness.sweep()
+
+
 # --- hello ------------------------------------------------------------------------------
 
 
@@ -87,7 +95,9 @@ async def test_hello_maps_the_people_the_user_can_see_who_are_not_offline(
 # --- events -----------------------------------------------------------------------------
 
 
-async def test_the_first_tab_announces_online_and_the_last_to_close_offline(room, alice, bob):
+async def test_the_first_tab_announces_online_and_the_last_to_close_offline(
+    room, alice, bob, clock
+):
     bob_tab, _, _ = await open_socket(bob)
 
     first, _, _ = await open_socket(alice)
@@ -99,10 +109,74 @@ async def test_the_first_tab_announces_online_and_the_last_to_close_offline(room
     assert await bob_tab.nothing_more()  # alice is still online in her second tab
 
     await second.close()
+    assert await bob_tab.nothing_more()  # her last tab lingers: she may be reloading
+    clock.shift(LINGER - 1)
+    await liveness.sweep()
+    assert await bob_tab.nothing_more()
+    await linger_out(clock)
     assert await presence_event(bob_tab) == {
         "type": "presence", "user": alice.pk, "status": "offline"
     }  # fmt: skip
     assert await bob_tab.nothing_more()
+    await bob_tab.close()
+
+
+async def test_a_reload_within_the_linger_shows_nothing_to_anyone(room, alice, bob, clock):
+    bob_tab, _, _ = await open_socket(bob)
+    tab, _, _ = await open_socket(alice)
+    await presence_event(bob_tab)  # online
+
+    await tab.close()
+    clock.shift(LINGER - 1)
+    again, _, _ = await open_socket(alice)
+    await linger_out(clock)  # the closed socket's record runs out; the new one holds
+
+    assert await bob_tab.nothing_more()
+    late, _, _ = await open_socket(bob)
+    assert late.hello["presence"] == {str(alice.pk): "online"}
+    await close_all(again, bob_tab, late)
+
+
+async def test_notifications_treat_a_lingering_user_as_gone(room, alice, bob):
+    """Email and push ask whether someone is reading now: a closed last tab is not, though
+    it still shows online to others while it lingers."""
+    tab, _, _ = await open_socket(alice)
+    assert await database_sync_to_async(presence.statuses_now)([alice.pk]) == {alice.pk: "online"}
+
+    await tab.close()
+
+    assert await database_sync_to_async(presence.statuses_now)([alice.pk]) == {}
+    bob_tab, _, _ = await open_socket(bob)
+    assert bob_tab.hello["presence"] == {str(alice.pk): "online"}
+    await bob_tab.close()
+
+
+async def test_a_lingering_socket_does_not_count_as_open(room, alice, bob, settings):
+    settings.WEBSOCKET_MAX_SOCKETS_PER_USER = 1
+    tab, _, _ = await open_socket(alice)
+    await tab.close()  # lingers
+
+    again, connected, _ = await open_socket(alice)
+
+    assert connected and again.hello["type"] == "hello"
+    await again.close()
+
+
+async def test_a_socket_closed_for_cause_goes_offline_at_once(room, alice, bob):
+    bob_tab, _, _ = await open_socket(bob)
+    alice_tab, _, _ = await open_socket(alice)
+    await presence_event(bob_tab)  # online
+
+    for _ in range(settings.WEBSOCKET_MAX_BAD_FRAMES + 1):
+        await alice_tab.send_raw(text="{nope")
+    while (output := await alice_tab.communicator.receive_output(timeout=5))["type"] != (
+        "websocket.close"
+    ):
+        pass
+    assert output["code"] == 1008  # refused frames
+    await alice_tab.close()
+
+    assert (await presence_event(bob_tab))["status"] == "offline"
     await bob_tab.close()
 
 
@@ -150,7 +224,7 @@ async def test_friends_hear_of_changes_and_strangers_do_not(alice, carol, dave, 
 
 
 async def test_one_event_per_change_however_many_conversations_are_shared(
-    room, alice, bob, carol, dave, friends
+    room, alice, bob, carol, dave, friends, clock
 ):
     await database_sync_to_async(check_create_chat)(alice, room, title="plans")
     other = await database_sync_to_async(check_create_room)(bob, title="Other")
@@ -167,6 +241,7 @@ async def test_one_event_per_change_however_many_conversations_are_shared(
         assert (await presence_event(tab))["status"] == "online"
         assert await tab.nothing_more()
     await alice_tab.close()
+    await linger_out(clock)
     for tab in (bob_tab, dave_tab):
         assert (await presence_event(tab))["status"] == "offline"
         assert await tab.nothing_more()
@@ -314,7 +389,7 @@ async def test_presence_frames_are_dropped_while_shedding(room, alice, bob):
     await close_all(alice_tab, bob_tab)
 
 
-async def test_connects_and_disconnects_still_count_while_shedding(room, alice, bob):
+async def test_connects_and_disconnects_still_count_while_shedding(room, alice, bob, clock):
     load.force_shedding(True)
     bob_tab, _, _ = await open_socket(bob)
 
@@ -322,6 +397,7 @@ async def test_connects_and_disconnects_still_count_while_shedding(room, alice, 
     assert (await presence_event(bob_tab))["status"] == "online"
     assert alice_tab.hello["presence"] == {str(bob.pk): "online"}
     await alice_tab.close()
+    await linger_out(clock)
     assert (await presence_event(bob_tab))["status"] == "offline"
     await bob_tab.close()
 
@@ -383,6 +459,28 @@ async def test_store_aggregates_sockets_across_processes(stores):
         await client.aclose()
 
 
+async def test_the_last_socket_lingers_without_counting_as_open(stores):
+    one, two, clients = _stores(stores)
+    now = time.time()
+    await one.touch(7, "p1.a", "active", now)
+    await two.touch(7, "p2.b", "idle", now)
+
+    away = await one.leave(7, "p1.a", now + 1, linger=10)  # another socket is open: no linger
+    assert away is not None and away.status == "away"
+    assert await two.leave(7, "p2.b", now + 2, linger=10) is None  # the last one lingers
+    assert await one.statuses([7], now + 11) == {7: "away"}
+    admitted = await one.admit(7, "p1.c", "active", 1, now + 3, None)  # one socket at most
+    assert admitted.admitted and admitted.open == 0  # a lingering record is not open
+    assert admitted.change is not None and admitted.change.status == "online"
+    assert await one.leave(7, "p1.c", now + 4, linger=10) is None  # lingers to now + 14
+    assert await two.sweep(now + 13) == []
+    [offline] = await two.sweep(now + 14)
+    assert (offline.user_id, offline.status) == (7, "offline")
+    assert await one.statuses([7], now + 14) == {}
+    for client in clients:
+        await client.aclose()
+
+
 async def test_a_dead_process_sockets_are_swept_offline_once(stores):
     one, two, clients = _stores(stores)
     now = time.time()
@@ -434,7 +532,12 @@ async def _current_store() -> presence.PresenceStore:
 
 # --- two server processes on one Redis --------------------------------------------------
 
-servers = test_scale_out.servers  # two uvicorn processes (skipped without REDIS_URL)
+
+@pytest.fixture
+def servers():
+    """Two uvicorn processes on the test database and Redis, a last tab lingering 1 s."""
+    with uvicorn_servers(2, environ={"PRESENCE_LINGER_SECONDS": "1"}) as ports:
+        yield ports
 
 
 @pytest.mark.skipif(not settings.REDIS_URL, reason="needs REDIS_URL: processes share Redis")
@@ -484,7 +587,7 @@ def test_tabs_on_two_processes_make_one_presence_and_typing_crosses_them(
 
             await a1.close()  # alice is still online on the other process
             assert await quiet(b)
-            await a2.close()  # her last tab: offline, and her typing stops
+            await a2.close()  # her last tab: offline once it stops lingering; typing stops
             frames = [received(await asyncio.wait_for(b.recv(), timeout=10)) for _ in range(2)]
             assert sorted(f["type"] for f in frames) == ["presence", "typing"]
             assert {"type": "presence", "user": alice.pk, "status": "offline"} in frames
@@ -494,7 +597,7 @@ def test_tabs_on_two_processes_make_one_presence_and_typing_crosses_them(
 
 
 async def test_sockets_opening_and_closing_together_take_turns_and_all_arrive(
-    room, alice, settings
+    room, alice, settings, clock
 ):
     """With one socket at a time let through the open and close gates, a crowd opening at
     once all get hello with the others' presence as it stands, and a crowd closing at
@@ -512,6 +615,7 @@ async def test_sockets_opening_and_closing_together_take_turns_and_all_arrive(
     online = {(await presence_event(watcher))["user"] for _ in crowd}
     assert online == {person.pk for person in crowd}
     await asyncio.gather(*(socket.close() for socket, _, _ in opened))
+    await linger_out(clock)
     offline = [await presence_event(watcher) for _ in crowd]
     assert {e["user"] for e in offline} == online and {e["status"] for e in offline} == {"offline"}
     await watcher.close()

@@ -27,14 +27,20 @@ async def opened(ws: Any) -> dict[str, Any]:
     return hello
 
 
-async def send_until_offline(ws: Any, conversation: int, count: int, user_id: int) -> None:
-    """`count` sends at once; then read until every ack has come and `ws` has heard that
-    `user_id` is offline (their last socket was let go)."""
-    for n in range(count):
-        frame = {"type": "send", "conversation": conversation, "client_id": f"m{n}", "body": BODY}
-        await ws.send(json.dumps(frame))
-    acks, offline = 0, False
+async def send_until_offline(
+    ws: Any, conversation: int, count: int, user_id: int, window: int | None = None
+) -> None:
+    """`count` sends, at most `window` of them unacknowledged (all at once without one);
+    read until every ack has come and `ws` has heard that `user_id` is offline (their
+    last socket was let go)."""
+    window = window or count
+    sent, acks, offline = 0, 0, False
     while acks < count or not offline:
+        while sent < count and sent - acks < window:
+            frame = {"type": "send", "conversation": conversation, "client_id": f"m{sent}",
+                     "body": BODY}  # fmt: skip
+            await ws.send(json.dumps(frame))
+            sent += 1
         try:
             frame = received(await asyncio.wait_for(ws.recv(), timeout=30))
         except TimeoutError:
@@ -67,7 +73,12 @@ async def catch_up(ws: Any, conversation: int, last: int) -> list[int]:
 
 
 async def stall_and_come_back(
-    port: int, cookies: tuple[str, str], chat: int, count: int, stalled_user: int
+    port: int,
+    cookies: tuple[str, str],
+    chat: int,
+    count: int,
+    stalled_user: int,
+    window: int | None = None,
 ) -> tuple[StalledClient, list[int]]:
     """The first cookie's client stalls after its resume while the second's sends `count`
     messages, until the server lets the stalled one go; it then reads what reached it,
@@ -76,7 +87,7 @@ async def stall_and_come_back(
     await stalled.send(type="resume", conversations={})
     async with connect_as(port, cookies[1], max_queue=None) as sender:
         await opened(sender)
-        await send_until_offline(sender, chat, count, stalled_user)
+        await send_until_offline(sender, chat, count, stalled_user, window)
     await stalled.read_to_the_end()
     seen = [f["seq"] for f in stalled.frames if f["type"] == "message"]
     async with connect_as(port, cookies[0], max_size=None) as again:
@@ -121,7 +132,10 @@ def test_a_vanished_client_is_let_go_when_its_keepalive_fails(alice, bob):
     environ["WEBSOCKET_QUEUE_MAX_BYTES"] = str(2**30)  # no slow-reader close: the keepalive's
 
     with uvicorn_servers(1, environ=environ, options=options) as [port]:
-        _, seqs = asyncio.run(stall_and_come_back(port, cookies, chat, count, alice.pk))
+        # The sender keeps 50 sends in flight: behind a thousand queued frames its own
+        # pongs would reach the server after the 4 s ping timeout on a busy machine.
+        scenario = stall_and_come_back(port, cookies, chat, count, alice.pk, window=50)
+        _, seqs = asyncio.run(scenario)
     assert seqs == list(range(1, count + 1))
 
 
