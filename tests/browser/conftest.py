@@ -210,7 +210,8 @@ def asgi_live_server(
     is its own in-memory one (or the shared Redis): events published by the test process
     reach its sockets only through Redis, so set up data before opening pages.
     """
-    with serving_asgi(tmp_path_factory) as server:
+    # A closed page's presence lingers 2 s here, not 15: the tests see it go offline soon.
+    with serving_asgi(tmp_path_factory, {"PRESENCE_LINGER_SECONDS": "2"}) as server:
         yield server
 
 

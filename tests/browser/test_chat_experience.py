@@ -569,7 +569,7 @@ def test_presence_dots_follow_the_other_persons_pages(
     # Her messages carry the same dot.
     sender_dot = message(bob_page, "hi Bob").locator(f'.ch-dot[data-presence="{alice.pk}"]')
     expect(sender_dot).to_have_attribute("aria-label", "online")
-    alice_page.close()
+    alice_page.close()  # offline once her closed page stops lingering (2 s here)
     expect(dot).to_have_attribute("aria-label", "offline")
     expect(sender_dot).to_have_attribute("aria-label", "offline")
 
