@@ -635,8 +635,9 @@ class _Handle:
                 self.sink.put(SubscriberOffer(str(jsep["sdp"]), list(data.get("streams", []))))
             return
         self.feeds_published(data.get("publishers", []))
-        for key in ("unpublished", "leaving"):
-            # Janus says both, more than once, and of participants that never published.
+        for key in ("unpublished", "leaving", "kicked"):
+            # Janus says these, more than once, and of participants that never published
+            # ("kicked": Parley put them out, parley.calls.sfu.kick).
             feed = data.get(key)
             if feed in self.sink.feeds:
                 self.sink.feeds.discard(feed)

@@ -50,10 +50,14 @@ async def in_room_call(alice: Any, bob: Any, carol: Any) -> tuple[Any, list[Sock
     for socket in sockets[1:]:
         await join(socket, call["id"])
     for socket in sockets:
-        while len((await gather(socket, "call.updated"))["call.updated"]["call"]["participants"]) < 3:
+        while len((await updated(socket))["participants"]) < 3:
             pass
         await drain(socket)
     return room, sockets, call["id"]
+
+
+async def updated(socket: Socket) -> dict[str, Any]:
+    return dict((await gather(socket, "call.updated"))["call.updated"]["call"])
 
 
 async def left_event(socket: Socket, user_id: int) -> dict[str, Any]:
