@@ -411,6 +411,16 @@ class CallCandidate(Event, tag="call.candidate"):
     candidate: IceCandidate | None
 
 
+class CallMedia(Event, tag="call.media"):
+    """Another participant's media state (their call.media), to your socket in the call."""
+
+    call: int
+    user: int
+    muted: bool
+    camera: bool
+    sharing: bool
+
+
 class CallSfuFeeds(Event, tag="call.sfu.feeds"):
     """SFU calls: the users whose media the SFU carries now (subscribe to them)."""
 
@@ -560,6 +570,7 @@ CallEvent = (
     | CallOffer
     | CallAnswer
     | CallCandidate
+    | CallMedia
     | CallSession
     | CallDone
     | CallIceServers

@@ -18,7 +18,7 @@ from django.conf import settings
 from parley.calls.actions.join import check_join_call
 from parley.calls.actions.leave import check_decline_call, check_leave_call
 from parley.calls.actions.liveness import heartbeat, socket_gone, sweep_stale
-from parley.calls.actions.signal import check_sfu, check_signal
+from parley.calls.actions.signal import check_media, check_sfu, check_signal
 from parley.calls.actions.start import Joined, check_start_call
 from parley.calls.selectors import calls_ringing_for
 from parley.calls.sfu import SfuSession
@@ -40,6 +40,7 @@ _socket_gone = writing(socket_gone)
 _sweep_stale = writing(sweep_stale)
 _signal = reading(check_signal)
 _check_sfu = reading(check_sfu)
+_media = reading(check_media)
 _ice_servers = reading(ice_servers_for)
 _ringing = reading(calls_ringing_for)
 
@@ -89,6 +90,10 @@ class CallsMixin:
                 await acheck_rate(limit, self.channel_name)
                 relay = await _signal(self.user.pk, self.channel_name, frame)
                 if relay is not None:
+                    await publish_to_socket(relay.user_id, relay.socket, relay.event)
+            case frames.CallMedia():
+                await acheck_rate("call_signal", self.channel_name)
+                for relay in await _media(self.user.pk, self.channel_name, frame):
                     await publish_to_socket(relay.user_id, relay.socket, relay.event)
             case frames.CallStart():
                 joined = await _start(self.user, self.channel_name, frame.conversation, frame.kind)

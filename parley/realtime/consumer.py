@@ -357,6 +357,7 @@ class ParleyConsumer(CallsMixin, liveness.LivenessMixin, Following, AsyncWebsock
                 | frames.CallAnswer()
                 | frames.CallCandidate()
                 | frames.CallIceServers()
+                | frames.CallMedia()
                 | frames.CallSfuPublish()
                 | frames.CallSfuSubscribe()
                 | frames.CallSfuStart()

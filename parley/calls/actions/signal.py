@@ -25,7 +25,7 @@ class Relay:
 
     user_id: int
     socket: str
-    event: Signal
+    event: Signal | catalogue.CallMedia
 
 
 def check_signal(
@@ -48,6 +48,31 @@ def check_signal(
     if not target:
         return None
     return Relay(frame.to, target, _event(user_id, frame))
+
+
+def check_media(user_id: int, socket: str, frame: frames.CallMedia) -> list[Relay]:
+    """`frame` from `user_id`'s socket `socket` as call.media to each other participant's
+    socket in the call (those between sockets are left out: they rejoin and hear it
+    again). not_found unless the sender is in the call from this socket."""
+    found = dict(
+        entitled(
+            CallParticipant.objects.filter(call_id=frame.call, left_at__isnull=True)
+        ).values_list("user_id", "socket")
+    )
+    if found.get(user_id) != socket:
+        raise call_not_found(frame.call)
+    event = catalogue.CallMedia(
+        call=frame.call,
+        user=user_id,
+        muted=frame.muted,
+        camera=frame.camera,
+        sharing=frame.sharing,
+    )
+    return [
+        Relay(other, target, event)
+        for other, target in sorted(found.items())
+        if other != user_id and target
+    ]
 
 
 def check_sfu(user_id: int, socket: str, call_id: int) -> None:
