@@ -117,9 +117,7 @@ async def test_every_refusal_relays_nothing(in_call, alice, bob, carol):
         assert await signals_waiting(socket) == []
 
 
-async def test_media_state_reaches_the_other_participants_sockets_in_the_call(
-    in_call, alice, bob
-):
+async def test_media_state_reaches_the_other_participants_sockets_in_the_call(in_call, alice, bob):
     a, b, other_tab, c, call = in_call
 
     await a.send(type="call.media", call=call, muted=True, camera=False, sharing=False)

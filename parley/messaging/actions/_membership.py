@@ -4,7 +4,9 @@ and announce it.
 Every action that adds or removes Participant rows calls record_membership_change for
 their users in the same transaction, and announces the change (published after the
 commit): the event is the fast path, the stamp is how a socket whose event was lost finds
-out within one periodic check of the WebSocket transport.
+out within one periodic check of the WebSocket transport. An action that removes them
+calls end_membership before the rows go, so that what depends on membership (a call
+there: parley.core.access) ends in the same transaction.
 """
 
 import random
