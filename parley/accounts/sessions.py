@@ -42,6 +42,7 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
 from parley.accounts.models import User
+from parley.core.access import end_access
 
 # Sent with user_id, keep (the key of the one session that stays, or None for none) and
 # kept_as (that session's key now: Django gives a kept session a new one).
@@ -121,15 +122,22 @@ def _note_credential_change(sender: Any, instance: User, **kwargs: Any) -> None:
     stored = User.objects.filter(pk=instance.pk).values(*_FIELDS).first()
     if stored is None:
         return
+    deactivated = stored["is_active"] and not instance.is_active
+    instance._deactivated = deactivated  # type: ignore[attr-defined]  # a note on the instance
     instance._ends_sessions = (  # type: ignore[attr-defined]  # a note on the instance
         stored["password"] != instance.password
         or stored["session_epoch"] != instance.session_epoch
-        or (stored["is_active"] and not instance.is_active)
+        or deactivated
     )
 
 
 @receiver(post_save, sender=User)
 def _end_sessions_after_change(sender: Any, instance: User, **kwargs: Any) -> None:
+    if getattr(instance, "_deactivated", False):
+        instance._deactivated = False  # type: ignore[attr-defined]  # a note on the instance
+        # A deactivated account loses every conversation at once (its calls end with it).
+        with transaction.atomic():
+            end_access([instance.pk], "deactivated")
     if not getattr(instance, "_ends_sessions", False):
         return
     instance._ends_sessions = False  # type: ignore[attr-defined]  # a note on the instance

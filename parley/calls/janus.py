@@ -24,6 +24,7 @@ with `Disconnected`, and the next request reconnects.
     await alice.start(answer_sdp)               # answers the offer
     await alice.trickle(candidate, target="publisher")
     await alice.leave()
+    await janus.kick(call_id, bob_feed)         # with the room's secret
     await janus.destroy_room(call_id)
 
 Every request fails with JanusError (JanusTimeout past JANUS_TIMEOUT_SECONDS,
@@ -58,6 +59,7 @@ KEEPALIVE_SECONDS = 20.0
 # Error codes that the client handles itself.
 NO_SUCH_SESSION = 458  # Janus's own
 NO_SUCH_ROOM = 426
+NO_SUCH_FEED = 428
 ROOM_EXISTS = 427
 
 Target = Literal["publisher", "subscriber"]
@@ -449,6 +451,34 @@ class JanusClient:
             if error.code != NO_SUCH_ROOM:
                 raise
 
+    async def kick(self, call_id: int, feed_id: int) -> bool:
+        """Put participant `feed_id` out of call `call_id`'s room with the room's secret:
+        Janus hangs up their media, and the others get FeedUnpublished. False when they
+        (or the room) are not there: idempotent."""
+        room = self.room(call_id)
+        control = await self._control_handle()
+        try:
+            await control.message(
+                {"request": "kick", "room": room.id, "secret": room.secret, "id": feed_id},
+                what=f"putting {feed_id} out of the room of call {call_id}",
+            )
+        except JanusError as error:
+            if error.code in {NO_SUCH_ROOM, NO_SUCH_FEED}:
+                return False
+            raise
+        return True
+
+    async def list_participants(self, call_id: int) -> list[dict[str, Any]]:
+        """Who is in call `call_id`'s room (Janus's listparticipants: id, display,
+        publisher)."""
+        control = await self._control_handle()
+        reply = await control.message(
+            {"request": "listparticipants", "room": self.room(call_id).id},
+            what=f"listing the room of call {call_id}",
+        )
+        participants: list[dict[str, Any]] = _plugin_data(reply).get("participants", [])
+        return participants
+
     async def room_exists(self, call_id: int) -> bool:
         """Whether call `call_id`'s room exists on Janus."""
         control = await self._control_handle()
@@ -605,8 +635,9 @@ class _Handle:
                 self.sink.put(SubscriberOffer(str(jsep["sdp"]), list(data.get("streams", []))))
             return
         self.feeds_published(data.get("publishers", []))
-        for key in ("unpublished", "leaving"):
-            # Janus says both, more than once, and of participants that never published.
+        for key in ("unpublished", "leaving", "kicked"):
+            # Janus says these, more than once, and of participants that never published
+            # ("kicked": Parley put them out, parley.calls.sfu.kick).
             feed = data.get(key)
             if feed in self.sink.feeds:
                 self.sink.feeds.discard(feed)

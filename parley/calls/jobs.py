@@ -43,3 +43,10 @@ def participant_gone(participant_id: int) -> None:
 def destroy_sfu_room(call_id: int) -> None:
     """An SFU call ended: its Janus room goes (Janus hangs up on anyone still in it)."""
     sfu.destroy_room(call_id)
+
+
+@job(max_attempts=5, retry_seconds=2)
+def kick_from_sfu_room(call_id: int, user_id: int) -> None:
+    """A participant of an SFU call lost access to its conversation: Janus puts them out
+    of the room (idempotent), so their media stops for the others too."""
+    sfu.kick(call_id, user_id)

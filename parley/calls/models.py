@@ -67,6 +67,11 @@ class CallParticipant(models.Model):
     socket is gone for CALL_GRACE_SECONDS leaves (parley/calls/actions/liveness.py).
     """
 
+    class LeftReason(models.TextChoices):
+        HANGUP = "hangup"  # they left (or the call ended while they were in it)
+        DROPPED = "dropped"  # their socket went and did not come back in the grace period
+        REMOVED = "removed"  # they lost access to the conversation (parley.core.access)
+
     call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="participants")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     # The user's id while in the call, NULL after leaving: one call at a time per user.
@@ -75,6 +80,7 @@ class CallParticipant(models.Model):
     joined_at = models.DateTimeField(default=timezone.now)
     seen_at = models.DateTimeField(default=timezone.now)
     left_at = models.DateTimeField(null=True, blank=True)
+    left_reason = models.CharField(max_length=8, choices=LeftReason.choices, blank=True)
 
     class Meta:
         indexes = [

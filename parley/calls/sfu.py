@@ -162,6 +162,17 @@ def sfu_streams(streams: list[dict[str, Any]]) -> list[catalogue.SfuStream]:
     ]
 
 
+def kick(call_id: int, user_id: int) -> None:
+    """Put `user_id` out of the call's Janus room (from a job: a client of its own), so
+    that their media stops at once wherever their socket is."""
+
+    async def kick() -> None:
+        async with JanusClient.from_settings() as janus:
+            await janus.kick(call_id, user_id)
+
+    async_to_sync(kick)()
+
+
 def destroy_room(call_id: int) -> None:
     """Destroy the call's Janus room (from a job: a client of its own)."""
 

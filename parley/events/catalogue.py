@@ -30,6 +30,8 @@ CallMode = Literal["mesh", "sfu"]
 CallStatus = Literal["ringing", "ongoing", "ended"]
 CallEndReason = Literal["hangup", "timeout", "cancelled", "declined", "busy", "dropped"]
 CallEntryStatus = Literal["ringing", "ongoing", "ended", "missed", "declined"]
+CallLeftReason = Literal["hangup", "dropped", "removed"]
+CallRemovedReason = Literal["removed", "blocked", "deactivated"]  # parley.core.access
 RingStopReason = Literal["accepted", "declined", "timeout", "ended"]
 
 # --- shapes shared with HTTP --------------------------------------------------------------
@@ -269,6 +271,8 @@ class CallJoined(_CallEntryEvent, tag="call.joined"):
 
 class CallLeft(_CallEntryEvent, tag="call.left"):
     user: int
+    # Why they left: absent on entries recorded before reasons were (resume replays them).
+    reason: CallLeftReason | UnsetType = UNSET
 
 
 class CallEnded(_CallEntryEvent, tag="call.ended"):
@@ -370,6 +374,14 @@ class CallRingStopped(Event, tag="call.ring_stopped"):
     reason: RingStopReason
 
 
+class CallRemoved(Event, tag="call.removed"):
+    """To a user taken out of a call because they lost access to its conversation: their
+    pages end it (the others hear call.left, reason "removed")."""
+
+    call: int
+    reason: CallRemovedReason
+
+
 class CallDeclined(Event, tag="call.declined"):
     call: int
     user: UserSummary
@@ -397,6 +409,16 @@ class CallCandidate(Event, tag="call.candidate"):
     call: int
     from_: int = msgspec.field(name="from")
     candidate: IceCandidate | None
+
+
+class CallMedia(Event, tag="call.media"):
+    """Another participant's media state (their call.media), to your socket in the call."""
+
+    call: int
+    user: int
+    muted: bool
+    camera: bool
+    sharing: bool
 
 
 class CallSfuFeeds(Event, tag="call.sfu.feeds"):
@@ -542,11 +564,13 @@ CallEvent = (
     CallUpdated
     | CallRing
     | CallRingStopped
+    | CallRemoved
     | CallDeclined
     | CallBusy
     | CallOffer
     | CallAnswer
     | CallCandidate
+    | CallMedia
     | CallSession
     | CallDone
     | CallIceServers

@@ -126,6 +126,16 @@ class CallIceServers(Frame, tag="call.ice_servers"):
     pass
 
 
+class CallMedia(Frame, tag="call.media"):
+    """What your media does now, for the other participants' tiles (SFU calls: a mesh
+    call says it peer to peer)."""
+
+    call: int
+    muted: bool
+    camera: bool
+    sharing: bool
+
+
 class CallSfuPublish(Frame, tag="call.sfu.publish"):
     call: int
     sdp: str
@@ -167,6 +177,7 @@ ClientFrame = (
     | CallAnswer
     | CallCandidate
     | CallIceServers
+    | CallMedia
     | CallSfuPublish
     | CallSfuSubscribe
     | CallSfuStart
@@ -332,6 +343,14 @@ def _parse_call_candidate(data: dict[str, Any]) -> CallCandidate:
     return CallCandidate(_int(data, "call", minimum=1), _int(data, "to", minimum=1), candidate)
 
 
+def _parse_call_media(data: dict[str, Any]) -> CallMedia:
+    _only(data, "call", "muted", "camera", "sharing")
+    flags = [data.get(key, False) for key in ("muted", "camera", "sharing")]
+    if not all(isinstance(flag, bool) for flag in flags):
+        raise invalid('"muted", "camera" and "sharing" must be true or false.')
+    return CallMedia(_int(data, "call", minimum=1), *flags)
+
+
 def _parse_sfu_subscribe(data: dict[str, Any]) -> CallSfuSubscribe:
     _only(data, "call", "feeds")
     feeds = data.get("feeds")
@@ -380,6 +399,7 @@ _PARSERS: dict[type[Frame], Callable[[dict[str, Any]], ClientFrame]] = {
     CallAnswer: _parse_call_answer,
     CallCandidate: _parse_call_candidate,
     CallIceServers: lambda data: CallIceServers(),
+    CallMedia: _parse_call_media,
     CallSfuPublish: _parse_sfu_sdp(CallSfuPublish),
     CallSfuSubscribe: _parse_sfu_subscribe,
     CallSfuStart: _parse_sfu_sdp(CallSfuStart),

@@ -18,8 +18,9 @@ from django.conf import settings
 from parley.calls.actions.join import check_join_call
 from parley.calls.actions.leave import check_decline_call, check_leave_call
 from parley.calls.actions.liveness import heartbeat, socket_gone, sweep_stale
-from parley.calls.actions.signal import check_sfu, check_signal
+from parley.calls.actions.signal import check_media, check_sfu, check_signal
 from parley.calls.actions.start import Joined, check_start_call
+from parley.calls.selectors import calls_ringing_for
 from parley.calls.sfu import SfuSession
 from parley.calls.turn import ice_servers_for
 from parley.core.errors import ParleyError
@@ -39,7 +40,9 @@ _socket_gone = writing(socket_gone)
 _sweep_stale = writing(sweep_stale)
 _signal = reading(check_signal)
 _check_sfu = reading(check_sfu)
+_media = reading(check_media)
 _ice_servers = reading(ice_servers_for)
+_ringing = reading(calls_ringing_for)
 
 
 _last_sweep = 0.0
@@ -87,6 +90,10 @@ class CallsMixin:
                 await acheck_rate(limit, self.channel_name)
                 relay = await _signal(self.user.pk, self.channel_name, frame)
                 if relay is not None:
+                    await publish_to_socket(relay.user_id, relay.socket, relay.event)
+            case frames.CallMedia():
+                await acheck_rate("call_signal", self.channel_name)
+                for relay in await _media(self.user.pk, self.channel_name, frame):
                     await publish_to_socket(relay.user_id, relay.socket, relay.event)
             case frames.CallStart():
                 joined = await _start(self.user, self.channel_name, frame.conversation, frame.kind)
@@ -176,6 +183,18 @@ class CallsMixin:
             await self.sfu.join()
         except ParleyError:
             logger.warning("user %s not in the SFU room of call %s yet", self.user.pk, call_id)
+
+    async def call_connected(self) -> None:
+        """Right after hello: the calls ringing for the user ring on this socket too (a tab
+        opened mid-ring can answer). Its user group was joined before this read, so a ring
+        that starts meanwhile comes live as well (a page takes a call.ring twice alike)."""
+        try:
+            calls = await _ringing(self.user.pk)
+        except Exception:
+            logger.exception("calls ringing for user %s not read", self.user.pk)
+            return
+        for call in calls:
+            await self.send_event(catalogue.CallRing(call=call))
 
     async def call_heartbeat(self) -> None:
         """On every ping: the socket's participant (if it is in a call) is alive."""

@@ -232,6 +232,7 @@ class ParleyConsumer(CallsMixin, liveness.LivenessMixin, Following, AsyncWebsock
             presence=statuses,
         )
         await self.send_event(hello)
+        await self.call_connected()
         self.hold()
         # The handshake's headers (the server's list, in the one scope) are read by now;
         # kept, they are 1.1 KB of an idle socket.
@@ -357,6 +358,7 @@ class ParleyConsumer(CallsMixin, liveness.LivenessMixin, Following, AsyncWebsock
                 | frames.CallAnswer()
                 | frames.CallCandidate()
                 | frames.CallIceServers()
+                | frames.CallMedia()
                 | frames.CallSfuPublish()
                 | frames.CallSfuSubscribe()
                 | frames.CallSfuStart()

@@ -303,3 +303,52 @@ def test_a_dropped_connection_rejoins_the_call_and_restarts_ice(
     for page in (alice_page, bob_page):
         expect(people(page, "In the call (2)")).to_be_visible()
         expect(call_view(page)).to_be_visible()
+
+
+def test_a_member_removed_from_the_room_mid_call_is_out_of_it_at_once(
+    open_as: OpenAs, team: Conversation, alice: User, bob: User
+) -> None:
+    alice_page = open_as(alice, f"/chat/{team.pk}/")
+    bob_page = open_as(bob, f"/chat/{team.pk}/")
+    call_button(alice_page, "Video").click()
+    expect(call_view(alice_page)).to_be_visible()
+    bob_page.get_by_role("region", name="Call in progress").get_by_role(
+        "button", name="Join"
+    ).click()
+    for page in (alice_page, bob_page):
+        expect(people(page, "In the call (2)")).to_be_visible()
+    expect_video_from_the_other(alice_page)
+
+    # Alice removes Bob from the room (in another tab of hers): his page takes the call
+    # down at once and says why; hers closes the connection with him.
+    assert team.room is not None
+    settings_page = open_as(alice, f"/rooms/{team.room.slug}/settings/", chat=False)
+    settings_page.get_by_role("button", name="Remove Bob Marley from the room").click()
+    expect(call_view(bob_page)).to_have_count(0)
+    expect(
+        status(bob_page, "You are no longer in this conversation, so you left the call.")
+    ).to_be_attached()
+    expect(people(alice_page, "In the call (1)")).to_be_visible()
+    expect(tile(alice_page, "Bob Marley")).to_have_count(0)
+    alice_page.wait_for_function("() => window.parleyCall.connections().length === 0")
+
+
+def test_a_tab_opened_while_a_call_rings_can_answer_it(
+    open_as: OpenAs, direct: Conversation, alice: User, bob: User
+) -> None:
+    alice_page = open_as(alice, f"/chat/{direct.pk}/")
+    bob_first = open_as(bob, f"/chat/{direct.pk}/")
+    call_button(alice_page, "Voice").click()
+    ringing = bob_first.get_by_role("dialog", name="Alice Liddell is calling")
+    expect(ringing).to_be_visible()
+
+    # Bob opens another tab while it rings: it rings too, and answering there stops the
+    # ringing in the first.
+    bob_later = open_as(bob, f"/chat/{direct.pk}/")
+    prompt = bob_later.get_by_role("dialog", name="Alice Liddell is calling")
+    expect(prompt).to_be_visible()
+    prompt.get_by_role("button", name="Accept voice call").click()
+    expect(call_view(bob_later)).to_be_visible()
+    expect(ringing).to_be_hidden()
+    expect(call_view(bob_first)).to_have_count(0)
+    expect(people(alice_page, "In the call (2)")).to_be_visible()

@@ -112,6 +112,45 @@ def test_three_people_see_each_other_through_the_sfu(
             if other != user:
                 expect(tile(page, other.display_name)).to_have_class(re.compile("has-video"))
 
+    # Alice mutes: the others see it on her tile (call.media through Parley).
+    control(pages[alice.pk], "Mute").click()
+    expect(control(pages[alice.pk], "Mute")).to_have_attribute("aria-pressed", "true")
+    for user in (bob, carol):
+        expect(tile(pages[user.pk], alice.display_name).get_by_text("Muted")).to_be_attached()
+        expect(
+            tile(
+                pages[user.pk], carol.display_name if user == bob else bob.display_name
+            ).get_by_text("Muted")
+        ).to_have_count(0)
+    control(pages[alice.pk], "Mute").click()
+    for user in (bob, carol):
+        expect(tile(pages[user.pk], alice.display_name).get_by_text("Muted")).to_have_count(0)
+
+    # Carol's connections with the SFU fail (ICE), her socket staying up: her page takes a
+    # fresh place in the room and publishes and subscribes again on new connections.
+    carol_page = pages[carol.pk]
+    carol_page.evaluate(
+        "() => { for (const pc of window.parleyCall.connections()) pc.old = true;"
+        " window.parleyCall.calls.active.mesh.onFailed(); }"
+    )
+    carol_page.wait_for_function(
+        "() => window.parleyCall.connections().length === 2"
+        " && window.parleyCall.connections().every((pc) => !pc.old)",
+        polling=250,
+        timeout=MEDIA_TIMEOUT_MS,
+    )
+    expect(carol_page.locator("#chat-app")).to_have_attribute("data-connection", "online")
+    expect_video_from(carol_page, alice, bob)
+    for user in (alice, bob):
+        before = frames_from(pages[user.pk], carol)
+        pages[user.pk].wait_for_function(
+            "async ([carol, before]) => ((await window.parleyCall.framesDecoded())[carol] || 0)"
+            " > before",
+            arg=[carol.pk, before],
+            polling=250,
+            timeout=MEDIA_TIMEOUT_MS,
+        )
+
     # Bob's socket drops and comes back: the server gives his new socket a fresh place in
     # the SFU's room, so his page publishes and subscribes anew on new connections; the
     # others receive his new feed (their count of his frames grows past where it was).

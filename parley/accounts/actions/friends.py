@@ -13,6 +13,7 @@ from parley.accounts import events
 from parley.accounts.access import access_incoming_request, access_outgoing_request
 from parley.accounts.models import Block, FriendRequest, Friendship, User
 from parley.accounts.selectors import Relationship, friendship_between
+from parley.core.access import end_access
 from parley.core.errors import ErrorCode, ParleyError
 from parley.events.publish import publish_hidden, publish_to_users
 
@@ -155,6 +156,9 @@ def do_block_user(actor: User, target: User) -> None:
         _, created = Block.objects.get_or_create(blocker=actor, blocked=target)
         if not created:
             return
+        # Their direct conversation takes no more messages, nor a call: the blocker is out
+        # of it (parley.core.access), which ends a direct call for both.
+        end_access([actor.pk], "blocked", peer=target.pk)
         _hide_from_each_other(actor, target, hidden=True)
         friendship = friendship_between(actor, target)
         if friendship is not None:

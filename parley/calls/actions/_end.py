@@ -37,7 +37,7 @@ def end_call(call: Call, reason: Call.EndReason, now: datetime) -> None:
     call.ended_at, call.end_reason, call.live_conversation = now, reason, None
     call.save(update_fields=["ended_at", "end_reason", "live_conversation"])
     CallParticipant.objects.filter(call=call, left_at__isnull=True).update(
-        left_at=now, live_user=None, socket=""
+        left_at=now, live_user=None, socket="", left_reason=CallParticipant.LeftReason.HANGUP
     )
     ringing = list(
         Ring.objects.filter(call=call, state=Ring.State.RINGING).values_list("user_id", flat=True)
@@ -60,26 +60,32 @@ def end_call(call: Call, reason: Call.EndReason, now: datetime) -> None:
 
 
 def leave_call(
-    call: Call, participant: CallParticipant, now: datetime, *, dropped: bool = False
+    call: Call,
+    participant: CallParticipant,
+    now: datetime,
+    reason: CallParticipant.LeftReason = CallParticipant.LeftReason.HANGUP,
 ) -> None:
-    """`participant` leaves. A direct call then ends (either person hanging up ends it);
-    any other call ends when nobody is left in it; else the others hear of it.
-
-    `dropped`: the participant's socket went away (liveness), not a hang-up."""
+    """`participant` leaves, for `reason` (hung up; dropped: their socket went away;
+    removed: they lost access to the conversation). A direct call then ends (either
+    person leaving ends it); any other call ends when nobody is left in it; else the
+    others hear of it (call.left with the reason)."""
     participant.left_at, participant.live_user, participant.socket = now, None, ""
-    participant.save(update_fields=["left_at", "live_user", "socket"])
+    participant.left_reason = reason
+    participant.save(update_fields=["left_at", "live_user", "socket", "left_reason"])
     left = CallParticipant.objects.filter(call=call, left_at__isnull=True).count()
     direct = Conversation.objects.filter(
         pk=call.conversation_id, kind=Conversation.Kind.DIRECT
     ).exists()
     if left == 0 or (direct and call.answered_at is not None):
         if call.answered_at is None:
-            reason = Call.EndReason.CANCELLED
-        elif dropped:
-            reason = Call.EndReason.DROPPED
+            ended = Call.EndReason.CANCELLED
+        elif reason == CallParticipant.LeftReason.DROPPED:
+            ended = Call.EndReason.DROPPED
         else:
-            reason = Call.EndReason.HANGUP
-        end_call(call, reason, now)
+            ended = Call.EndReason.HANGUP
+        end_call(call, ended, now)
         return
-    change_entry(call, ConversationEvent.Kind.CALL_LEFT, now, user=participant.user_id)
+    change_entry(
+        call, ConversationEvent.Kind.CALL_LEFT, now, user=participant.user_id, reason=reason.value
+    )
     publish_updated(call)

@@ -47,7 +47,7 @@ def create_entry(call: Call, now: datetime) -> Message:
     return message
 
 
-def change_entry(call: Call, kind: ConversationEvent.Kind, now: datetime, **data: int) -> int:
+def change_entry(call: Call, kind: ConversationEvent.Kind, now: datetime, **data: int | str) -> int:
     """Record a change of the call (its entry rewritten from the call's state) at the
     conversation's next seq; published after commit. Returns the seq."""
     seq, _ = next_seq(call.conversation_id, now)

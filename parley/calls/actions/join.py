@@ -1,6 +1,7 @@
 """Joining a call: accepting a ring, joining one going on, or taking one's place again
 from a new socket after a reconnect (within the grace period)."""
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -44,13 +45,7 @@ def do_join_call(user: User, socket: str, call_id: int) -> Joined:
             count = CallParticipant.objects.filter(call=call, left_at__isnull=True).count()
             cap = sfu.ROOM_PUBLISHERS if call.mode == Call.Mode.SFU else mesh_cap(call.kind)
             if count >= cap:
-                what = "a voice" if call.kind == Call.Kind.VOICE else "a video"
-                raise ParleyError(
-                    ErrorCode.CONFLICT,
-                    f"This call is full: at most {cap} people in {what} call.",
-                    call=call.pk,
-                    limit=cap,
-                )
+                raise _full(call, cap)
             CallParticipant.objects.create(
                 call=call, user=user, live_user=user.pk, socket=socket, joined_at=now, seen_at=now
             )
@@ -68,3 +63,17 @@ def do_join_call(user: User, socket: str, call_id: int) -> Joined:
             return Joined(call_dict(call), rejoined=False)
     except IntegrityError as error:
         raise already_in_a_call() from error  # joined another call meanwhile
+
+
+def _full(call: Call, cap: int) -> ParleyError:
+    """The refusal of one more participant than `call` holds. A mesh call keeps its mode
+    (switching would renegotiate everyone), so with an SFU configured the message says
+    that the next call can be bigger."""
+    what = "a voice" if call.kind == Call.Kind.VOICE else "a video"
+    message = f"This call is full: at most {cap} people in {what} call."
+    if call.mode == Call.Mode.MESH and settings.JANUS_URL:
+        message += (
+            " It connects everyone directly and stays so; a call started after it ends"
+            " goes through the media server and holds more."
+        )
+    return ParleyError(ErrorCode.CONFLICT, message, call=call.pk, limit=cap)

@@ -64,7 +64,7 @@ def expire(participant_id: int, now: datetime | None = None) -> bool:
         silent = now - participant.seen_at >= grace()
         if participant.socket and not silent:
             return False  # a socket of theirs is in the call (again)
-        leave_call(call, participant, now, dropped=True)
+        leave_call(call, participant, now, CallParticipant.LeftReason.DROPPED)
         return True
 
 

@@ -154,6 +154,32 @@ async def test_a_mesh_call_over_its_cap_is_refused(alice, bob, carol, settings):
         await socket.close()
 
 
+async def test_a_mesh_call_that_outgrows_its_cap_with_an_sfu_configured_says_so(
+    alice, bob, carol, settings
+):
+    """A call keeps its mode: a mesh call (the room was small when it started) is full at
+    the cap even with an SFU configured, and the refusal says the next call can be bigger."""
+    settings.CALL_MESH_MAX_VIDEO = 2
+    settings.JANUS_URL, settings.JANUS_API_SECRET = "ws://127.0.0.1:9/", "s" * 32
+    chat = await database_sync_to_async(make_room)(alice, bob)
+    a, b, c = [(await open_socket(user))[0] for user in (alice, bob, carol)]
+    call = (await start(a, chat.pk))["call"]
+    assert call["mode"] == "mesh"  # two members, within the cap
+    await join(b, call["id"])
+    await database_sync_to_async(check_join_room)(carol, chat.room)
+
+    refused = await c.request(type="call.join", call=call["id"])
+
+    assert (refused["code"], refused["limit"]) == ("conflict", 2)
+    assert refused["message"] == (
+        "This call is full: at most 2 people in a video call. It connects everyone directly"
+        " and stays so; a call started after it ends goes through the media server and holds"
+        " more."
+    )
+    for socket in (a, b, c):
+        await socket.close()
+
+
 async def test_the_rest_api_lists_the_calls_a_user_can_see(alice, bob, carol):
     conversation = await database_sync_to_async(direct)(alice, bob)
     a = (await open_socket(alice))[0]

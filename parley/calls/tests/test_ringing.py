@@ -177,3 +177,39 @@ async def test_a_group_call_rings_everyone_and_goes_on_after_one_accepts(alice, 
         assert update["call"]["status"] == "ongoing"
     for socket in (caller, bobs, carols):
         await socket.close()
+
+
+async def test_a_device_that_connects_mid_ring_rings_and_can_answer(alice, bob):
+    conversation = await database_sync_to_async(direct)(alice, bob)
+    caller, laptop = (await open_socket(alice))[0], (await open_socket(bob))[0]
+    call = (await start(caller, conversation.pk))["call"]
+    await gather(laptop, "call.ring")
+
+    # A tab opened now rings too, right after its hello.
+    tab = (await open_socket(bob, hold=True))[0]
+    ring = (await tab.receive_until("call.ring"))[-1]
+    assert (ring["call"]["id"], ring["call"]["ringing"]) == (call["id"], [bob.pk])
+
+    # It declines: every device stops ringing, the caller hears it.
+    assert (await tab.request(type="call.decline", call=call["id"]))["type"] == "call.done"
+    stopped = (await gather(laptop, "call.ring_stopped"))["call.ring_stopped"]
+    assert stopped["reason"] == "declined"
+    assert (await gather(caller, "call.declined"))["call.declined"]["user"]["id"] == bob.pk
+    await tab.close()
+
+    # Another call, answered from a tab opened mid-ring: the rest stop ringing, and a tab
+    # opened after that does not ring.
+    call = (await start(caller, conversation.pk))["call"]
+    await gather(laptop, "call.ring")
+    tab = (await open_socket(bob, hold=True))[0]
+    assert (await tab.receive_until("call.ring"))[-1]["call"]["id"] == call["id"]
+    await tab.send(type="resume", ref="r", conversations={})
+    await tab.receive_until("resumed")
+    assert (await join(tab, call["id"]))["call"]["status"] == "ongoing"
+    stopped = (await gather(laptop, "call.ring_stopped"))["call.ring_stopped"]
+    assert (stopped["call"], stopped["reason"]) == (call["id"], "accepted")
+    later = (await open_socket(bob, hold=True))[0]
+    await later.send(type="resume", ref="r", conversations={})
+    assert "call.ring" not in [f["type"] for f in await later.receive_until("resumed")]
+    for socket in (caller, laptop, tab, later):
+        await socket.close()

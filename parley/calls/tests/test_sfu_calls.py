@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 from channels.db import database_sync_to_async
 
+from parley.calls.janus import JanusClient
 from parley.calls.models import Call
 from parley.calls.tests.signalling_helpers import (  # noqa: F401 (autouse)
     _no_background_sweep,
@@ -29,7 +30,8 @@ from parley.core.testing.peers import (
     publisher,
 )
 from parley.core.testing.sockets import open_socket
-from parley.messaging.actions.rooms import check_create_room, check_join_room
+from parley.messaging.actions.rooms import check_create_room, check_join_room, do_remove_member
+from parley.messaging.models import Room
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -118,5 +120,44 @@ async def test_two_publishers_reach_a_subscriber_through_parley_and_janus(sfu, a
         await database_sync_to_async(run_due_jobs)()  # the room's destruction
     finally:
         await close_all(receiver.pc, *senders.values())
+        for socket in (a, b, c):
+            await socket.close()
+
+
+async def test_a_publisher_removed_from_the_room_is_put_out_of_the_sfu(sfu, alice, bob, carol):
+    """Removed from the conversation mid-call, bob leaves the call at once and Janus
+    drops his feed for the others (Parley kicks him with the room's secret)."""
+    chat = await database_sync_to_async(_room)(alice, bob, carol)
+    a, b, c = [(await open_socket(user))[0] for user in (alice, bob, carol)]
+    senders = {alice.pk: publisher(RED), bob.pk: publisher(BLUE)}
+    try:
+        call = (await start(a, chat))["call"]
+        await join(b, call["id"])
+        await join(c, call["id"])
+        for socket, user in ((a, alice), (b, bob)):
+            pc = senders[user.pk]
+            reply = await socket.request(
+                type="call.sfu.publish", call=call["id"], sdp=await offer(pc)
+            )
+            await accept(pc, reply["sdp"])
+        await _feeds_of(c, alice.pk, bob.pk)
+
+        room = await database_sync_to_async(Room.objects.get)(chats=chat)
+        await database_sync_to_async(do_remove_member)(room, bob.pk)
+        assert (await gather(b, "call.removed"))["call.removed"]["call"] == call["id"]
+        await database_sync_to_async(run_due_jobs)()  # the kick
+
+        while True:  # carol's feeds drop bob's
+            feeds = (await gather(c, "call.sfu.feeds"))["call.sfu.feeds"]["feeds"]
+            if bob.pk not in feeds:
+                break
+        assert alice.pk in feeds
+        async with JanusClient(sfu.url, sfu.api_secret) as janus:
+            present = [p["id"] for p in await janus.list_participants(call["id"])]
+        assert bob.pk not in present and alice.pk in present
+        refused = await b.request(type="call.sfu.subscribe", call=call["id"], feeds=[alice.pk])
+        assert refused["code"] == "not_found"
+    finally:
+        await close_all(*senders.values())
         for socket in (a, b, c):
             await socket.close()

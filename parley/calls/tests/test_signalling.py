@@ -117,6 +117,32 @@ async def test_every_refusal_relays_nothing(in_call, alice, bob, carol):
         assert await signals_waiting(socket) == []
 
 
+async def test_media_state_reaches_the_other_participants_sockets_in_the_call(in_call, alice, bob):
+    a, b, other_tab, c, call = in_call
+
+    await a.send(type="call.media", call=call, muted=True, camera=False, sharing=False)
+
+    media = (await gather(b, "call.media"))["call.media"]
+    assert media == {
+        "type": "call.media",
+        "call": call,
+        "user": alice.pk,
+        "muted": True,
+        "camera": False,
+        "sharing": False,
+    }
+    # Not to the sender, bob's other tab or carol (not in the call); and only from the
+    # socket in the call, with no field but the documented ones.
+    refused = await _refused(c, type="call.media", call=call, muted=True, camera=True)
+    assert refused["code"] == "not_found"
+    refused = await _refused(other_tab, type="call.media", call=call, muted=False)
+    assert refused["code"] == "not_found"
+    forged = await _refused(a, type="call.media", call=call, muted=True, user=bob.pk)
+    assert forged["code"] == "invalid"
+    for socket in (a, b, other_tab, c):
+        assert "call.media" not in [f["type"] for f in await drain(socket)]
+
+
 async def test_a_candidate_flood_is_cut_at_the_sockets_limit(in_call, alice, bob, settings):
     a, b, _, _, call = in_call
     frame = json.dumps(

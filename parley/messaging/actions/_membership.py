@@ -4,7 +4,9 @@ and announce it.
 Every action that adds or removes Participant rows calls record_membership_change for
 their users in the same transaction, and announces the change (published after the
 commit): the event is the fast path, the stamp is how a socket whose event was lost finds
-out within one periodic check of the WebSocket transport.
+out within one periodic check of the WebSocket transport. An action that removes them
+calls end_membership before the rows go, so that what depends on membership (a call
+there: parley.core.access) ends in the same transaction.
 """
 
 import random
@@ -12,6 +14,7 @@ from collections.abc import Iterable
 
 from django.db import connection
 
+from parley.core.access import end_access
 from parley.events.publish import publish_membership, publish_to_conversation_members
 from parley.messaging.events import conversation_updated_event, membership_event
 from parley.messaging.models import Conversation, MembershipStamp, RoomMember
@@ -71,6 +74,17 @@ def announce_joined(conversation: Conversation, user_ids: Iterable[int]) -> None
 def announce_left(conversation_id: int, user_id: int) -> None:
     """After commit: `user_id`'s sockets stop receiving the conversation at once."""
     publish_membership(user_id, membership_event(conversation_id, "left", 0))
+
+
+def end_membership(conversation_ids: Iterable[int], user_ids: Iterable[int]) -> None:
+    """Inside the transaction that takes these users out of these conversations, before
+    their rows go: what depends on membership ends with it (parley.core.access: their
+    place in a call there), and after commit their sockets stop receiving them."""
+    conversations, users = list(conversation_ids), list(user_ids)
+    end_access(users, "removed", conversations=conversations)
+    for conversation_id in conversations:
+        for user_id in users:
+            announce_left(conversation_id, user_id)
 
 
 def announce_updated(conversations: Iterable[Conversation]) -> None:

@@ -18,8 +18,8 @@ from parley.events.catalogue import InviteReceived, InviteRemoved
 from parley.events.publish import publish_to_users
 from parley.messaging.actions._membership import (
     announce_joined,
-    announce_left,
     announce_updated,
+    end_membership,
     record_membership_change,
 )
 from parley.messaging.events import invite_data
@@ -141,11 +141,10 @@ def _add_member(room: Room, user: User, role: str = Role.MEMBER) -> RoomMember:
 def _remove_member(room: Room, user_id: int) -> None:
     _lock_room(room)
     chat_ids = list(room.chats.values_list("pk", flat=True))
+    end_membership(chat_ids, [user_id])
     Participant.objects.filter(conversation_id__in=chat_ids, user_id=user_id).delete()
     RoomMember.objects.filter(room=room, user_id=user_id).delete()
     record_membership_change([user_id])
-    for chat_id in chat_ids:
-        announce_left(chat_id, user_id)
 
 
 def check_create_room(
@@ -405,9 +404,7 @@ def do_delete_room(room: Room) -> None:
     with transaction.atomic():
         chats = list(room.chats.values_list("pk", flat=True))
         members = list(RoomMember.objects.filter(room=room).values_list("user_id", flat=True))
-        for chat_id in chats:
-            for user_id in members:
-                announce_left(chat_id, user_id)
+        end_membership(chats, members)
         room.delete()
         record_membership_change(members)
 

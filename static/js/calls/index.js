@@ -210,6 +210,14 @@ export class Calls {
     const onState = (user, state) => {
       view.tiles.get(user)?.tile.classList.toggle("is-reconnecting", ["disconnected", "failed"].includes(state));
     };
+    // Each participant's tile flags: what their media shows (the SFU's received video),
+    // overridden by what they say (call.media).
+    const peerStates = new Map();
+    const showPeer = (user, part, state) => {
+      const known = { ...peerStates.get(user), [part]: state };
+      peerStates.set(user, known);
+      view.setPeerState(user, { ...known.seen, ...known.told });
+    };
     const sfu = call.mode === "sfu";
     const mesh = sfu ? new SfuSession({
       me: this.me.id,
@@ -219,8 +227,11 @@ export class Calls {
       request: (frame) => this.app.request(frame),
       send: (frame) => this.socket.send(frame),
       onStream: (user, stream) => view.setStream(user, stream),
-      onPeerState: (user, state) => view.setPeerState(user, state),
+      onPeerState: (user, state) => showPeer(user, "seen", state),
       onProblem: (text) => view.notice(text),
+      // A connection with the SFU failed (ICE): take a fresh place in its room and
+      // publish and subscribe again, as after a reconnect, without waiting for one.
+      onFailed: () => this.socket.connected && this.rejoin(),
     }) : new MeshSession({
       me: this.me.id,
       local,
@@ -230,7 +241,7 @@ export class Calls {
       onPeerState: (user, state) => view.setPeerState(user, state),
       onState,
     });
-    this.active = { call, local, mesh, view };
+    this.active = { call, local, mesh, view, told: (user, state) => showPeer(user, "told", state) };
     local.addEventListener("change", () => {
       view.showLocal();
       mesh.shareState(view.localState());
@@ -332,6 +343,19 @@ export class Calls {
       case "call.ring_stopped":
         this.prompt.stop(frame.call);
         break;
+      case "call.removed":
+        // You lost access to the call's conversation: the server took you out of it.
+        this.prompt.stop(frame.call);
+        for (const [conversation, call] of [...this.live]) if (call.id === frame.call) this.live.delete(conversation);
+        if (this.active?.call.id === frame.call) this.end(removedText(frame.reason));
+        this.showBanner();
+        break;
+      case "call.media":
+        if (this.active?.call.id === frame.call) {
+          const { muted, camera, sharing } = frame;
+          this.active.told(frame.user, { muted, camera, sharing });
+        }
+        break;
       case "call.declined":
         if (this.active?.call.id === frame.call) this.sayInCall(`${frame.user.name} declined the call.`);
         break;
@@ -386,7 +410,11 @@ export class Calls {
     }
     const active = this.active;
     if (active?.call.id === call.id && call.status !== "ended") {
+      const before = new Set(active.call.participants.map((p) => p.user.id));
+      const joined = call.participants.some((p) => !before.has(p.user.id));
       active.call = call;
+      // Someone new in an SFU call hears your media state (a mesh peer's channel tells).
+      if (joined && call.mode === "sfu") active.mesh.shareState(active.view.localState());
       const present = new Set(call.participants.map((p) => p.user.id));
       for (const user of [...active.mesh.peers.keys()]) if (!present.has(user)) active.mesh.removePeer(user);
       active.view.setCall(call);
@@ -455,6 +483,17 @@ export class Calls {
       for (const user of [...active.mesh.peers.keys()]) active.mesh.removePeer(user);
       this.offerToAll(reply.call);
     }
+  }
+}
+
+function removedText(reason) {
+  switch (reason) {
+    case "blocked":
+      return "The call ended.";
+    case "deactivated":
+      return "Your account was deactivated: you left the call.";
+    default:
+      return "You are no longer in this conversation, so you left the call.";
   }
 }
 

@@ -11,8 +11,12 @@
 //    again (the SFU renegotiates the same connection); when someone stops publishing the
 //    SFU re-offers by itself (call.sfu.offer with "ref": null), answered the same way.
 // 3. call.sfu.candidate trickles your candidates for the publisher or the subscriber.
+// 4. call.media tells the others your mute, camera and screen state (theirs comes as
+//    call.media too).
 // After a reconnect the server has a fresh place in the room for the new socket (the old
-// one's ended with it): restart() drops both connections and does 1 and 2 again.
+// one's ended with it): restart() drops both connections and does 1 and 2 again. A
+// connection that fails (ICE) does the same without a reconnect: index.js sends
+// call.join again (the server then gives the socket a fresh place) and restarts.
 //
 // Every step runs in turn (one queue), so offers and answers never cross.
 
@@ -30,8 +34,10 @@ export class SfuSession {
    *   video comes from them (no data channel through the SFU: media flowing tells)
    * @param {(target: string, state: string) => void} [options.onState]
    * @param {(text: string) => void} [options.onProblem] something the user should know
+   * @param {() => void} [options.onFailed] a connection with the SFU failed (ICE): the
+   *   caller takes a fresh place in the room (call.join) and calls restart()
    */
-  constructor({ me, call, local, iceServers, request, send, onStream, onPeerState = () => {}, onState = () => {}, onProblem = () => {} }) {
+  constructor({ me, call, local, iceServers, request, send, onStream, onPeerState = () => {}, onState = () => {}, onProblem = () => {}, onFailed = () => {} }) {
     this.me = me;
     this.call = call;
     this.local = local;
@@ -42,6 +48,8 @@ export class SfuSession {
     this.onState = onState;
     this.onPeerState = onPeerState;
     this.onProblem = onProblem;
+    this.onFailed = onFailed;
+    this.state = null; // your media state, as last told (call.media)
     /** @type {Map<number, MediaStream>} what you receive, per participant (index.js: peers) */
     this.peers = new Map();
     /** @type {Map<string, number>} receiving m-line (mid) → participant */
@@ -112,7 +120,15 @@ export class SfuSession {
       const init = candidate && candidate.candidate ? { candidate: candidate.candidate, sdpMid: candidate.sdpMid, sdpMLineIndex: candidate.sdpMLineIndex } : null;
       this.send({ type: "call.sfu.candidate", call: this.call, target, candidate: init });
     });
-    pc.addEventListener("connectionstatechange", () => this.onState(target, pc.connectionState));
+    const generation = this.generation;
+    pc.addEventListener("connectionstatechange", () => {
+      this.onState(target, pc.connectionState);
+      // Once per set of connections: restart() makes new ones.
+      if (pc.connectionState === "failed" && !this.closed && generation === this.generation && !this.failing) {
+        this.failing = true;
+        this.onFailed();
+      }
+    });
   }
 
   /** call.sfu.feeds: who publishes now. Subscribe to those not received yet. */
@@ -213,6 +229,7 @@ export class SfuSession {
    * publish and subscribe again on new connections (call.sfu.feeds follows the rejoin). */
   restart() {
     this.generation += 1;
+    this.failing = false;
     this.publisher?.close();
     this.subscriber?.close();
     this.publisher = this.subscriber = null;
@@ -221,6 +238,7 @@ export class SfuSession {
     this.subscribed.clear();
     this.feeds.clear();
     this.queue = Promise.resolve();
+    if (this.state) this.shareState(this.state); // the others' pages heard nothing since
     return this.start();
   }
 
@@ -228,8 +246,11 @@ export class SfuSession {
     this.restart();
   }
 
-  shareState() {
-    // No peer-to-peer data channel through the SFU: others see tiles, not mute flags.
+  /** Tell the others what your media does ({muted, camera, sharing}): no peer-to-peer
+   * channel through the SFU, so through Parley (call.media). */
+  shareState(state) {
+    this.state = state;
+    if (!this.closed) this.send({ type: "call.media", call: this.call, ...state });
   }
 
   /** Video frames decoded per participant ({user: frames}; for tests and debugging). */
