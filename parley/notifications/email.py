@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from parley.accounts.models import User
 from parley.jobs.queue import enqueue_on_commit, job
+from parley.messaging.events import files_note
 from parley.messaging.models import Conversation, Message, Participant
 from parley.messaging.selectors import other_members, title_for
 from parley.notifications import presence
@@ -338,6 +339,8 @@ def missed_email(
                 "sender": m.sender.name,
                 "body": m.body,
                 "html": m.html,
+                # A message of files alone: which files (the body is empty).
+                "note": "" if m.body.strip() else files_note(m),
                 "at": m.created_at,
                 "mentioned": user.pk in (m.mentioned_ids or []),
                 "url": absolute(
