@@ -281,3 +281,24 @@ def test_a_starting_worker_starts_the_scan_when_a_browser_is_subscribed(push_ser
     worker_started.send(sender=ParleyWorker)
     [scan] = DBTaskResult.objects.filter(task_path=scan_for_push.module_path)
     assert scan.status == TaskResultStatus.READY
+
+
+def test_a_message_of_files_alone_is_pushed_with_the_files_names(
+    loopback_allowed, push_service, clock, alice, bob, direct
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from parley.files.actions import check_upload
+
+    browser = Browser(push_service, "bob")
+    subscribe(bob, browser)
+    file = SimpleUploadedFile("report.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")
+    attachment = check_upload(alice, direct.pk, file)
+    check_send_message(
+        alice, client_id="f1", body="", conversation_id=direct.pk, attachments=[attachment.pk]
+    )
+
+    deliver(clock)
+
+    [push] = pushes(push_service, browser)
+    assert push["body"] == "sent a file: report.pdf"
