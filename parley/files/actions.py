@@ -43,8 +43,9 @@ def check_upload(
 
     Raises ParleyError: what a send there would (access_for_send: not_found for a
     conversation they are not in, the same as none; forbidden in an archived room or a
-    direct conversation with a block), too_large, invalid with a `reason` (no file, an empty one, a bad name, a type that
-    lies, too many pixels), conflict (too many uploads not yet sent), rate_limited.
+    direct conversation with a block), too_large, invalid with a `reason` (no file, an
+    empty one, a bad name, a type that lies, too many pixels), conflict (too many uploads
+    not yet sent), rate_limited.
     """
     check_rate("upload", user.pk)
     access_for_send(user, conversation_id)  # who may send here may upload here

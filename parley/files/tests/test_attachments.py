@@ -16,12 +16,12 @@ from django.test import Client
 from django.utils import timezone
 from PIL import Image
 
+from parley.accounts.actions.friends import check_block_user
 from parley.core.testing.clients import client_for
 from parley.core.testing.sockets import open_socket
 from parley.events.catalogue import MessageData, validate_as
 from parley.files.models import Attachment
 from parley.files.tests.images import HTML, PDF, SVG, jpeg_with_exif, png, png_bomb
-from parley.accounts.actions.friends import check_block_user
 from parley.messaging.actions.delete import check_delete_message
 from parley.messaging.actions.direct import check_direct_conversation
 from parley.messaging.actions.move import check_move_message
