@@ -130,7 +130,8 @@ _MULTIPART = {
 )
 def upload_attachment(request: AuthenticatedRequest, conversation_id: Id) -> Status[Uploaded]:
     """Upload one file (multipart field `file`, and optionally `name`, the name to show if
-    not the file's own) to a conversation you are in, to send it
+    not the file's own) to a conversation you may send to (else the error a send there
+    gets: 404, or 403 in an archived room or a direct conversation with a block), to send it
     in a message there: its `id` goes in the send's `attachments`. Up to FILES_MAX_BYTES
     (25 MB; 413 before the body is read when Content-Length says more). Its type is
     found from its bytes; images (JPEG, PNG, GIF, WebP) get a thumbnail. Refused (400,

@@ -44,9 +44,14 @@ from parley.broadcasts.recipients import (
 )
 from parley.core.errors import ErrorCode, ParleyError
 from parley.core.ratelimit import check_rate
-from parley.events.publish import publish_to_conversation
+from parley.events.publish import publish_to_conversations
 from parley.messaging.access import SEND_RULES, send_rows
-from parley.messaging.actions._membership import announce_joined, record_membership_change
+from parley.messaging.actions._membership import (
+    announce_joined_each,
+    announce_left,
+    record_membership_change,
+)
+from parley.messaging.actions._store import store_copies
 from parley.messaging.events import message_event
 from parley.messaging.models import Conversation, Message, Participant
 from parley.messaging.rendering import render
@@ -87,7 +92,8 @@ def do_send_broadcast(request: BroadcastRequest, planned: Plan) -> BroadcastResu
     # First and on their own, as a first message's: the new direct conversations are
     # announced empty, so that the sockets follow them from seq 0 and get the copy.
     with transaction.atomic():
-        targets = _with_direct_conversations(sender, planned)
+        targets, made = _with_direct_conversations(sender, planned)
+    refused = list(planned.refused)
     try:
         with transaction.atomic():
             now = timezone.now()
@@ -95,33 +101,40 @@ def do_send_broadcast(request: BroadcastRequest, planned: Plan) -> BroadcastResu
                 sender=sender, client_id=request.client_id, body=request.body, html=html,
                 created_at=now,
             )  # fmt: skip
-            refused = list(planned.refused)
             allowed = _allowed(sender, targets, refused)
-            if not allowed:
-                raise ParleyError(
-                    ErrorCode.FORBIDDEN,
-                    "None of these recipients can receive your message.",
-                    refused=refused,
+            _drop_refused(sender, made, allowed)
+            if allowed:
+                messages = _store_copies(broadcast, allowed, now)
+                broadcast.refused = refused
+                broadcast.recipient_count = _recipient_count(
+                    sender, [t.conversation for t in allowed]
                 )
-            messages = _store_copies(broadcast, allowed, now)
-            broadcast.refused = refused
-            broadcast.recipient_count = _recipient_count(sender, [t.conversation for t in allowed])
-            broadcast.save(update_fields=["refused", "recipient_count"])
-            for m in messages:
-                publish_to_conversation(m.conversation_id, m.seq, message_event(m))
+                broadcast.save(update_fields=["refused", "recipient_count"])
+                publish_to_conversations(
+                    (m.conversation_id, m.seq, message_event(m)) for m in messages
+                )
+            else:  # nothing is stored but the dropping of its conversations
+                broadcast.delete()
     except IntegrityError:
         existing = _existing(sender, request.client_id)
         if existing is None:
             raise
         return BroadcastResult(existing, created=False)
+    if not allowed:
+        raise ParleyError(
+            ErrorCode.FORBIDDEN, "None of these recipients can receive your message.",
+            refused=refused,
+        )  # fmt: skip
     return BroadcastResult(broadcast, created=True)
 
 
-def _with_direct_conversations(sender: User, planned: Plan) -> list[Target]:
-    """The targets, each with its conversation: the direct ones not made yet are made
-    (three statements for all of them) and announced to both people after commit."""
+def _with_direct_conversations(sender: User, planned: Plan) -> tuple[list[Target], dict[int, int]]:
+    """The targets, each with its conversation, and the direct conversations made here
+    (person -> conversation): those not made yet are made (three statements for all of
+    them) and announced to both people after commit (announce_joined_each: a constant
+    number of queries and one handing-over of the events, however many)."""
     if not planned.new_direct:
-        return planned.targets
+        return planned.targets, {}
     keys = {direct_key(sender.pk, pk): pk for pk in planned.new_direct}
     Conversation.objects.bulk_create(
         [
@@ -142,23 +155,37 @@ def _with_direct_conversations(sender: User, planned: Plan) -> list[Target]:
         ignore_conflicts=True,
     )
     record_membership_change([sender.pk, *planned.new_direct])
-    pairs = [(made[key], pk) for key, pk in keys.items()]
-    transaction.on_commit(lambda: _announce(sender, pairs))
+    pairs = [(made[key], user_id) for key, pk in keys.items() for user_id in (sender.pk, pk)]
+    transaction.on_commit(lambda: announce_joined_each(pairs))
     person_conversation = {pk: made[key] for key, pk in keys.items()}
-    return [
+    targets = [
         t
         if t.conversation is not None
         else Target(person_conversation[t.person or 0], t.label, person=t.person)
         for t in planned.targets
     ]
+    return targets, person_conversation
 
 
-def _announce(sender: User, pairs: list[tuple[int, int]]) -> None:
-    """After commit: both people's sockets follow each new direct conversation (a
-    summary each: the reads of a first message to someone, once per pair)."""
-    for conversation_id, person in pairs:
-        conversation = Conversation(id=conversation_id, kind=Conversation.Kind.DIRECT)
-        announce_joined(conversation, [sender.pk, person])
+def _drop_refused(sender: User, made: dict[int, int], allowed: list[Target]) -> None:
+    """The direct conversations made for this broadcast whose person SEND_RULES refused
+    (blocked or closed since the plan) are deleted if still empty, and both people told:
+    a refusal leaves no empty conversation behind. Their rows are locked (_allowed)."""
+    kept = {t.person for t in allowed}
+    refused = {c: pk for pk, c in made.items() if pk not in kept}
+    if not refused:
+        return
+    empty = list(
+        Conversation.objects.filter(pk__in=list(refused), last_seq=0).values_list("pk", flat=True)
+    )
+    if not empty:
+        return
+    Participant.objects.filter(conversation_id__in=empty).delete()
+    Conversation.objects.filter(pk__in=empty).delete()
+    record_membership_change([sender.pk, *(refused[c] for c in empty)])
+    for conversation_id in empty:
+        for user_id in (sender.pk, refused[conversation_id]):
+            announce_left(conversation_id, user_id)
 
 
 _CONVERSATION = Conversation._meta.db_table
@@ -211,61 +238,11 @@ def _allowed(sender: User, targets: list[Target], refused: list[dict[str, Any]])
     return allowed
 
 
-_NEXT_SEQS = f"""
-UPDATE {_CONVERSATION}
-SET last_message_seq = last_seq + 1, message_count = message_count + 1,
-    last_message_at = %(now)s, first_message_at = COALESCE(first_message_at, %(now)s),
-    last_seq = last_seq + 1
-WHERE id IN ({{ids}})
-"""  # noqa: S608 (table name from the model; last_message_seq first: see _stream.py)
-_READ_BACK = f"SELECT id, last_seq, message_count FROM {_CONVERSATION} WHERE id IN ({{ids}})"  # noqa: S608
-# What you send, you have read: the sender's markers move to their copies.
-_SENDER_READ = f"""
-UPDATE {_PARTICIPANT}
-SET last_read_seq = (SELECT c.last_seq FROM {_CONVERSATION} c WHERE c.id = conversation_id),
-    read_count = (SELECT c.message_count FROM {_CONVERSATION} c WHERE c.id = conversation_id)
-WHERE user_id = %(sender)s AND conversation_id IN ({{ids}})
-"""  # noqa: S608
-
-
 def _store_copies(broadcast: Broadcast, targets: list[Target], now: datetime) -> list[Message]:
-    """Number, insert and record one copy per target conversation (locked already)."""
-    sender = broadcast.sender
-    placeholders, params = _in(t.conversation or 0 for t in targets)
-    at = connection.ops.adapt_datetimefield_value(now)
-    with connection.cursor() as cursor:
-        if connection.vendor in ("postgresql", "sqlite"):
-            cursor.execute(
-                _NEXT_SEQS.format(ids=placeholders) + " RETURNING id, last_seq, message_count",
-                {**params, "now": at},
-            )
-        else:  # MariaDB: no UPDATE … RETURNING; the rows are locked, so read them back
-            cursor.execute(_NEXT_SEQS.format(ids=placeholders), {**params, "now": at})
-            cursor.execute(_READ_BACK.format(ids=placeholders), params)
-        numbered = {row[0]: (row[1], row[2]) for row in cursor.fetchall()}
-    messages = []
-    for target in targets:
-        conversation_id = target.conversation or 0
-        seq, number = numbered[conversation_id]
-        messages.append(
-            Message(
-                conversation_id=conversation_id, seq=seq, number=number, updated_seq=seq,
-                sender=sender, client_id=f"b:{broadcast.pk}:{target.conversation}",
-                body=broadcast.body, html=broadcast.html, created_at=now, mentioned_ids=[],
-                reactions=[],
-            )
-        )  # fmt: skip
-    Message.objects.bulk_create(messages)
-    if any(m.pk is None for m in messages):  # a database that does not return the ids
-        ids = dict(
-            Message.objects.filter(
-                sender=sender, client_id__in=[m.client_id for m in messages]
-            ).values_list("client_id", "id")
-        )
-        for message in messages:
-            message.pk = ids[message.client_id]
-    with connection.cursor() as cursor:
-        cursor.execute(_SENDER_READ.format(ids=placeholders), {**params, "sender": sender.pk})
+    """One copy per target conversation (locked already), stored by the messaging app's
+    store_copies (the send path's INSERT), and recorded (one INSERT)."""
+    client_ids = {t.conversation or 0: f"b:{broadcast.pk}:{t.conversation}" for t in targets}
+    messages = store_copies(broadcast.sender, broadcast.body, broadcast.html, client_ids, now)
     BroadcastCopy.objects.bulk_create(
         BroadcastCopy(
             broadcast=broadcast, conversation_id=m.conversation_id, message=m, seq=m.seq,

@@ -98,17 +98,40 @@ def publish_to_conversation_members(conversation_id: int, event: ServerEvent) ->
     transaction.on_commit(lambda: _send([conversation_group(conversation_id)], message))
 
 
+def publish_to_conversations(events: Iterable[tuple[int, int, SequencedEvent]]) -> None:
+    """publish_to_conversation for many (conversation, seq, event) at once: handed to the
+    channel layer together after commit (one pipelined round trip with Redis)."""
+    sends = [
+        ([conversation_group(conversation_id)], _sequenced(conversation_id, seq, event))
+        for conversation_id, seq, event in events
+    ]
+    if sends:
+        transaction.on_commit(lambda: _send_each(sends))
+
+
 def publish_membership(user_id: int, event: MembershipChanged) -> None:
     """After commit, tell `user_id`'s sockets to join or leave a conversation's stream
     (for joins, from the conversation's seq at the time of the change)."""
-    message = {
-        "type": "parley.membership",
-        "conversation": event.conversation,
-        "change": event.change,
-        "seq": event.seq,
-        "payload": serialise(event),
-    }
-    transaction.on_commit(lambda: _send([user_group(user_id)], message))
+    publish_memberships([(user_id, event)])
+
+
+def publish_memberships(events: Iterable[tuple[int, MembershipChanged]]) -> None:
+    """publish_membership for many (user, event) at once, handed over together."""
+    sends = [
+        (
+            [user_group(user_id)],
+            {
+                "type": "parley.membership",
+                "conversation": event.conversation,
+                "change": event.change,
+                "seq": event.seq,
+                "payload": serialise(event),
+            },
+        )
+        for user_id, event in events
+    ]
+    if sends:
+        transaction.on_commit(lambda: _send_each(sends))
 
 
 def end_session(user_id: int, session_key: str) -> None:
@@ -142,14 +165,20 @@ def publish_hidden(user_id: int, other_id: int, hidden: bool) -> None:
 
 
 def _send(groups: list[str], message: dict[str, Any]) -> None:
+    _send_each([(groups, message)])
+
+
+def _send_each(items: list[tuple[list[str], dict[str, Any]]]) -> None:
+    """Each (groups, message) of `items`, in order, handed over together."""
     layer = get_channel_layer()
     if layer is None:
         return
     if lost_groups:
-        groups = [group for group in groups if group not in lost_groups]
+        items = [([g for g in groups if g not in lost_groups], m) for groups, m in items]
+    sends = [(layer, groups, message) for groups, message in items]
     held = getattr(_thread, "held", None)
     if held is not None:  # inside publishing_from: handed over together at its end
-        held.append((layer, groups, message))
+        held.extend(sends)
         return
     loop = _server_loop()
     if loop is not None:
@@ -157,21 +186,25 @@ def _send(groups: list[str], message: dict[str, Any]) -> None:
         # sends to the loop and return at once, so that a busy loop never holds the
         # thread, nor the sender's ack. Callbacks run first in, first out, so events go
         # out in commit order.
-        loop.call_soon_threadsafe(_send_on_loop, [(layer, groups, message)])
+        loop.call_soon_threadsafe(_send_on_loop, sends)
         return
     try:
-        async_to_sync(_group_send)(layer, groups, message)
+        async_to_sync(_group_send)(layer, items)
     except RuntimeError:
         # Called from a thread that runs an event loop itself (no worker of the server):
         # the channel layer is the fast path only; clients repair from the database.
-        logger.exception("could not publish to %s", ", ".join(groups))
+        names = {group for groups, _ in items for group in groups}
+        logger.exception("could not publish to %s", ", ".join(sorted(names)))
 
 
-async def _group_send(layer: Any, groups: list[str], message: dict[str, Any]) -> None:
-    """`message` to each group, one after the other; a failure is logged, not raised."""
-    for group in groups:
-        # The group's name travels with the message: see parley/realtime/fanout.py.
-        await _publish(layer, [(group, {**message, "group": group})])
+async def _group_send(layer: Any, items: list[tuple[list[str], dict[str, Any]]]) -> None:
+    """Each message to each of its groups, in order, in one _publish (one pipelined round
+    trip with Redis); a failure is logged, not raised."""
+    # The group's name travels with the message: see parley/realtime/fanout.py.
+    await _publish(
+        layer,
+        [(group, {**message, "group": group}) for groups, message in items for group in groups],
+    )
 
 
 async def _publish(layer: Any, sends: Sends) -> None:
@@ -321,4 +354,4 @@ async def publish_to_socket(user_id: int, socket: str, event: ServerEvent) -> No
 async def _send_now(groups: list[str], message: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is not None:
-        await _group_send(layer, groups, message)
+        await _group_send(layer, [(groups, message)])

@@ -25,7 +25,7 @@ from parley.core.ratelimit import check_rate
 from parley.files.detect import Detected, check_name, detect, refused
 from parley.files.models import Attachment
 from parley.files.uploads import too_large
-from parley.messaging.access import access_participant
+from parley.messaging.access import access_for_send
 from parley.messaging.models import Message
 
 logger = logging.getLogger(__name__)
@@ -41,12 +41,14 @@ def check_upload(
     if given, else by the multipart file name (which Django's parser has already cut to
     its last path component, without unprintable characters).
 
-    Raises ParleyError: not_found (not a member: the same as no such conversation),
-    too_large, invalid with a `reason` (no file, an empty one, a bad name, a type that
-    lies, too many pixels), conflict (too many uploads not yet sent), rate_limited.
+    Raises ParleyError: what a send there would (access_for_send: not_found for a
+    conversation they are not in, the same as none; forbidden in an archived room or a
+    direct conversation with a block), too_large, invalid with a `reason` (no file, an
+    empty one, a bad name, a type that lies, too many pixels), conflict (too many uploads
+    not yet sent), rate_limited.
     """
     check_rate("upload", user.pk)
-    access_participant(user, conversation_id)
+    access_for_send(user, conversation_id)  # who may send here may upload here
     if upload is None:
         raise refused("no_file", 'Send the file as the multipart field "file".')
     name = check_name(upload.name or "" if name is None else name)

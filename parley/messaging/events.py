@@ -37,8 +37,21 @@ _BLOCK_END = re.compile(r"<(?:br|hr)\s*/?>|</(?:p|li|h[1-6]|blockquote|pre|tr|td
 
 def excerpt(message: Message, limit: int = EXCERPT_CHARS) -> str:
     """A message as one line of plain text (its rendered text, without Markdown marks),
-    cut at `limit` characters."""
-    return plain_excerpt(message.html, limit)
+    cut at `limit` characters; a message of files alone says which (files_note)."""
+    text = plain_excerpt(message.html, limit)
+    if text or not message.attachments:
+        return text
+    note = files_note(message)
+    return note if len(note) <= limit else note[: limit - 1] + "…"
+
+
+def files_note(message: Message) -> str:
+    """What a message's files are, in words ("sent a file: report.pdf"), for the places
+    that show a message as text (push, email, quotes); "" without files."""
+    names = [item["name"] for item in message.attachments or []]
+    if len(names) == 1:
+        return f"sent a file: {names[0]}"
+    return f"sent {len(names)} files: {', '.join(names)}" if names else ""
 
 
 def plain_excerpt(rendered: str, limit: int = EXCERPT_CHARS) -> str:

@@ -79,7 +79,7 @@ def other_members(
     people: dict[int, list[UserSummary]] = {}
     with connection.cursor() as cursor:
         chat = Conversation.Kind.CHAT.value
-        cursor.execute(_PEOPLE_ROWS + only + " ORDER BY u.username", [user.pk, chat, *params])
+        cursor.execute(_PEOPLE_ROWS + only + " ORDER BY u.username", [chat, user.pk, *params])
         for conversation, *person in cursor.fetchall():
             people.setdefault(conversation, []).append(summary_of(*person))
     return people
@@ -114,8 +114,8 @@ def _title(kind: str, title: str, room_title: str | None, names: list[str], me: 
 # (bench/README.md, "storm"). Its cases are pinned by the tests of the list, the chat page
 # and hello on SQLite, PostgreSQL and MariaDB. One row per conversation, with its room,
 # the viewer's role there, their unread mentions and the last message with its sender.
-_SUMMARY_ROWS = f"""
-SELECT p.conversation_id, p.last_read_seq, p.read_count, p.muted, p.starred,
+_SUMMARY_SELECT = f"""
+p.conversation_id, p.last_read_seq, p.read_count, p.muted, p.starred,
   c.kind, c.title, c.description, c.last_seq, c.message_count, c.last_message_at, c.created_at,
   c.room_id, r.slug, r.title, r.is_archived, r.is_public,
   (SELECT rm.role FROM {RoomMember._meta.db_table} rm
@@ -130,19 +130,20 @@ LEFT JOIN {Room._meta.db_table} r ON r.id = c.room_id
 LEFT JOIN {Message._meta.db_table} m
   ON m.conversation_id = c.id AND m.seq = c.last_message_seq AND c.last_message_seq > 0
 LEFT JOIN {User._meta.db_table} s ON s.id = m.sender_id
-WHERE p.user_id = %s
 """  # noqa: S608 (table names from the models, values as parameters)
+_SUMMARY_ROWS = f"SELECT {_SUMMARY_SELECT} WHERE p.user_id = %s"
 
 # The other members of the viewer's direct and group conversations (chats are titled by
 # their room instead), by username.
-_PEOPLE_ROWS = f"""
-SELECT o.conversation_id, u.id, u.username, u.display_name, u.avatar_small, u.is_bot
+_PEOPLE_SELECT = f"""
+o.conversation_id, u.id, u.username, u.display_name, u.avatar_small, u.is_bot
 FROM {Participant._meta.db_table} p
 JOIN {Conversation._meta.db_table} c ON c.id = p.conversation_id
 JOIN {Participant._meta.db_table} o ON o.conversation_id = p.conversation_id
 JOIN {User._meta.db_table} u ON u.id = o.user_id
-WHERE p.user_id = %s AND c.kind <> %s AND o.user_id <> p.user_id
-"""  # noqa: S608
+WHERE c.kind <> %s AND o.user_id <> p.user_id
+"""
+_PEOPLE_ROWS = f"SELECT {_PEOPLE_SELECT} AND p.user_id = %s"
 
 
 def _summaries(user: User, conversation_ids: list[int] | None = None) -> list[dict[str, Any]]:
@@ -156,6 +157,37 @@ def _summaries(user: User, conversation_ids: list[int] | None = None) -> list[di
     rows.sort(key=_recent_first)
     summaries = [_summary(user, row, people.get(row[0], [])) for row in rows]
     _preview_before_tombstones(summaries)
+    return summaries
+
+
+def member_summaries(pairs: list[tuple[int, int]]) -> dict[tuple[int, int], dict[str, Any]]:
+    """The summary of each (conversation, user) of `pairs` whose user is in it, as
+    conversation_summary gives it to that user: four queries however many pairs (the
+    announcement of many conversations made at once, as a broadcast's direct ones)."""
+    if not pairs:
+        return {}
+    wanted = set(pairs)
+    conversation_ids = sorted({c for c, _ in wanted})
+    only, params = _only(conversation_ids)
+    users = {u.pk: u for u in User.objects.filter(pk__in={u for _, u in wanted})}
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT p.user_id, {_SUMMARY_SELECT} WHERE 1 = 1 {only}", params)
+        rows = [
+            (user_id, row) for user_id, *row in cursor.fetchall() if (row[0], user_id) in wanted
+        ]
+        chat = Conversation.Kind.CHAT.value
+        cursor.execute(
+            f"SELECT p.user_id, {_PEOPLE_SELECT} {only} ORDER BY u.username",
+            [chat, *params],
+        )
+        people: dict[tuple[int, int], list[UserSummary]] = {}
+        for user_id, conversation, *person in cursor.fetchall():
+            people.setdefault((conversation, user_id), []).append(summary_of(*person))
+    summaries = {
+        (row[0], user_id): _summary(users[user_id], tuple(row), people.get((row[0], user_id), []))
+        for user_id, row in rows
+    }
+    _preview_before_tombstones(list(summaries.values()))
     return summaries
 
 

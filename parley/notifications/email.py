@@ -30,18 +30,17 @@ from django.utils import timezone
 
 from parley.accounts.models import User
 from parley.jobs.queue import enqueue_on_commit, job
+from parley.messaging.events import files_note
 from parley.messaging.models import Conversation, Message, Participant
 from parley.messaging.selectors import other_members, title_for
 from parley.notifications import presence
-from parley.notifications.models import ConversationLevel, EmailBatch, Level, ScanCursor
+from parley.notifications.models import EmailBatch, Level, ScanCursor
 from parley.notifications.policy import Switches, allows, levels_for, switches_for
+from parley.notifications.scanning import Scanned, audience, settled_since
 
 logger = logging.getLogger(__name__)
 
 SCAN_BATCH = 2000  # messages read per scan at most (the next scan goes on)
-# A message younger than this is left to the next scan: ids are taken at INSERT, so one
-# sent a moment earlier may commit a moment later, below an id already scanned.
-SETTLE_SECONDS = 5
 MAX_MESSAGES_SHOWN = 20
 UNSUBSCRIBE_SALT = "parley.notifications.unsubscribe"
 
@@ -90,64 +89,21 @@ def scan(now: datetime | None = None) -> int:
     scan job's), which holds the cursor's row lock: scans never overlap."""
     now = now or timezone.now()
     cursor, _ = ScanCursor.objects.select_for_update().get_or_create(pk=1)
-    rows = list(
-        Message.objects.filter(pk__gt=cursor.last_message_id)
-        .order_by("pk")
-        .values_list("pk", "conversation_id", "seq", "sender_id", "mentioned_ids", "created_at")[
-            :SCAN_BATCH
-        ]
-    )
-    cutoff = now - timedelta(seconds=SETTLE_SECONDS)
-    settled = []
-    for row in rows:
-        if row[5] > cutoff:
-            break
-        settled.append(row)
+    settled = settled_since(cursor.last_message_id, now, SCAN_BATCH)
     if not settled:
         return 0
-    openings = _openings(settled)
-    _open_batches(openings)
-    cursor.last_message_id = settled[-1][0]
+    _open_batches(_openings(settled))
+    cursor.last_message_id = settled[-1].pk
     cursor.save(update_fields=["last_message_id"])
     return len(settled)
 
 
-def _openings(rows: list[tuple[Any, ...]]) -> dict[tuple[int, int], _Opening]:
-    """(user, conversation) → the first message that emails them there. A fixed number of
-    queries however many messages and conversations."""
-    conversations = Conversation.objects.in_bulk({row[1] for row in rows})
-    by_conversation: dict[int, list[tuple[Any, ...]]] = {}
-    for row in rows:
-        if row[1] in conversations:
-            by_conversation.setdefault(row[1], []).append(row)
-    # Who may be emailed: everyone in direct and group conversations; in rooms the people
-    # mentioned and those with the rooms opt-in at level everything.
-    direct_ids = [c for c, conv in conversations.items() if conv.room_id is None]
-    room_ids = {conv.room_id for conv in conversations.values() if conv.room_id is not None}
-    members: dict[int, set[int]] = {}
-    for conversation_id, user_id in Participant.objects.filter(
-        conversation_id__in=direct_ids
-    ).values_list("conversation_id", "user_id"):
-        members.setdefault(conversation_id, set()).add(user_id)
-    loud = ConversationLevel.objects.filter(room_id__in=room_ids, level=Level.EVERYTHING)
-    loud = loud.filter(
-        user__notification_settings__email_rooms=True,
-        user__participations__conversation_id__in=[
-            c for c, conv in conversations.items() if conv.room_id is not None
-        ],
-    )
-    room_listeners: dict[int, set[int]] = {}
-    for room_id, user_id in loud.values_list("room_id", "user_id").distinct():
-        room_listeners.setdefault(room_id, set()).add(user_id)
-    candidates: dict[int, set[int]] = {}
-    for conversation_id, conv_rows in by_conversation.items():
-        conv = conversations[conversation_id]
-        people = set(members.get(conversation_id, set()))
-        if conv.room_id is not None:
-            people |= room_listeners.get(conv.room_id, set())
-            people |= {uid for row in conv_rows for uid in row[4] or []}
-        candidates[conversation_id] = people
-    everyone = {uid for people in candidates.values() for uid in people}
+def _openings(messages: list[Scanned]) -> dict[tuple[int, int], _Opening]:
+    """(user, conversation) → the first message that emails them there: among whom each
+    message might notify (scanning.audience, shared with Web Push), those with an address
+    whom the policy emails. A fixed number of queries per conversation at most."""
+    found = audience(messages)
+    everyone = set().union(*found.by_message.values()) if found.by_message else set()
     reachable = set(
         get_user_model()
         .objects.filter(pk__in=everyone, is_active=True, is_bot=False)
@@ -155,30 +111,27 @@ def _openings(rows: list[tuple[Any, ...]]) -> dict[tuple[int, int], _Opening]:
         .values_list("pk", flat=True)
     )
     switches = switches_for(reachable)
+    by_conversation: dict[int, list[Scanned]] = {}
+    for m in messages:
+        if m.pk in found.by_message:
+            by_conversation.setdefault(m.conversation_id, []).append(m)
     openings: dict[tuple[int, int], _Opening] = {}
-    for conversation_id, conv_rows in by_conversation.items():
-        conv = conversations[conversation_id]
-        people = candidates[conversation_id] & reachable
-        if conv.room_id is not None:
-            # Room mentions can name people no longer in the room: members only.
-            people &= set(
-                Participant.objects.filter(
-                    conversation_id=conversation_id, user_id__in=people
-                ).values_list("user_id", flat=True)
-            )
+    for conversation_id, conv_messages in by_conversation.items():
+        conv = found.conversations[conversation_id]
+        people = set().union(*(found.by_message[m.pk] for m in conv_messages)) & reachable
         levels = levels_for(people, conv)
-        for _pk, _c, seq, sender_id, mentioned_ids, created_at in conv_rows:
-            for user_id in people - {sender_id}:
+        for m in conv_messages:
+            for user_id in found.by_message[m.pk] & people:
                 if allows(
                     switches[user_id],
                     levels[user_id],
-                    mentioned=user_id in (mentioned_ids or []),
+                    mentioned=user_id in m.mentioned,
                     room=conv.room_id is not None,
                     channel="email",
                 ):
                     key = (user_id, conversation_id)
                     if key not in openings:
-                        openings[key] = _Opening(seq, created_at)
+                        openings[key] = _Opening(m.seq, m.created_at)
     return openings
 
 
@@ -338,6 +291,8 @@ def missed_email(
                 "sender": m.sender.name,
                 "body": m.body,
                 "html": m.html,
+                # A message of files alone: which files (the body is empty).
+                "note": "" if m.body.strip() else files_note(m),
                 "at": m.created_at,
                 "mentioned": user.pk in (m.mentioned_ids or []),
                 "url": absolute(

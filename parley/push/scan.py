@@ -2,9 +2,10 @@
 
 scan_for_push (a job that enqueues its own next run every PUSH_SCAN_SECONDS) reads the
 messages stored since its last run, in id order (PushScanCursor), and enqueues
-push_message for each that may notify someone with a browser subscribed: a direct or group
-message, or one that mentions someone, in a conversation with a subscribed member other
-than the sender. The send path pays nothing: no query, no job per message.
+push_message for each that may notify someone with a browser subscribed: whom a message
+might notify is parley/notifications/scanning.py's, the email scan's too (in a direct or
+group conversation its members, in a room those it mentions and those at level
+"everything"; never the sender). The send path pays nothing: no query, no job per message.
 
 A message younger than SETTLE_SECONDS is left to the next scan: ids are taken at INSERT,
 so a message sent a moment earlier may commit a moment later, below an id already
@@ -25,14 +26,13 @@ from django.db.models import Max
 from django.utils import timezone
 
 from parley.jobs.queue import enqueue_on_commit, job
-from parley.messaging.models import Message, Participant
+from parley.messaging.models import Message
+from parley.notifications.scanning import audience, settled_since
 from parley.push import vapid
 from parley.push.jobs import push_message
 from parley.push.models import PushScanCursor, PushSubscription
-from parley.push.targets import PERSONAL
 
 SCAN_BATCH = 2000  # messages read per scan at most (the next scan goes on)
-SETTLE_SECONDS = 5
 
 
 @job(max_attempts=5, retry_seconds=5)
@@ -77,40 +77,20 @@ def ensure_scanning(**kwargs: Any) -> None:
 
 def scan(cursor: PushScanCursor, now: datetime | None = None) -> int:
     """Enqueue push_message for the messages stored since the cursor that may push to
-    someone; the number of messages read. In the caller's transaction, which holds the
-    cursor's row lock. Three queries."""
-    now = now or timezone.now()
-    rows = list(
-        Message.objects.filter(pk__gt=cursor.last_message_id)
-        .order_by("pk")
-        .values_list(
-            "pk", "conversation_id", "conversation__kind", "sender_id", "mentioned_ids",
-            "created_at",
-        )[:SCAN_BATCH]
-    )  # fmt: skip
-    cutoff = now - timedelta(seconds=SETTLE_SECONDS)
-    settled = []
-    for row in rows:
-        if row[5] > cutoff:
-            break
-        settled.append(row)
+    someone (scanning.audience, shared with the email: whom each message might notify,
+    here those with a browser subscribed); the number of messages read. In the caller's
+    transaction, which holds the cursor's row lock. Six queries."""
+    settled = settled_since(cursor.last_message_id, now or timezone.now(), SCAN_BATCH)
     if not settled:
         return 0
-    candidates = [row for row in settled if row[2] in PERSONAL or row[4]]
-    subscribed: dict[int, set[int]] = {}
-    if candidates:
-        members = Participant.objects.filter(
-            conversation_id__in={row[1] for row in candidates},
-            user_id__in=PushSubscription.objects.values("user_id"),
-        ).values_list("conversation_id", "user_id")
-        for conversation_id, user_id in members:
-            subscribed.setdefault(conversation_id, set()).add(user_id)
-    for pk, conversation_id, kind, sender_id, mentioned, _ in candidates:
-        reached = subscribed.get(conversation_id, set()) - {sender_id}
-        if kind not in PERSONAL:
-            reached &= {int(user_id) for user_id in mentioned}
-        if reached:
-            enqueue_on_commit(push_message, pk)
-    cursor.last_message_id = settled[-1][0]
+    found = audience(settled)
+    everyone = set().union(*found.by_message.values()) if found.by_message else set()
+    subscribed = set(
+        PushSubscription.objects.filter(user_id__in=everyone).values_list("user_id", flat=True)
+    )
+    for m in settled:
+        if found.by_message.get(m.pk, set()) & subscribed:
+            enqueue_on_commit(push_message, m.pk)
+    cursor.last_message_id = settled[-1].pk
     cursor.save(update_fields=["last_message_id"])
     return len(settled)

@@ -4,13 +4,10 @@ never the sender), who have a browser subscribed, and who are not reading Parley
 now (parley.notifications.presence: a socket active on some device).
 """
 
-from parley.messaging.models import Conversation, Message
+from parley.messaging.models import Message
 from parley.notifications import presence
 from parley.notifications.policy import notification_targets
 from parley.push.models import PushSubscription
-
-# Conversations whose every message notifies by default; elsewhere, mentions.
-PERSONAL = (Conversation.Kind.DIRECT, Conversation.Kind.GROUP)
 
 
 def push_targets(message: Message) -> list[int]:

@@ -23,6 +23,8 @@ from parley.messaging.actions.rooms import check_create_room, check_join_room
 from parley.messaging.models import Conversation
 from parley.notifications.actions import check_update_settings
 
+from .conftest import CHROMIUM_ARGS
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 OBSERVE_NOTIFICATIONS = """
@@ -162,3 +164,62 @@ def test_a_visible_tab_shows_no_notification(
     send(alice_page, "@bob hello")
     expect(bob_page.get_by_role("log").locator(".ch-msg-body").last).to_have_text("@bob hello")
     assert shown(bob_page) == []
+
+
+# Records each tone the page starts (the chime is two WebAudio oscillators); the browser
+# still makes and plays them.
+OBSERVE_TONES = """
+(() => {
+  window.__tones = [];
+  const start = OscillatorNode.prototype.start;
+  OscillatorNode.prototype.start = function (...args) {
+    window.__tones.push(this.frequency.value);
+    return start.apply(this, args);
+  };
+})();
+"""
+
+
+@pytest.fixture
+def chromium_args() -> list[str]:
+    """A fake microphone for Alice's call (the other tests here make no call)."""
+    return [*CHROMIUM_ARGS, "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
+
+
+def test_a_call_to_a_hidden_tab_shows_a_notification_and_chimes(
+    open_as, site_url: str, places: dict[str, Conversation], alice: User, bob: User
+) -> None:
+    direct = places["direct"]
+    bob_page = open_as(bob, f"/chat/{places['chat'].pk}/")
+    bob_page.add_init_script(OBSERVE_TONES)
+    bob_page.evaluate("localStorage.setItem('parley.notify.sound', 'on')")  # Settings' switch
+    bob_page.reload()
+    expect(bob_page.locator("#chat-app")).to_have_attribute("data-connection", "online")
+    bob_page.context.grant_permissions(["notifications"], origin=site_url)
+    # The click on the prompt is the gesture that lets a hidden tab play the chime later.
+    prompt = bob_page.get_by_role("region", name="Desktop notifications")
+    prompt.get_by_role("button", name="Turn on desktop notifications").click()
+    expect(prompt).to_have_count(0)
+    bob_page.evaluate(HIDE)
+
+    alice_page = open_as(alice, f"/chat/{direct.pk}/")
+    alice_page.get_by_role("group", name="Call").get_by_role("button", name="Voice call").click()
+
+    bob_page.wait_for_function("window.__notifications.length >= 1")
+    [ring] = shown(bob_page)
+    assert ring["title"] == "Alice Liddell is calling"
+    assert ring["body"] == "Open Parley to answer a call."
+    assert re.fullmatch(r"parley-call-\d+", ring["tag"])
+    bob_page.wait_for_function("window.__tones.length >= 2")
+    # The chime's two rising tones first (the call's own ringtone may follow).
+    assert bob_page.evaluate("window.__tones.slice(0, 2)") == [660, 990]
+
+    # Alice gives up: the ringing notification goes.
+    bob_page.evaluate(
+        "window.__notifications[0].notification.addEventListener('close', "
+        "() => { window.__closed = true; })"
+    )
+    alice_page.get_by_role("toolbar", name="Call controls").get_by_role(
+        "button", name="Leave"
+    ).click()
+    bob_page.wait_for_function("window.__closed === true")

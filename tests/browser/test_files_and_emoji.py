@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.urls import reverse
 from playwright.sync_api import Page, expect
 
 from browser.test_chat_experience import action, composer, menu_item, message, send
@@ -20,6 +21,7 @@ from parley.accounts.models import User
 from parley.core.testing.clients import client_for
 from parley.files.tests.images import PDF, png
 from parley.messaging.actions.rooms import check_create_room, check_join_room
+from parley.messaging.emoji import index as emoji_index
 from parley.messaging.models import Conversation
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -108,6 +110,50 @@ def test_files_go_up_with_progress_reach_a_member_and_not_an_outsider(
     assert bob_page.request.get(url).status == 200
 
 
+# A File made in the page, in a DataTransfer as the browser builds one for a real drop
+# or paste of files (Playwright cannot drag from the desktop).
+_DATA_TRANSFER = """([name, type, text]) => {
+  const transfer = new DataTransfer();
+  transfer.items.add(new File([text], name, { type }));
+  return transfer;
+}"""
+
+
+def test_a_dropped_and_a_pasted_file_are_sent_and_another_member_downloads_them(
+    team: Conversation, open_as: OpenAs, alice: User, bob: User
+) -> None:
+    alice_page = open_as(alice, f"/chat/{team.pk}/")
+    bob_page = open_as(bob, f"/chat/{team.pk}/")
+    tray = alice_page.get_by_role("list", name="Files to send")
+
+    dropped = alice_page.evaluate_handle(
+        _DATA_TRANSFER, ["dropped.txt", "text/plain", "from a drop\n"]
+    )
+    form = composer(alice_page).locator("xpath=ancestor::form")
+    form.dispatch_event("dragover", {"dataTransfer": dropped})
+    form.dispatch_event("drop", {"dataTransfer": dropped})
+    expect(tray.get_by_role("listitem").filter(has_text="dropped.txt")).to_contain_text("ready")
+
+    pasted = alice_page.evaluate_handle(_DATA_TRANSFER, ["pasted.csv", "text/csv", "a,b\n1,2\n"])
+    composer(alice_page).evaluate(
+        """(input, transfer) => input.dispatchEvent(new ClipboardEvent("paste", {
+            clipboardData: transfer, bubbles: true, cancelable: true }))""",
+        pasted,
+    )
+    expect(tray.get_by_role("listitem").filter(has_text="pasted.csv")).to_contain_text("ready")
+    expect(composer(alice_page)).to_have_value("")  # the paste put the file, not text, in
+    send(alice_page, "Dropped and pasted")
+    expect(tray).to_be_hidden()
+
+    files = message(bob_page, "Dropped and pasted").get_by_role("list", name="2 attached files")
+    for name, content in (("dropped.txt", b"from a drop\n"), ("pasted.csv", b"a,b\n1,2\n")):
+        card = files.get_by_role("link", name=re.compile(rf"^Download {re.escape(name)},"))
+        with bob_page.expect_download() as download:
+            card.click()
+        assert download.value.suggested_filename == name
+        assert Path(download.value.path()).read_bytes() == content
+
+
 def test_the_emoji_picker_fills_the_composer_and_reacts(
     team: Conversation, open_as: OpenAs, alice: User, bob: User
 ) -> None:
@@ -147,3 +193,41 @@ def test_the_emoji_picker_fills_the_composer_and_reacts(
     reaction_picker.get_by_role("gridcell", name="owl", exact=True).click()
     chip = message(alice_page, "🎉 done").get_by_role("button", name=re.compile("^🦉 1"))
     expect(chip).to_be_visible()
+
+
+def test_the_autocomplete_search_ranks_shortcodes(
+    team: Conversation, open_as: OpenAs, alice: User
+) -> None:
+    """A unit test of the composer's `:` autocomplete search (static/js/emoji.js's
+    searchEmoji), run in the browser on the server's own emoji index: a name equal to
+    the query first, then names starting with it, shorter first, any case; then the
+    composer suggests after `:` and two characters, and not inside a word or a time."""
+    page = open_as(alice, f"/chat/{team.pk}/")
+    url = reverse("emoji_index", args=[emoji_index()[1]])
+    found = page.evaluate(
+        """async (url) => {
+          const { searchEmoji } = await import("/static/js/emoji.js");
+          const data = await (await fetch(url)).json();
+          const index = data.emoji.map(([char, ...names]) => ({ char, names }));
+          const top = (q, n) => searchEmoji(index, q).slice(0, n).map((e) => e.char);
+          return {
+            tada: top("tada", 1), upper: top("TADA", 1), thumbs: top("thumbs", 2),
+            plus: top("+1", 1), spaced: top("party popper", 1), none: top("zzzqqq", 5),
+            all: searchEmoji(index, "").length === index.length,
+          };
+        }""",
+        url,
+    )
+    assert found == {
+        "tada": ["🎉"], "upper": ["🎉"], "thumbs": ["👍", "👎"], "plus": ["👍"],
+        "spaced": ["🎉"], "none": [], "all": True,
+    }  # fmt: skip
+
+    options = page.get_by_role("listbox", name="Emoji")
+    composer(page).press_sequentially("at 10:3")
+    composer(page).press_sequentially("0 :t")
+    expect(options).to_be_hidden()
+    composer(page).press_sequentially("ad")
+    expect(options.get_by_role("option").first).to_contain_text("🎉")
+    composer(page).press("Tab")
+    expect(composer(page)).to_have_value("at 10:30 🎉")

@@ -2,13 +2,14 @@
 retries, bad input, and the number of queries."""
 
 import pytest
+from channels.layers import get_channel_layer
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from parley.accounts.tests.factories import UserFactory
-from parley.broadcasts.actions import check_send_broadcast
+from parley.broadcasts.actions import check_send_broadcast, do_send_broadcast
 from parley.broadcasts.models import Broadcast, BroadcastCopy
-from parley.broadcasts.recipients import BroadcastRequest, RoomTarget
+from parley.broadcasts.recipients import BroadcastRequest, RoomTarget, plan
 from parley.broadcasts.selectors import broadcast_detail
 from parley.broadcasts.tests.conftest import befriend, block
 from parley.core.errors import ParleyError
@@ -112,6 +113,31 @@ def test_a_broadcast_nobody_can_receive_stores_nothing(alice):
     assert [r["id"] for r in caught.value.details["refused"]] == [stranger.pk]
     assert not Broadcast.objects.exists()
     assert not Conversation.objects.filter(kind=Conversation.Kind.DIRECT).exists()
+
+
+@pytest.mark.parametrize("others", [0, 1])
+def test_a_person_refused_after_the_plan_leaves_no_empty_conversation(alice, bob, carol, others):
+    """Blocked (or closed) between the plan and the storing: SEND_RULES refuse the copy,
+    and the direct conversation made for it is gone, whether or not others got theirs."""
+    befriend(alice, carol)
+    people = [bob.pk, carol.pk] if others else [bob.pk]
+    request = BroadcastRequest(alice, "late", "Hello", people=people)
+    befriend(alice, bob)
+    planned = plan(request)
+    assert set(planned.new_direct) == set(people)
+    block(bob, alice)
+    if others:
+        result = do_send_broadcast(request, planned)
+        assert [(r["id"], r["code"]) for r in result.broadcast.refused] == [(bob.pk, "forbidden")]
+    else:
+        with pytest.raises(ParleyError) as caught:
+            do_send_broadcast(request, planned)
+        assert caught.value.code == "forbidden"
+        assert not Broadcast.objects.exists()
+    direct = Conversation.objects.filter(kind=Conversation.Kind.DIRECT)
+    expected = {f"{min(alice.pk, carol.pk)}:{max(alice.pk, carol.pk)}"} if others else set()
+    assert {c.direct_key for c in direct} == expected
+    assert not Participant.objects.filter(user=bob).exists()
 
 
 def test_a_retry_with_the_same_client_id_sends_nothing_new(alice, bob, room):
@@ -268,14 +294,32 @@ def test_the_number_of_queries_does_not_grow_with_the_recipients(alice):
     assert counts[0] == counts[1]
 
 
-def test_making_the_direct_conversations_is_a_constant_number_of_statements(alice):
+def test_making_the_direct_conversations_is_a_constant_number_of_statements(
+    alice, django_capture_on_commit_callbacks, monkeypatch
+):
+    """With what runs after the commit: the announcements of the new conversations to
+    both people and the copies' events, each handed to the channel layer at once."""
+    layer = get_channel_layer()
+    handed: list[int] = []
+    group_send_many = layer.group_send_many
+
+    async def counted(sends):
+        handed.append(len(sends))
+        await group_send_many(sends)
+
+    monkeypatch.setattr(layer, "group_send_many", counted)
     counts = []
     for n, tag in ((10, "small"), (200, "large")):
         friends, _ = _people_and_rooms(alice, n, 0)
-        with CaptureQueriesContext(connection) as queries:
+        handed.clear()
+        with (
+            CaptureQueriesContext(connection) as queries,
+            django_capture_on_commit_callbacks(execute=True),
+        ):
             send(alice, tag, people=[f.pk for f in friends])
         inserts, others = _statements(queries)
-        # The announcements of the new conversations to both people go after the commit.
-        counts.append(len(others))
+        counts.append((len(others), len(handed)))
         assert len(inserts) <= 3 * (_batches(2 * n, Participant) + 1) + 2 * _batches(n, Message)
+        # Every person's and the sender's "joined" for each pair, then every copy.
+        assert sum(handed) == 2 * n + n
     assert counts[0] == counts[1]

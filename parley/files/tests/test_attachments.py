@@ -16,14 +16,16 @@ from django.test import Client
 from django.utils import timezone
 from PIL import Image
 
+from parley.accounts.actions.friends import check_block_user
 from parley.core.testing.clients import client_for
 from parley.core.testing.sockets import open_socket
 from parley.events.catalogue import MessageData, validate_as
 from parley.files.models import Attachment
 from parley.files.tests.images import HTML, PDF, SVG, jpeg_with_exif, png, png_bomb
 from parley.messaging.actions.delete import check_delete_message
+from parley.messaging.actions.direct import check_direct_conversation
 from parley.messaging.actions.move import check_move_message
-from parley.messaging.actions.rooms import check_create_chat
+from parley.messaging.actions.rooms import check_archive_room, check_create_chat
 from parley.messaging.models import Message
 
 SEND = "/api/v1/messages"
@@ -235,6 +237,27 @@ def test_an_upload_to_a_conversation_you_are_not_in_is_404(outsider_client, chat
     response = upload(outsider_client, chat.pk, "a.txt", b"hi\n")
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
+    assert not Attachment.objects.exists()
+    assert stored_files(settings) == []
+
+
+def test_an_upload_where_a_send_is_refused_gets_the_sends_error(
+    alice, bob, alice_client, room, chat, settings
+):
+    """Who may not send to a conversation may not upload to it either, with the same
+    error as the send: an archived room (read-only), a direct conversation with a block."""
+    check_archive_room(alice, room)
+    refused = upload(alice_client, chat.pk, "a.txt", b"hi\n")
+    assert refused.status_code == 403
+    assert refused.json()["error"] == send(alice_client, chat.pk, [], body="hi").json()["error"]
+
+    direct = check_direct_conversation(alice, bob.pk)
+    check_block_user(bob, alice)
+    refused = upload(alice_client, direct.pk, "a.txt", b"hi\n")
+    assert refused.status_code == 403
+    sent = send(alice_client, direct.pk, [], body="hi", cid="c2")
+    assert refused.json()["error"] == sent.json()["error"]
+    assert refused.json()["error"]["message"] == "You can't message this person."
     assert not Attachment.objects.exists()
     assert stored_files(settings) == []
 

@@ -15,7 +15,11 @@ from collections.abc import Iterable
 from django.db import connection
 
 from parley.core.access import end_access
-from parley.events.publish import publish_membership, publish_to_conversation_members
+from parley.events.publish import (
+    publish_membership,
+    publish_memberships,
+    publish_to_conversation_members,
+)
 from parley.messaging.events import conversation_updated_event, membership_event
 from parley.messaging.models import Conversation, MembershipStamp, RoomMember
 
@@ -64,11 +68,21 @@ def announce_joined(conversation: Conversation, user_ids: Iterable[int]) -> None
                 user_id, membership_event(conversation.pk, "joined", shared["last_seq"], summary)
             )
         return
-    for user in User.objects.filter(pk__in=ids):
-        summary = conversation_summary(user, conversation.pk)
-        publish_membership(
-            user.pk, membership_event(conversation.pk, "joined", summary["last_seq"], summary)
-        )
+    announce_joined_each([(conversation.pk, user_id) for user_id in ids])
+
+
+def announce_joined_each(pairs: Iterable[tuple[int, int]]) -> None:
+    """After commit: for each (conversation, user) of `pairs` (direct or group
+    conversations), the user's sockets follow the conversation from its current seq. A
+    constant number of queries (member_summaries) and one handing-over of the events,
+    however many pairs: a broadcast announces its new direct conversations so."""
+    from parley.messaging.selectors import member_summaries
+
+    summaries = member_summaries(list(dict.fromkeys(pairs)))
+    publish_memberships(
+        (user_id, membership_event(conversation_id, "joined", summary["last_seq"], summary))
+        for (conversation_id, user_id), summary in summaries.items()
+    )
 
 
 def announce_left(conversation_id: int, user_id: int) -> None:

@@ -17,13 +17,14 @@ from parley.messaging.models import Conversation, ConversationEvent, Message
 _CONVERSATION = Conversation._meta.db_table
 # last_message_seq is assigned before last_seq on purpose: MySQL/MariaDB evaluate SET left
 # to right (later assignments see earlier ones); PostgreSQL and SQLite use the old values.
-_NEXT_MESSAGE_SEQ = f"""
+_NEXT_MESSAGE_SEQS = f"""
 UPDATE {_CONVERSATION}
 SET last_message_seq = last_seq + 1, message_count = message_count + 1,
     last_message_at = %s, first_message_at = COALESCE(first_message_at, %s),
     last_seq = last_seq + 1
-WHERE id = %s
+WHERE id {{where}}
 """  # noqa: S608 (table name from the model, values as parameters)
+_NEXT_MESSAGE_SEQ = _NEXT_MESSAGE_SEQS.format(where="= %s")
 _NEXT_SEQ = f"UPDATE {_CONVERSATION} SET last_seq = last_seq + 1 WHERE id = %s"  # noqa: S608
 _READ_BACK = f"SELECT last_seq, message_count FROM {_CONVERSATION} WHERE id = %s"  # noqa: S608
 _RETURNING = " RETURNING last_seq, message_count"
@@ -50,6 +51,27 @@ def next_seq(conversation_id: int, now: datetime, *, message: bool = False) -> t
             cursor.execute(_READ_BACK, [conversation_id])
         seq, count = cursor.fetchone()
     return seq, count
+
+
+def next_message_seqs(conversation_ids: list[int], now: datetime) -> dict[int, tuple[int, int]]:
+    """next_seq(message=True) for one new message in each of these conversations, in one
+    UPDATE (and a read back on MariaDB): (seq, message number) by conversation. The
+    caller locks the rows first, in id order, so that two such batches cannot deadlock."""
+    at = connection.ops.adapt_datetimefield_value(now)
+    marks = ", ".join(["%s"] * len(conversation_ids))
+    sql = _NEXT_MESSAGE_SEQS.format(where=f"IN ({marks})")
+    params = [at, at, *conversation_ids]
+    with connection.cursor() as cursor:
+        if connection.vendor in ("postgresql", "sqlite"):
+            cursor.execute(sql + " RETURNING id, last_seq, message_count", params)
+        else:
+            cursor.execute(sql, params)
+            cursor.execute(
+                f"SELECT id, last_seq, message_count FROM {_CONVERSATION} "  # noqa: S608
+                f"WHERE id IN ({marks})",
+                conversation_ids,
+            )
+        return {row[0]: (row[1], row[2]) for row in cursor.fetchall()}
 
 
 def lock_message(message_id: int) -> Message:

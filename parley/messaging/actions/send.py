@@ -52,6 +52,7 @@ from parley.messaging.access import (
 )
 from parley.messaging.actions._bots import notify_bots
 from parley.messaging.actions._mentions import store_mentions
+from parley.messaging.actions._store import insert_messages, mark_stored
 from parley.messaging.actions._stream import next_seq
 from parley.messaging.actions.direct import check_direct_conversation
 from parley.messaging.events import message_event
@@ -375,7 +376,7 @@ def do_send_message(
             conversation=conversation, reply_to=reply_to, mentioned_ids=mentioned,
             attachments=[stored(a) for a in attachments],
         )  # fmt: skip
-        _insert(message)
+        insert_messages([message])
         do_attach(message, attachments)
         if mentioned:
             store_mentions(message, mentioned)
@@ -388,14 +389,10 @@ def do_send_message(
     return message
 
 
-# The hot path's statements in plain SQL (see _stream.py for why). A duplicate client_id
-# fails the INSERT on the unique index, which rolls the whole send back.
+# The hot path's statement in plain SQL (see _stream.py for why); the INSERT is
+# _store.py's, shared with broadcasts. A duplicate client_id fails the INSERT on the
+# unique index, which rolls the whole send back.
 _MESSAGE = Message._meta.db_table
-_INSERT = f"""
-INSERT INTO {_MESSAGE} (conversation_id, seq, number, updated_seq, sender_id, client_id,
-    body, html, created_at, edit_count, reply_to_id, mentioned_ids, reactions, attachments)
-VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, 0, %s, %s, %s, %s)
-"""  # noqa: S608 (table name from the model, values as parameters)
 _READ = f"""
 UPDATE {Participant._meta.db_table} SET last_read_seq = %s, read_count = %s
 WHERE conversation_id = %s AND user_id = %s AND last_read_seq < %s
@@ -417,40 +414,6 @@ def _message(
         seq=seq, number=number, updated_seq=seq, sender=sender, client_id=client_id,
         body=body, html=html, created_at=now, **fields,
     )  # fmt: skip
-
-
-def _stored(message: Message) -> None:
-    """Mark a message built here as a row of the database (its INSERT ran)."""
-    message._state.adding = False
-    message._state.db = connection.alias
-
-
-def _insert(message: Message) -> None:
-    """INSERT the message and set its id: one statement, no ORM query building."""
-    json_field = Message._meta.get_field("mentioned_ids")
-    params = [
-        message.conversation_id,
-        message.seq,
-        message.number,
-        message.updated_seq,
-        message.sender_id,
-        message.client_id,
-        message.body,
-        message.html,
-        connection.ops.adapt_datetimefield_value(message.created_at),
-        message.reply_to_id,
-        json_field.get_db_prep_save(message.mentioned_ids, connection),
-        json_field.get_db_prep_save([], connection),
-        json_field.get_db_prep_save(message.attachments, connection),
-    ]
-    with connection.cursor() as cursor:
-        if connection.features.can_return_columns_from_insert:
-            cursor.execute(_INSERT + " RETURNING id", params)
-            message.pk = cursor.fetchone()[0]
-        else:
-            cursor.execute(_INSERT, params)
-            message.pk = cursor.lastrowid
-    _stored(message)
 
 
 # --- Plain messages together: one statement on PostgreSQL ----------------------------
@@ -593,6 +556,6 @@ def _plain_stored(batch: Batch) -> dict[tuple[int, str], Message]:
             request.sender, client_id, request.body, html, seq, number, batch.now,
             pk=pk, conversation_id=conversation_id, mentioned_ids=[],
         )  # fmt: skip
-        _stored(message)
+        mark_stored(message)
         sent[(sender_id, client_id)] = message
     return sent

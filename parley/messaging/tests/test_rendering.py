@@ -64,3 +64,16 @@ def test_fenced_code_in_a_known_language_is_highlighted_and_escaped():
     assert render("```\nx<y\n```")[0] == "<pre><code>x&lt;y\n</code></pre>"
     hostile = render('```"><script>alert(1)</script>\nx\n```')[0]
     assert "<script" not in hostile and "x\n</code></pre>" in hostile
+
+
+def test_shortcodes_render_as_their_emoji():
+    """`:name:` of a known emoji (its CLDR name or a Slack/GitHub alias, any case) is the
+    emoji; anything else, and anything in code, stays as typed."""
+    assert render(":tada: shipped")[0] == "<p>🎉 shipped</p>"
+    assert render("ok :+1: and :thumbs_up: and :TADA:")[0] == "<p>ok 👍 and 👍 and 🎉</p>"
+    assert render(":thumbs_up_medium_skin_tone:")[0] == "<p>👍🏽</p>"
+    assert render("no :such_emoji_here: here")[0] == "<p>no :such_emoji_here: here</p>"
+    assert render("at 10:30:45")[0] == "<p>at 10:30:45</p>"
+    assert render("`:tada:`")[0] == "<p><code>:tada:</code></p>"
+    assert render("::tada::")[0] == "<p>:🎉:</p>"
+    assert render(":" + "a" * 90 + ":")[0] == "<p>:" + "a" * 90 + ":</p>"

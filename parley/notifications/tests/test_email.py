@@ -261,3 +261,52 @@ def test_the_scan_chain_runs_once_and_goes_on(smtp, clock, alice, bob, direct):
     (email,) = smtp.inbox.wait_for(1)
     assert "found by the scan job" in parts(email)[0]
     assert scans.filter(status="READY").count() == 1
+
+
+def test_a_room_opted_into_emails_its_messages(smtp, clock, alice, bob, chat):
+    """A room bob opted into (rooms by email on, the room at level everything) emails
+    him its plain messages too, as a direct conversation would."""
+    check_update_settings(bob, email_rooms=True)
+    check_set_level(bob, chat.pk, "everything")
+    message = send(alice, chat, "the build is green")
+    at(clock, 121)
+    (email,) = smtp.inbox.wait_for(1)
+    assert email["To"] == bob.email
+    assert "Team" in email["Subject"]
+    text, html = parts(email)
+    assert "the build is green" in text and "the build is green" in html
+    assert f"https://parley.example/chat/{chat.pk}/?message={message.pk}" in text
+
+
+def test_the_plain_text_part_is_the_text_as_written_with_its_link(smtp, clock, alice, bob, direct):
+    """Plain text is not HTML: the body as typed (no entities, no tags of the rendering),
+    the sender's name as is, and the link that opens the conversation at the message."""
+    alice.display_name = "Alice <A&B>"
+    alice.save()
+    message = send(alice, direct, 'if a < b && c > "d" then **go**')
+    at(clock, 121)
+    (email,) = smtp.inbox.wait_for(1)
+    text, html = parts(email)
+    assert 'if a < b && c > "d" then **go**' in text
+    assert "&lt;" not in text and "&amp;" not in text and "<strong>" not in text
+    assert "Alice <A&B>, " in text
+    link = f"https://parley.example/chat/{direct.pk}/?message={message.pk}"
+    assert f"Open: {link}" in text.splitlines()
+    assert "if a &lt; b &amp;&amp; c &gt;" in html and "<strong>go</strong>" in html
+
+
+def test_a_message_of_files_alone_says_which_files(smtp, clock, alice, bob, direct):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from parley.files.actions import check_upload
+
+    file = SimpleUploadedFile("report.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")
+    attachment = check_upload(alice, direct.pk, file, "report <final>.pdf")
+    check_send_message(
+        alice, client_id="files", body="", conversation_id=direct.pk, attachments=[attachment.pk]
+    )
+    at(clock, 121)
+    (email,) = smtp.inbox.wait_for(1)
+    text, html = parts(email)
+    assert "sent a file: report <final>.pdf" in text
+    assert "sent a file: report &lt;final&gt;.pdf" in html

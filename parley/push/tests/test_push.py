@@ -22,10 +22,10 @@ from parley.messaging.actions.groups import check_create_group
 from parley.messaging.actions.read import check_mark_read
 from parley.messaging.actions.send import check_send_message
 from parley.notifications.actions import check_set_level, check_update_settings
+from parley.notifications.scanning import SETTLE_SECONDS
 from parley.push import vapid
 from parley.push.jobs import push_to_subscription
 from parley.push.models import PushSubscription
-from parley.push.scan import SETTLE_SECONDS
 from parley.push.tests.conftest import Browser, PushService, subscribe
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -106,6 +106,27 @@ def test_mentions_in_a_room_are_pushed_and_other_room_messages_are_not(
     assert push["title"] == "Alice Liddell in Team › general"
     assert push["body"] == "@bob can you look?"
     assert push["url"].endswith(f"/chat/{chat.pk}/?at={mention.seq}")
+
+
+def test_a_room_at_level_everything_pushes_its_every_message(
+    loopback_allowed, push_service, clock, alice, bob, carol, room, chat
+):
+    """The level is the push channel's rule too (policy.allows): a room Bob set to
+    "everything" pushes him its plain messages; Carol, at the rooms' default (mentions),
+    gets none."""
+    from parley.messaging.actions.rooms import check_join_room
+
+    check_join_room(carol, room)
+    check_set_level(bob, chat.pk, "everything")
+    bobs, carols = Browser(push_service, "bob"), Browser(push_service, "carol")
+    subscribe(bob, bobs)
+    subscribe(carol, carols)
+    check_send_message(alice, client_id="e1", body="standup in 5", conversation_id=chat.pk)
+
+    deliver(clock)
+
+    assert [p["body"] for p in pushes(push_service, bobs)] == ["standup in 5"]
+    assert pushes(push_service, carols) == []
 
 
 def test_a_group_message_is_pushed_to_every_other_member(
@@ -281,3 +302,24 @@ def test_a_starting_worker_starts_the_scan_when_a_browser_is_subscribed(push_ser
     worker_started.send(sender=ParleyWorker)
     [scan] = DBTaskResult.objects.filter(task_path=scan_for_push.module_path)
     assert scan.status == TaskResultStatus.READY
+
+
+def test_a_message_of_files_alone_is_pushed_with_the_files_names(
+    loopback_allowed, push_service, clock, alice, bob, direct
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from parley.files.actions import check_upload
+
+    browser = Browser(push_service, "bob")
+    subscribe(bob, browser)
+    file = SimpleUploadedFile("report.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")
+    attachment = check_upload(alice, direct.pk, file)
+    check_send_message(
+        alice, client_id="f1", body="", conversation_id=direct.pk, attachments=[attachment.pk]
+    )
+
+    deliver(clock)
+
+    [push] = pushes(push_service, browser)
+    assert push["body"] == "sent a file: report.pdf"
