@@ -74,9 +74,9 @@ def prune_job_rows(now: datetime, batch: int = BATCH) -> int:
     return delete_in_batches(rows, batch)
 
 
-def prune(now: datetime | None = None, batch: int = BATCH) -> dict[str, int]:
+def prune(now: datetime | None = None, batch: int | None = None) -> dict[str, int]:
     """Delete every old row the retention settings allow: {what: rows deleted}."""
-    now = now or timezone.now()
+    now, batch = now or timezone.now(), batch or BATCH
     counts = {"jobs": prune_job_rows(now, batch)}
     for _, deleted in pruning.send(sender=None, now=now, batch=batch):
         counts.update(deleted)
