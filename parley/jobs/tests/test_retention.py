@@ -13,6 +13,7 @@ from django_tasks_db.models import DBTaskResult
 
 from parley.core.testing.jobs import JobWorkers, run_due_jobs, wait_for
 from parley.jobs.apps import check_retention
+from parley.jobs.models import PruneMarker
 from parley.jobs.retention import enqueue_prune_if_due, prune, prune_old_rows
 from parley.jobs.tests import jobs
 
@@ -106,9 +107,11 @@ def at_once(count: int, call: Any) -> list[Any]:
 
 
 def test_workers_claiming_at_once_enqueue_one_prune():
-    claimed = at_once(4, enqueue_prune_if_due)
+    PruneMarker.objects.create(pk=1, claimed_at=timezone.now() - timedelta(days=1))  # due
 
-    assert sorted(claimed) == [False, False, False, True]
+    claimed = at_once(8, enqueue_prune_if_due)
+
+    assert sorted(claimed) == [False] * 7 + [True]
     assert len(prune_jobs()) == 1
 
 
