@@ -41,7 +41,7 @@ RETENTION_MINIMUM = {
 
 def check_retention(**kwargs: Any) -> list[checks.CheckMessage]:
     """Refuse retention settings that would delete what is still wanted."""
-    errors = [
+    errors: list[checks.CheckMessage] = [
         checks.Error(
             f"{name} must be a whole number of at least {minimum}.",
             hint="The defaults are in the README (Configuration) and docs/jobs.md#retention.",

@@ -133,9 +133,7 @@ def test_two_running_workers_prune_once(tmp_path):
         workers.start()
         workers.start()
         wait_for(lambda: not left(old), "the old rows' deletion")
-        wait_for(
-            lambda: [job.status for job in prune_jobs()] == ["SUCCESSFUL"], "the prune's end"
-        )
+        wait_for(lambda: [job.status for job in prune_jobs()] == ["SUCCESSFUL"], "the prune's end")
 
     assert left([*old, recent]) == {recent}
     assert len(prune_jobs()) == 1  # both beat many times in the hour's interval
