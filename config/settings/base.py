@@ -172,6 +172,14 @@ JOBS_RETRY_MAX_SECONDS = env.float("JOBS_RETRY_MAX_SECONDS", default=3600.0)
 # JOBS_LEASE_SECONDS runs again (a worker killed, or its machine gone).
 JOBS_HEARTBEAT_SECONDS = env.float("JOBS_HEARTBEAT_SECONDS", default=5.0)
 JOBS_LEASE_SECONDS = env.float("JOBS_LEASE_SECONDS", default=30.0)
+# Retention (docs/jobs.md#retention): finished jobs' rows are deleted this many days after
+# they finished (failed ones kept longer, to read their traceback), and integrations'
+# delivery logs this many days after the delivery; by a job the workers enqueue at most
+# once per JOBS_PRUNE_INTERVAL_SECONDS. Bounds are checked at start (parley.jobs.apps).
+JOBS_KEEP_SUCCEEDED_DAYS = env.int("JOBS_KEEP_SUCCEEDED_DAYS", default=7)
+JOBS_KEEP_FAILED_DAYS = env.int("JOBS_KEEP_FAILED_DAYS", default=30)
+JOBS_PRUNE_INTERVAL_SECONDS = env.int("JOBS_PRUNE_INTERVAL_SECONDS", default=3600)
+INTEGRATIONS_KEEP_DELIVERIES_DAYS = env.int("INTEGRATIONS_KEEP_DELIVERIES_DAYS", default=14)
 
 # --- Outgoing webhooks (docs/integrations.md) ------------------------------
 # Where people open Parley (scheme, host, port): the links in what Parley sends out.

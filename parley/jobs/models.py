@@ -16,3 +16,14 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.worker_id} ({self.host}:{self.pid})"
+
+
+class PruneMarker(models.Model):
+    """When the retention prune (retention.py) was last claimed: one row, so that however
+    many workers run, one of them enqueues the prune job once per JOBS_PRUNE_INTERVAL_SECONDS
+    (the claim is a conditional UPDATE of this row, which only one writer wins)."""
+
+    claimed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"pruned at {self.claimed_at:%Y-%m-%d %H:%M:%S}"

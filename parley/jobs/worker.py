@@ -6,7 +6,8 @@
 - A worker beats (models.WorkerHeartbeat) every JOBS_HEARTBEAT_SECONDS from a thread of
   its own, which then puts back every running job whose worker has not beaten for
   JOBS_LEASE_SECONDS (killed, out of memory, its machine gone): the job runs again on any
-  worker, and that counts as an attempt.
+  worker, and that counts as an attempt. It also enqueues the retention job when due
+  (retention.py): one worker of the deployment per interval.
 
 So a job runs at least once and may run again after a part of it took effect: its
 visible effects must be idempotent (queue.py).
@@ -31,6 +32,7 @@ from django_tasks_db.models import DBTaskResult
 
 from parley.jobs.models import WorkerHeartbeat
 from parley.jobs.queue import GiveUp, retry_policy
+from parley.jobs.retention import enqueue_prune_if_due
 
 logger = logging.getLogger(__name__)
 
@@ -186,6 +188,7 @@ class Heartbeat:
                 try:
                     self.beat()
                     recover_lost_jobs()
+                    enqueue_prune_if_due()  # the retention job, once per interval in all
                 except Exception:  # the database away: beat again next time
                     logger.warning("job worker %s could not beat", self.worker_id, exc_info=True)
         finally:
