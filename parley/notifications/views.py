@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from parley.accounts.models import User
 from parley.core.errors import ErrorCode, ParleyError
 from parley.core.http import AuthenticatedRequest, rate_limit
+from parley.core.validation import ascii_int
 from parley.notifications.actions import (
     check_set_level,
     check_set_room_level,
@@ -52,6 +53,17 @@ def notification_settings(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "notifications/settings.html", context, status=status)
 
 
+def _place_id(key: str) -> int:
+    """The id in a level field's key ("c12": conversation 12, "r3": room 3): ASCII digits
+    within a 64-bit id ("c²" and "c9999999999999999999" are no one's)."""
+    try:
+        if key[:1] not in ("c", "r"):
+            raise ParleyError(ErrorCode.INVALID, "Unknown conversation.")
+        return ascii_int(key[1:], "level", minimum=1)
+    except ParleyError:
+        raise ParleyError(ErrorCode.INVALID, "Unknown conversation.") from None
+
+
 def _save_levels(request: AuthenticatedRequest) -> int:
     """Each "level-c<id>" / "level-r<id>" of the form, through the actions; 400 (and a
     message) for the first bad one, after the good ones before it."""
@@ -61,12 +73,11 @@ def _save_levels(request: AuthenticatedRequest) -> int:
             continue
         key = name.removeprefix("level-")
         try:
-            if not key[1:].isdigit() or key[0] not in "cr" or len(key) > 20:
-                raise ParleyError(ErrorCode.INVALID, "Unknown conversation.")
+            place = _place_id(key)
             if key[0] == "c":
-                check_set_level(request.user, int(key[1:]), value)
+                check_set_level(request.user, place, value)
             else:
-                check_set_room_level(request.user, int(key[1:]), value)
+                check_set_room_level(request.user, place, value)
         except ParleyError as error:
             logger.info("level %r refused for user %s: %s", key, request.user.pk, error)
             messages.error(request, error.message)

@@ -50,6 +50,9 @@ def test_the_settings_page_saves_levels(bob, direct, room):
         {"action": "levels", "level-c999999": "nothing"},
         {"action": "levels", "level-x1": "nothing"},
         {"action": "levels", "level-c": "nothing"},
+        {"action": "levels", "level-c\u00b2": "nothing"},
+        {"action": "levels", "level-c9999999999999999999": "nothing"},
+        {"action": "levels", "level-r\u0663": "nothing"},
     ],
 )
 def test_bad_forms_answer_400_and_change_nothing(bob, direct, form):
