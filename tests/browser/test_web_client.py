@@ -151,6 +151,77 @@ def test_invitations_and_friend_requests_show_live_and_are_answered_in_place(
     expect(nav(page).locator("#nav-friends-badge")).to_be_hidden()
 
 
+def test_people_are_invited_by_typing_part_of_a_name_and_choosing_with_the_keyboard(
+    open_as, sign_in, alice, bob, carol
+):
+    from parley.accounts.models import Friendship
+    from parley.accounts.tests.factories import UserFactory
+    from parley.messaging.actions.rooms import check_invite_to_room
+
+    from .axe import assert_accessible
+
+    UserFactory(username="carl", display_name="Carl Sagan")
+    secret = check_create_room(alice, title="Secret", is_public=False)
+    check_invite_to_room(alice, secret, bob)
+    check_join_room(bob, secret)
+    carol_page = open_as(carol, "/chat/")
+    page = sign_in(alice, width=360, height=740)
+    page.goto(f"/rooms/{secret.slug}/settings/")
+
+    box = page.get_by_role("combobox", name="Name or username")
+    suggestions = page.get_by_role("listbox", name="Suggested people")
+    box.press_sequentially("b")  # Bob is a member already: nobody to offer
+    expect(suggestions).to_contain_text("Nobody to add by that name")
+    box.fill("")
+    box.press_sequentially("ca")
+    expect(suggestions.get_by_role("option")).to_have_text(
+        [re.compile("Carl Sagan"), re.compile("Carol King")]
+    )
+    expect(page.get_by_role("status").filter(has_text="2 people found")).to_be_attached()
+    expect(box).to_have_attribute("aria-expanded", "true")
+    width = page.evaluate("document.documentElement.clientWidth")
+    listed = suggestions.bounding_box()
+    assert listed is not None and listed["x"] >= 0 and listed["x"] + listed["width"] <= width
+    assert_accessible(page, "invite suggestions open at 360 px")
+
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    carol_option = suggestions.get_by_role("option", name=re.compile("Carol King"))
+    expect(carol_option).to_have_attribute("aria-selected", "true")
+    expect(box).to_have_attribute("aria-activedescendant", carol_option.get_attribute("id") or "")
+    page.keyboard.press("Enter")  # chooses; the list closes, nothing is sent yet
+    expect(box).to_have_value("carol")
+    expect(suggestions).to_be_hidden()
+    expect(box).to_be_focused()
+    page.keyboard.press("Enter")  # sends the form
+    expect(page.get_by_role("status").filter(has_text="Carol King is invited.")).to_be_visible()
+
+    invitations = carol_page.get_by_role("list", name="Invitations")
+    expect(invitations.get_by_role("listitem")).to_contain_text("Secret from Alice Liddell")
+
+    # Escape closes the suggestions and leaves what was typed.
+    box = page.get_by_role("combobox", name="Name or username")
+    box.press_sequentially("car")
+    expect(suggestions.get_by_role("option")).to_have_text([re.compile("Carl Sagan")])
+    page.keyboard.press("Escape")
+    expect(suggestions).to_be_hidden()
+    expect(box).to_have_value("car")
+
+    # A group takes friends only: typing finds them and Enter ticks their box.
+    for friend in (bob, carol):
+        low, high = sorted((alice, friend), key=lambda u: u.pk)
+        Friendship.objects.create(user_low=low, user_high=high)
+    page.goto("/groups/new/")
+    find = page.get_by_role("combobox", name="Find a friend")
+    find.press_sequentially("ma")  # Bob Marley, by a word of his name; not Carl
+    expect(suggestions.get_by_role("option")).to_have_text([re.compile("Bob Marley")])
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("checkbox", name=re.compile("Bob Marley"))).to_be_checked()
+    expect(page.get_by_role("checkbox", name=re.compile("Carol King"))).not_to_be_checked()
+    expect(page).to_have_url(re.compile("/groups/new/$"))  # Enter sent nothing
+
+
 def unread_badge(page: Page, conversation: Conversation):
     item = page.get_by_role("navigation", name="Conversations").locator(
         f'[data-conversation="{conversation.pk}"]'
