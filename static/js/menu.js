@@ -257,6 +257,7 @@ export class MessageMenu {
         this.confirmDelete(message);
         break;
       case "emoji-picker":
+        this.hold(this.app.emoji.dialog);
         this.app.emoji.open({
           title: "React with an emoji",
           returnFocus: this.target?.querySelector("[data-action=react]") || this.target,
@@ -267,6 +268,15 @@ export class MessageMenu {
         });
         break;
     }
+  }
+
+  /** Keep the toolbar shown while `dialog` (opened from it) is open: the focus goes back
+   * to its button on close, and a hidden button cannot take it. */
+  hold(dialog) {
+    const toolbar = this.toolbar;
+    toolbar.classList.add("is-held");
+    // Registered after the dialog's own close handlers, so it runs after they refocus.
+    dialog.addEventListener("close", () => toolbar.classList.remove("is-held"), { once: true });
   }
 
   // --- actions -------------------------------------------------------------------------------
@@ -361,6 +371,7 @@ export class MessageMenu {
     form.querySelector("[data-close]").addEventListener("click", () => this.dialog.close());
     this.dialog.replaceChildren(form);
     const returnTo = document.activeElement;
+    this.hold(this.dialog);
     this.dialog.addEventListener(
       "close",
       () => {
