@@ -111,6 +111,10 @@ view.presence = app.presence; // messages show their senders' presence dots
 app.notices = new Notices(app, data);
 app.openConversation = (id) => openConversation(id);
 app.switcher = new Switcher(app);
+// "New message": the switcher, for people only (choosing one opens or starts your direct
+// conversation with them).
+$("ch-new").hidden = false;
+$("ch-new").addEventListener("click", () => app.switcher.open({ peopleOnly: true }));
 installShortcutsHelp();
 app.notifier = new DesktopNotifier(app);
 app.calls = new Calls(app); // call buttons, the incoming prompt, the call view (calls/)

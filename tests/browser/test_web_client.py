@@ -222,6 +222,21 @@ def test_people_are_invited_by_typing_part_of_a_name_and_choosing_with_the_keybo
     expect(page).to_have_url(re.compile("/groups/new/$"))  # Enter sent nothing
 
 
+def test_a_new_direct_message_starts_from_a_name_typed_and_chosen_with_the_keyboard(
+    open_as, alice, bob, carol, team
+):
+    page = open_as(alice, "/chat/")
+    page.get_by_role("button", name="New message").press("Enter")
+    dialog = page.get_by_role("dialog", name="New message")
+    box = dialog.get_by_role("combobox", name="To whom: a name or username")
+    expect(box).to_be_focused()
+    box.press_sequentially("kin")  # Carol King, by a word of her name
+    expect(dialog.get_by_role("option")).to_have_text([re.compile("Carol King")])
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile("/chat/\\?to=carol$"))
+    expect(page.get_by_role("heading", level=2, name="Carol King")).to_be_visible()
+
+
 def unread_badge(page: Page, conversation: Conversation):
     item = page.get_by_role("navigation", name="Conversations").locator(
         f'[data-conversation="{conversation.pk}"]'
