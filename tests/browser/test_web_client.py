@@ -399,14 +399,39 @@ def test_list_marks_switcher_code_and_keys(open_as, alice, bob, team):
     expect(page.get_by_role("dialog", name="Keyboard shortcuts")).to_be_visible()
 
 
-def test_the_theme_switch_is_kept(sign_in, alice):
+def test_the_theme_follows_the_account_and_else_the_device(new_page, sign_in, alice):
     page = sign_in(alice)
     page.goto("/settings/profile/")
+    expect(page.get_by_label("Follow this device's setting")).to_be_checked()
     page.get_by_label("Dark").check()
     assert page.evaluate("document.documentElement.dataset.theme") == "dark"
+    expect(page.get_by_text("Saved with your account")).to_be_visible()
     page.reload()
     assert page.evaluate("document.documentElement.dataset.theme") == "dark"
     expect(page.get_by_label("Dark")).to_be_checked()
+
+    # Another browser of Alice's, whose device prefers light: the account's dark.
+    other = sign_in(alice)
+    other.emulate_media(color_scheme="light")
+    other.goto("/chat/")
+    assert other.evaluate("document.documentElement.dataset.theme") == "dark"
+    dark_scheme = other.evaluate("getComputedStyle(document.documentElement).colorScheme")
+
+    # "Follow this device's setting": each browser follows its own device again.
     page.get_by_label("Follow this device's setting").check()
-    page.reload()
-    assert page.evaluate("document.documentElement.dataset.theme") is None
+    expect(page.get_by_text("Saved with your account")).to_be_visible()
+    other.reload()
+    assert other.evaluate("document.documentElement.dataset.theme") is None
+    assert other.evaluate("getComputedStyle(document.documentElement).colorScheme") != dark_scheme
+    other.emulate_media(color_scheme="dark")
+    assert other.evaluate("getComputedStyle(document.documentElement).colorScheme") == dark_scheme
+
+    # Before sign-in, a browser that chose dark shows the sign-in page dark.
+    page.get_by_label("Dark").check()
+    expect(page.get_by_text("Saved with your account")).to_be_visible()
+    page.get_by_role("button", name="Log out", exact=True).click()
+    page.goto("/login/")
+    assert page.evaluate("document.documentElement.dataset.theme") == "dark"
+    stranger = new_page()
+    stranger.goto("/login/")
+    assert stranger.evaluate("document.documentElement.dataset.theme") is None
