@@ -45,7 +45,9 @@ export class MessageMenu {
     this.emojiMenu.hidden = true;
     this.moreMenu.hidden = true;
     this.dialog = h("dialog", { class: "ch-dialog", "aria-labelledby": "ch-dialog-title" });
-    document.body.append(this.emojiMenu, this.moreMenu, this.dialog);
+    // The menus inside the page's main landmark (they are placed with position: fixed).
+    app.els.app.append(this.emojiMenu, this.moreMenu);
+    document.body.append(this.dialog);
     this.status = app.els.status;
 
     this.log.addEventListener("mouseover", (event) => {

@@ -314,18 +314,61 @@ def test_axe_finds_nothing_on_any_page_or_state(open_as, sign_in, alice, bob, te
     expect(page.get_by_role("dialog", name="Jump to")).to_be_visible()
     assert_accessible(page, "quick switcher open")
     page.keyboard.press("Escape")
-    for path in [
+
+    # The message's menus and the dialogs they open, the shortcuts, the emoji picker.
+    mine = page.get_by_role("log").locator("article.ch-msg").filter(has_text="quoted")
+    mine.hover()
+    toolbar = mine.get_by_role("toolbar", name="Message actions")
+    toolbar.get_by_role("button", name="Add reaction").click()
+    expect(page.get_by_role("menu", name="Reactions")).to_be_visible()
+    assert_accessible(page, "reactions menu open")
+    page.keyboard.press("Escape")
+    toolbar.get_by_role("button", name="More actions").click()
+    expect(page.get_by_role("menu", name="More actions")).to_be_visible()
+    assert_accessible(page, "more actions menu open")
+    page.get_by_role("menuitem", name="Delete").click()
+    expect(page.get_by_role("dialog", name="Delete this message?")).to_be_visible()
+    assert_accessible(page, "delete dialog open")
+    page.keyboard.press("Escape")
+    page.get_by_role("button", name="Insert emoji").click()
+    expect(page.get_by_role("dialog", name="Insert an emoji")).to_be_visible()
+    assert_accessible(page, "emoji picker open")
+    page.keyboard.press("Escape")
+    page.evaluate("document.activeElement.blur()")
+    page.keyboard.press("?")
+    expect(page.get_by_role("dialog", name="Keyboard shortcuts")).to_be_visible()
+    assert_accessible(page, "shortcuts open")
+    page.keyboard.press("Escape")
+    page.get_by_role("button", name="New message").click()
+    page.get_by_role("combobox", name="To whom: a name or username").press_sequentially("bo")
+    expect(page.get_by_role("option", name=re.compile("Bob Marley"))).to_be_visible()
+    assert_accessible(page, "new message dialog with a suggestion")
+    page.keyboard.press("Escape")
+
+    pages = [
         "/chat/",
         "/rooms/",
+        "/rooms/new/",
+        "/groups/new/",
         f"/rooms/{team.room.slug}/",
         f"/rooms/{team.room.slug}/settings/",
         "/friends/",
         "/people/",
+        "/broadcasts/",
         "/settings/profile/",
         "/search/?q=hello",
-    ]:
+    ]
+    for path in pages:
         page.goto(path)
         assert_accessible(page, path)
+    # Every page again at phone width in the dark theme.
+    phone = sign_in(alice, width=360, height=740)
+    phone.emulate_media(color_scheme="dark")
+    for path in [f"/chat/{team.pk}/", *pages]:
+        phone.goto(path)
+        assert_accessible(phone, f"{path} at 360 px, dark")
+    phone.get_by_role("button", name="Menu").click()
+    assert_accessible(phone, "phone menu open, dark")
 
 
 # --- the conversation list and the pane ----------------------------------------------------
