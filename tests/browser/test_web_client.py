@@ -371,6 +371,32 @@ def test_axe_finds_nothing_on_any_page_or_state(open_as, sign_in, alice, bob, te
     assert_accessible(phone, "phone menu open, dark")
 
 
+def test_dates_and_times_are_one_format_in_the_readers_locale_and_time_zone(
+    browser, site_url, alice, bob, team
+):
+    from datetime import UTC, datetime
+
+    from parley.messaging.actions.send import check_send_message
+    from parley.messaging.models import Message
+
+    sent = check_send_message(bob, client_id="t1", body="deploy window", conversation_id=team.pk)
+    at = datetime(2026, 3, 4, 23, 30, tzinfo=UTC)  # 5 March, 08:30 in Tokyo
+    Message.objects.filter(pk=sent.message.pk).update(created_at=at)
+    context = browser.new_context(base_url=site_url, locale="de-DE", timezone_id="Asia/Tokyo")
+    session = client_for(alice).cookies[settings.SESSION_COOKIE_NAME].value
+    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": site_url}])
+    page = context.new_page()
+    try:
+        page.goto(f"/chat/{team.pk}/")
+        time = page.get_by_role("log").locator("time").first
+        expect(time).to_have_text("08:30")
+        expect(time).to_have_attribute("title", "05.03.2026, 08:30")
+        page.goto("/search/?q=deploy")  # the server's page: UTC in the HTML, then local
+        expect(page.locator("main time")).to_have_text("05.03.2026, 08:30")
+    finally:
+        context.close()
+
+
 # --- the conversation list and the pane ----------------------------------------------------
 
 
