@@ -3,8 +3,10 @@ WebSocket: a refused origin said in words, the icon, live invitations and friend
 requests, reading as you scroll, the conversation list's marks, the quick switcher, the
 phone layout, the dark theme and axe-core on every page and state."""
 
+import os
 import re
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -183,6 +185,8 @@ def test_people_are_invited_by_typing_part_of_a_name_and_choosing_with_the_keybo
     listed = suggestions.bounding_box()
     assert listed is not None and listed["x"] >= 0 and listed["x"] + listed["width"] <= width
     assert_accessible(page, "invite suggestions open at 360 px")
+    if os.environ.get("PARLEY_SCREENSHOTS"):  # scripts/chat-screenshots.sh
+        page.screenshot(path=Path("docs") / "invite-phone.png")
 
     page.keyboard.press("ArrowDown")
     page.keyboard.press("ArrowDown")
