@@ -1,7 +1,9 @@
 """The web client a newcomer meets (issue #15), end to end in chromium over the real
 WebSocket: a refused origin said in words, the icon, live invitations and friend
-requests, reading as you scroll, the conversation list's marks, the quick switcher, the
-phone layout, the dark theme and axe-core on every page and state."""
+requests, inviting and adding people by typing part of a name, reading as you scroll,
+the conversation list's marks, the quick switcher, the phone layout, the theme kept with
+the account, one date format in the reader's locale and zone, and axe-core on every page
+and state."""
 
 import os
 import re
