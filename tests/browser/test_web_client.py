@@ -243,6 +243,40 @@ def test_a_new_direct_message_starts_from_a_name_typed_and_chosen_with_the_keybo
     expect(page.get_by_role("heading", level=2, name="Carol King")).to_be_visible()
 
 
+def test_friends_are_added_to_a_group_from_its_header_by_typing_part_of_a_name(
+    open_as, alice, bob, carol
+):
+    from parley.accounts.models import Friendship
+    from parley.accounts.tests.factories import UserFactory
+    from parley.messaging.actions.groups import check_create_group
+
+    from .axe import assert_accessible
+
+    dave = UserFactory(username="dave", display_name="Dave Carter")
+    for friend in (bob, carol, dave):
+        low, high = sorted((alice, friend), key=lambda u: u.pk)
+        Friendship.objects.create(user_low=low, user_high=high)
+    group = check_create_group(alice, [bob.pk, carol.pk], "Trip")
+    page = open_as(alice, f"/chat/{group.pk}/")
+    expect(page.locator("#ch-pane-sub")).to_have_text("3 people")
+
+    page.get_by_role("button", name="Add people").press("Enter")
+    dialog = page.get_by_role("dialog", name="Add people to the group")
+    box = dialog.get_by_role("combobox", name="Friend's name or username")
+    expect(box).to_be_focused()
+    box.press_sequentially("car")  # Carol is in already: only Dave Carter
+    expect(dialog.get_by_role("option")).to_have_text([re.compile("Dave Carter")])
+    assert_accessible(page, "add people to a group, suggestions open")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    expect(dialog.get_by_role("status")).to_have_text("Dave Carter was added.")
+    expect(dialog.locator("#ga-help")).to_have_text("Dave Carter was added.")
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    expect(page.locator("#ch-pane-sub")).to_have_text("4 people")
+    assert group.participants.filter(user=dave).exists()
+
+
 def unread_badge(page: Page, conversation: Conversation):
     item = page.get_by_role("navigation", name="Conversations").locator(
         f'[data-conversation="{conversation.pk}"]'
