@@ -274,7 +274,7 @@ def test_friends_are_added_to_a_group_from_its_header_by_typing_part_of_a_name(
     page.keyboard.press("Escape")
     expect(dialog).to_be_hidden()
     expect(page.locator("#ch-pane-sub")).to_have_text("4 people")
-    assert group.participants.filter(user=dave).exists()
+    assert group.participants.filter(user__username="dave").exists()
 
 
 def unread_badge(page: Page, conversation: Conversation):
