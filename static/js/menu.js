@@ -307,7 +307,8 @@ export class MessageMenu {
     this.open(
       "Delete this message?",
       [h("p", {}, mine ? "It will show as deleted for everyone." : `${message.sender.name}'s message will show as deleted for everyone.`)],
-      { label: "Delete", danger: true, run: () => this.app.request({ type: "delete", message: message.id }) },
+      // Should the toolbar go with the message, the focus stays at its place in the log.
+      { label: "Delete", danger: true, place: `m-${message.id}`, run: () => this.app.request({ type: "delete", message: message.id }) },
     );
   }
 
@@ -377,7 +378,9 @@ export class MessageMenu {
     this.dialog.addEventListener(
       "close",
       () => {
-        if (returnTo?.isConnected) returnTo.focus();
+        const place = action?.place ? document.getElementById(action.place) : null;
+        if (returnTo?.isConnected && returnTo.checkVisibility()) returnTo.focus();
+        else if (place) place.focus();
         else this.app.els.input.focus();
       },
       { once: true },
