@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages that parts of the test suite need:
-#   browser -> chromium (Playwright drives it; its own browser download does not work offline)
+#   browser -> chromium (Playwright drives it; its own browser download does not work offline),
+#              with fonts for text and colour emoji (the screenshots show both)
 #   mysql   -> libmariadb-dev + pkg-config (to build mysqlclient)
 #   faults  -> redis-server + postgresql (the fault suite starts private instances of both)
 #   calls   -> janus + coturn (the media tests start private instances of both)
@@ -10,7 +11,9 @@ set -euo pipefail
 need=()
 for part in "$@"; do
   case "$part" in
-    browser) command -v "${PARLEY_CHROMIUM:-chromium}" >/dev/null 2>&1 || need+=(chromium fonts-dejavu-core) ;;
+    browser)
+      command -v "${PARLEY_CHROMIUM:-chromium}" >/dev/null 2>&1 || need+=(chromium fonts-dejavu-core)
+      dpkg -s fonts-noto-color-emoji >/dev/null 2>&1 || need+=(fonts-noto-color-emoji) ;;
     mysql) dpkg -s libmariadb-dev >/dev/null 2>&1 || need+=(libmariadb-dev pkg-config) ;;
     faults)
       command -v redis-server >/dev/null 2>&1 || need+=(redis-server)

@@ -88,6 +88,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "parley.accounts.context_processors.friend_requests",
+                "parley.accounts.context_processors.appearance",
             ],
         },
     },

@@ -1,5 +1,5 @@
 """Template context for every page: the friend-request and room-invitation badges, counted
-lazily."""
+lazily, and the theme."""
 
 from collections.abc import Callable
 from functools import partial
@@ -18,3 +18,23 @@ def friend_requests(request: HttpRequest) -> dict[str, Callable[[], int]]:
         "incoming_request_count": partial(incoming_request_count, user),
         "pending_invite_count": partial(pending_invite_count, user),
     }
+
+
+THEME_COOKIE = "parley_theme"
+
+
+def theme_choice(request: HttpRequest) -> str:
+    """The theme chosen for this page: the account's once its user has chosen one, else
+    this browser's (the cookie theme.js keeps, which also serves before sign-in), else
+    "system"."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and user.theme:
+        return str(user.theme)
+    cookie = request.COOKIES.get(THEME_COOKIE, "")
+    return cookie if cookie in ("light", "dark") else "system"
+
+
+def appearance(request: HttpRequest) -> dict[str, str]:
+    """`theme`: "light" or "dark" for <html data-theme>, or "" to follow the device."""
+    choice = theme_choice(request)
+    return {"theme": "" if choice == "system" else choice}

@@ -99,13 +99,15 @@ def blocked_by(user: User) -> QuerySet[User]:
     return User.objects.filter(blocks_received__blocker=user).order_by("username")
 
 
-def people_matching(viewer: User, query: str) -> QuerySet[User]:
-    """Active users other than `viewer` whose username or display name starts with `query`.
+def people_matching(viewer: User, query: str, *, friends_only: bool = False) -> QuerySet[User]:
+    """Active users other than `viewer` whose username or display name starts with `query`
+    (only `viewer`'s friends if `friends_only`).
 
     Case-insensitive; a display name also matches on the start of any of its words.
     Ordered by username.
     """
-    people = User.objects.filter(is_active=True).exclude(pk=viewer.pk)
+    people = friends_of(viewer) if friends_only else User.objects.filter(is_active=True)
+    people = people.exclude(pk=viewer.pk)
     query = query.strip()
     if query:
         people = people.filter(

@@ -9,6 +9,7 @@ urlpatterns = [
     path("login/", auth.LoginView.as_view(), name="login"),
     path("logout/", auth.LogoutView.as_view(), name="logout"),
     path("settings/profile/", profile.edit_profile, name="edit_profile"),
+    path("settings/theme/", profile.set_theme, name="set_theme"),
     path("settings/tokens/", tokens.api_tokens, name="api_tokens"),
     path("settings/tokens/<id:token_id>/revoke/", tokens.revoke_api_token, name="revoke_api_token"),
     path("settings/bots/", bots.bots, name="bots"),

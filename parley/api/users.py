@@ -14,11 +14,13 @@ from parley.accounts.models import User
 from parley.accounts.selectors import people_matching, relationship
 from parley.api.paging import paged
 from parley.api.shapes import ERRORS, PeoplePage, Profile
-from parley.api.types import Input, UpTo100, Username
+from parley.api.types import Id, Input, UpTo100, Username
 from parley.core.http import AuthenticatedRequest
 from parley.core.ratelimit import check_rate
 from parley.events.catalogue import UserSummary
-from parley.messaging.access import may_message_directly
+from parley.messaging.access import access_room_by_id, may_message_directly
+from parley.messaging.actions.rooms import check_room_manager
+from parley.messaging.selectors import invitable_people
 
 router = Router(tags=["users"])
 
@@ -41,12 +43,23 @@ def people(
     q: Annotated[str, MaxLen(64)] = "",
     after: Username | None = None,
     limit: UpTo100 = 50,
+    friends: bool = False,
+    invitable_to: Id | None = None,
 ) -> dict[str, Any]:
     """Active people other than you whose username or display name starts with `q` (any
     case; also the start of any word of a display name), by username: the people page's
     search. Everyone when `q` is empty. The next page is `after` the last username of
-    this one (`next`)."""
-    found = people_matching(request.user, q)
+    this one (`next`).
+
+    `friends=true` keeps your friends only (whom a group conversation takes).
+    `invitable_to` (a room id) keeps those you could invite to that room now: not
+    members, not invited already, neither blocking nor blocked by you. Only the room's
+    owner and admins may ask (403 for other members; 404 for a room you cannot see)."""
+    found = people_matching(request.user, q, friends_only=friends)
+    if invitable_to is not None:
+        room, _ = access_room_by_id(request.user, invitable_to)
+        check_room_manager(request.user, room)
+        found = invitable_people(room, request.user, found)
     return paged(found, after, limit, "people", user_summary)
 
 

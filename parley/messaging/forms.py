@@ -76,13 +76,24 @@ class ChatForm(forms.Form):
 
 
 class InviteForm(forms.Form):
+    """Whom to invite: a username, which static/js/people-combobox.js suggests as it is
+    typed from `search` (the people search limited to whom the inviter may invite)."""
+
     username = forms.CharField(
-        label="Username",
+        label="Name or username",
         max_length=32,
+        help_text="Type a few letters of their name, then choose them with ↓ and Enter.",
         widget=forms.TextInput(
             attrs={"autocapitalize": "none", "spellcheck": "false", "autocomplete": "off"}
         ),
     )
+
+    def __init__(self, *args: Any, search: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if search:
+            self.fields["username"].widget.attrs.update(
+                {"data-people-search": search, "data-choose": "fill"}
+            )
 
     def clean_username(self) -> User:
         username = self.cleaned_data["username"].strip().removeprefix("@")

@@ -627,6 +627,17 @@ def room_invites(room: Room) -> QuerySet[RoomInvite]:
     )
 
 
+def invitable_people(room: Room, inviter: User, people: QuerySet[User]) -> QuerySet[User]:
+    """Those of `people` whom `inviter` could invite to `room` now (check_invite_to_room's
+    rules): not members, not invited already, neither blocking nor blocked by `inviter`."""
+    return (
+        people.exclude(room_memberships__room=room)
+        .exclude(room_invites__room=room)
+        .exclude(blocks_made__blocked=inviter)
+        .exclude(blocks_received__blocker=inviter)
+    )
+
+
 def conversation_seqs(conversation_ids: list[int]) -> dict[int, int]:
     """The latest seq of each of these conversations (for the fan-out's resync; the
     caller's sockets follow them). One query per thousand."""

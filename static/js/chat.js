@@ -26,6 +26,7 @@ import { ParleySocket } from "./socket.js";
 import { EmojiPicker } from "./emoji.js";
 import { installShortcutsHelp } from "./shortcuts.js";
 import { Switcher } from "./switcher.js";
+import { GroupAdder } from "./group-add.js";
 
 const ACK_TIMEOUT_MS = 20_000;
 
@@ -111,6 +112,12 @@ view.presence = app.presence; // messages show their senders' presence dots
 app.notices = new Notices(app, data);
 app.openConversation = (id) => openConversation(id);
 app.switcher = new Switcher(app);
+// "New message": the switcher, for people only (choosing one opens or starts your direct
+// conversation with them).
+app.summaryChanged = (summary) => onSummary(summary);
+app.groupAdder = new GroupAdder(app, csrfToken);
+$("ch-new").hidden = false;
+$("ch-new").addEventListener("click", () => app.switcher.open({ peopleOnly: true }));
 installShortcutsHelp();
 app.notifier = new DesktopNotifier(app);
 app.calls = new Calls(app); // call buttons, the incoming prompt, the call view (calls/)
@@ -442,6 +449,11 @@ function showTitle(c) {
       links.push(h("a", { href: `/rooms/${c.room.slug}/settings/` }, "Room settings"));
     }
   }
+  if (c?.kind === "group" && !state.gone) {
+    const add = h("button", { type: "button", class: "link", "aria-haspopup": "dialog" }, "Add people");
+    add.addEventListener("click", () => app.groupAdder.open(state.conversations.get(c.id) || c));
+    links.push(add);
+  }
   if (c) {
     // Its notification level, on Settings → Notifications (a chat's is its room's).
     const level = c.room ? `r${c.room.id}` : `c${c.id}`;
@@ -696,6 +708,16 @@ function onUpdated(frame) {
     showTitle(c);
     showComposer();
   }
+  scheduleList();
+}
+
+/** A conversation's summary as the API answered it (people added to a group). */
+function onSummary(summary) {
+  const c = state.conversations.get(summary.id);
+  if (!c) return;
+  c.people = summary.people;
+  c.title = summary.title;
+  if (summary.id === state.current) showTitle(c);
   scheduleList();
 }
 

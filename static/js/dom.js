@@ -69,8 +69,28 @@ export function avatar(person, palette) {
   return badge;
 }
 
+// The one date and time format of every page, in the reader's locale and time zone: a
+// message's clock time (its day in the separator above it), and elsewhere the date with
+// the time ("6 Dec 2026, 15:04" in English) or the date alone.
 const clock = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
 const dated = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+const dateOnly = new Intl.DateTimeFormat(undefined, { dateStyle: "medium" });
+
+/** A Date as every page shows one: `kind` "datetime" (date and time) or "date". */
+export function formatWhen(at, kind = "datetime") {
+  if (Number.isNaN(at.valueOf())) return "";
+  return (kind === "date" ? dateOnly : dated).format(at);
+}
+
+/** Show every server-rendered <time data-when> under `root` in the reader's locale and
+ * time zone (the server writes UTC; parley's {% when %} tag). */
+export function localiseTimes(root = document) {
+  for (const element of root.querySelectorAll("time[data-when]")) {
+    const at = new Date(element.getAttribute("datetime"));
+    const text = formatWhen(at, element.dataset.when);
+    if (text) element.textContent = text;
+  }
+}
 
 /** A <time> for an ISO timestamp: the local clock time, the full date on hover. */
 export function timeElement(iso) {
@@ -84,7 +104,7 @@ export function localiseTime(element) {
   const at = new Date(element.getAttribute("datetime"));
   if (Number.isNaN(at.valueOf())) return;
   element.textContent = clock.format(at);
-  element.title = dated.format(at);
+  element.title = formatWhen(at);
 }
 
 /** A client_id for a send: a UUID (crypto.randomUUID needs a secure context). */

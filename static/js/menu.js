@@ -45,7 +45,9 @@ export class MessageMenu {
     this.emojiMenu.hidden = true;
     this.moreMenu.hidden = true;
     this.dialog = h("dialog", { class: "ch-dialog", "aria-labelledby": "ch-dialog-title" });
-    document.body.append(this.emojiMenu, this.moreMenu, this.dialog);
+    // The menus inside the page's main landmark (they are placed with position: fixed).
+    app.els.app.append(this.emojiMenu, this.moreMenu);
+    document.body.append(this.dialog);
     this.status = app.els.status;
 
     this.log.addEventListener("mouseover", (event) => {
@@ -257,6 +259,7 @@ export class MessageMenu {
         this.confirmDelete(message);
         break;
       case "emoji-picker":
+        this.hold(this.app.emoji.dialog);
         this.app.emoji.open({
           title: "React with an emoji",
           returnFocus: this.target?.querySelector("[data-action=react]") || this.target,
@@ -267,6 +270,15 @@ export class MessageMenu {
         });
         break;
     }
+  }
+
+  /** Keep the toolbar shown while `dialog` (opened from it) is open: the focus goes back
+   * to its button on close, and a hidden button cannot take it. */
+  hold(dialog) {
+    const toolbar = this.toolbar;
+    toolbar.classList.add("is-held");
+    // Registered after the dialog's own close handlers, so it runs after they refocus.
+    dialog.addEventListener("close", () => toolbar.classList.remove("is-held"), { once: true });
   }
 
   // --- actions -------------------------------------------------------------------------------
@@ -295,7 +307,8 @@ export class MessageMenu {
     this.open(
       "Delete this message?",
       [h("p", {}, mine ? "It will show as deleted for everyone." : `${message.sender.name}'s message will show as deleted for everyone.`)],
-      { label: "Delete", danger: true, run: () => this.app.request({ type: "delete", message: message.id }) },
+      // Should the toolbar go with the message, the focus stays at its place in the log.
+      { label: "Delete", danger: true, place: `m-${message.id}`, run: () => this.app.request({ type: "delete", message: message.id }) },
     );
   }
 
@@ -361,10 +374,13 @@ export class MessageMenu {
     form.querySelector("[data-close]").addEventListener("click", () => this.dialog.close());
     this.dialog.replaceChildren(form);
     const returnTo = document.activeElement;
+    this.hold(this.dialog);
     this.dialog.addEventListener(
       "close",
       () => {
-        if (returnTo?.isConnected) returnTo.focus();
+        const place = action?.place ? document.getElementById(action.place) : null;
+        if (returnTo?.isConnected && returnTo.checkVisibility()) returnTo.focus();
+        else if (place) place.focus();
         else this.app.els.input.focus();
       },
       { once: true },

@@ -2,6 +2,11 @@
 // navigation (Chat, People, Rooms, Friends, search, Settings, Log out) below it. Without
 // this script the whole navigation shows, wrapped.
 
+import "./dialogs.js"; // focus kept in and given back by every page's dialogs
+import { localiseTimes } from "./dom.js";
+
+localiseTimes(); // every page's dates in the reader's locale and time zone
+
 const header = document.querySelector(".topbar");
 const button = document.getElementById("nav-menu");
 if (header && button) {

@@ -3,9 +3,8 @@
 // third column on a wide screen, the whole screen at phone width. See docs/search.md for
 // GET /api/v1/search. A result opens its conversation at the message in this page.
 
-import { h, setMessageHtml } from "./dom.js";
+import { formatWhen, h, setMessageHtml } from "./dom.js";
 
-const dated = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
 const PHONE = matchMedia("(max-width: 40rem)");
 
 export class SearchPanel {
@@ -148,7 +147,7 @@ export class SearchPanel {
         " in ",
         h("span", { class: "ch-search-conv" }, conversation.title),
         " · ",
-        h("time", { datetime: message.created_at }, Number.isNaN(at.valueOf()) ? "" : dated.format(at)),
+        h("time", { datetime: message.created_at }, formatWhen(at)),
       ),
       snippet,
     );

@@ -16,7 +16,7 @@ export function installShortcutsHelp() {
     "dialog",
     { class: "sc-dialog", "aria-labelledby": "sc-title" },
     h("h2", { id: "sc-title" }, "Keyboard shortcuts"),
-    h("dl", { class: "sc-list" }, SHORTCUTS.map(([keys, what]) => [h("dt", {}, h("kbd", {}, keys)), h("dd", {}, what)])),
+    h("dl", { class: "sc-list" }, SHORTCUTS.flatMap(([keys, what]) => [h("dt", {}, h("kbd", {}, keys)), h("dd", {}, what)])),
     h("form", { method: "dialog" }, h("button", { type: "submit" }, "Close")),
   );
   document.body.append(dialog);

@@ -3,6 +3,8 @@
 // come from the people search (GET /api/v1/users?q=), and choosing one opens your direct
 // conversation with them (or a draft of its first message).
 //
+// Opened by the list's "New message" button, it offers people only, under that title.
+//
 // An ARIA combobox: the text box owns a listbox; the arrow keys move the active option
 // (aria-activedescendant), Enter opens it, Escape closes the dialog.
 
@@ -30,11 +32,14 @@ export class Switcher {
       placeholder: "A conversation or a person",
     });
     this.list = h("ul", { id: "sw-list", role: "listbox", "aria-label": "Matches" });
+    this.title = h("h2", { id: "sw-title" }, "Jump to");
+    this.label = h("label", { for: "sw-input", class: "visually-hidden" }, "Jump to a conversation or person");
+    this.peopleOnly = false;
     this.dialog = h(
       "dialog",
       { class: "sw-dialog", "aria-labelledby": "sw-title" },
-      h("h2", { id: "sw-title" }, "Jump to"),
-      h("label", { for: "sw-input", class: "visually-hidden" }, "Jump to a conversation or person"),
+      this.title,
+      this.label,
       this.input,
       this.list,
       h("p", { class: "help" }, "↑ ↓ to choose, Enter to open, Esc to close."),
@@ -57,8 +62,13 @@ export class Switcher {
     });
   }
 
-  open() {
+  /** Open the dialog; with `peopleOnly`, as "New message": people only. */
+  open({ peopleOnly = false } = {}) {
     if (this.dialog.open) return;
+    this.peopleOnly = peopleOnly;
+    this.title.textContent = peopleOnly ? "New message" : "Jump to";
+    this.label.textContent = peopleOnly ? "To whom: a name or username" : "Jump to a conversation or person";
+    this.input.placeholder = peopleOnly ? "A person's name or username" : "A conversation or a person";
     this.input.value = "";
     this.dialog.showModal();
     this.search();
@@ -68,7 +78,9 @@ export class Switcher {
     const query = this.input.value.trim().toLowerCase();
     const seq = ++this.seq;
     const words = (text) => text.toLowerCase().split(/[\s›#,]+/);
-    const conversations = this.app
+    const conversations = this.peopleOnly
+      ? []
+      : this.app
       .conversations()
       .filter((c) => !query || c.title.toLowerCase().startsWith(query) || words(c.title).some((w) => w.startsWith(query)))
       .slice(0, MAX_CONVERSATIONS)
@@ -100,7 +112,8 @@ export class Switcher {
     this.options = options;
     this.active = Math.min(this.active, Math.max(0, options.length - 1));
     if (!options.length) {
-      this.list.replaceChildren(h("li", { class: "sw-none", role: "presentation" }, "Nothing matches."));
+      const empty = this.peopleOnly && !this.input.value.trim() ? "Type a few letters of their name." : "Nothing matches.";
+      this.list.replaceChildren(h("li", { class: "sw-none", role: "presentation" }, empty));
       this.input.removeAttribute("aria-activedescendant");
       return;
     }

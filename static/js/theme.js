@@ -1,14 +1,10 @@
-// The theme switch of the settings page: light, dark or the system's (prefers-color-scheme).
-// The choice is kept in the parley_theme cookie, a year, so that the server renders
-// <html data-theme=…> with it and no page flashes the other theme first.
+// The theme switch of the settings page: light, dark or the device's (prefers-color-scheme).
+// A choice applies at once, is sent to the account (POST /settings/theme/, so every browser
+// the user signs in on renders <html data-theme=…> with it), and is kept in this browser's
+// parley_theme cookie too, so the pages before sign-in show it as well.
 
 const COOKIE = "parley_theme";
-
-function current() {
-  const found = document.cookie.split("; ").find((c) => c.startsWith(`${COOKIE}=`));
-  const value = found ? found.slice(COOKIE.length + 1) : "";
-  return value === "light" || value === "dark" ? value : "system";
-}
+const form = document.getElementById("theme-form");
 
 function apply(theme) {
   if (theme === "system") {
@@ -20,9 +16,25 @@ function apply(theme) {
   }
 }
 
-for (const radio of document.querySelectorAll('input[name="theme"]')) {
-  radio.checked = radio.value === current();
-  radio.addEventListener("change", () => {
-    if (radio.checked) apply(radio.value);
-  });
+async function save() {
+  const response = await fetch(form.action, {
+    method: "POST",
+    credentials: "same-origin",
+    headers: { Accept: "application/json" },
+    body: new FormData(form), // the checked theme and the CSRF token
+  }).catch(() => null);
+  form.querySelector(".help").textContent = response?.ok
+    ? "Saved with your account: every browser you sign in on shows it."
+    : "Applied here, but not saved with your account (offline?); choose again to retry.";
+}
+
+if (form) {
+  document.getElementById("theme-save").hidden = true;
+  for (const radio of form.querySelectorAll('input[name="theme"]')) {
+    radio.addEventListener("change", () => {
+      if (!radio.checked) return;
+      apply(radio.value);
+      save();
+    });
+  }
 }

@@ -623,8 +623,8 @@ def test_screenshots_at_desktop_and_phone_width(
     """The chat page at 1280x800 and at phone widths (360, 390, 430), light and dark,
     fitting the screen: at phone width one compact header row and a text box that takes
     the composer's width; axe-core finds nothing in either theme. With
-    PARLEY_SCREENSHOTS=1 the pictures replace docs/chat-{desktop,phone}[-dark].png (the
-    README's)."""
+    PARLEY_SCREENSHOTS=1 the pictures replace docs/chat-{desktop,phone,phone-360,phone-430}
+    [-dark].png (the README's)."""
     from .axe import assert_accessible
 
     general = _seed_screenshot_conversations(alice, bob, carol)
@@ -656,9 +656,8 @@ def test_screenshots_at_desktop_and_phone_width(
             background = page.evaluate("getComputedStyle(document.documentElement).backgroundColor")
             assert (background == "rgb(13, 17, 23)") == (theme == "dark"), background
             assert_accessible(page, f"{theme}, {name}")
-            if name in ("desktop", "phone"):
-                suffix = "-dark" if theme == "dark" else ""
-                page.screenshot(path=folder / f"chat-{name}{suffix}.png")
+            suffix = "-dark" if theme == "dark" else ""
+            page.screenshot(path=folder / f"chat-{name}{suffix}.png")
             if name == "phone" and theme == "light":
                 page.get_by_role("button", name="Menu").click()
                 expect(

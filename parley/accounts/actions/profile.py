@@ -46,3 +46,12 @@ def do_update_profile(
 def _delete_files(names: list[str]) -> None:
     for name in names:
         default_storage.delete(name)
+
+
+THEMES = ("system", "light", "dark")
+
+
+def do_set_theme(user: User, theme: str) -> None:
+    """Keep `user`'s theme (one of THEMES, checked by the caller) on their account."""
+    user.theme = theme
+    user.save(update_fields=["theme"])

@@ -61,6 +61,14 @@ class User(AbstractUser):
     bio = models.TextField(max_length=500, blank=True)
     avatar = models.ImageField(upload_to="avatars/", blank=True)
     avatar_small = models.ImageField(upload_to="avatars/", blank=True)
+    # The web client's theme, for every browser the user signs in on. Empty: never chosen
+    # (the browser's own choice, else the device's prefers-color-scheme).
+    theme = models.CharField(
+        max_length=6,
+        blank=True,
+        default="",
+        choices=[("system", "The device's"), ("light", "Light"), ("dark", "Dark")],
+    )
     # Raised by "log out everywhere": part of the session auth hash, so every login
     # session made before it fails Django's check on its next request.
     session_epoch = models.PositiveIntegerField(default=0, editable=False)

@@ -193,3 +193,49 @@ def test_too_long_fields_are_refused(alice, alice_client):
 
     assert response.status_code == 400
     assert set(response.context["form"].errors) == {"display_name", "bio"}
+
+
+# --- the theme ------------------------------------------------------------------------------
+
+
+def html_theme(client) -> str | None:
+    page = client.get(reverse("chat")).content.decode()
+    head = page[: page.index(">", page.index("<html"))]
+    return head.split('data-theme="')[1].split('"')[0] if "data-theme" in head else None
+
+
+def test_the_theme_is_kept_on_the_account_and_overrides_the_browsers(alice, alice_client):
+    alice_client.cookies["parley_theme"] = "light"
+    assert html_theme(alice_client) == "light"  # never chosen: this browser's choice
+
+    saved = alice_client.post(
+        reverse("set_theme"), {"theme": "dark"}, HTTP_ACCEPT="application/json"
+    )
+    assert saved.status_code == 204
+    alice.refresh_from_db()
+    assert alice.theme == "dark"
+    assert html_theme(alice_client) == "dark"
+    assert html_theme(client_for(alice)) == "dark"  # another browser, no cookie
+
+    back = alice_client.post(reverse("set_theme"), {"theme": "system"})
+    assert back.status_code == 302 and back.url == reverse("edit_profile")
+    assert html_theme(alice_client) is None  # the device's, whatever the cookie says
+    settings_page = alice_client.get(reverse("edit_profile")).content.decode()
+    assert 'value="system" checked' in settings_page
+
+
+def test_a_theme_that_is_none_of_the_three_is_refused_and_nothing_changes(alice, alice_client):
+    alice_client.post(reverse("set_theme"), {"theme": "dark"})
+    refused = alice_client.post(
+        reverse("set_theme"), {"theme": "purple"}, HTTP_ACCEPT="application/json"
+    )
+    assert refused.status_code == 400
+    assert refused.json()["error"]["code"] == "invalid"
+    alice.refresh_from_db()
+    assert alice.theme == "dark"
+
+
+def test_before_sign_in_the_browsers_theme_applies(client):
+    client.cookies["parley_theme"] = "dark"
+    page = client.get(reverse("login")).content.decode()
+    assert '<html lang="en" data-theme="dark">' in page

@@ -8,12 +8,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from parley.accounts.access import access_user
-from parley.accounts.actions.profile import do_update_profile
+from parley.accounts.actions.profile import THEMES, do_set_theme, do_update_profile
+from parley.accounts.context_processors import theme_choice
 from parley.accounts.forms import ProfileForm
 from parley.accounts.selectors import relationship
+from parley.core.errors import ErrorCode, ParleyError
 from parley.core.http import AuthenticatedRequest, rate_limit
 from parley.messaging.access import may_message_directly
 
@@ -51,8 +53,30 @@ def edit_profile(request: AuthenticatedRequest) -> HttpResponse:
             do_update_profile(user, **form.cleaned_data)
             messages.success(request, "Your profile was saved.")
             return redirect("edit_profile")
-        return render(request, "accounts/edit_profile.html", {"form": form}, status=400)
-    return render(request, "accounts/edit_profile.html", {"form": form})
+        context = _profile_context(request, form)
+        return render(request, "accounts/edit_profile.html", context, status=400)
+    return render(request, "accounts/edit_profile.html", _profile_context(request, form))
+
+
+def _profile_context(request: AuthenticatedRequest, form: ProfileForm) -> dict[str, object]:
+    return {"form": form, "theme_choice": theme_choice(request), "themes": THEMES}
+
+
+@login_required
+@rate_limit("profile", methods=("POST",))
+@require_POST
+def set_theme(request: AuthenticatedRequest) -> HttpResponse:
+    """Keep the theme on the account, for every browser the user signs in on. The
+    settings page's script sends it as it is chosen (204); without the script, the form
+    comes back to the settings page."""
+    theme = request.POST.get("theme", "")
+    if theme not in THEMES:
+        raise ParleyError(ErrorCode.INVALID, "Choose system, light or dark.", field="theme")
+    do_set_theme(request.user, theme)
+    if "application/json" in request.headers.get("Accept", ""):
+        return HttpResponse(status=204)
+    messages.success(request, "Your theme was saved.")
+    return redirect("edit_profile")
 
 
 @login_required

@@ -114,6 +114,48 @@ def test_someone_who_blocked_you_shows_their_profile_as_the_page_does(alice, bob
     assert [p["username"] for p in found] == [u.username for u in listed] == ["bob"]
 
 
+def test_the_invite_search_offers_only_whom_the_inviter_may_invite(alice, bob, carol):
+    from parley.messaging.actions.rooms import check_create_room, check_invite_to_room
+
+    room = check_create_room(alice, title="Secret", is_public=False)
+    brenda, _bert, bill, boris = (
+        UserFactory.create(username=name) for name in ("brenda", "bert", "bill", "boris")
+    )
+    check_invite_to_room(alice, room, bob)
+    check_join_room(bob, room)
+    check_invite_to_room(alice, room, brenda)
+    check_block_user(alice, bill)
+    check_block_user(boris, alice)
+    script = token_client(alice)
+
+    found = script.get(f"{API}/users", {"q": "b", "invitable_to": str(room.pk)}).json()
+    everyone = script.get(f"{API}/users", {"q": "b"}).json()
+    # Bob is a member, Brenda invited, Bill blocked by Alice, Boris blocking her.
+    assert [p["username"] for p in found["people"]] == ["bert"]
+    assert [p["username"] for p in everyone["people"]] == ["bert", "bill", "bob", "boris", "brenda"]
+    # A member who may not invite is refused; someone outside a private room learns
+    # nothing of it (as for a room that does not exist).
+    assert (
+        token_client(bob).get(f"{API}/users", {"q": "b", "invitable_to": str(room.pk)}).status_code
+        == 403
+    )
+    hidden = token_client(carol).get(f"{API}/users", {"invitable_to": str(room.pk)})
+    missing = token_client(carol).get(f"{API}/users", {"invitable_to": "999999"})
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.json() == missing.json()
+
+
+def test_the_friends_search_offers_friends_only(alice, bob, carol):
+    check_send_friend_request(alice, bob)
+    check_send_friend_request(bob, alice)  # accepts
+    found = token_client(alice).get(f"{API}/users", {"friends": "true"}).json()
+    assert [p["username"] for p in found["people"]] == ["bob"]
+    assert (
+        token_client(alice).get(f"{API}/users", {"friends": "true", "q": "c"}).json()["people"]
+        == []
+    )
+
+
 def test_unknown_and_deactivated_people_are_alike_not_found(alice, bob):
     bob.is_active = False
     bob.save()

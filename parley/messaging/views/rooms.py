@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from parley.core.errors import ErrorCode, ParleyError
@@ -250,13 +251,18 @@ def _settings_page(
         "manager": manager,
         "is_owner": is_owner,
         "details": _details_form(room) if details is None else details,
-        "invite_form": InviteForm() if invite is None else invite,
+        "invite_form": _invite_form(room) if invite is None else invite,
         "invites": selectors.room_invites(room),
         "members": members,
         "member_rows": rows,
         "chats": chats,
     }
     return render(request, "messaging/rooms/settings.html", context, status=status)
+
+
+def _invite_form(room: Room, data: Any = None) -> InviteForm:
+    search = reverse("api-v1:people") + f"?invitable_to={room.pk}"
+    return InviteForm(data, search=search)
 
 
 def _managed_room(request: AuthenticatedRequest, slug: str) -> tuple[Room, RoomMember]:
@@ -291,7 +297,7 @@ def room_settings(request: AuthenticatedRequest, slug: str) -> HttpResponse:
 @require_POST
 def room_invite(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     room, manager = _managed_room(request, slug)
-    form = InviteForm(request.POST)
+    form = _invite_form(room, request.POST)
     status = 400
     if form.is_valid():
         invitee = form.cleaned_data["username"]
