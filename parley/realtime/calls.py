@@ -20,7 +20,6 @@ from parley.calls.actions.leave import check_decline_call, check_leave_call
 from parley.calls.actions.liveness import heartbeat, socket_gone, sweep_stale
 from parley.calls.actions.signal import check_media, check_sfu, check_signal
 from parley.calls.actions.start import Joined, check_start_call
-from parley.calls.selectors import calls_ringing_for
 from parley.calls.sfu import SfuSession
 from parley.calls.turn import ice_servers_for
 from parley.core.errors import ParleyError
@@ -42,7 +41,6 @@ _signal = reading(check_signal)
 _check_sfu = reading(check_sfu)
 _media = reading(check_media)
 _ice_servers = reading(ice_servers_for)
-_ringing = reading(calls_ringing_for)
 
 
 _last_sweep = 0.0
@@ -184,16 +182,12 @@ class CallsMixin:
         except ParleyError:
             logger.warning("user %s not in the SFU room of call %s yet", self.user.pk, call_id)
 
-    async def call_connected(self) -> None:
-        """Right after hello: the calls ringing for the user ring on this socket too (a tab
-        opened mid-ring can answer). Its user group was joined before this read, so a ring
-        that starts meanwhile comes live as well (a page takes a call.ring twice alike)."""
-        try:
-            calls = await _ringing(self.user.pk)
-        except Exception:
-            logger.exception("calls ringing for user %s not read", self.user.pk)
-            return
-        for call in calls:
+    async def call_connected(self, ringing: list[catalogue.CallData]) -> None:
+        """Right after hello: the calls ringing for the user (`ringing`, read with hello's
+        state) ring on this socket too (a tab opened mid-ring can answer). Its user group
+        was joined before that read, so a ring that starts meanwhile comes live as well (a
+        page takes a call.ring twice alike)."""
+        for call in ringing:
             await self.send_event(catalogue.CallRing(call=call))
 
     async def call_heartbeat(self) -> None:

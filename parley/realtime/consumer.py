@@ -222,7 +222,7 @@ class ParleyConsumer(CallsMixin, liveness.LivenessMixin, Following, AsyncWebsock
             await self.close(code=signin.CLOSE_UNAUTHENTICATED)
             return
         await self.follow(conversations)
-        summaries, reach = await reads.state(user)
+        summaries, reach, ringing = await reads.state(user)
         self.follow_from(summaries)
         statuses = await self.liveness_connected(reach)
         hello = catalogue.Hello(
@@ -232,7 +232,7 @@ class ParleyConsumer(CallsMixin, liveness.LivenessMixin, Following, AsyncWebsock
             presence=statuses,
         )
         await self.send_event(hello)
-        await self.call_connected()
+        await self.call_connected(ringing)
         self.hold()
         # The handshake's headers (the server's list, in the one scope) are read by now;
         # kept, they are 1.1 KB of an idle socket.

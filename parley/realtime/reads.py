@@ -12,7 +12,9 @@ from typing import Any
 
 from parley.accounts.sessions import credentials_match
 from parley.accounts.tokens import token_still_valid
+from parley.calls.selectors import calls_ringing_for
 from parley.events import catalogue
+from parley.events.catalogue import CallData
 from parley.messaging.selectors import (
     conversation_last_seq,
     conversation_list,
@@ -45,12 +47,13 @@ def membership(user: Any, scope: Mapping[str, Any]) -> list[int] | None:
 
 
 @reading
-def state(user: Any) -> tuple[list[dict[str, Any]], presence.Reach]:
+def state(user: Any) -> tuple[list[dict[str, Any]], presence.Reach, list[CallData]]:
     """What hello tells: the user's conversations, and whose presence they hear and where
-    theirs goes."""
+    theirs goes; and the calls ringing for them (rung right after hello), in the same
+    trip to the read pool."""
     summaries = conversation_list(user)
     places = [(s["id"], s["room"]["id"] if s["room"] else None) for s in summaries]
-    return summaries, presence.reach(user.pk, places)
+    return summaries, presence.reach(user.pk, places), calls_ringing_for(user.pk)
 
 
 @reading

@@ -59,9 +59,10 @@ async def test_membership_is_none_for_a_deactivated_user_and_empty_for_one_in_no
 
 
 async def test_state_is_hello_s_conversations_and_presence_reach(room, chat, alice, bob):
-    summaries, reach = await reads.state(bob)
+    summaries, reach, ringing = await reads.state(bob)
     assert [(s["id"], s["room"]["id"]) for s in summaries] == [(chat.pk, room.pk)]
     assert alice.pk in reach.audience and bob.pk not in reach.audience
+    assert ringing == []  # no call rings for bob
 
 
 async def test_missed_is_what_came_after_a_seq_and_none_for_a_non_member(room, chat, alice, bob):
