@@ -68,6 +68,18 @@ def in_a_video_call(
     return alice_page, bob_page
 
 
+# The sound energy received from the other side so far (inbound-rtp totalAudioEnergy).
+AUDIO_ENERGY_JS = """async () => {
+  let energy = 0;
+  for (const pc of window.parleyCall.connections()) {
+    for (const r of (await pc.getStats()).values()) {
+      if (r.type === "inbound-rtp" && r.kind === "audio") energy += r.totalAudioEnergy || 0;
+    }
+  }
+  return energy;
+}"""
+
+
 def wait_for_width(page: Page, video: Locator, condition: str) -> None:
     """Wait until the width of the video `video` shows meets `condition` (JS, on `w`)."""
     video.evaluate(
@@ -146,10 +158,6 @@ def test_choosing_another_microphone_and_camera_keeps_the_call_going(
 
     camera.select_option(label="fake_device_1")
     microphone.select_option(label="Fake Audio Input 1")
-    # Bob keeps receiving Alice's video (from the new camera) and hearing her.
-    wait_for_more_frames(bob_page)
-    expect(tile(bob_page, "Alice Liddell")).to_have_class(re.compile(r"\bis-speaking\b"))
-
     # The panel, opened again, reads the devices from the tracks in use: the new ones.
     devices.click()
     expect(camera).to_be_hidden()
@@ -157,7 +165,22 @@ def test_choosing_another_microphone_and_camera_keeps_the_call_going(
     expect(camera.locator("option:checked")).to_have_text("fake_device_1")
     expect(microphone.locator("option:checked")).to_have_text("Fake Audio Input 1")
     expect(control(alice_page, "Camera")).to_have_attribute("aria-pressed", "true")
+    expect(call_view(alice_page).locator(".call-status")).to_be_empty()  # no error said
+
+    # The old ones are stopped: Bob keeps receiving Alice's video from the new camera and
+    # hearing her new microphone (its tone reaches his speaker: audio energy grows).
+    wait_for_more_frames(bob_page)
     expect(tile(bob_page, "Alice Liddell")).to_have_class(re.compile(r"\bhas-video\b"))
+    energy = bob_page.evaluate(AUDIO_ENERGY_JS)
+    bob_page.wait_for_function(
+        f"async () => ({AUDIO_ENERGY_JS})().then(e => e > {energy} + 0.01)",
+        polling=250,
+        timeout=MEDIA_TIMEOUT_MS,
+    )
+    # Alice's own speaking indicator follows the new microphone too.
+    mine = tile(alice_page, "Alice Liddell (you)")
+    expect(mine).to_have_class(re.compile(r"\bis-speaking\b"), timeout=MEDIA_TIMEOUT_MS)
+    expect(people(alice_page, "In the call (2)")).to_contain_text("you, speaking")
     # And remembered for the next call.
     assert alice_page.evaluate("localStorage.getItem('parley.call.camera')") == camera.input_value()
 
