@@ -21,7 +21,7 @@ from parley.core.testing.clients import client_for
 from parley.messaging.actions.direct import check_direct_conversation
 from parley.messaging.actions.rooms import check_create_room, check_join_room
 from parley.messaging.models import Conversation
-from parley.notifications.actions import check_update_settings
+from parley.notifications.actions import check_set_level, check_update_settings
 
 from .conftest import CHROMIUM_ARGS
 
@@ -223,3 +223,38 @@ def test_a_call_to_a_hidden_tab_shows_a_notification_and_chimes(
         "button", name="Leave"
     ).click()
     bob_page.wait_for_function("window.__closed === true")
+
+
+def test_a_room_set_to_nothing_shows_no_notification_even_for_a_mention(
+    open_as, site_url: str, places: dict[str, Conversation], alice: User, bob: User
+) -> None:
+    chat, direct = places["chat"], places["direct"]
+    # Bob's level for the room: nothing (rooms default to mentions). Direct conversations
+    # keep theirs, everything.
+    check_set_level(bob, chat.pk, "nothing")
+    bob_page = open_as(bob, f"/chat/{chat.pk}/")
+    bob_page.context.grant_permissions(["notifications"], origin=site_url)
+    prompt = bob_page.get_by_role("region", name="Desktop notifications")
+    prompt.get_by_role("button", name="Turn on desktop notifications").click()
+    expect(prompt).to_have_count(0)
+    bob_page.evaluate(HIDE)
+
+    alice_page = open_as(alice, f"/chat/{chat.pk}/")
+    send(alice_page, "@bob can you look?")
+    expect(bob_page.get_by_role("log").locator(".ch-msg-body").last).to_have_text(
+        "@bob can you look?"
+    )
+    alice_page.get_by_role("navigation", name="Conversations").get_by_role(
+        "link", name=re.compile("Bob Marley")
+    ).click()
+    send(alice_page, "Lunch at noon?")
+
+    # Only the direct message, which came after the mention, is shown.
+    bob_page.wait_for_function("window.__notifications.length >= 1")
+    assert shown(bob_page) == [
+        {
+            "title": "Alice Liddell",
+            "body": "Lunch at noon?",
+            "tag": f"parley-conversation-{direct.pk}",
+        }
+    ]

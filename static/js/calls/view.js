@@ -25,7 +25,7 @@ export class CallView {
     this.title = title;
     this.on = on;
     this.call = null;
-    /** @type {Map<number, {tile: HTMLElement, video: HTMLVideoElement, state: object, detector: SpeakingDetector|null, user: object}>} */
+    /** @type {Map<number, {tile: HTMLElement, video: HTMLVideoElement, state: object, detector: SpeakingDetector|null, detectorTrack: MediaStreamTrack|null, user: object}>} */
     this.tiles = new Map();
     this.speaking = new Set();
     this.clockTimer = setInterval(() => this.showClock(), 1000);
@@ -150,7 +150,7 @@ export class CallView {
       picture,
       h("div", { class: "call-tile-caption" }, name, flags),
     );
-    this.tiles.set(user.id, { tile, video, flags, user, state: { ...NO_STATE, camera: false }, detector: null, stream: null });
+    this.tiles.set(user.id, { tile, video, flags, user, state: { ...NO_STATE, camera: false }, detector: null, detectorTrack: null, stream: null });
     if (mine) this.tileList.prepend(tile);
     else this.tileList.append(tile);
     this.tileList.dataset.count = String(this.tiles.size);
@@ -181,10 +181,16 @@ export class CallView {
     this.showTile(id);
   }
 
-  /** The speaking indicator of a tile: once its stream has sound. */
+  /** The speaking indicator of a tile: once its stream has sound, and again when its sound
+   * is another track (your own, after choosing another microphone): a WebAudio source
+   * keeps the track it was made with. */
   listen(id) {
     const entry = this.tiles.get(id);
-    if (!entry || entry.detector || !entry.stream?.getAudioTracks().length) return;
+    const track = entry?.stream?.getAudioTracks()[0];
+    if (!track || entry.detectorTrack === track) return;
+    entry.detector?.stop();
+    entry.detector = null;
+    entry.detectorTrack = track;
     try {
       entry.detector = new SpeakingDetector(entry.stream, (speaking) => {
         if (speaking) this.speaking.add(id);
