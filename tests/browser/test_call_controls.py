@@ -8,10 +8,7 @@ Chromium's fake UI accepts the screen picker and its fake devices give a 1280x72
 by the width of the video it shows.
 """
 
-import math
 import re
-import struct
-import wave
 from pathlib import Path
 
 import pytest
@@ -33,6 +30,7 @@ from .test_calls import (
     frames_decoded,
     history,
     people,
+    speech_like,
     tile,
 )
 
@@ -54,25 +52,6 @@ def chromium_args(tmp_path: Path) -> list[str]:
         "--use-fake-ui-for-media-stream",
         "--autoplay-policy=no-user-gesture-required",
     ]
-
-
-def speech_like(path: Path) -> Path:
-    """A WAV file of loud tone bursts of changing pitch, as the fake microphones' sound:
-    unlike Chromium's steady beep, the microphone's noise suppression keeps it, so the
-    speaking indicators light up reliably."""
-    rate = 16_000
-    frames = bytearray()
-    for burst in range(20):
-        pitch = 220 + 90 * (burst % 7)
-        for n in range(rate * 3 // 10):  # 0.3 s of tone, then 0.2 s of silence
-            frames += struct.pack("<h", int(20_000 * math.sin(2 * math.pi * pitch * n / rate)))
-        frames += bytes(2 * rate // 5)
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(rate)
-        out.writeframes(bytes(frames))
-    return path
 
 
 def in_a_video_call(
