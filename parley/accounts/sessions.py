@@ -43,6 +43,7 @@ from django.utils.crypto import constant_time_compare
 
 from parley.accounts.models import User
 from parley.core.access import end_access
+from parley.core.sql import one_of
 
 # Sent with user_id, keep (the key of the one session that stays, or None for none) and
 # kept_as (that session's key now: Django gives a kept session a new one).
@@ -166,10 +167,17 @@ def credentials_match(user_id: int, password: str, session_epoch: int, session: 
 
 
 def signed_in_user(session: Any) -> User | None:
-    """The user `session` (a SessionStore, its data not yet loaded) signs in, or None:
-    Django's auth.get_user, step for step, with the session row and the user row read in
-    plain SQL (every socket's handshake signs in; the ORM's query building cost more than
-    the two queries: bench/README.md, "Reconnect storms (session 8)").
+    """The user `session` (a SessionStore, its data not yet loaded) signs in, or None."""
+    return signed_in_users([session])[0]
+
+
+def signed_in_users(sessions: list[Any]) -> list[User | None]:
+    """The user each of `sessions` (SessionStores, their data not yet loaded) signs in, or
+    None: Django's auth.get_user, step for step, with the sessions' rows and then their
+    users' rows read in two plain SELECTs however many sessions (every socket's handshake
+    signs in, and sockets connecting together share the reads: parley/realtime/threads.py's
+    `coalescing`; the ORM's query building cost more than the queries: bench/README.md,
+    "Reconnect storms").
 
     The same checks in the same order: the session unexpired, its backend one of
     settings.AUTHENTICATION_BACKENDS, the user found and allowed to sign in by that
@@ -178,21 +186,41 @@ def signed_in_user(session: Any) -> User | None:
     the current hash; any other mismatch flushes the session. Any other session engine,
     or a backend with its own get_user, goes through auth.get_user itself.
     """
-    if type(session) is not DatabaseSessionStore:
-        return _django_user(session)
-    _load(session)
-    try:
-        user_id = User._meta.pk.to_python(session[SESSION_KEY])
-        backend_path = session[BACKEND_SESSION_KEY]
-    except KeyError:
+    plain = [session for session in sessions if type(session) is DatabaseSessionStore]
+    _load(plain)
+    wanted: dict[int, Any] = {}  # session id -> (user id, backend)
+    for session in plain:
+        try:
+            user_id = User._meta.pk.to_python(session[SESSION_KEY])
+            backend_path = session[BACKEND_SESSION_KEY]
+        except KeyError:
+            continue
+        if backend_path in settings.AUTHENTICATION_BACKENDS:
+            wanted[id(session)] = (user_id, load_backend(backend_path))
+    rows = _user_rows([user_id for user_id, backend in wanted.values()])
+    users: list[User | None] = []
+    for session in sessions:
+        if type(session) is not DatabaseSessionStore:
+            users.append(_django_user(session))
+        elif id(session) not in wanted:
+            users.append(None)
+        else:
+            user_id, backend = wanted[id(session)]
+            if type(backend).get_user is not ModelBackend.get_user:
+                users.append(_django_user(session))
+            else:
+                users.append(_checked(session, backend, rows.get(user_id)))
+    return users
+
+
+def _checked(session: Any, backend: ModelBackend, row: list[Any] | None) -> User | None:
+    """The session's user, made afresh from their row (each socket its own instance), if
+    the backend lets them sign in and the session's hash of their credentials holds."""
+    if row is None:
         return None
-    if backend_path not in settings.AUTHENTICATION_BACKENDS:
-        return None
-    backend = load_backend(backend_path)
-    if type(backend).get_user is not ModelBackend.get_user:
-        return _django_user(session)
-    user = _user(user_id)
-    if user is None or not backend.user_can_authenticate(user):  # type: ignore[attr-defined]  # ModelBackend's
+    fields = User._meta.concrete_fields
+    user = User.from_db(connection.alias, [field.attname for field in fields], row)
+    if not backend.user_can_authenticate(user):
         return None
     stored = session.get(HASH_SESSION_KEY)
     current = user.get_session_auth_hash()
@@ -219,50 +247,63 @@ class _SessionOnly:
     session: Any
 
 
-def _load(session: DatabaseSessionStore) -> None:
-    """What DatabaseSessionStore.load does (a missing or expired session: empty, keyless),
-    in one plain SELECT."""
-    row = None
-    if session.session_key is not None:
+def _load(sessions: list[DatabaseSessionStore]) -> None:
+    """What DatabaseSessionStore.load does for each session (a missing or expired one:
+    empty, keyless), in one plain SELECT."""
+    keys = list({session.session_key for session in sessions if session.session_key})
+    found: dict[str, str] = {}
+    if keys:
+        which, params = one_of("session_key", keys)
         with connection.cursor() as cursor:
             now = connection.ops.adapt_datetimefield_value(timezone.now())
-            cursor.execute(_SESSION, [session.session_key, now])
-            row = cursor.fetchone()
-    if row is None:
-        session._session_key = None  # as load() does
-        session._session_cache = {}  # type: ignore[attr-defined]  # as load() does
-    else:
-        session._session_cache = session.decode(row[0])  # type: ignore[attr-defined]  # as load() does
+            cursor.execute(_SESSIONS.format(which=which), [*params, now])
+            found = dict(cursor.fetchall())
+    for session in sessions:
+        data = found.get(session.session_key) if session.session_key else None
+        if data is None:
+            session._session_key = None  # as load() does
+            session._session_cache = {}  # type: ignore[attr-defined]  # as load() does
+        else:
+            session._session_cache = session.decode(data)  # type: ignore[attr-defined]  # as load() does
 
 
-def _user(user_id: Any) -> User | None:
-    """User.objects.filter(pk=user_id).first(), in one plain SELECT of every column, each
-    value converted from the database as the ORM converts it."""
+def _user_rows(user_ids: list[Any]) -> dict[Any, list[Any]]:
+    """Each of these users' rows, every concrete column in field order, each value
+    converted from the database as the ORM converts it (User.objects.filter(pk__in=…)
+    in one plain SELECT)."""
+    ids = list(dict.fromkeys(user_ids))
+    if not ids:
+        return {}
     fields = User._meta.concrete_fields
+    which, params = one_of(connection.ops.quote_name(User._meta.pk.column), ids)
     with connection.cursor() as cursor:
-        cursor.execute(_user_select(connection.vendor), [user_id])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    values = list(row)
+        cursor.execute(_user_select(connection.vendor) + which, params)
+        rows = cursor.fetchall()
+    converters: list[tuple[int, Any, Any]] = []
     for at, field in enumerate(fields):
         expression = field.get_col(User._meta.db_table)
-        converters = connection.ops.get_db_converters(expression)
-        converters += cast(Any, field).get_db_converters(connection)
-        for converter in converters:
+        found = connection.ops.get_db_converters(expression)
+        found += cast(Any, field).get_db_converters(connection)
+        converters.extend((at, converter, expression) for converter in found)
+    key = next(at for at, field in enumerate(fields) if field.primary_key)
+    result: dict[Any, list[Any]] = {}
+    for row in rows:
+        values = list(row)
+        for at, converter, expression in converters:
             values[at] = converter(values[at], expression, connection)
-    return User.from_db(connection.alias, [field.attname for field in fields], values)
+        result[values[key]] = values
+    return result
 
 
-_SESSION = f"""
-SELECT session_data FROM {Session._meta.db_table} WHERE session_key = %s AND expire_date > %s
+_SESSIONS = f"""
+SELECT session_key, session_data FROM {Session._meta.db_table}
+WHERE {{which}} AND expire_date > %s
 """  # noqa: S608 (the table name from the model, values as parameters)
 
 
 @cache
 def _user_select(vendor: str) -> str:
-    """The plain SELECT of one user by id, every concrete column in field order."""
+    """The plain SELECT of users, every concrete column in field order, up to its WHERE."""
     quote = connection.ops.quote_name
     columns = ", ".join(quote(field.column) for field in User._meta.concrete_fields)
-    key = User._meta.pk.column
-    return f"SELECT {columns} FROM {quote(User._meta.db_table)} WHERE {quote(key)} = %s"  # noqa: S608 (names from the model)
+    return f"SELECT {columns} FROM {quote(User._meta.db_table)} WHERE "  # noqa: S608 (names from the model)

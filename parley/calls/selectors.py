@@ -6,6 +6,7 @@ from parley.accounts.models import User
 from parley.calls.access import access_call, visible_calls
 from parley.calls.events import call_dict
 from parley.calls.models import Call, Ring
+from parley.core.sql import one_of
 from parley.events.catalogue import CallData
 
 
@@ -26,31 +27,41 @@ def call_for_user(user: User, call_id: int) -> CallData:
     return call_dict(access_call(user, call_id))
 
 
-_RINGING = (
-    "SELECT {call} FROM {table} WHERE {user} = %s AND {state} = %s ORDER BY {call} DESC LIMIT 50"
-)
-
-
-def calls_ringing_for(user_id: int) -> list[CallData]:
-    """The live calls ringing for `user_id` now, oldest first (for a socket that connects
-    mid-ring: its page rings too). Every socket's connect asks, and almost always none
-    rings: that answer is one plain query (the ORM's query building cost more than it,
-    bench/README.md "Reconnect storms (session 9)")."""
+def calls_ringing_for(user_ids: list[int]) -> dict[int, list[CallData]]:
+    """The live calls ringing for each of these users now, oldest first (for a socket that
+    connects mid-ring: its page rings too). Every socket's connect asks, for the sockets
+    connecting together at once, and almost always none rings: that answer is one plain
+    query (the ORM's query building cost more than it, bench/README.md "Reconnect storms
+    (session 9)")."""
     meta, quote = Ring._meta, connection.ops.quote_name
+    ids = list(dict.fromkeys(user_ids))
+    ringing: dict[int, list[int]] = {user_id: [] for user_id in ids}
+    if not ids:
+        return {}
     sql = _RINGING.format(
         call=quote(meta.get_field("call").column),
         table=quote(meta.db_table),
         user=quote(meta.get_field("user").column),
         state=quote(meta.get_field("state").column),
     )
+    which, params = one_of(quote(meta.get_field("user").column), ids)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [user_id, Ring.State.RINGING.value])
-        ringing = [row[0] for row in cursor.fetchall()]
-    if not ringing:
-        return []
-    calls = (
-        Call.objects.filter(pk__in=ringing, ended_at__isnull=True)
-        .select_related("started_by")
-        .order_by("started_at", "pk")[:10]
-    )
-    return [call_dict(call) for call in calls]
+        cursor.execute(sql.replace("{which}", which), [*params, Ring.State.RINGING.value])
+        for user_id, call_id in cursor.fetchall():
+            ringing[user_id].append(call_id)
+    wanted = {call_id for calls in ringing.values() for call_id in calls}
+    found = {}
+    if wanted:
+        live = Call.objects.filter(pk__in=wanted, ended_at__isnull=True)
+        found = {call.pk: call_dict(call) for call in live.select_related("started_by")}
+    result: dict[int, list[CallData]] = {}
+    for user_id, calls in ringing.items():
+        live_calls = sorted(
+            (found[call_id] for call_id in calls if call_id in found),
+            key=lambda call: (call["started_at"], call["id"]),
+        )
+        result[user_id] = live_calls[:10]
+    return result
+
+
+_RINGING = "SELECT {user}, {call} FROM {table} WHERE {{which}} AND {state} = %s"

@@ -1,13 +1,28 @@
-"""Values read by plain SQL, made what the ORM would have made of them.
+"""Plain SQL: lists of values as parameters, and values read made what the ORM would
+have made of them.
 
 A few hot reads and writes use plain SQL (the ORM's query building cost more than the
 query). Each backend hands back some types its own way; these helpers even that out.
 """
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+from django.db import connection
 from django.utils.dateparse import parse_datetime
+
+
+def one_of(column: str, values: Iterable[Any]) -> tuple[str, list[Any]]:
+    """The condition that `column` is one of `values` (at least one), with its parameters.
+
+    On PostgreSQL one array parameter (`= ANY(%s)`): the statement's text is the same
+    however many values, so the driver converts it once and the server prepares it once
+    (config/settings/base.py); elsewhere `IN (%s, …)`."""
+    values = list(values)
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [values]
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", values
 
 
 def as_datetime(value: Any) -> datetime | None:

@@ -20,7 +20,7 @@ from django.db.models.functions import Lower
 
 from parley.accounts.events import summary_of, user_summary
 from parley.accounts.models import User
-from parley.core.sql import as_datetime
+from parley.core.sql import as_datetime, one_of
 from parley.events.catalogue import MessageData, SequencedEvent, UserSummary
 from parley.messaging.access import access_message, access_participant
 from parley.messaging.events import (
@@ -150,14 +150,19 @@ def _summaries(user: User, conversation_ids: list[int] | None = None) -> list[di
     """The summaries of `user`'s conversations (only those of `conversation_ids`, if
     given), most recent activity first: two queries however many conversations."""
     only, params = _only(conversation_ids)
-    with connection.cursor() as cursor:
-        cursor.execute(_SUMMARY_ROWS + only, [user.pk, *params])
-        rows = list(cursor.fetchall())  # MariaDB's driver gives a tuple
-    people = other_members(user, conversation_ids)
-    rows.sort(key=_recent_first)
-    summaries = [_summary(user, row, people.get(row[0], [])) for row in rows]
-    _preview_before_tombstones(summaries)
-    return summaries
+    rows = _read_summaries({user.pk: user}, "p.user_id = %s" + only, [user.pk, *params])
+    return [summary for _, summary in rows]
+
+
+def conversation_lists(users: list[User]) -> dict[int, list[dict[str, Any]]]:
+    """conversation_list of each of these users, by id: two queries however many users
+    (the sockets that connect together read their hellos in one go)."""
+    by_id = {user.pk: user for user in users}
+    lists: dict[int, list[dict[str, Any]]] = {user_id: [] for user_id in by_id}
+    if by_id:
+        for user_id, summary in _read_summaries(by_id, *one_of("p.user_id", by_id)):
+            lists[user_id].append(summary)
+    return lists
 
 
 def member_summaries(pairs: list[tuple[int, int]]) -> dict[tuple[int, int], dict[str, Any]]:
@@ -167,41 +172,56 @@ def member_summaries(pairs: list[tuple[int, int]]) -> dict[tuple[int, int], dict
     if not pairs:
         return {}
     wanted = set(pairs)
-    conversation_ids = sorted({c for c, _ in wanted})
-    only, params = _only(conversation_ids)
+    only, params = _only(sorted({c for c, _ in wanted}))
     users = {u.pk: u for u in User.objects.filter(pk__in={u for _, u in wanted})}
+    rows = _read_summaries(users, "1 = 1" + only, params, wanted)
+    return {(summary["id"], user_id): summary for user_id, summary in rows}
+
+
+def _read_summaries(
+    users: dict[int, User],
+    condition: str,
+    params: list[Any],
+    wanted: set[tuple[int, int]] | None = None,
+) -> list[tuple[int, dict[str, Any]]]:
+    """(user id, summary) of each participation `p` that `condition` picks (and `wanted`
+    keeps, as (conversation, user) pairs), most recent activity first: one query for the
+    rows, one for the people in them, one more only for a conversation whose last message
+    is gone. Every user the rows name is in `users`."""
+    chat = Conversation.Kind.CHAT.value
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT p.user_id, {_SUMMARY_SELECT} WHERE 1 = 1 {only}", params)
+        cursor.execute(f"SELECT p.user_id, {_SUMMARY_SELECT} WHERE {condition}", params)
         rows = [
-            (user_id, row) for user_id, *row in cursor.fetchall() if (row[0], user_id) in wanted
+            (user_id, tuple(row))
+            for user_id, *row in cursor.fetchall()  # MariaDB's driver gives tuples
+            if wanted is None or (row[0], user_id) in wanted
         ]
-        chat = Conversation.Kind.CHAT.value
         cursor.execute(
-            f"SELECT p.user_id, {_PEOPLE_SELECT} {only} ORDER BY u.username",
+            f"SELECT p.user_id, {_PEOPLE_SELECT} AND {condition} ORDER BY u.username",
             [chat, *params],
         )
         people: dict[tuple[int, int], list[UserSummary]] = {}
         for user_id, conversation, *person in cursor.fetchall():
             people.setdefault((conversation, user_id), []).append(summary_of(*person))
-    summaries = {
-        (row[0], user_id): _summary(users[user_id], tuple(row), people.get((row[0], user_id), []))
+    rows.sort(key=lambda entry: _recent_first(entry[1]))
+    summaries = [
+        (user_id, _summary(users[user_id], row, people.get((row[0], user_id), [])))
         for user_id, row in rows
-    }
-    _preview_before_tombstones(list(summaries.values()))
+    ]
+    _preview_before_tombstones([summary for _, summary in summaries])
     return summaries
 
 
 def _preview_before_tombstones(summaries: list[dict[str, Any]]) -> None:
     """A conversation whose last message was deleted or moved away previews the message
     before it (or nothing): one more query, only when there is such a conversation."""
-    gone = {s["id"]: s for s in summaries if s["preview"] and s["preview"].pop("gone")}
+    gone: dict[int, list[dict[str, Any]]] = {}
     for s in summaries:
-        if s["preview"] is not None:
-            s["preview"].pop("gone", None)
+        if s["preview"] is not None and s["preview"].pop("gone", False):
+            s["preview"] = None
+            gone.setdefault(s["id"], []).append(s)
     if not gone:
         return
-    for s in gone.values():
-        s["preview"] = None
     latest = (
         Message.objects.filter(
             conversation_id__in=list(gone), deleted_at__isnull=True, moved_to__isnull=True
@@ -216,12 +236,13 @@ def _preview_before_tombstones(summaries: list[dict[str, Any]]) -> None:
         return
     for message in Message.objects.filter(wanted).select_related("sender"):
         sender = message.sender
-        gone[message.conversation_id]["preview"] = {
-            "id": message.pk,
-            "sender": sender.display_name or sender.username,
-            "sender_id": sender.pk,
-            "text": plain_excerpt(message.html, PREVIEW_CHARS),
-        }
+        for s in gone[message.conversation_id]:
+            s["preview"] = {
+                "id": message.pk,
+                "sender": sender.display_name or sender.username,
+                "sender_id": sender.pk,
+                "text": plain_excerpt(message.html, PREVIEW_CHARS),
+            }
 
 
 def _recent_first(row: tuple[Any, ...]) -> tuple[bool, float, float]:
@@ -487,23 +508,31 @@ def member_conversations(user: User) -> list[int]:
 _MEMBER_OF = f"SELECT conversation_id FROM {Participant._meta.db_table} WHERE user_id = %s"  # noqa: S608
 
 
-def member_conversations_signed_in(user_id: int) -> tuple[tuple[str, int] | None, list[int]]:
-    """The user's credentials (password hash, session epoch), None if the user is gone or
-    inactive, with the ids of every conversation they are in (none for an inactive
-    user): a socket's re-check of its sign-in and its membership in one trip."""
+def member_conversations_signed_in(
+    user_ids: list[int],
+) -> dict[int, tuple[tuple[str, int], list[int]]]:
+    """For each of these users who is active: their credentials (password hash, session
+    epoch) with the ids of every conversation they are in. Sockets' re-check of their
+    sign-in and their membership, in one query for all of them."""
+    ids = list(dict.fromkeys(user_ids))
+    if not ids:
+        return {}
+    which, params = one_of("u.id", ids)
     with connection.cursor() as cursor:
-        cursor.execute(_SIGNED_IN_MEMBER_OF, [user_id, True])
+        cursor.execute(_SIGNED_IN_MEMBER_OF.format(which=which), [*params, True])
         rows = cursor.fetchall()
-    if not rows:
-        return None, []
-    password, session_epoch = rows[0][0], rows[0][1]
-    return (password, session_epoch), [row[2] for row in rows if row[2] is not None]
+    found: dict[int, tuple[tuple[str, int], list[int]]] = {}
+    for user_id, password, session_epoch, conversation_id in rows:
+        _, conversations = found.setdefault(user_id, ((password, session_epoch), []))
+        if conversation_id is not None:
+            conversations.append(conversation_id)
+    return found
 
 
 _SIGNED_IN_MEMBER_OF = f"""
-SELECT u.password, u.session_epoch, p.conversation_id
+SELECT u.id, u.password, u.session_epoch, p.conversation_id
 FROM {User._meta.db_table} u LEFT JOIN {Participant._meta.db_table} p ON p.user_id = u.id
-WHERE u.id = %s AND u.is_active = %s
+WHERE {{which}} AND u.is_active = %s
 """  # noqa: S608 (table names from the models, values as parameters)
 
 

@@ -37,12 +37,12 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import parse_cookie
 from django.http.request import split_domain_port, validate_host
 
-from parley.accounts.sessions import signed_in_user
+from parley.accounts.sessions import signed_in_users
 from parley.accounts.tokens import token_user
 from parley.core.resilience import unavailable
 from parley.realtime.limits import CLOSE_ORIGIN_REFUSED, CLOSE_TRY_AGAIN
 from parley.realtime.routing import websocket_not_found, websocket_routes
-from parley.realtime.threads import reading
+from parley.realtime.threads import coalescing, reading
 
 logger = logging.getLogger("parley.realtime")
 
@@ -130,8 +130,9 @@ async def session_user(scope: Scope) -> Any:
 
     Always sets scope["session"] (Django's SessionStore, settings.SESSION_ENGINE; without
     a cookie, a new empty one). The session and then the user are read in the read pool
-    (parley/realtime/threads.py) by signed_in_user, Django's get_user in plain SQL, which
-    also checks the session against the user's credentials (a changed password ends it).
+    (parley/realtime/threads.py), with those of the other sockets signing in meanwhile,
+    by signed_in_users, Django's get_user in plain SQL, which also checks the session
+    against the user's credentials (a changed password ends it).
     """
     cookie = _headers(scope, b"cookie")[:1]  # the first, as Channels' CookieMiddleware
     cookies = parse_cookie(cookie[0].decode("latin1")) if cookie else {}
@@ -145,7 +146,7 @@ async def session_user(scope: Scope) -> Any:
 
 # Django's own reading of a login session: the user, if the session's hash of their
 # credentials still matches (else None, and the session is flushed).
-_signed_in = reading(signed_in_user)
+_signed_in = coalescing(signed_in_users)
 
 
 async def bearer_user(scope: Scope) -> Any:

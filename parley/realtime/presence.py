@@ -44,6 +44,7 @@ from parley.core.resilience import (
     redis_client_options,
     redis_outage,
 )
+from parley.core.sql import one_of
 from parley.events.catalogue import Presence, Status
 from parley.events.frames import PresenceState as State
 from parley.messaging.models import Conversation, Participant
@@ -605,35 +606,61 @@ def _sync_statuses(user_ids: list[int], now: float) -> dict[int, Status]:
 
 def reach(user_id: int, places: list[tuple[int, int | None]] | None = None) -> "Reach":
     """Whose presence `user_id` hears and where their own presence goes, from the
-    (conversation, room) pairs of their conversations (`places`, read here if not given).
-
-    One query of plain SQL (every socket's hello reads it): the members the user's
-    conversations reach, their friends and the blocks either way.
-    """
+    (conversation, room) pairs of their conversations (`places`, read here if not given)."""
     if places is None:
         with connection.cursor() as cursor:
             cursor.execute(_PLACES, [user_id])
             places = list(cursor.fetchall())
+    return reaches({user_id: places})[user_id]
+
+
+def reaches(places: dict[int, list[tuple[int, int | None]]]) -> dict[int, "Reach"]:
+    """`reach` of each of these users, from the (conversation, room) pairs of their
+    conversations. One query of plain SQL however many users (every socket's hello reads
+    it, and sockets connecting together share it): the members their conversations reach,
+    their friends and the blocks either way."""
     # One conversation per room: every room member is a participant of each of its chats.
-    conversations: dict[object, int] = {}
-    for conversation_id, room_id in sorted(places):
-        conversations.setdefault(room_id or f"c{conversation_id}", conversation_id)
-    reached = list(conversations.values())
-    sql, params = _REACH, [user_id] * 6
-    if reached:
-        marks = ", ".join(["%s"] * len(reached))
-        sql += _REACH_MEMBERS.format(marks=marks)
-        params += reached
-    people: set[int] = set()
-    friends: set[int] = set()
-    hidden: set[int] = set()
+    reached: dict[int, list[int]] = {}
+    for user_id, pairs in places.items():
+        conversations: dict[object, int] = {}
+        for conversation_id, room_id in sorted(pairs):
+            conversations.setdefault(room_id or f"c{conversation_id}", conversation_id)
+        reached[user_id] = sorted(conversations.values())
+    users = list(places)
+    if not users:
+        return {}
+    parts, params = [], []
+    for column in ("f.user_low_id", "f.user_high_id", "b.blocker_id", "b.blocked_id"):
+        condition, values = one_of(column, users)
+        parts.append(condition)
+        params += values
+    sql = _REACH.format(*parts)
+    everywhere = sorted({c for conversations in reached.values() for c in conversations})
+    if everywhere:
+        condition, values = one_of("p.conversation_id", everywhere)
+        sql += _REACH_MEMBERS.format(condition)
+        params += values
+    members: dict[int, set[int]] = {}
+    friends: dict[int, set[int]] = {user_id: set() for user_id in users}
+    hidden: dict[int, set[int]] = {user_id: set() for user_id in users}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        for other, kind in cursor.fetchall():
-            (people, friends, hidden)[kind].add(other)
-    audience = (people | friends) - hidden - {user_id}
-    routes = Routes(sorted(reached), sorted(friends - people - {user_id}))
-    return Reach(sorted(audience), frozenset(hidden), routes)
+        for a, b, kind in cursor.fetchall():
+            if kind == 0:  # a conversation and one of its members
+                members.setdefault(a, set()).add(b)
+                continue
+            both = (friends, hidden)[kind - 1]
+            for one, other in ((a, b), (b, a)):
+                if one in both:
+                    both[one].add(other)
+    result: dict[int, Reach] = {}
+    for user_id in users:
+        people = set().union(*(members.get(c, ()) for c in reached[user_id]))
+        audience = (people | friends[user_id]) - hidden[user_id] - {user_id}
+        lonely = sorted(friends[user_id] - people - {user_id})  # friends sharing nothing
+        routes = Routes(reached[user_id], lonely)
+        result[user_id] = Reach(sorted(audience), frozenset(hidden[user_id]), routes)
+    return result
 
 
 _FRIENDSHIP, _BLOCK = Friendship._meta.db_table, Block._meta.db_table
@@ -641,19 +668,18 @@ _PLACES = f"""
 SELECT p.conversation_id, c.room_id FROM {Participant._meta.db_table} p
 JOIN {Conversation._meta.db_table} c ON c.id = p.conversation_id WHERE p.user_id = %s
 """  # noqa: S608
-# The other person of each friendship (kind 1) and block either way (kind 2) of a user.
+# The two people of each friendship (kind 1) and block (kind 2) of the users.
 _REACH = f"""
-SELECT CASE WHEN f.user_low_id = %s THEN f.user_high_id ELSE f.user_low_id END, 1
-FROM {_FRIENDSHIP} f WHERE f.user_low_id = %s OR f.user_high_id = %s
+SELECT f.user_low_id, f.user_high_id, 1 FROM {_FRIENDSHIP} f
+WHERE {{}} OR {{}}
 UNION ALL
-SELECT CASE WHEN b.blocker_id = %s THEN b.blocked_id ELSE b.blocker_id END, 2
-FROM {_BLOCK} b WHERE b.blocker_id = %s OR b.blocked_id = %s
+SELECT b.blocker_id, b.blocked_id, 2 FROM {_BLOCK} b
+WHERE {{}} OR {{}}
 """  # noqa: S608 (table names from the models, values as parameters)
-# ...and the members of the conversations that reach everyone the user shares one with.
+# ...and the members of the conversations that reach everyone the users share one with.
 _REACH_MEMBERS = f"""
 UNION ALL
-SELECT DISTINCT p.user_id, 0 FROM {Participant._meta.db_table} p
-WHERE p.conversation_id IN ({{marks}})
+SELECT p.conversation_id, p.user_id, 0 FROM {Participant._meta.db_table} p WHERE {{}}
 """  # noqa: S608
 
 

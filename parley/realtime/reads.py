@@ -1,5 +1,6 @@
 """What a socket reads from the database, each call in the read pool
-(parley/realtime/threads.py), one trip each.
+(parley/realtime/threads.py), one trip each; the reads of every connect (`membership`,
+`state`) share their trip with the sockets connecting meanwhile (`coalescing`).
 
 The sign-in and connect state (`membership`, `state`), the repair of a stream
 (`missed`, `stream_after`, `last_seq`, `member_of`, `conversation_summaries`) and the
@@ -17,7 +18,7 @@ from parley.events import catalogue
 from parley.events.catalogue import CallData
 from parley.messaging.selectors import (
     conversation_last_seq,
-    conversation_list,
+    conversation_lists,
     conversation_summaries,
     history,
     is_participant,
@@ -27,33 +28,64 @@ from parley.messaging.selectors import (
     stream_after,
 )
 from parley.realtime import presence
-from parley.realtime.threads import reading
+from parley.realtime.threads import coalescing, reading
 
 
-@reading
-def membership(user: Any, scope: Mapping[str, Any]) -> list[int] | None:
+async def membership(user: Any, scope: Mapping[str, Any]) -> list[int] | None:
     """The user's conversations, or None if the way the socket signed in (its login
     session, or its API token) no longer signs them in. For a login session, one query
-    reads both."""
+    reads both, for every socket that connects meanwhile."""
     token_key, session = scope.get("token_key"), scope.get("session")
     if token_key is not None:
-        return member_conversations(user) if token_still_valid(token_key, user.pk) else None
+        return await _token_membership(user, token_key)
     if session is None or not session.session_key:
-        return member_conversations(user)
-    credentials, conversations = member_conversations_signed_in(user.pk)
-    if credentials is None or not credentials_match(user.pk, *credentials, session):
-        return None
-    return conversations
+        return await _member_conversations(user)
+    return await _session_membership((user.pk, session))
 
 
 @reading
-def state(user: Any) -> tuple[list[dict[str, Any]], presence.Reach, list[CallData]]:
+def _token_membership(user: Any, token_key: str) -> list[int] | None:
+    return member_conversations(user) if token_still_valid(token_key, user.pk) else None
+
+
+_member_conversations = reading(member_conversations)
+
+
+@coalescing
+def _session_membership(sockets: list[tuple[int, Any]]) -> list[list[int] | None]:
+    found = member_conversations_signed_in([user_id for user_id, _ in sockets])
+    memberships: list[list[int] | None] = []
+    for user_id, session in sockets:
+        credentials, conversations = found.get(user_id, (None, []))
+        signed_in = credentials is not None and credentials_match(user_id, *credentials, session)
+        memberships.append(conversations if signed_in else None)
+    return memberships
+
+
+State = tuple[list[dict[str, Any]], presence.Reach, list[CallData]]
+
+
+async def state(user: Any) -> State:
     """What hello tells: the user's conversations, and whose presence they hear and where
-    theirs goes; and the calls ringing for them (rung right after hello), in the same
-    trip to the read pool."""
-    summaries = conversation_list(user)
-    places = [(s["id"], s["room"]["id"] if s["room"] else None) for s in summaries]
-    return summaries, presence.reach(user.pk, places), calls_ringing_for(user.pk)
+    theirs goes; and the calls ringing for them (rung right after hello), in one trip to
+    the read pool shared with every socket connecting meanwhile."""
+    return await _states(user)
+
+
+def _read_states(users: list[Any]) -> list[State]:
+    lists = conversation_lists(users)
+    reaches = presence.reaches(
+        {
+            user_id: [(s["id"], s["room"]["id"] if s["room"] else None) for s in summaries]
+            for user_id, summaries in lists.items()
+        }
+    )
+    ringing = calls_ringing_for([user.pk for user in users])
+    return [(lists[user.pk], reaches[user.pk], ringing[user.pk]) for user in users]
+
+
+# A user's sockets that connect together (tabs, devices) share one state: nothing changes it.
+_states = coalescing(_read_states, key=lambda user: user.pk)
 
 
 @reading

@@ -7,21 +7,28 @@ a pool of READ_THREADS instead, and writes other than sends (edits, deletes, rea
 moves, read markers) to one of SEND_THREADS; each thread keeps its own database
 connection. Both pools are bounded: under overload work queues rather than starving the
 event loop that delivers.
+
+The reads every connect makes (sign-in, membership, hello's state) are `coalescing`: the
+sockets that connect while one such read is out share the next trip, one call for all of
+them, so a reconnect storm costs a few statements per batch rather than per socket.
 """
 
 import asyncio
 import contextvars
 import time
-from collections.abc import Awaitable, Callable
+import weakref
+from collections.abc import Awaitable, Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from functools import cache, partial
-from typing import Any, ParamSpec, TypeVar, cast
+from typing import Any, Generic, ParamSpec, TypeVar, cast
 
 from django.conf import settings
 from django.db import connections
 
 P = ParamSpec("P")
 T = TypeVar("T")
+K = TypeVar("K")
 
 
 @cache
@@ -84,3 +91,82 @@ def _in(name: str, setting: str, function: Callable[P, T]) -> Callable[P, Awaita
         return await asyncio.get_running_loop().run_in_executor(pool, work)
 
     return run
+
+
+# The most keys one coalesced call reads: bounds a statement's parameters and the time a
+# batch holds a pool thread.
+COALESCE_LIMIT = 200
+
+
+@dataclass
+class _Queue(Generic[K, T]):
+    waiting: list[tuple[K, "asyncio.Future[T]"]] = field(default_factory=list)
+    task: "asyncio.Task[None] | None" = None  # the batches' runner, while there is work
+
+
+class coalescing(Generic[K, T]):  # a decorator, as `reading`
+    """`many(keys) -> results` (in the keys' order, one per key) as an awaitable read of
+    one key, in the read pool: a call made while a batch is out waits for the next batch,
+    which reads every key that waited in one call (COALESCE_LIMIT at most). A lone call
+    goes at once, so nothing waits when nothing else is connecting. A batch that fails
+    raises its error in each of its callers. `key` groups equal keys into one entry of
+    `keys` (None: every call its own entry)."""
+
+    def __init__(
+        self,
+        many: Callable[[list[K]], list[T]],
+        key: Callable[[K], Hashable] | None = None,
+    ) -> None:
+        self.many = reading(many)
+        self.key = key
+        self.queues: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Queue[K, T]] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    async def __call__(self, item: K) -> T:
+        loop = asyncio.get_running_loop()
+        queue = self.queues.setdefault(loop, _Queue())
+        future: asyncio.Future[T] = loop.create_future()
+        queue.waiting.append((item, future))
+        if queue.task is None:
+            queue.task = loop.create_task(self._run(queue))
+        return await future
+
+    async def _run(self, queue: _Queue[K, T]) -> None:
+        try:
+            while queue.waiting:
+                batch = queue.waiting[:COALESCE_LIMIT]
+                del queue.waiting[:COALESCE_LIMIT]
+                await self._read(batch)
+        except BaseException:
+            for _, future in queue.waiting:
+                future.cancel()
+            queue.waiting.clear()
+            raise
+        finally:
+            queue.task = None
+
+    async def _read(self, batch: list[tuple[K, "asyncio.Future[T]"]]) -> None:
+        items: list[K] = []
+        at: list[int] = []  # where each caller's item is in `items`
+        seen: dict[Hashable, int] = {}
+        for item, _ in batch:
+            name = self.key(item) if self.key is not None else len(items)
+            if name not in seen:
+                seen[name] = len(items)
+                items.append(item)
+            at.append(seen[name])
+        try:
+            results = await self.many(items)
+        except asyncio.CancelledError:  # the loop is going: so are its sockets
+            for _, future in batch:
+                future.cancel()
+            raise
+        except Exception as error:
+            for _, future in batch:
+                if not future.done():
+                    future.set_exception(error)
+            return
+        for (_, future), index in zip(batch, at, strict=True):
+            if not future.done():  # its socket went away meanwhile
+                future.set_result(results[index])
