@@ -20,7 +20,13 @@ from typing import Any
 from django.conf import settings
 
 from parley.core.errors import ErrorCode, ParleyError
-from parley.core.resilience import REDIS_ERRORS, async_redis, redis_client_options, redis_outage
+from parley.core.resilience import (
+    REDIS_ERRORS,
+    ScriptPipeline,
+    async_redis,
+    redis_client_options,
+    redis_outage,
+)
 
 # One bucket: take a token from `key` (rate tokens a second, up to burst) at `now`.
 # Returns 0 if a token was taken, else the wait in ms; and the whole tokens left. Other
@@ -173,18 +179,21 @@ def _redis_script() -> Any:
     return client.register_script(_LUA)
 
 
-# redis.asyncio clients belong to the event loop that made them: one script per loop.
-_async_scripts: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any]" = (
+# redis.asyncio clients belong to the event loop that made them: one script per loop,
+# its calls pipelined (frames of many sockets at once share round trips).
+_AsyncScript = tuple[Any, ScriptPipeline]
+_async_scripts: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _AsyncScript]" = (
     weakref.WeakKeyDictionary()
 )
 
 
-def _async_redis_script() -> Any:
+def _async_redis_script() -> _AsyncScript:
     loop = asyncio.get_running_loop()
-    script = _async_scripts.get(loop)
-    if script is None:
-        script = _async_scripts[loop] = async_redis().register_script(_LUA)
-    return script
+    found = _async_scripts.get(loop)
+    if found is None:
+        client = async_redis()
+        found = _async_scripts[loop] = (client.register_script(_LUA), ScriptPipeline(client))
+    return found
 
 
 def take_tokens(keys: list[str], limit: Limit) -> list[float]:
@@ -214,9 +223,9 @@ async def atake_tokens(keys: list[str], limit: Limit) -> list[float]:
         return []
     now = time.time()
     if settings.REDIS_URL and redis_outage.usable():
-        script = _async_redis_script()
+        script, pipeline = _async_redis_script()
         try:
-            taken = await script(keys=_buckets(keys), args=[limit.rate, limit.burst, now])
+            taken = await pipeline(script, _buckets(keys), [limit.rate, limit.burst, now])
         except REDIS_ERRORS as error:
             redis_outage.failed(error)
         else:

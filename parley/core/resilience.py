@@ -19,6 +19,7 @@ import redis.exceptions
 from django.conf import settings
 from django.db import utils as db_utils
 
+from parley.core.coalesce import Coalesced
 from parley.core.errors import ErrorCode, ParleyError
 
 logger = logging.getLogger(__name__)
@@ -106,6 +107,28 @@ def async_redis() -> Any:
         **redis_client_options(),
     )
     return redis.asyncio.Redis.from_pool(pool)  # closing the client closes the pool
+
+
+class ScriptPipeline:
+    """Lua scripts run on one redis.asyncio client with their round trips shared: the
+    calls made while a pipeline is out go together in the next one (Coalesced). Redis runs
+    each script atomically, as when sent alone; one that fails raises its own error, and
+    a pipeline that fails (Redis away) raises in each of its callers."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self._calls: Coalesced[tuple[Any, list[Any], list[Any]], Any] = Coalesced(self._send)
+
+    async def __call__(self, script: Any, keys: list[Any], args: list[Any]) -> Any:
+        """The reply of `script` (registered on this client) run with `keys` and `args`."""
+        return await self._calls((script, keys, args))
+
+    async def _send(self, calls: list[tuple[Any, list[Any], list[Any]]]) -> list[Any]:
+        pipe = self.client.pipeline(transaction=False)
+        for script, keys, args in calls:
+            pipe.scripts.add(script)  # loaded first if Redis lacks it (restarted empty)
+            pipe.evalsha(script.sha, len(keys), *keys, *args)
+        return list(await pipe.execute(raise_on_error=False))
 
 
 class Outage:

@@ -40,6 +40,7 @@ from parley.accounts.models import Block, Friendship
 from parley.core import ratelimit
 from parley.core.resilience import (
     REDIS_ERRORS,
+    ScriptPipeline,
     async_redis,
     redis_client_options,
     redis_outage,
@@ -440,6 +441,7 @@ class RedisPresenceStore:
         self._leave = client.register_script(_LEAVE)
         self._sweep = client.register_script(_SWEEP)
         self._statuses = client.register_script(_STATUSES)
+        self._pipeline = ScriptPipeline(client)  # sockets connecting together share trips
 
     def _keep_ms(self) -> int:
         # Long enough to outlive any record, and the version after the last one ends.
@@ -455,7 +457,7 @@ class RedisPresenceStore:
             bucket = ratelimit.limit_for(rate[0])
             keys.append(ratelimit.bucket_key(*rate))
             args += [bucket.rate, bucket.burst]
-        admitted, open_now, *change = await self._admit(keys=keys, args=args)
+        admitted, open_now, *change = await self._pipeline(self._admit, keys, args)
         if admitted == -1:
             return Admission(False, 0, retry_after=int(open_now) / 1000)
         return Admission(bool(admitted), int(open_now), _change(user_id, change or None))
@@ -463,13 +465,13 @@ class RedisPresenceStore:
     async def touch(self, user_id: int, socket: str, state: State, now: float) -> Change | None:
         expiry = now + (self.ttl or socket_ttl())
         args = [self.base, user_id, socket, state, repr(expiry), repr(now), self._keep_ms()]
-        return _change(user_id, await self._touch(args=args))
+        return _change(user_id, await self._pipeline(self._touch, [], args))
 
     async def leave(
         self, user_id: int, socket: str, now: float, linger: float = 0.0
     ) -> Change | None:
         args = [self.base, user_id, socket, repr(now), self._keep_ms(), repr(now + linger)]
-        return _change(user_id, await self._leave(args=args))
+        return _change(user_id, await self._pipeline(self._leave, [], args))
 
     async def sweep(self, now: float) -> list[Change]:
         replies = await self._sweep(args=[self.base, repr(now), self._keep_ms(), SWEEP_BATCH])
@@ -480,7 +482,8 @@ class RedisPresenceStore:
         found: dict[int, Status] = {}
         for start in range(0, len(user_ids), STATUS_BATCH):
             batch = user_ids[start : start + STATUS_BATCH]
-            replies = await self._statuses(args=[self.base, repr(now), "0", *batch])
+            args = [self.base, repr(now), "0", *batch]
+            replies = await self._pipeline(self._statuses, [], args)
             for user_id, reply in zip(batch, replies, strict=True):
                 status = _status(reply)
                 if status != "offline":

@@ -16,15 +16,15 @@ them, so a reconnect storm costs a few statements per batch rather than per sock
 import asyncio
 import contextvars
 import time
-import weakref
 from collections.abc import Awaitable, Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from functools import cache, partial
-from typing import Any, Generic, ParamSpec, TypeVar, cast
+from typing import Any, ParamSpec, TypeVar, cast
 
 from django.conf import settings
 from django.db import connections
+
+from parley.core.coalesce import Coalesced
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -93,80 +93,9 @@ def _in(name: str, setting: str, function: Callable[P, T]) -> Callable[P, Awaita
     return run
 
 
-# The most keys one coalesced call reads: bounds a statement's parameters and the time a
-# batch holds a pool thread.
-COALESCE_LIMIT = 200
-
-
-@dataclass
-class _Queue(Generic[K, T]):
-    waiting: list[tuple[K, "asyncio.Future[T]"]] = field(default_factory=list)
-    task: "asyncio.Task[None] | None" = None  # the batches' runner, while there is work
-
-
-class coalescing(Generic[K, T]):  # a decorator, as `reading`
-    """`many(keys) -> results` (in the keys' order, one per key) as an awaitable read of
-    one key, in the read pool: a call made while a batch is out waits for the next batch,
-    which reads every key that waited in one call (COALESCE_LIMIT at most). A lone call
-    goes at once, so nothing waits when nothing else is connecting. A batch that fails
-    raises its error in each of its callers. `key` groups equal keys into one entry of
-    `keys` (None: every call its own entry)."""
-
-    def __init__(
-        self,
-        many: Callable[[list[K]], list[T]],
-        key: Callable[[K], Hashable] | None = None,
-    ) -> None:
-        self.many = reading(many)
-        self.key = key
-        self.queues: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Queue[K, T]] = (
-            weakref.WeakKeyDictionary()
-        )
-
-    async def __call__(self, item: K) -> T:
-        loop = asyncio.get_running_loop()
-        queue = self.queues.setdefault(loop, _Queue())
-        future: asyncio.Future[T] = loop.create_future()
-        queue.waiting.append((item, future))
-        if queue.task is None:
-            queue.task = loop.create_task(self._run(queue))
-        return await future
-
-    async def _run(self, queue: _Queue[K, T]) -> None:
-        try:
-            while queue.waiting:
-                batch = queue.waiting[:COALESCE_LIMIT]
-                del queue.waiting[:COALESCE_LIMIT]
-                await self._read(batch)
-        except BaseException:
-            for _, future in queue.waiting:
-                future.cancel()
-            queue.waiting.clear()
-            raise
-        finally:
-            queue.task = None
-
-    async def _read(self, batch: list[tuple[K, "asyncio.Future[T]"]]) -> None:
-        items: list[K] = []
-        at: list[int] = []  # where each caller's item is in `items`
-        seen: dict[Hashable, int] = {}
-        for item, _ in batch:
-            name = self.key(item) if self.key is not None else len(items)
-            if name not in seen:
-                seen[name] = len(items)
-                items.append(item)
-            at.append(seen[name])
-        try:
-            results = await self.many(items)
-        except asyncio.CancelledError:  # the loop is going: so are its sockets
-            for _, future in batch:
-                future.cancel()
-            raise
-        except Exception as error:
-            for _, future in batch:
-                if not future.done():
-                    future.set_exception(error)
-            return
-        for (_, future), index in zip(batch, at, strict=True):
-            if not future.done():  # its socket went away meanwhile
-                future.set_result(results[index])
+def coalescing(
+    many: Callable[[list[K]], list[T]], key: Callable[[K], Hashable] | None = None
+) -> Coalesced[K, T]:
+    """`many(keys) -> results` (one per key, in order) as an awaitable read of one key in
+    the read pool, whose trip is shared with the calls made meanwhile (Coalesced)."""
+    return Coalesced(reading(many), key)
