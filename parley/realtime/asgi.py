@@ -27,6 +27,7 @@ To add a way of signing in, write another `Authenticator` and list it in AUTHENT
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from functools import lru_cache
 from importlib import import_module
 from typing import Any
 from urllib.parse import ParseResult, urlparse
@@ -67,14 +68,23 @@ def origin_allowed(scope: Scope) -> bool:
     origins = _headers(scope, b"origin")
     if not origins and _headers(scope, b"authorization"):
         return True
-    validator = OriginValidator(None, settings.WEBSOCKET_ALLOWED_ORIGINS)
+    origin = origins[-1].decode("latin1") if origins else None
     try:
-        parsed = urlparse(origins[-1].decode("latin1")) if origins else None
-        if validator.valid_origin(parsed):
+        if _listed(origin, tuple(settings.WEBSOCKET_ALLOWED_ORIGINS)):
             return True
+        parsed = urlparse(origin) if origin is not None else None
         return bool(settings.DEBUG) and parsed is not None and _same_origin(scope, parsed)
     except ValueError:  # a malformed origin: a port that is not a number, a bad IPv6
         return False
+
+
+@lru_cache(maxsize=256)
+def _listed(origin: str | None, allowed: tuple[str, ...]) -> bool:
+    """Whether Channels' OriginValidator finds `origin` among `allowed`; remembered, as
+    every handshake of a page asks about the same few origins (and the validator parses
+    every pattern each time)."""
+    parsed = urlparse(origin) if origin is not None else None
+    return bool(OriginValidator(None, list(allowed)).valid_origin(parsed))
 
 
 def _same_origin(scope: Scope, origin: ParseResult) -> bool:
