@@ -309,8 +309,10 @@ WEBSOCKET_MAX_SOCKETS_PER_USER = env.int("WEBSOCKET_MAX_SOCKETS_PER_USER", defau
 # Sockets of one process between handshake and hello at once, and closing sockets being
 # cleaned up at once; the others wait their turn (handshakes unanswered), so that a
 # reconnect storm or a mass close cannot starve the event loop that delivers to the sockets
-# already open (parley/realtime/gates.py).
-WEBSOCKET_CONNECTS_AT_ONCE = env.int("WEBSOCKET_CONNECTS_AT_ONCE", default=32)
+# already open (parley/realtime/gates.py). The sockets let through share their reads and
+# Redis round trips (parley/core/coalesce.py): more at once, larger batches
+# (bench/README.md, "Reconnect storms (session 10)").
+WEBSOCKET_CONNECTS_AT_ONCE = env.int("WEBSOCKET_CONNECTS_AT_ONCE", default=128)
 # Refused frames (malformed, unknown, over a limit) a socket may send in
 # WEBSOCKET_BAD_FRAMES_WINDOW seconds before it is closed with 1008.
 WEBSOCKET_MAX_BAD_FRAMES = env.int("WEBSOCKET_MAX_BAD_FRAMES", default=20)
