@@ -163,6 +163,24 @@ def _seed(url: str, params: dict[str, int]) -> Manifest:
     return manifest
 
 
+def _analyze() -> None:
+    """Give the planner the statistics a database in use has. Right after the bulk inserts
+    it has none (autovacuum comes later): PostgreSQL then guessed 156 users for 2,000 and
+    scanned them all in every connect's people query (bench/README.md, session 10)."""
+    from django.db import connection
+
+    statement = {"postgresql": "ANALYZE", "sqlite": "ANALYZE"}.get(connection.vendor)
+    with connection.cursor() as cursor:
+        if statement:
+            cursor.execute(statement)
+        elif connection.vendor == "mysql":
+            tables = ", ".join(
+                connection.ops.quote_name(t) for t in connection.introspection.table_names()
+            )
+            cursor.execute(f"ANALYZE TABLE {tables}")
+            cursor.fetchall()
+
+
 def _migrations_pending() -> bool:
     """True when the code has migrations the seeded database lacks: rebuild it then."""
     from django.db import connection
@@ -205,6 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     call_command("migrate", verbosity=0, interactive=False)
     print(f"  migrated in {time.monotonic() - started:.1f}s", flush=True)
     manifest = _seed(url, params)
+    _analyze()
     args.manifest.parent.mkdir(parents=True, exist_ok=True)
     args.manifest.write_text(json.dumps(asdict(manifest)))
     connections.close_all()
