@@ -111,6 +111,15 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
 # re-running the PRAGMAs per message costs throughput (bench/README.md).
 _db["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 _db["CONN_HEALTH_CHECKS"] = True
+if _db["ENGINE"] == "django.db.backends.postgresql":
+    # Server-side binding lets psycopg prepare a statement the connection has run
+    # DATABASE_PREPARE_THRESHOLD times: PostgreSQL then skips parsing and planning it,
+    # which was most of its CPU per socket connect (bench/README.md, session 10). Behind
+    # PgBouncer in transaction mode, use 1.21+ with max_prepared_statements, or set 0.
+    _prepare = env.int("DATABASE_PREPARE_THRESHOLD", default=5)
+    _db.setdefault("OPTIONS", {}).update(
+        server_side_binding=True, prepare_threshold=_prepare if _prepare > 0 else None
+    )
 if _db["ENGINE"] == "django.db.backends.mysql":
     _db["OPTIONS"] = {
         "charset": "utf8mb4",

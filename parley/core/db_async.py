@@ -9,11 +9,12 @@ instead, which goes on delivering meanwhile.
 One connection per event loop (one per process in production), in autocommit mode, so
 each statement is its own transaction; opened on first use with the parameters Django
 itself would use (settings.DATABASES["default"], the test database under tests), and
-opened again after a failure. Statements on it are plain SQL, prepared on first use
-(unless DATABASES' OPTIONS say otherwise, as for a pooler that cannot keep prepared
-statements): nothing here goes through the ORM, and nothing that needs a transaction
-spanning several statements belongs here. Callers run one statement at a time per loop
-(parley/realtime/sending.py); the connection is made by the first.
+opened again after a failure. Statements on it are plain SQL, prepared as on Django's
+own connections (DATABASES' OPTIONS: once run DATABASE_PREPARE_THRESHOLD times, or never
+when that is 0, for a pooler that cannot keep prepared statements): nothing here goes
+through the ORM, and nothing that needs a transaction spanning several statements
+belongs here. Callers run one statement at a time per loop (parley/realtime/sending.py);
+the connection is made by the first.
 """
 
 import asyncio
@@ -41,8 +42,9 @@ async def fetchall(sql: str, params: Mapping[str, Any] | Sequence[Any]) -> list[
     """Run one statement (its own transaction) and return its rows.
 
     Raises psycopg's errors: IntegrityError for a constraint, OperationalError when the
-    database is away or does not answer within STATEMENT_TIMEOUT_SECONDS (the connection
-    is then dropped, and the next call opens another).
+    database is away or does not answer within STATEMENT_TIMEOUT_SECONDS, and
+    FeatureNotSupported when a migration changed what a prepared statement returns (in
+    both cases the connection is dropped, and the next call opens another).
     """
     connection = await _connection()
     try:
@@ -53,7 +55,10 @@ async def fetchall(sql: str, params: Mapping[str, Any] | Sequence[Any]) -> list[
         _connections.pop(asyncio.get_running_loop(), None)
         connection.pgconn.finish()  # no goodbye to a server that does not answer
         raise psycopg.OperationalError("the statement timed out") from exc
-    except psycopg.OperationalError:
+    except (psycopg.OperationalError, psycopg.errors.FeatureNotSupported):
+        # The database away, or "cached plan must not change result type": a migration
+        # changed a column a prepared statement returns, and psycopg would run that
+        # statement on this connection again and again. The next call opens another.
         await close()
         raise
 
@@ -73,11 +78,6 @@ async def _connection() -> _Connection:
         params = database.get_connection_params()
         # Django's own cursor class is synchronous; the async connection brings its own.
         params.pop("cursor_factory", None)
-        if "prepare_threshold" not in database.settings_dict["OPTIONS"]:
-            # Django turns prepared statements off unless asked (for poolers that cannot
-            # keep them); this connection runs one statement thousands of times a second,
-            # and planning it each time is a large share of its cost (bench/README.md).
-            params["prepare_threshold"] = 0
         # A database that does not answer fails the send (retryable) instead of holding
         # every send of the process: see parley/core/resilience.py.
         params.setdefault("connect_timeout", CONNECT_TIMEOUT_SECONDS)
