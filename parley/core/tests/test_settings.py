@@ -129,9 +129,9 @@ PREPARED = "SELECT statement FROM pg_prepared_statements WHERE NOT from_sql"
 def test_a_repeated_read_is_prepared_on_postgresql(alice):
     # Every socket's connect runs this read; from the sixth run on the connection it is
     # a prepared statement, which PostgreSQL neither parses nor plans again.
-    answers = [calls_ringing_for(alice.pk) for _ in range(6)]
+    answers = [calls_ringing_for([alice.pk]) for _ in range(6)]
 
-    assert answers == [[]] * 6
+    assert answers == [{alice.pk: []}] * 6
     with connection.cursor() as cursor:
         cursor.execute(PREPARED)
         prepared = [statement for (statement,) in cursor.fetchall()]
