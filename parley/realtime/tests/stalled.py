@@ -57,6 +57,18 @@ class StalledClient:
         self.protocol.send_text(json.dumps(frame).encode())
         await self._flush()
 
+    async def read_until(self, kind: str, timeout: float = 30) -> dict[str, Any]:
+        """Read until a frame of type `kind` comes (hello, then resumed: the start a client
+        reads before it stalls); that frame. Fails if the connection ends first."""
+        start = len(self.frames)
+        async with asyncio.timeout(timeout):
+            while True:
+                for frame in self.frames[start:]:
+                    if frame["type"] == kind:
+                        return frame
+                if not await self._read_some():
+                    raise AssertionError(f"the connection ended before {kind!r}: {self.frames}")
+
     async def read_to_the_end(self, timeout: float = 30) -> list[dict[str, Any]]:
         """Read until the server closes or cuts the connection; every text frame read."""
         async with asyncio.timeout(timeout):

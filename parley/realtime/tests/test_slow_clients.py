@@ -84,7 +84,11 @@ async def stall_and_come_back(
     messages, until the server lets the stalled one go; it then reads what reached it,
     reconnects and catches up. The stalled client, and every seq it got, in order."""
     stalled = await StalledClient.connect(port, cookies[0])
+    # It reads its start as a client does, so its socket follows the chat before the first
+    # send: hello's state would otherwise count a message sent before it as already seen.
+    await stalled.read_until("hello")
     await stalled.send(type="resume", conversations={})
+    await stalled.read_until("resumed")
     async with connect_as(port, cookies[1], max_queue=None) as sender:
         await opened(sender)
         await send_until_offline(sender, chat, count, stalled_user, window)
