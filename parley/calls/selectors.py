@@ -33,20 +33,22 @@ def calls_ringing_for(user_ids: list[int]) -> dict[int, list[CallData]]:
     connecting together at once, and almost always none rings: that answer is one plain
     query (the ORM's query building cost more than it, bench/README.md "Reconnect storms
     (session 9)")."""
-    meta, quote = Ring._meta, connection.ops.quote_name
     ids = list(dict.fromkeys(user_ids))
-    ringing: dict[int, list[int]] = {user_id: [] for user_id in ids}
     if not ids:
         return {}
+    meta, quote = Ring._meta, connection.ops.quote_name
+    user = quote(meta.get_field("user").column)
+    which, params = one_of(user, ids)
     sql = _RINGING.format(
         call=quote(meta.get_field("call").column),
         table=quote(meta.db_table),
-        user=quote(meta.get_field("user").column),
+        user=user,
+        which=which,
         state=quote(meta.get_field("state").column),
     )
-    which, params = one_of(quote(meta.get_field("user").column), ids)
+    ringing: dict[int, list[int]] = {user_id: [] for user_id in ids}
     with connection.cursor() as cursor:
-        cursor.execute(sql.replace("{which}", which), [*params, Ring.State.RINGING.value])
+        cursor.execute(sql, [*params, Ring.State.RINGING.value])
         for user_id, call_id in cursor.fetchall():
             ringing[user_id].append(call_id)
     wanted = {call_id for calls in ringing.values() for call_id in calls}
@@ -64,4 +66,4 @@ def calls_ringing_for(user_ids: list[int]) -> dict[int, list[CallData]]:
     return result
 
 
-_RINGING = "SELECT {user}, {call} FROM {table} WHERE {{which}} AND {state} = %s"
+_RINGING = "SELECT {user}, {call} FROM {table} WHERE {which} AND {state} = %s"

@@ -76,12 +76,23 @@ def other_members(
     if conversation_ids is not None and not conversation_ids:
         return {}
     only, params = _only(conversation_ids)
-    people: dict[int, list[UserSummary]] = {}
+    people = _people("p.user_id = %s" + only, [user.pk, *params])
+    return {conversation: found for (conversation, _), found in people.items()}
+
+
+def _people(condition: str, params: list[Any]) -> dict[tuple[int, int], list[UserSummary]]:
+    """The other members, by username, of each (conversation, viewer) of the viewers'
+    direct and group conversations that `condition` picks among their participations
+    `p`: one query."""
+    chat = Conversation.Kind.CHAT.value
+    people: dict[tuple[int, int], list[UserSummary]] = {}
     with connection.cursor() as cursor:
-        chat = Conversation.Kind.CHAT.value
-        cursor.execute(_PEOPLE_ROWS + only + " ORDER BY u.username", [chat, user.pk, *params])
-        for conversation, *person in cursor.fetchall():
-            people.setdefault(conversation, []).append(summary_of(*person))
+        cursor.execute(
+            f"SELECT p.user_id, {_PEOPLE_SELECT} AND {condition} ORDER BY u.username",
+            [chat, *params],
+        )
+        for user_id, conversation, *person in cursor.fetchall():
+            people.setdefault((conversation, user_id), []).append(summary_of(*person))
     return people
 
 
@@ -143,7 +154,6 @@ JOIN {Participant._meta.db_table} o ON o.conversation_id = p.conversation_id
 JOIN {User._meta.db_table} u ON u.id = o.user_id
 WHERE c.kind <> %s AND o.user_id <> p.user_id
 """
-_PEOPLE_ROWS = f"SELECT {_PEOPLE_SELECT} AND p.user_id = %s"
 
 
 def _summaries(user: User, conversation_ids: list[int] | None = None) -> list[dict[str, Any]]:
@@ -188,7 +198,6 @@ def _read_summaries(
     keeps, as (conversation, user) pairs), most recent activity first: one query for the
     rows, one for the people in them, one more only for a conversation whose last message
     is gone. Every user the rows name is in `users`."""
-    chat = Conversation.Kind.CHAT.value
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT p.user_id, {_SUMMARY_SELECT} WHERE {condition}", params)
         rows = [
@@ -196,13 +205,7 @@ def _read_summaries(
             for user_id, *row in cursor.fetchall()  # MariaDB's driver gives tuples
             if wanted is None or (row[0], user_id) in wanted
         ]
-        cursor.execute(
-            f"SELECT p.user_id, {_PEOPLE_SELECT} AND {condition} ORDER BY u.username",
-            [chat, *params],
-        )
-        people: dict[tuple[int, int], list[UserSummary]] = {}
-        for user_id, conversation, *person in cursor.fetchall():
-            people.setdefault((conversation, user_id), []).append(summary_of(*person))
+    people = _people(condition, params)
     rows.sort(key=lambda entry: _recent_first(entry[1]))
     summaries = [
         (user_id, _summary(users[user_id], row, people.get((row[0], user_id), [])))
