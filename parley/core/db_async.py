@@ -14,7 +14,9 @@ own connections (DATABASES' OPTIONS: once run DATABASE_PREPARE_THRESHOLD times, 
 when that is 0, for a pooler that cannot keep prepared statements): nothing here goes
 through the ORM, and nothing that needs a transaction spanning several statements
 belongs here. Callers run one statement at a time per loop (parley/realtime/sending.py);
-the connection is made by the first.
+the connection is made by the first. A loop that closes leaves its connection behind (a
+test's loop, or asgiref's loop for one call): it is closed when its loop is collected, and
+at the latest when the next loop opens one, so they never pile up on the server.
 """
 
 import asyncio
@@ -29,6 +31,9 @@ _Connection = psycopg.AsyncConnection[Any]
 CONNECT_TIMEOUT_SECONDS = 5
 STATEMENT_TIMEOUT_SECONDS = 10  # a send statement takes milliseconds; past this the server is stuck
 _connections: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Connection]" = (
+    weakref.WeakKeyDictionary()
+)
+_finalizers: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, weakref.finalize[Any, Any]]" = (
     weakref.WeakKeyDictionary()
 )
 
@@ -74,6 +79,7 @@ async def _connection() -> _Connection:
     loop = asyncio.get_running_loop()
     connection = _connections.get(loop)
     if connection is None or connection.closed:
+        _close_orphans()
         database = connections["default"]
         params = database.get_connection_params()
         # Django's own cursor class is synchronous; the async connection brings its own.
@@ -83,4 +89,17 @@ async def _connection() -> _Connection:
         params.setdefault("connect_timeout", CONNECT_TIMEOUT_SECONDS)
         connection = await psycopg.AsyncConnection.connect(**params, autocommit=True)
         _connections[loop] = connection
+        # No goodbye that needs the loop: it is closed, or about to be, by then.
+        previous = _finalizers.get(loop)
+        if previous is not None:
+            previous.detach()
+        _finalizers[loop] = weakref.finalize(loop, connection.pgconn.finish)
     return connection
+
+
+def _close_orphans() -> None:
+    """Close the connections of loops that have closed (their statements can never run)."""
+    for loop, connection in list(_connections.items()):
+        if loop.is_closed():
+            del _connections[loop]
+            connection.pgconn.finish()
