@@ -13,9 +13,10 @@ Scenarios:
          reaches --ramp-p99-ms; reports the best step
   idle   --sockets sockets that only say hello; reports server RSS per connection (and,
          with --tracemalloc-dir, the server's traced Python heap per connection)
-  storm  --sockets sockets open, then all closed at once and all reconnected at once
-         (as after a worker restart), each resuming from the seqs it had; reports the
-         seconds until every one has `resumed`, and the close's effect on the server
+  storm  --sockets sockets open, then all closed at once (or, --storm-restart, their
+         workers killed and started again) while --storm-missed messages go into each
+         room, then all reconnected at once, each resuming from the seqs it had; reports
+         the seconds until every one has `resumed` with every message it missed
   slow   rooms, but --slow-readers of the members (spread over the rooms) stop reading
          right after their `resumed` (a small SO_RCVBUF, then transport.pause_reading()),
          and send nothing; the others are measured as in rooms. Reports the server's RSS
@@ -1036,37 +1037,72 @@ class LoadGenerator:
         return totals
 
     async def _storm(self) -> dict[str, Any]:
-        """--sockets open; all closed at once; all reconnected at once, each resuming."""
+        """--sockets open; all gone at once (closed, or with --storm-restart their workers
+        killed and started again); --storm-missed messages sent into each of their rooms
+        meanwhile; all reconnected at once, each resuming from the seqs it had."""
         args = self.args
         users = [(int(uid), str(name)) for uid, name in self.manifest["users"]]
         chosen = [users[i % len(users)] for i in range(args.sockets)]
-        sessions = await self.log_in(list(dict.fromkeys(chosen)))
+        senders = [
+            (int(room["members"][0]), int(room["conversation"])) for room in self.manifest["rooms"]
+        ]
+        names = dict(users)
+        sessions = await self.log_in(
+            list(dict.fromkeys([*chosen, *((u, names[u]) for u, _ in senders)]))
+        )
         self.clients = [Client(uid, name, sessions[name]) for uid, name in chosen]
         first = await self._reconnect_all(args.connect_concurrency)
         await self._wait_server_idle(15)
         before = self.monitor.server()
         started = time.monotonic()
-        print(f"  closing every socket at {time.strftime('%H:%M:%S')}", file=sys.stderr)
-        await self.close_all()
+        restart_seconds = None
+        if args.storm_restart:
+            print(f"  killing every worker at {time.strftime('%H:%M:%S')}", file=sys.stderr)
+            await self._restart_workers()
+            restart_seconds = round(time.monotonic() - started, 2)
+        else:
+            print(f"  closing every socket at {time.strftime('%H:%M:%S')}", file=sys.stderr)
+            await self.close_all()
         close_seconds = time.monotonic() - started
+        await self._wait_server_idle(30)
+        gone = self.monitor.server()
+        missed = await self._send_missed(
+            [(Client(uid, names[uid], sessions[names[uid]]), c) for uid, c in senders]
+        )
         await self._wait_server_idle(30)
         closed, closed_me = self.monitor.server(), self.monitor.me()
         if args.ready_file:  # profile the storm itself
             Path(args.ready_file).write_text(str(time.time()))
         trips_before = await self._trips()
         print(f"  reconnecting every socket at {time.strftime('%H:%M:%S')}", file=sys.stderr)
+        reconnected = time.monotonic()
         storm_seconds = await self._reconnect_all(args.storm_concurrency)
+        # Missed messages come before `resumed`; wait anyway, should any come after.
+        while not missed.settled() and time.monotonic() < reconnected + storm_seconds + 10:
+            await asyncio.sleep(0.02)
+        all_seconds = time.monotonic() - reconnected
         after, after_me = self.monitor.server(), self.monitor.me()
         trips = {k: v - trips_before.get(k, 0) for k, v in (await self._trips()).items()}
         per = 1000 / len(self.clients)  # ms per reconnect, from seconds
         return {
             "scenario": "storm",
             "sockets": len(self.clients),
+            "restarted": bool(args.storm_restart),
             "first_connect_seconds": round(first, 2),
+            "restart_seconds": restart_seconds,
             "close_seconds": round(close_seconds, 2),
-            "close_cpu_s": round(closed.cpu_seconds - before.cpu_seconds, 2),
+            "close_cpu_s": None
+            if args.storm_restart
+            else round(gone.cpu_seconds - before.cpu_seconds, 2),
             "storm_seconds": round(storm_seconds, 2),
+            "storm_with_missed_seconds": round(all_seconds, 2),
             "reconnects_per_s": round(len(self.clients) / storm_seconds, 1),
+            "missed_sent": missed.sent,
+            "missed_expected": missed.expected,
+            "missed_delivered": missed.delivered,
+            "missed_lost": max(0, missed.expected - missed.delivered),
+            "missed_duplicated": missed.duplicated,
+            "missed_out_of_order": missed.out_of_order + missed.gaps,
             "storm_cpu_s": round(after.cpu_seconds - closed.cpu_seconds, 2),
             "server_cpu_ms_per_reconnect": round(
                 (after.cpu_seconds - closed.cpu_seconds) * 1000 / len(self.clients), 2
@@ -1083,7 +1119,61 @@ class LoadGenerator:
             "redis_trips_per_reconnect": round(trips.get("redis", 0) / len(self.clients), 2),
             "storm_concurrency": args.storm_concurrency,
             "db_connections": await self.monitor.db_connections(),
+            "ok": missed.settled() and missed.duplicated == 0 and not missed.errors,
         }
+
+    async def _restart_workers(self) -> None:
+        """SIGKILL every worker of uvicorn --workers (their sockets drop with them, as in a
+        crash); its supervisor starts new ones. Returns once each new one counts trips
+        (bench/trips.py: Django is set up) and the server answers HTTP."""
+        directory = Path(__file__).resolve().parent.parent / "var" / "bench" / "trips"
+
+        def workers() -> list[int]:  # not uvicorn's other child, multiprocessing's tracker
+            children = procstat.children(self.args.server_pid)
+            return [pid for pid in children if (directory / f"{pid}.json").exists()]
+
+        old = workers()
+        if not old:
+            raise SystemExit("--storm-restart needs a server run with --workers 2 or more")
+        for pid in old:
+            os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 60
+        while len([pid for pid in workers() if pid not in old]) < len(old):
+            if time.monotonic() > deadline:
+                raise TimeoutError("the supervisor did not start its workers again in 60 s")
+            await asyncio.sleep(0.05)
+        parts = urlsplit(self.base_url)
+        host, port = parts.hostname or "127.0.0.1", parts.port or 80
+        while (await _http(host, port, "GET", "/login/", {}))[0] != 200:
+            await asyncio.sleep(0.05)
+
+    async def _send_missed(self, senders: list[tuple[Client, int]]) -> Step:
+        """While the clients are away: one member of each room, on a socket of its own,
+        sends --storm-missed messages there. Each is owed to its own socket (live) and to
+        every client of the room, which must get it on resume."""
+        step = Step(label="missed", rate=0.0, index=len(self.steps))
+        self.steps.append(step)
+        per_conversation = Counter(c for client in self.clients for c in client.conversations)
+        await asyncio.gather(*(self.open(client) for client, _ in senders))
+        for n in range(self.args.storm_missed):
+            for i, (client, conversation) in enumerate(senders):
+                client_id = f"b{self.tag}m{i}n{n}"
+                recipients = per_conversation[conversation] + 1  # the sender's own socket
+                self.sends[client_id] = Sent(step, conversation, time.perf_counter(), recipients)
+                step.sent += 1
+                step.expected += recipients
+                assert client.ws is not None
+                client.ws.send_text(json.dumps({
+                    "type": "send", "ref": n, "conversation": conversation,
+                    "client_id": client_id, "body": f"{BODIES[n % len(BODIES)]} (missed {n})",
+                }))  # fmt: skip
+        deadline = time.monotonic() + 30  # each acked, and delivered to its sender's socket
+        while time.monotonic() < deadline and (step.outstanding or step.delivered < step.sent):
+            await asyncio.sleep(0.02)
+        if step.outstanding or step.errors:
+            raise RuntimeError(f"missed messages not all acknowledged: {step.errors}")
+        await asyncio.gather(*(client.ws.close() for client, _ in senders if client.ws))
+        return step
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -1127,6 +1217,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--connect-concurrency", type=int, default=50)
     parser.add_argument("--storm-concurrency", type=int, default=1000,
                         help="storm: handshakes in flight at once")  # fmt: skip
+    parser.add_argument("--storm-missed", type=int, default=3,
+                        help="storm: messages into each room while it is away")  # fmt: skip
+    parser.add_argument("--storm-restart", action="store_true",
+                        help="storm: kill the workers (uvicorn --workers) instead of closing "
+                        "the sockets, and reconnect once new ones serve")  # fmt: skip
     parser.add_argument("--pg-dsn", default="", help="to count connections in pg_stat_activity")
     parser.add_argument("--pg-database", default="")
     parser.add_argument("--sqlite-path", default="", help="to count the server's SQLite handles")

@@ -310,8 +310,10 @@ def loadgen_command(
         "--rate", str(rate),
         "--ramp-of", args.ramp_of, "--ramp-start", str(args.ramp_start),
         "--ramp-factor", str(args.ramp_factor), "--timeout", str(args.timeout),
-        "--slow-readers", str(args.slow_readers),
+        "--slow-readers", str(args.slow_readers), "--storm-missed", str(args.storm_missed),
     ]  # fmt: skip
+    if args.storm_restart:
+        cmd.append("--storm-restart")
     if not args.deflate:
         cmd.append("--no-deflate")
     if args.tracemalloc:
@@ -509,10 +511,18 @@ def _heap_lines(heap: dict[str, Any]) -> str:
 
 def summarise(result: dict[str, Any]) -> str:
     if result.get("scenario") == "storm":
+        gone = (
+            f"workers killed and serving again in {result['restart_seconds']} s"
+            if result["restarted"]
+            else f"closed at once in {result['close_seconds']} s (server CPU "
+            f"{result['close_cpu_s']} s)"
+        )
         return (
-            f"  {result['sockets']} sockets closed at once in {result['close_seconds']} s "
-            f"(server CPU {result['close_cpu_s']} s), then reconnected and resumed in "
-            f"{result['storm_seconds']} s = {result['reconnects_per_s']}/s, "
+            f"  {result['sockets']} sockets {gone}; {result['missed_sent']} messages sent "
+            f"meanwhile; all reconnected and resumed in {result['storm_seconds']} s, with "
+            f"every missed message in {result['storm_with_missed_seconds']} s "
+            f"({result['missed_delivered']}/{result['missed_expected']} deliveries, "
+            f"{result['missed_duplicated']} doubled) = {result['reconnects_per_s']}/s, "
             f"{result['server_cpu_ms_per_reconnect']} ms of server CPU each "
             f"(the generator's {result.get('loadgen_cpu_ms_per_reconnect')} ms, the whole "
             f"machine's {result.get('machine_cpu_ms_per_reconnect')} ms)"
@@ -578,6 +588,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--ramp-start", type=float, default=10.0, help="messages/s")
     parser.add_argument("--ramp-factor", type=float, default=1.5)
     parser.add_argument("--sockets", type=int, default=2000, help="idle sockets")
+    parser.add_argument("--storm-missed", type=int, default=3,
+                        help="storm: messages into each room while it is away")  # fmt: skip
+    parser.add_argument("--storm-restart", action="store_true",
+                        help="storm: kill the workers (needs --workers 2+) instead of closing "
+                        "the sockets; reconnect once new ones serve")  # fmt: skip
     parser.add_argument("--workers", type=int, default=1,
                         help="uvicorn --workers: CPU counts them all, on every core")  # fmt: skip
     parser.add_argument("--slow-readers", type=int, default=20,

@@ -1,5 +1,6 @@
 """Reads about conversations and messages. Nothing here writes."""
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
@@ -421,27 +422,54 @@ def stream_after(
     Each is rebuilt from the message's current state, so a replay never shows text that
     was since deleted. For resume and gap repair; the caller has checked membership.
     """
+    return streams_after([(conversation_id, seq, until)])[0]
+
+
+_NO_END = 2**63 - 1  # `until` None: no seq is past it
+_MESSAGES_AFTER = (
+    f"SELECT seq, id FROM {Message._meta.db_table}"  # noqa: S608 - our own table names
+    " WHERE conversation_id = %s AND seq > %s AND seq <= %s ORDER BY seq LIMIT %s"
+)
+_CHANGES_AFTER = (
+    f"SELECT seq, id FROM {ConversationEvent._meta.db_table}"  # noqa: S608
+    " WHERE conversation_id = %s AND seq > %s AND seq <= %s ORDER BY seq LIMIT %s"
+)
+
+
+def streams_after(
+    wanted: Sequence[tuple[int, int, int | None]],
+) -> list[list[tuple[int, SequencedEvent]]]:
+    """stream_after of each (conversation, seq, until): the sockets that resume together.
+
+    Each stream's seqs come from two plain statements on the (conversation, seq) indexes;
+    the messages of them all, with what their events show, from one query. A message
+    gone meanwhile (its conversation deleted) is left out."""
     cap = settings.RESUME_MAX_MESSAGES
-    messages = Message.objects.filter(conversation_id=conversation_id, seq__gt=seq)
-    changes = ConversationEvent.objects.filter(conversation_id=conversation_id, seq__gt=seq)
-    if until is not None:
-        messages = messages.filter(seq__lte=until)
-        changes = changes.filter(seq__lte=until)
-    items: list[tuple[int, SequencedEvent]] = [
-        (m.seq, message_event(m))
-        for m in messages.select_related(*MESSAGE_RELATED).order_by("seq")[:cap]
-    ]
-    rows = list(changes.order_by("seq")[:cap])
-    if rows:
-        changed = Message.objects.select_related(*MESSAGE_RELATED).in_bulk(
-            {row.message_id for row in rows}
-        )
-        items += [
-            (row.seq, message_change_event(row.kind, changed[row.message_id], row.seq, row.data))
-            for row in rows
+    seqs: list[tuple[list[tuple[int, int]], list[tuple[int, int]]]] = []
+    with connection.cursor() as cursor:
+        for conversation_id, after, until in wanted:
+            params = [conversation_id, after, _NO_END if until is None else until, cap]
+            cursor.execute(_MESSAGES_AFTER, params)
+            messages = cursor.fetchall()
+            cursor.execute(_CHANGES_AFTER, params)
+            seqs.append((messages, cursor.fetchall()))
+    changes = ConversationEvent.objects.in_bulk([pk for _, rows in seqs for _, pk in rows])
+    loaded = Message.objects.select_related(*MESSAGE_RELATED).in_bulk(
+        {pk for rows, _ in seqs for _, pk in rows} | {c.message_id for c in changes.values()}
+    )
+    streams = []
+    for messages, changed in seqs:
+        items: list[tuple[int, SequencedEvent]] = [
+            (seq, message_event(loaded[pk])) for seq, pk in messages if pk in loaded
         ]
+        for seq, pk in changed:
+            change = changes.get(pk)
+            if change is not None and change.message_id in loaded:
+                message = loaded[change.message_id]
+                items.append((seq, message_change_event(change.kind, message, seq, change.data)))
         items.sort(key=lambda item: item[0])
-    return items[:cap]
+        streams.append(items[:cap])
+    return streams
 
 
 def message_data(user: User, message_id: int) -> MessageData:
@@ -495,11 +523,6 @@ def mentionable_members(conversation_id: int, body: str) -> Mentionable:
     return {lowered: (user_id, username) for lowered, user_id, username in rows}
 
 
-def is_participant(user_id: int, conversation_id: int) -> bool:
-    """Whether the user is in the conversation now."""
-    return Participant.objects.filter(user_id=user_id, conversation_id=conversation_id).exists()
-
-
 def member_conversations(user: User) -> list[int]:
     """The ids of every conversation `user` is in (one index scan, no join; plain SQL, as
     every socket's connect reads it)."""
@@ -537,6 +560,15 @@ SELECT u.id, u.password, u.session_epoch, p.conversation_id
 FROM {User._meta.db_table} u LEFT JOIN {Participant._meta.db_table} p ON p.user_id = u.id
 WHERE {{which}} AND u.is_active = %s
 """  # noqa: S608 (table names from the models, values as parameters)
+
+
+def participants_among(pairs: list[tuple[int, int]]) -> set[tuple[int, int]]:
+    """Which of these (user, conversation) pairs are a member and their conversation now."""
+    if not pairs:
+        return set()
+    users, conversations = {u for u, _ in pairs}, {c for _, c in pairs}
+    rows = Participant.objects.filter(user_id__in=users, conversation_id__in=conversations)
+    return set(rows.values_list("user_id", "conversation_id")) & set(pairs)
 
 
 def member_of(user_id: int, conversation_ids: list[int]) -> set[int]:

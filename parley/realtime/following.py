@@ -205,16 +205,15 @@ class Following(Outbox):
             late = await self._resume_late(conversation_id, seq)
             if late is not None:
                 return late
-        self.held.discard(conversation_id)  # the replay covers what was held
-        missed = await reads.after(conversation_id, seq)
-        latest = max([self.delivered[conversation_id], *(s for s, _ in missed)])
+        # Up to hello's seq: what came since is held, and filled on release.
+        until = self.delivered[conversation_id]
+        missed = await reads.after(conversation_id, seq, until)
         if len(missed) >= settings.RESUME_MAX_MESSAGES:
-            await self.send_event(catalogue.Gap(conversation=conversation_id, from_=seq, to=latest))
+            await self.send_event(catalogue.Gap(conversation=conversation_id, from_=seq, to=until))
         else:
             for _, event in missed:
                 await self.write_text(serialise(event))
-        self.delivered[conversation_id] = max(self.delivered[conversation_id], latest, seq)
-        return self.delivered[conversation_id]
+        return until
 
     async def _resume_late(self, conversation_id: int, seq: int) -> int | None:
         """A resume behind what this socket wrote, after the hold ended: everything after

@@ -1,15 +1,20 @@
 """What a socket reads from the database, each call in the read pool
 (parley/realtime/threads.py), one trip each; the reads of every connect (`membership`,
-`state`) share their trip with the sockets connecting meanwhile (`coalescing`).
+`state`) and of every resume (`after`, `missed`) share their trip with the sockets doing
+the same meanwhile (`coalescing`).
 
 The sign-in and connect state (`membership`, `state`), the repair of a stream
-(`missed`, `stream_after`, `last_seq`, `member_of`, `conversation_summaries`) and the
+(`missed`, `after`, `last_seq`, `member_of`, `conversation_summaries`) and the
 history a client pages through. Each is awaitable and trusts its caller: the socket's user
 is signed in, and any permission the read needs is checked inside it.
 """
 
+import asyncio
+import weakref
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeAlias
+
+from cachetools import TTLCache
 
 from parley.accounts.sessions import credentials_match
 from parley.accounts.tokens import token_still_valid
@@ -21,11 +26,11 @@ from parley.messaging.selectors import (
     conversation_lists,
     conversation_summaries,
     history,
-    is_participant,
     member_conversations,
     member_conversations_signed_in,
     member_of,
-    stream_after,
+    participants_among,
+    streams_after,
 )
 from parley.realtime import presence
 from parley.realtime.threads import coalescing, reading
@@ -88,18 +93,67 @@ def _read_states(users: list[Any]) -> list[State]:
 _states = coalescing(_read_states, key=lambda user: user.pk)
 
 
-@reading
-def missed(
+Stream = list[tuple[int, catalogue.SequencedEvent]]
+
+
+async def missed(
     user_id: int, conversation_id: int, after: int, until: int | None
-) -> list[tuple[int, catalogue.SequencedEvent]] | None:
-    """stream_after for a socket of `user_id`; None if they are not in the conversation."""
-    if not is_participant(user_id, conversation_id):
-        return None
-    return stream_after(conversation_id, after, until)
+) -> Stream | None:
+    """stream_after for a socket of `user_id`; None if they are not in the conversation.
+    Shared, like `after`, with the sockets that ask meanwhile."""
+    return await _missed((user_id, conversation_id, after, until))
 
 
+RECENT_STREAM_SECONDS = 30
+RECENT_STREAM_EVENTS = 20_000  # kept at most, over all streams: bounds the memory
+_Recent: TypeAlias = "TTLCache[tuple[int, int, int], Stream]"
+# Per event loop (one per process; each test has its own, over its own database).
+_recent_streams: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Recent]" = (
+    weakref.WeakKeyDictionary()
+)
+
+
+async def after(conversation_id: int, seq: int, until: int) -> Stream:
+    """stream_after up to `until`, the seq hello gave the socket (what came later reaches
+    it live), for a resume that hello's state has checked. After a restart a room's
+    members resume it over the same range: read once, from a batch shared with the
+    sockets resuming meanwhile, or from the streams this loop read in the last
+    RECENT_STREAM_SECONDS. Each message is as it was when read, as if it had come live
+    then; a later change has a later seq, so comes after it."""
+    key = (conversation_id, seq, until)
+    loop = asyncio.get_running_loop()
+    recent = _recent_streams.get(loop)
+    if recent is None:
+        recent = _recent_streams[loop] = TTLCache(
+            maxsize=RECENT_STREAM_EVENTS, ttl=RECENT_STREAM_SECONDS, getsizeof=_events
+        )
+    stream = recent.get(key)
+    if stream is None:
+        stream = await _after(key)
+        if _events(stream) <= RECENT_STREAM_EVENTS:
+            recent[key] = stream
+    return stream
+
+
+def _events(stream: Stream) -> int:
+    return len(stream) + 1  # an empty stream takes room too
+
+
+def _read_streams(wanted: list[tuple[int, int, int]]) -> list[Stream]:
+    return streams_after(wanted)  # distinct keys (Coalesced)
+
+
+def _read_missed(wanted: list[tuple[int, int, int, int | None]]) -> list[Stream | None]:
+    pairs = [(user_id, conversation_id) for user_id, conversation_id, *_ in wanted]
+    members = participants_among(pairs)
+    keys = list(dict.fromkeys(key[1:] for key in wanted if key[:2] in members))
+    streams = dict(zip(keys, streams_after(keys), strict=True))
+    return [streams[key[1:]] if key[:2] in members else None for key in wanted]
+
+
+_after = coalescing(_read_streams)
+_missed = coalescing(_read_missed)
 page = reading(history)
-after = reading(stream_after)
 last_seq = reading(conversation_last_seq)
 summaries_of = reading(conversation_summaries)
 still_member_of = reading(member_of)

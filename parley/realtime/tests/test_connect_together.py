@@ -1,7 +1,7 @@
 """Sockets that connect at the same moment (a reconnect storm, several tabs) share their
-sign-in, membership and hello reads (parley/realtime/threads.py's `coalescing`): each
-still gets its own user, its own hello and its own rings, and a session that no longer
-signs in is refused among them."""
+sign-in, membership, hello and resume reads (parley/realtime/threads.py's `coalescing`):
+each still gets its own user, its own hello, its own rings and exactly what it missed,
+and a session that no longer signs in is refused among them."""
 
 import asyncio
 import threading
@@ -13,6 +13,9 @@ from parley.accounts.models import User
 from parley.accounts.tests.factories import UserFactory
 from parley.calls.tests.signalling_helpers import _no_background_sweep, direct, start  # noqa: F401
 from parley.core.testing.sockets import open_socket, signed_in_client
+from parley.messaging.actions.edit import check_edit_message
+from parley.messaging.actions.rooms import check_join_room
+from parley.messaging.actions.send import check_send_message
 from parley.realtime.signin import CLOSE_UNAUTHENTICATED
 from parley.realtime.threads import coalescing
 
@@ -66,6 +69,63 @@ async def test_sockets_connecting_at_once_each_get_their_own_hello_and_rings(
         if accepted:
             await socket.close()
     await caller.close()
+
+
+async def test_sockets_resuming_at_once_each_get_exactly_what_they_missed(room, chat, alice, bob):
+    carol, dave = [
+        await database_sync_to_async(UserFactory)(username=name) for name in ("carol", "dave")
+    ]
+    for user in (carol, dave):
+        await database_sync_to_async(check_join_room)(user, room)
+    for n in range(1, 6):
+        await database_sync_to_async(check_send_message)(
+            alice, conversation_id=chat.pk, client_id=f"m{n}", body=f"message {n}"
+        )
+    # As after a restart: bob's two tabs saw up to 2, carol up to 2, dave up to 4, alice all.
+    people = [(bob, 2), (bob, 2), (carol, 2), (dave, 4), (alice, 5)]
+    opened = await asyncio.gather(*(open_socket(user, hold=True) for user, _ in people))
+    sockets = [socket for socket, _, _ in opened]
+
+    for socket, (_, seen) in zip(sockets, people, strict=True):
+        await socket.send(type="resume", conversations={str(chat.pk): seen}, ref="r")
+    replies = await asyncio.gather(*(socket.receive_until("resumed") for socket in sockets))
+
+    for frames, (user, seen) in zip(replies, people, strict=True):
+        bodies = [f["message"]["body"] for f in frames if f["type"] == "message"]
+        assert bodies == [f"message {n}" for n in range(seen + 1, 6)], user.username
+        assert frames[-1]["conversations"] == {str(chat.pk): 5}
+    for socket in sockets:
+        assert await socket.nothing_more()
+        await socket.close()
+
+
+async def test_a_resume_after_a_later_hello_reads_what_changed_since(room, chat, alice, bob):
+    """The range a resume replays ends at its socket's hello: a socket whose hello came
+    after a change never gets an earlier socket's replay of the same start."""
+    sent = [
+        await database_sync_to_async(check_send_message)(
+            alice, conversation_id=chat.pk, client_id=f"m{n}", body=f"message {n}"
+        )
+        for n in range(1, 4)
+    ]
+    early, _, _ = await open_socket(bob, hold=True)
+    await early.send(type="resume", conversations={str(chat.pk): 1}, ref="r")
+    replay = await early.receive_until("resumed")
+    assert [f["message"]["body"] for f in replay if f["type"] == "message"] == [
+        "message 2", "message 3"
+    ]  # fmt: skip
+
+    await database_sync_to_async(check_edit_message)(alice, sent[1].message.pk, "second, edited")
+    later, _, _ = await open_socket(bob, hold=True)
+    await later.send(type="resume", conversations={str(chat.pk): 1}, ref="r")
+    replay = await later.receive_until("resumed")
+
+    assert [(f["type"], f["seq"]) for f in replay[:-1]] == [
+        ("message", 2), ("message", 3), ("message.edited", 4)
+    ]  # fmt: skip
+    assert replay[0]["message"]["body"] == "second, edited"
+    await early.close()
+    await later.close()
 
 
 async def test_calls_made_while_a_batch_is_out_wait_for_the_next_and_share_it(alice, bob, carol):
