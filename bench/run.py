@@ -231,7 +231,7 @@ class Profiler:
             cmd = [
                 *pinned(LOADGEN_CORE, 0), str(spy), "record", "--pid", str(pid),
                 "--rate", "100", "--nonblocking", "--duration", str(int(seconds)),
-                "--format", fmt, "-o", str(path), *extra,
+                "--format", fmt, "-o", str(path), "--subprocesses", *extra,
             ]  # fmt: skip
             self.procs.append(
                 subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603

@@ -105,6 +105,9 @@ async def _socket_closed() -> None:
         await presence.close_store()
 
 
+ROUTES_AT_ONCE = 500  # users whose presence routes one statement reads
+
+
 async def sweep(now: float | None = None) -> None:
     """Stop typers that went quiet and turn expired presence records into changes.
 
@@ -115,9 +118,17 @@ async def sweep(now: float | None = None) -> None:
     for typer in typers.expire(now):
         if not load.shedding():
             await _publish_typing(typer, "stop")
-    for change in await presence.store().sweep(now):
+    changes = await presence.store().sweep(now)
+    routes: dict[int, presence.Routes] = {}
+    users = sorted({change.user_id for change in changes})
+    for start in range(0, len(users), ROUTES_AT_ONCE):  # a restart's sockets expire together
         try:
-            await announce(change)
+            routes |= await _presence_routes(users[start : start + ROUTES_AT_ONCE])
+        except Exception:  # each change then reads its own, below
+            logger.exception("presence routes of %d users not read", len(users))
+    for change in changes:
+        try:
+            await announce(change, routes.get(change.user_id))
         except Exception:  # one failure must not cost the others their announcement
             logger.exception("presence change of user %s not announced", change.user_id)
     await calls.sweep(now)
@@ -127,7 +138,7 @@ async def announce(change: Change, routes: presence.Routes | None = None) -> Non
     """Tell the user's audience of a change of their status (`routes`: where it goes, read
     if not given)."""
     if routes is None:
-        routes = await _presence_routes(change.user_id)
+        routes = (await _presence_routes([change.user_id]))[change.user_id]
     event = presence.presence_event(change)
     await publish_presence(event, change.version, routes.conversations, routes.friends)
 

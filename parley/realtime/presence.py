@@ -611,10 +611,21 @@ def reach(user_id: int, places: list[tuple[int, int | None]] | None = None) -> "
     """Whose presence `user_id` hears and where their own presence goes, from the
     (conversation, room) pairs of their conversations (`places`, read here if not given)."""
     if places is None:
-        with connection.cursor() as cursor:
-            cursor.execute(_PLACES, [user_id])
-            places = list(cursor.fetchall())
+        return reaches(places_of([user_id]))[user_id]
     return reaches({user_id: places})[user_id]
+
+
+def places_of(user_ids: list[int]) -> dict[int, list[tuple[int, int | None]]]:
+    """The (conversation, room) pairs of each of these users' conversations, in one query."""
+    places: dict[int, list[tuple[int, int | None]]] = {user_id: [] for user_id in user_ids}
+    if not user_ids:
+        return places
+    condition, params = one_of("p.user_id", user_ids)
+    with connection.cursor() as cursor:
+        cursor.execute(_PLACES.format(condition), params)
+        for user_id, conversation_id, room_id in cursor.fetchall():
+            places[user_id].append((conversation_id, room_id))
+    return places
 
 
 def reaches(places: dict[int, list[tuple[int, int | None]]]) -> dict[int, "Reach"]:
@@ -668,8 +679,8 @@ def reaches(places: dict[int, list[tuple[int, int | None]]]) -> dict[int, "Reach
 
 _FRIENDSHIP, _BLOCK = Friendship._meta.db_table, Block._meta.db_table
 _PLACES = f"""
-SELECT p.conversation_id, c.room_id FROM {Participant._meta.db_table} p
-JOIN {Conversation._meta.db_table} c ON c.id = p.conversation_id WHERE p.user_id = %s
+SELECT p.user_id, p.conversation_id, c.room_id FROM {Participant._meta.db_table} p
+JOIN {Conversation._meta.db_table} c ON c.id = p.conversation_id WHERE {{}}
 """  # noqa: S608
 # The two people of each friendship (kind 1) and block (kind 2) of the users.
 _REACH = f"""
@@ -709,6 +720,7 @@ class Reach:
     routes: Routes
 
 
-def presence_routes(user_id: int) -> Routes:
-    """Where `user_id`'s presence events go so that each of their audience hears of them."""
-    return reach(user_id).routes
+def presence_routes(user_ids: list[int]) -> dict[int, Routes]:
+    """Where each of these users' presence events go so that each of their audience hears
+    of them: two statements however many users (a sweep announces many at once)."""
+    return {user_id: found.routes for user_id, found in reaches(places_of(user_ids)).items()}

@@ -151,8 +151,8 @@ def _read_missed(wanted: list[tuple[int, int, int, int | None]]) -> list[Stream 
     return [streams[key[1:]] if key[:2] in members else None for key in wanted]
 
 
-_after = coalescing(_read_streams)
-_missed = coalescing(_read_missed)
+_after = coalescing(_read_streams, key=lambda key: key)  # equal ranges read once
+_missed = coalescing(_read_missed, key=lambda key: key)
 page = reading(history)
 last_seq = reading(conversation_last_seq)
 summaries_of = reading(conversation_summaries)

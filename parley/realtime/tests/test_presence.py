@@ -281,12 +281,12 @@ def test_presence_routes_use_one_chat_per_room_and_only_friends_not_reached(
     check_join_room(carol, room)
     group = check_create_group(alice, [bob.pk, carol.pk])
 
-    routes = presence.presence_routes(alice.pk)
+    routes = presence.presence_routes([alice.pk])[alice.pk]
 
     assert routes.conversations == [chat.pk, group.pk]  # not the second chat of the room
     assert routes.friends == [dave.pk]
     check_join_room(dave, room)
-    assert presence.presence_routes(alice.pk).friends == []
+    assert presence.presence_routes([alice.pk, bob.pk])[alice.pk].friends == []
     assert presence.reach(alice.pk).audience == sorted([bob.pk, carol.pk, dave.pk])
 
 
@@ -345,6 +345,29 @@ async def test_a_socket_that_stops_pinging_goes_offline_when_its_record_expires(
     assert (await presence_event(bob_tab))["status"] == "online"
     assert await bob_tab.nothing_more()
     await close_all(alice_tab, bob_tab)
+
+
+async def test_one_sweep_announces_each_user_who_went_offline_to_their_own_audience(
+    room, alice, bob, carol, dave, friends, clock
+):
+    """As after a worker's restart: many users' records run out together; one sweep reads
+    every route at once, and each change still reaches exactly its own audience."""
+    bob_tab, _, _ = await open_socket(bob)  # shares the room with alice
+    carol_tab, _, _ = await open_socket(carol)  # a stranger to both
+    alice_tab, _, _ = await open_socket(alice)
+    dave_tab, _, _ = await open_socket(dave)  # alice's friend: he hears only of her
+    assert (await presence_event(bob_tab))["user"] == alice.pk  # online
+
+    await alice_tab.close()
+    await carol_tab.close()
+    await linger_out(clock)
+
+    offline = {"type": "presence", "user": alice.pk, "status": "offline"}
+    assert await presence_event(bob_tab) == offline
+    assert await presence_event(dave_tab) == offline
+    assert await bob_tab.nothing_more()
+    assert await dave_tab.nothing_more()
+    await close_all(bob_tab, dave_tab)
 
 
 async def test_hello_leaves_out_a_user_whose_records_expired_before_any_sweep(
