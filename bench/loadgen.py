@@ -408,6 +408,8 @@ class LoadGenerator:
         self.steps: list[Step] = []
         self.online: Counter[int] = Counter()  # sockets per conversation
         self.stray = 0
+        self.frames: Counter[bytes] = Counter()
+        self.counting = False
         self.monitor = Monitor(args.server_pid, args.pg_dsn, args.pg_database, args.sqlite_path)
         self.tag = secrets.token_hex(3)
         self.login_seconds = 0.0
@@ -518,6 +520,8 @@ class LoadGenerator:
     # --- receiving ---------------------------------------------------------------------
 
     def _on_frame(self, client: Client, raw: bytes) -> None:
+        if self.counting:  # the storm's frames, by their first bytes (the type)
+            self.frames[raw[:24]] += 1
         if client.stalled_at is not None:
             return  # frames that came in the same read as `resumed`: never read
         now = time.perf_counter()
@@ -1075,6 +1079,7 @@ class LoadGenerator:
             Path(args.ready_file).write_text(str(time.time()))
         trips_before = await self._trips()
         print(f"  reconnecting every socket at {time.strftime('%H:%M:%S')}", file=sys.stderr)
+        self.counting = True
         reconnected = time.monotonic()
         storm_seconds = await self._reconnect_all(args.storm_concurrency)
         # Missed messages come before `resumed`; wait anyway, should any come after.
@@ -1118,6 +1123,10 @@ class LoadGenerator:
             "queries_per_reconnect": round(trips.get("queries", 0) / len(self.clients), 2),
             "redis_trips_per_reconnect": round(trips.get("redis", 0) / len(self.clients), 2),
             "storm_concurrency": args.storm_concurrency,
+            "frames_per_reconnect": {
+                kind.decode(errors="replace"): round(count / len(self.clients), 2)
+                for kind, count in self.frames.most_common(8)
+            },
             "db_connections": await self.monitor.db_connections(),
             "ok": missed.settled() and missed.duplicated == 0 and not missed.errors,
         }
