@@ -1,7 +1,7 @@
 """Reads about conversations and messages. Nothing here writes."""
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
@@ -10,6 +10,7 @@ from django.db.models import (
     Case,
     Count,
     Max,
+    Model,
     OuterRef,
     Q,
     QuerySet,
@@ -453,9 +454,10 @@ def streams_after(
             messages = cursor.fetchall()
             cursor.execute(_CHANGES_AFTER, params)
             seqs.append((messages, cursor.fetchall()))
-    changes = ConversationEvent.objects.in_bulk([pk for _, rows in seqs for _, pk in rows])
-    loaded = Message.objects.select_related(*MESSAGE_RELATED).in_bulk(
-        {pk for rows, _ in seqs for _, pk in rows} | {c.message_id for c in changes.values()}
+    changes = _in_bulk(ConversationEvent.objects.all(), [pk for _, rows in seqs for _, pk in rows])
+    loaded = _in_bulk(
+        Message.objects.select_related(*MESSAGE_RELATED),
+        {pk for rows, _ in seqs for _, pk in rows} | {c.message_id for c in changes.values()},
     )
     streams = []
     for messages, changed in seqs:
@@ -470,6 +472,22 @@ def streams_after(
         items.sort(key=lambda item: item[0])
         streams.append(items[:cap])
     return streams
+
+
+M = TypeVar("M", bound=Model)
+
+
+def _in_bulk(rows: QuerySet[M], ids: Iterable[int]) -> dict[int, M]:
+    """in_bulk a few thousand ids at a time: PostgreSQL takes at most 65,535 parameters
+    (Django splits the list only where a backend declares a limit)."""
+    ids = sorted(set(ids))
+    found: dict[int, M] = {}
+    for start in range(0, len(ids), IN_BULK_AT_ONCE):
+        found |= rows.in_bulk(ids[start : start + IN_BULK_AT_ONCE])
+    return found
+
+
+IN_BULK_AT_ONCE = 5000
 
 
 def message_data(user: User, message_id: int) -> MessageData:

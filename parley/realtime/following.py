@@ -261,15 +261,20 @@ class Following(Outbox):
             await self.liveness_joined(conversation_id)
 
     async def _fill(self, conversation_id: int, after: int, until: int | None = None) -> None:
-        """Send what the socket missed of a conversation, from the database; if the user
-        is no longer in it (the event saying so was lost), stop following it instead."""
-        missed = await reads.missed(self.user.pk, conversation_id, after, until)
-        if missed is None:
-            await self._forget(conversation_id, tell=True)
-            return
-        for seq, event in missed:
-            await self.write_text(serialise(event))
-            self.delivered[conversation_id] = seq
+        """Send what the socket missed of a conversation, from the database, a page of
+        RESUME_MAX_MESSAGES at a time until none is left (every lost event is owed: a
+        live event's fill has no `gap` to offer); if the user is no longer in it (the
+        event saying so was lost), stop following it instead."""
+        while True:
+            missed = await reads.missed(self.user.pk, conversation_id, after, until)
+            if missed is None:
+                await self._forget(conversation_id, tell=True)
+                return
+            for seq, event in missed:
+                await self.write_text(serialise(event))
+                self.delivered[conversation_id] = after = seq
+            if len(missed) < settings.RESUME_MAX_MESSAGES:
+                return
 
     async def _forget(self, conversation_id: int, *, tell: bool = False) -> None:
         """Stop following a conversation the user left (or was removed from). `tell`: a

@@ -105,7 +105,8 @@ async def missed(
 
 
 RECENT_STREAM_SECONDS = 30
-RECENT_STREAM_EVENTS = 20_000  # kept at most, over all streams: bounds the memory
+RECENT_STREAM_EVENTS = 2_000  # kept at most, over all streams: bounds the memory
+RECENT_STREAM_LONGEST = 50  # a longer stream is not kept (rare: a long absence)
 _Recent: TypeAlias = "TTLCache[tuple[int, int, int], Stream]"
 # Per event loop (one per process; each test has its own, over its own database).
 _recent_streams: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Recent]" = (
@@ -119,7 +120,8 @@ async def after(conversation_id: int, seq: int, until: int) -> Stream:
     members resume it over the same range: read once, from a batch shared with the
     sockets resuming meanwhile, or from the streams this loop read in the last
     RECENT_STREAM_SECONDS. Each message is as it was when read, as if it had come live
-    then; a later change has a later seq, so comes after it."""
+    then; a later change has a later seq, so comes after it (what has no seq, such as
+    its sender's display name, may be that much older)."""
     key = (conversation_id, seq, until)
     loop = asyncio.get_running_loop()
     recent = _recent_streams.get(loop)
@@ -130,7 +132,7 @@ async def after(conversation_id: int, seq: int, until: int) -> Stream:
     stream = recent.get(key)
     if stream is None:
         stream = await _after(key)
-        if _events(stream) <= RECENT_STREAM_EVENTS:
+        if len(stream) <= RECENT_STREAM_LONGEST:
             recent[key] = stream
     return stream
 

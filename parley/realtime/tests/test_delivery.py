@@ -135,6 +135,21 @@ async def test_a_lost_live_event_is_filled_in_before_the_next(room, chat, alice,
     await receiver.close()
 
 
+@override_settings(RESUME_MAX_MESSAGES=3)
+async def test_more_lost_live_events_than_a_page_are_all_filled_in(room, chat, alice, bob):
+    """The fill before a live event reads as many pages as it takes: every lost event
+    is owed, and nothing offers the socket a `gap` here."""
+    receiver, _, _ = await open_socket(bob)
+    for n in range(1, 8):
+        await database_sync_to_async(store_without_publishing)(alice, chat, n)
+    await database_sync_to_async(send)(alice, chat, 8)
+
+    frames = [await receiver.receive() for _ in range(8)]
+    assert [(f["type"], f["seq"]) for f in frames] == [("message", n) for n in range(1, 9)]
+    assert await receiver.nothing_more()
+    await receiver.close()
+
+
 async def test_read_marks_clear_unread_on_every_tab(room, chat, alice, bob):
     for n in range(1, 4):
         await database_sync_to_async(send)(alice, chat, n)
