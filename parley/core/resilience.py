@@ -118,17 +118,27 @@ class ScriptPipeline:
     def __init__(self, client: Any) -> None:
         self.client = client
         self._calls: Coalesced[tuple[Any, list[Any], list[Any]], Any] = Coalesced(self._send)
+        self._refuse_until = 0.0  # monotonic
 
     async def __call__(self, script: Any, keys: list[Any], args: list[Any]) -> Any:
         """The reply of `script` (registered on this client) run with `keys` and `args`."""
         return await self._calls((script, keys, args))
 
     async def _send(self, calls: list[tuple[Any, list[Any], list[Any]]]) -> list[Any]:
+        # The calls that queued behind a pipeline Redis did not answer fail at once, as
+        # the outage would have had them fall back had it been known: a frozen Redis then
+        # costs a caller one timeout, not two.
+        if time.monotonic() < self._refuse_until:
+            raise redis.exceptions.ConnectionError("Redis failed the pipeline before this one")
         pipe = self.client.pipeline(transaction=False)
         for script, keys, args in calls:
             pipe.scripts.add(script)  # loaded first if Redis lacks it (restarted empty)
             pipe.evalsha(script.sha, len(keys), *keys, *args)
-        return list(await pipe.execute(raise_on_error=False))
+        try:
+            return list(await pipe.execute(raise_on_error=False))
+        except REDIS_ERRORS:
+            self._refuse_until = time.monotonic() + redis_outage.retry_seconds
+            raise
 
 
 class Outage:
