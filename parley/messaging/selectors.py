@@ -427,14 +427,13 @@ def stream_after(
 
 
 _NO_END = 2**63 - 1  # `until` None: no seq is past it
-_MESSAGES_AFTER = (
-    f"SELECT seq, id FROM {Message._meta.db_table}"  # noqa: S608 - our own table names
+# The seqs and ids of a table's rows in a range of a conversation (messages, changes).
+_AFTER = (
+    "SELECT seq, id FROM {}"
     " WHERE conversation_id = %s AND seq > %s AND seq <= %s ORDER BY seq LIMIT %s"
 )
-_CHANGES_AFTER = (
-    f"SELECT seq, id FROM {ConversationEvent._meta.db_table}"  # noqa: S608
-    " WHERE conversation_id = %s AND seq > %s AND seq <= %s ORDER BY seq LIMIT %s"
-)
+_MESSAGES_AFTER = _AFTER.format(Message._meta.db_table)
+_CHANGES_AFTER = _AFTER.format(ConversationEvent._meta.db_table)
 
 
 def streams_after(

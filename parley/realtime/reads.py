@@ -141,10 +141,6 @@ def _events(stream: Stream) -> int:
     return len(stream) + 1  # an empty stream takes room too
 
 
-def _read_streams(wanted: list[tuple[int, int, int]]) -> list[Stream]:
-    return streams_after(wanted)  # distinct keys (Coalesced)
-
-
 def _read_missed(wanted: list[tuple[int, int, int, int | None]]) -> list[Stream | None]:
     pairs = [(user_id, conversation_id) for user_id, conversation_id, *_ in wanted]
     members = participants_among(pairs)
@@ -153,7 +149,7 @@ def _read_missed(wanted: list[tuple[int, int, int, int | None]]) -> list[Stream 
     return [streams[key[1:]] if key[:2] in members else None for key in wanted]
 
 
-_after = coalescing(_read_streams, key=lambda key: key)  # equal ranges read once
+_after = coalescing(streams_after, key=lambda key: key)  # equal ranges read once
 _missed = coalescing(_read_missed, key=lambda key: key)
 page = reading(history)
 last_seq = reading(conversation_last_seq)
