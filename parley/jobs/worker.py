@@ -17,7 +17,6 @@ import logging
 import os
 import socket
 import threading
-from contextlib import suppress
 from datetime import datetime, timedelta
 from traceback import format_exception
 from typing import Any
@@ -60,8 +59,8 @@ class ParleyWorker(Worker):
         except DatabaseError:
             logger.exception("a worker_started receiver failed")
         heartbeat = Heartbeat(self.worker_id)
-        heartbeat.start()
-        try:
+        try:  # a stop signal may come while the first beat is written: it is removed too
+            heartbeat.start()
             super().run()
         finally:
             heartbeat.stop()
@@ -169,9 +168,13 @@ class Heartbeat:
         """Stop beating and remove the row: a job this worker left running (it stops on an
         error) is recovered at the next pass of any worker."""
         self._stopping.set()
-        self._thread.join(timeout=settings.JOBS_LEASE_SECONDS)
-        with suppress(DatabaseError):
+        if self._thread.ident is not None:  # started
+            self._thread.join(timeout=settings.JOBS_LEASE_SECONDS)
+        try:
             WorkerHeartbeat.objects.filter(pk=self.worker_id).delete()
+        except DatabaseError:  # the row expires after JOBS_LEASE_SECONDS
+            logger.warning("job worker %s could not remove its heartbeat", self.worker_id,
+                           exc_info=True)  # fmt: skip
 
     def beat(self) -> None:
         now = timezone.now()

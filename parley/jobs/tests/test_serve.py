@@ -76,11 +76,13 @@ def test_killing_the_script_stops_the_server_and_the_worker(tmp_path):
         worker = wait_for(lambda: listening(port) and only_heartbeat(), "the server, a worker")
     finally:
         process.kill()
-        process.communicate()
+        output = process.communicate()[0].decode()  # to EOF: the children's output too
 
-    wait_for(lambda: not listening(port), "the server's end")
-    wait_for(lambda: not WorkerHeartbeat.objects.exists(), "the worker's clean stop")
-    wait_for(lambda: not running(worker.pid), "the worker's exit")
+    wait_for(lambda: not listening(port), f"the server's end; output:\n{output}")
+    wait_for(
+        lambda: not WorkerHeartbeat.objects.exists(), f"the worker's clean stop; output:\n{output}"
+    )
+    wait_for(lambda: not running(worker.pid), f"the worker's exit; output:\n{output}")
 
 
 def running(pid: int) -> bool:

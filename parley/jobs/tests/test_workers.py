@@ -1,7 +1,8 @@
 """The queue with real db_worker processes on the test database: a job runs, a job left
 by a SIGKILLed worker runs again on another, a worker stopped by force puts its job back,
 a job of a rolled-back transaction never runs, and a job killed after it posted its
-message and run again posts it once.
+message and run again posts it once. A stop signal right after the first beat leaves no
+heartbeat behind.
 
 Workers beat every 0.1 s with a 2 s lease here (JobWorkers); tests poll for what they
 wait for, with a deadline."""
@@ -16,6 +17,7 @@ from parley.core.testing.jobs import JobWorkers, lines, wait_for
 from parley.jobs.models import WorkerHeartbeat
 from parley.jobs.queue import enqueue_on_commit
 from parley.jobs.tests import jobs
+from parley.jobs.worker import Heartbeat, ParleyWorker
 from parley.messaging.actions.rooms import check_create_room, check_join_room
 from parley.messaging.models import Message
 
@@ -42,6 +44,27 @@ def test_an_enqueued_job_runs_and_a_stopped_worker_says_goodbye(workers, tmp_pat
     assert len(lines(ran)) == 1
     assert workers.stop(worker) == 0, workers.log(worker)
     assert not WorkerHeartbeat.objects.filter(pk=worker).exists()
+
+
+def test_a_stop_signal_right_after_the_first_beat_leaves_no_heartbeat(monkeypatch):
+    # db_worker's SIGTERM handler raises SystemExit wherever the main thread is; here, as
+    # the first beat has been written. `make run`'s script stopping saw that row stay.
+    first_beat = Heartbeat.beat
+
+    def beat_then_stopped(heartbeat: Heartbeat) -> None:
+        first_beat(heartbeat)
+        raise SystemExit(0)
+
+    monkeypatch.setattr(Heartbeat, "beat", beat_then_stopped)
+    worker = ParleyWorker(
+        queue_names=["*"], excluded_queue_names=[], interval=0, batch=False,
+        backend_name="default", startup_delay=False, max_tasks=None, worker_id="stopped",
+    )  # fmt: skip
+
+    with pytest.raises(SystemExit):
+        worker.run()
+
+    assert not WorkerHeartbeat.objects.exists()
 
 
 def test_the_job_of_a_sigkilled_worker_runs_again_on_another(workers, tmp_path):
