@@ -1016,6 +1016,14 @@ class LoadGenerator:
         await asyncio.gather(*(one(c) for c in self.clients))
         return time.monotonic() - started
 
+    def _worker_cpu(self) -> dict[int, float]:
+        """CPU seconds so far of each process under the server (uvicorn's workers)."""
+        found = {}
+        for pid in procstat.children(self.args.server_pid):
+            with contextlib.suppress(OSError):
+                found[pid] = procstat.cpu_seconds(pid)
+        return found
+
     async def _trips(self) -> dict[str, int]:
         """The round trips every server process has made so far (bench/trips.py), summed;
         empty if the server does not count them."""
@@ -1078,6 +1086,7 @@ class LoadGenerator:
         if args.ready_file:  # profile the storm itself
             Path(args.ready_file).write_text(str(time.time()))
         trips_before = await self._trips()
+        split_before = self._worker_cpu()
         print(f"  reconnecting every socket at {time.strftime('%H:%M:%S')}", file=sys.stderr)
         self.counting = True
         reconnected = time.monotonic()
@@ -1087,6 +1096,7 @@ class LoadGenerator:
             await asyncio.sleep(0.02)
         all_seconds = time.monotonic() - reconnected
         after, after_me = self.monitor.server(), self.monitor.me()
+        split = self._worker_cpu()
         trips = {k: v - trips_before.get(k, 0) for k, v in (await self._trips()).items()}
         per = 1000 / len(self.clients)  # ms per reconnect, from seconds
         return {
@@ -1109,6 +1119,10 @@ class LoadGenerator:
             "missed_duplicated": missed.duplicated,
             "missed_out_of_order": missed.out_of_order + missed.gaps,
             "storm_cpu_s": round(after.cpu_seconds - closed.cpu_seconds, 2),
+            # Each worker's share (one that took more sockets finishes later).
+            "worker_cpu_s": sorted(
+                round(split[pid] - split_before.get(pid, 0.0), 2) for pid in split
+            ),
             "server_cpu_ms_per_reconnect": round(
                 (after.cpu_seconds - closed.cpu_seconds) * 1000 / len(self.clients), 2
             ),

@@ -12,6 +12,8 @@ import multiprocessing
 import os
 import shutil
 import socket
+import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,7 +22,14 @@ from pathlib import Path
 
 import pytest
 from django.db import connection, connections
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Page,
+    WebSocket,
+    expect,
+    sync_playwright,
+)
 
 CHROMIUM_ARGS = [
     "--headless=new",
@@ -34,6 +43,7 @@ CHROMIUM_ARGS = [
 ]
 EXPECT_TIMEOUT_MS = 10_000
 ACTION_TIMEOUT_MS = 15_000
+TRACE_LINES = 60  # of each page, printed when a test fails
 
 _reports = pytest.StashKey[dict[str, pytest.TestReport]]()
 
@@ -229,11 +239,30 @@ def new_page(
     """Open a page in a fresh browser context: each call is a separate person.
 
     Server errors (HTTP 5xx) and uncaught page errors fail the test. When a test
-    fails, each page's screenshot and HTML are saved under its tmp_path.
+    fails, each page's screenshot and HTML are saved under its tmp_path, and its last
+    console messages and WebSocket frames are printed (CI keeps only the output).
     """
     contexts: list[BrowserContext] = []
     pages: list[Page] = []
     problems: list[str] = []
+    traces: list[deque[str]] = []
+
+    def trace(page: Page) -> None:
+        lines: deque[str] = deque(maxlen=TRACE_LINES)
+        traces.append(lines)
+        started = time.monotonic()
+
+        def note(text: str) -> None:
+            lines.append(f"{time.monotonic() - started:7.2f} {text[:300]}")
+
+        def watch(ws: WebSocket) -> None:
+            note(f"websocket {ws.url}")
+            ws.on("framesent", lambda payload: note(f"> {payload!s}"))
+            ws.on("framereceived", lambda payload: note(f"< {payload!s}"))
+            ws.on("close", lambda _: note("websocket closed"))
+
+        page.on("console", lambda message: note(f"console.{message.type}: {message.text}"))
+        page.on("websocket", watch)
 
     def open_page() -> Page:
         context = browser.new_context(base_url=site_url)
@@ -249,6 +278,7 @@ def new_page(
             ),
         )
         page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
+        trace(page)
         pages.append(page)
         return page
 
@@ -263,6 +293,8 @@ def new_page(
             page.screenshot(path=shot, full_page=True)
             (tmp_path / f"page-{number}.html").write_text(page.content())
             print(f"page {number} was at {page.url}; screenshot: {shot}")
+            print(f"page {number}'s last console messages and frames:", *traces[number - 1],
+                  sep="\n  ")  # fmt: skip
     for context in contexts:
         context.close()
     if problems:
