@@ -39,7 +39,6 @@ import itertools
 import json
 import logging
 import secrets
-import weakref
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -49,6 +48,8 @@ from django.conf import settings
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 from websockets.typing import Subprotocol
+
+from parley.core.per_loop import PerLoop
 
 logger = logging.getLogger(__name__)
 
@@ -522,19 +523,13 @@ class JanusClient:
         return participant
 
 
-_shared: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, JanusClient]" = (
-    weakref.WeakKeyDictionary()
-)
+_shared: PerLoop[JanusClient] = PerLoop(lambda: JanusClient.from_settings())
 
 
 def shared_client() -> JanusClient:
     """The process's client (for the running event loop) from the settings, made on first
     use; it connects on its first request. Raises JanusError when JANUS_URL is empty."""
-    loop = asyncio.get_running_loop()
-    client = _shared.get(loop)
-    if client is None:
-        client = _shared[loop] = JanusClient.from_settings()
-    return client
+    return _shared.get()
 
 
 class _Sink:

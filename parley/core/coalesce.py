@@ -9,10 +9,11 @@ nothing else is happening.
 """
 
 import asyncio
-import weakref
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
+
+from parley.core.per_loop import PerLoop
 
 K = TypeVar("K")
 T = TypeVar("T")
@@ -41,14 +42,11 @@ class Coalesced(Generic[K, T]):
     ) -> None:
         self.run = run
         self.key = key
-        # One queue per event loop (each test has its own loop; a server, one).
-        self.queues: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Queue[K, T]] = (
-            weakref.WeakKeyDictionary()
-        )
+        self.queues: PerLoop[_Queue[K, T]] = PerLoop(_Queue)
 
     async def __call__(self, item: K) -> T:
         loop = asyncio.get_running_loop()
-        queue = self.queues.setdefault(loop, _Queue())
+        queue = self.queues.get()
         future: asyncio.Future[T] = loop.create_future()
         queue.waiting.append((item, future))
         if queue.task is None:

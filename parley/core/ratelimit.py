@@ -9,10 +9,8 @@ with the seconds to wait, which HTTP renders as 429 with Retry-After and the soc
 an error event with "retry_after".
 """
 
-import asyncio
 import threading
 import time
-import weakref
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -20,6 +18,7 @@ from typing import Any
 from django.conf import settings
 
 from parley.core.errors import ErrorCode, ParleyError
+from parley.core.per_loop import PerLoop
 from parley.core.resilience import (
     REDIS_ERRORS,
     ScriptPipeline,
@@ -182,18 +181,18 @@ def _redis_script() -> Any:
 # redis.asyncio clients belong to the event loop that made them: one script per loop,
 # its calls pipelined (frames of many sockets at once share round trips).
 _AsyncScript = tuple[Any, ScriptPipeline]
-_async_scripts: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _AsyncScript]" = (
-    weakref.WeakKeyDictionary()
-)
+
+
+def _new_async_script() -> _AsyncScript:
+    client = async_redis()
+    return client.register_script(_LUA), ScriptPipeline(client)
+
+
+_async_scripts: PerLoop[_AsyncScript] = PerLoop(_new_async_script)
 
 
 def _async_redis_script() -> _AsyncScript:
-    loop = asyncio.get_running_loop()
-    found = _async_scripts.get(loop)
-    if found is None:
-        client = async_redis()
-        found = _async_scripts[loop] = (client.register_script(_LUA), ScriptPipeline(client))
-    return found
+    return _async_scripts.get()
 
 
 def take_tokens(keys: list[str], limit: Limit) -> list[float]:

@@ -18,7 +18,6 @@ import contextlib
 import logging
 import os
 import threading
-import weakref
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -26,6 +25,7 @@ from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+from parley.core.per_loop import PerLoop
 from parley.core.resilience import REDIS_ERRORS, redis_outage, redis_timeout
 from parley.events.catalogue import (
     MembershipChanged,
@@ -303,16 +303,11 @@ class _Publisher:
             await _publish(layer, sends)
 
 
-_publishers: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Publisher]" = (
-    weakref.WeakKeyDictionary()
-)
+_publishers: PerLoop[_Publisher] = PerLoop(_Publisher)
 
 
 def _send_on_loop(sends: list[tuple[Any, list[str], dict[str, Any]]]) -> None:
-    loop = asyncio.get_running_loop()
-    publisher = _publishers.get(loop)
-    if publisher is None:
-        publisher = _publishers[loop] = _Publisher()
+    publisher = _publishers.get()
     for layer, groups, message in sends:
         publisher.put(layer, groups, message)
 

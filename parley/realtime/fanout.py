@@ -18,12 +18,12 @@ lost joined or left event costs at most one interval.
 import asyncio
 import contextlib
 import logging
-import weakref
 from typing import Any, Protocol
 
 from channels.layers import BaseChannelLayer, get_channel_layer
 from django.conf import settings
 
+from parley.core.per_loop import PerLoop
 from parley.core.resilience import (
     DATABASE_ERRORS,
     REDIS_ERRORS,
@@ -274,7 +274,13 @@ class Fanout:
                 logger.exception("delivery of %s failed", message.get("type"))
 
 
-_fanouts: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Fanout] = weakref.WeakKeyDictionary()
+def _new_fanout() -> "Fanout":
+    layer = get_channel_layer()
+    assert layer is not None, "Parley needs a channel layer"
+    return Fanout(layer)
+
+
+_fanouts: PerLoop[Fanout] = PerLoop(_new_fanout)
 
 
 def _checks(
@@ -301,14 +307,14 @@ def _checks(
 def _wake_all() -> None:
     """Redis or the database is back (called on whichever thread saw it): every Fanout
     repairs and resyncs at once, on its own loop."""
-    for loop, hub in list(_fanouts.items()):
+    for loop, hub in _fanouts.items():
         with contextlib.suppress(RuntimeError):  # that loop closed
             loop.call_soon_threadsafe(hub._wake.set)
 
 
 def local_fanout() -> Fanout | None:
     """This event loop's Fanout if it has one (no socket has opened: nobody to deliver to)."""
-    return _fanouts.get(asyncio.get_running_loop())
+    return _fanouts.find()
 
 
 def deliver_locally(sends: list[tuple[str, dict[str, Any]]]) -> None:
@@ -321,13 +327,7 @@ def deliver_locally(sends: list[tuple[str, dict[str, Any]]]) -> None:
 
 def fanout() -> Fanout:
     """This event loop's Fanout (one per process in production; one per test loop)."""
-    loop = asyncio.get_running_loop()
-    hub = _fanouts.get(loop)
-    if hub is None:
-        layer = get_channel_layer()
-        assert layer is not None, "Parley needs a channel layer"
-        hub = _fanouts[loop] = Fanout(layer)
-    return hub
+    return _fanouts.get()
 
 
 redis_outage.on_recovery(_wake_all)

@@ -8,21 +8,20 @@ storm the rest wait, unanswered. A loop's gates go with the loop.
 """
 
 import asyncio
-import weakref
 from typing import Literal
 
 from django.conf import settings
 
+from parley.core.per_loop import PerLoop
+
 Gate = Literal["open", "close"]
 
-_gates: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Semaphore]]" = (
-    weakref.WeakKeyDictionary()
-)
+_gates: PerLoop[dict[Gate, asyncio.Semaphore]] = PerLoop(dict)
 
 
 def gate(kind: Gate) -> asyncio.Semaphore:
     """This event loop's gate for sockets opening ("open") or closing ("close")."""
-    gates = _gates.setdefault(asyncio.get_running_loop(), {})
+    gates = _gates.get()
     semaphore = gates.get(kind)
     if semaphore is None:
         semaphore = gates[kind] = asyncio.Semaphore(settings.WEBSOCKET_CONNECTS_AT_ONCE)

@@ -33,7 +33,6 @@ presence, so that nobody is left looking online.
 import asyncio
 import logging
 import time
-import weakref
 from array import array
 from bisect import bisect_left
 from collections.abc import Mapping
@@ -41,6 +40,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from parley.core.errors import ErrorCode, ParleyError
+from parley.core.per_loop import PerLoop
 from parley.events import frames
 from parley.events.catalogue import NamedUser, Status, TypingState, serialise
 from parley.events.frames import PresenceState
@@ -66,9 +66,7 @@ class _Ticker:
     task: "asyncio.Task[Any] | None" = field(default=None)
 
 
-_tickers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Ticker] = (
-    weakref.WeakKeyDictionary()
-)
+_tickers: PerLoop[_Ticker] = PerLoop(_Ticker)
 
 
 async def _sweep_forever() -> None:
@@ -85,21 +83,19 @@ async def _tick() -> None:
 
 
 async def _socket_opened() -> None:
-    loop = asyncio.get_running_loop()
-    ticker = _tickers.setdefault(loop, _Ticker())
+    ticker = _tickers.get()
     ticker.sockets += 1
     if ticker.task is None:
-        ticker.task = loop.create_task(_tick())
+        ticker.task = asyncio.get_running_loop().create_task(_tick())
 
 
 async def _socket_closed() -> None:
-    loop = asyncio.get_running_loop()
-    ticker = _tickers.get(loop)
+    ticker = _tickers.find()
     if ticker is None:
         return
     ticker.sockets -= 1
     if ticker.sockets == 0 and ticker.task is not None:
-        del _tickers[loop]
+        _tickers.pop()
         ticker.task.cancel()
         await asyncio.gather(ticker.task, return_exceptions=True)
         await presence.close_store()

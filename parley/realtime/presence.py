@@ -26,10 +26,8 @@ the app's clock (time.time()), passed in by the caller, so
 tests move them with time-machine. Nothing is written to the database.
 """
 
-import asyncio
 import threading
 import time
-import weakref
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -38,6 +36,7 @@ from django.db import connection
 
 from parley.accounts.models import Block, Friendship
 from parley.core import ratelimit
+from parley.core.per_loop import PerLoop
 from parley.core.resilience import (
     REDIS_ERRORS,
     ScriptPipeline,
@@ -541,8 +540,10 @@ class FallbackPresenceStore:
 # --- the store of the running process ---------------------------------------------------
 
 _local_store = LocalPresenceStore()
-_redis_stores: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, FallbackPresenceStore] = (
-    weakref.WeakKeyDictionary()
+_redis_stores: PerLoop[FallbackPresenceStore] = PerLoop(
+    lambda: FallbackPresenceStore(
+        RedisPresenceStore(async_redis(), settings.REDIS_PREFIX), LocalPresenceStore()
+    )
 )
 
 
@@ -551,17 +552,12 @@ def store() -> PresenceStore:
     unreachable), else memory. Call on the loop."""
     if not settings.REDIS_URL:
         return _local_store
-    loop = asyncio.get_running_loop()
-    found = _redis_stores.get(loop)
-    if found is None:
-        shared = RedisPresenceStore(async_redis(), settings.REDIS_PREFIX)
-        found = _redis_stores[loop] = FallbackPresenceStore(shared, LocalPresenceStore())
-    return found
+    return _redis_stores.get()
 
 
 async def close_store() -> None:
     """Close the running loop's Redis connections (when its last socket has gone)."""
-    found = _redis_stores.pop(asyncio.get_running_loop(), None)
+    found = _redis_stores.pop()
     if found is not None:
         await found.shared.client.aclose()
 

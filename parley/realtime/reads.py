@@ -9,8 +9,6 @@ history a client pages through. Each is awaitable and trusts its caller: the soc
 is signed in, and any permission the read needs is checked inside it.
 """
 
-import asyncio
-import weakref
 from collections.abc import Mapping
 from typing import Any, TypeAlias
 
@@ -19,6 +17,7 @@ from cachetools import TTLCache
 from parley.accounts.sessions import credentials_match
 from parley.accounts.tokens import token_still_valid
 from parley.calls.selectors import calls_ringing_for
+from parley.core.per_loop import PerLoop
 from parley.events import catalogue
 from parley.events.catalogue import CallData
 from parley.messaging.selectors import (
@@ -109,8 +108,8 @@ RECENT_STREAM_EVENTS = 2_000  # kept at most, over all streams: bounds the memor
 RECENT_STREAM_LONGEST = 50  # a longer stream is not kept (rare: a long absence)
 _Recent: TypeAlias = "TTLCache[tuple[int, int, int], Stream]"
 # Per event loop (one per process; each test has its own, over its own database).
-_recent_streams: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Recent]" = (
-    weakref.WeakKeyDictionary()
+_recent_streams: PerLoop[_Recent] = PerLoop(
+    lambda: TTLCache(maxsize=RECENT_STREAM_EVENTS, ttl=RECENT_STREAM_SECONDS, getsizeof=_events)
 )
 
 
@@ -123,12 +122,7 @@ async def after(conversation_id: int, seq: int, until: int) -> Stream:
     then; a later change has a later seq, so comes after it (what has no seq, such as
     its sender's display name, may be that much older)."""
     key = (conversation_id, seq, until)
-    loop = asyncio.get_running_loop()
-    recent = _recent_streams.get(loop)
-    if recent is None:
-        recent = _recent_streams[loop] = TTLCache(
-            maxsize=RECENT_STREAM_EVENTS, ttl=RECENT_STREAM_SECONDS, getsizeof=_events
-        )
+    recent = _recent_streams.get()
     stream = recent.get(key)
     if stream is None:
         stream = await _after(key)

@@ -17,7 +17,6 @@ would repair the apparent gap from the database.
 
 import asyncio
 import logging
-import weakref
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -26,6 +25,7 @@ from typing import Any, TypeVar
 from django.db import close_old_connections
 
 from parley.core.errors import ErrorCode, ParleyError
+from parley.core.per_loop import PerLoop
 from parley.core.resilience import database_outage, unavailable
 from parley.events.publish import publishing_from
 from parley.messaging.actions._send_batch import finish_batch, prepare_batch, store_batch
@@ -158,15 +158,9 @@ async def _in_thread(function: Callable[..., T], *args: Any) -> T:
     return await loop.run_in_executor(_thread, run)
 
 
-_queues: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, SendQueue]" = (
-    weakref.WeakKeyDictionary()
-)
+_queues: PerLoop[SendQueue] = PerLoop(SendQueue)
 
 
 async def send_message(request: SendRequest) -> SendResult:
     """Send one message through this event loop's queue (see the module's docstring)."""
-    loop = asyncio.get_running_loop()
-    queue = _queues.get(loop)
-    if queue is None:
-        queue = _queues[loop] = SendQueue()
-    return await queue.send(request)
+    return await _queues.get().send(request)

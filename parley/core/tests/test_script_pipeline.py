@@ -50,7 +50,7 @@ async def test_calls_queued_behind_a_pipeline_redis_did_not_answer_fail_at_once(
         server.freeze()
         try:
             first = asyncio.ensure_future(pipeline(echo, ["b"], [2]))
-            queue = pipeline._calls.queues[asyncio.get_running_loop()]
+            queue = pipeline._calls.queues.get()
             while queue.task is None or queue.waiting:  # until the first pipeline is out
                 await asyncio.sleep(0)
             queued = [asyncio.ensure_future(pipeline(echo, [k], [3])) for k in "cd"]

@@ -58,8 +58,12 @@ class Participant(models.Model):
     conversation = models.ForeignKey(
         Conversation, on_delete=models.CASCADE, related_name="participants"
     )
+    # A user's memberships: participant_unique (user, conversation) serves those lookups.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="participations"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="participations",
+        db_index=False,
     )
     last_read_seq = models.PositiveBigIntegerField(default=0)
     # How many messages that is: unread = conversation.message_count - read_count.
@@ -74,7 +78,8 @@ class Participant(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "conversation"], name="participant_unique")
         ]
-        indexes = [models.Index(fields=["conversation"], name="participant_conversation_idx")]
+        # A conversation's members: the foreign key's own index (the second index on that
+        # column, participant_conversation_idx, only cost writes).
 
     def __str__(self) -> str:
         return f"{self.user_id} in {self.conversation_id}"

@@ -385,14 +385,16 @@ async def test_hello_leaves_out_a_user_whose_records_expired_before_any_sweep(
 async def test_the_sweep_runs_while_the_process_serves_sockets(room, alice, bob):
     loop = asyncio.get_running_loop()
     first, _, _ = await open_socket(alice)
-    ticker = liveness._tickers[loop].task
+    found = liveness._tickers.find(loop)
+    ticker = found.task if found else None
     second, _, _ = await open_socket(bob)
     assert ticker is not None and not ticker.done()
-    assert liveness._tickers[loop].task is ticker  # one per process, not per socket
+    assert liveness._tickers.find(loop) is found  # one per process, not per socket
+    assert found is not None and found.task is ticker
 
     await close_all(first, second)
 
-    assert ticker.cancelled() and loop not in liveness._tickers
+    assert ticker.cancelled() and liveness._tickers.find(loop) is None
 
 
 # --- load -------------------------------------------------------------------------------
