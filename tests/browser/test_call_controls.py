@@ -40,7 +40,7 @@ open_as = calls.open_as
 direct = calls.direct
 team = calls.team
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.media, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ from parley.messaging.models import Conversation
 
 from .conftest import CHROMIUM_ARGS
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.media, pytest.mark.django_db(transaction=True)]
 
 OpenAs = Callable[..., Page]
 MEDIA_TIMEOUT_MS = 30_000

@@ -33,7 +33,7 @@ from .test_calls import (  # noqa: F401 (fixtures)
     tile,
 )
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.media, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture(scope="module")

@@ -36,6 +36,8 @@ from parley.core.testing.peers import (
     publisher,
 )
 
+pytestmark = pytest.mark.media  # real media: see pyproject.toml
+
 EVENT_SECONDS = 10.0
 E = TypeVar("E")
 

@@ -16,7 +16,7 @@ from parley.calls.tests.signalling_helpers import _no_background_sweep, direct, 
 from parley.core.testing.sockets import Socket, open_socket
 from parley.messaging.actions.rooms import check_create_room, check_join_room
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.media, pytest.mark.django_db(transaction=True)]
 
 FRAMES = 5  # from each other peer
 TIMEOUT = 30

@@ -33,7 +33,7 @@ from parley.core.testing.sockets import open_socket
 from parley.messaging.actions.rooms import check_create_room, check_join_room, do_remove_member
 from parley.messaging.models import Room
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.media, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture(scope="module")

@@ -29,6 +29,8 @@ from parley.core.testing.peers import (
     offer,
 )
 
+pytestmark = pytest.mark.media  # real media: see pyproject.toml
+
 NOW = datetime(2023, 11, 14, 22, 13, 20, tzinfo=UTC)  # 1700000000
 ANN = User(pk=42, username="ann")
 BOB = User(pk=43, username="bob")
