@@ -88,7 +88,7 @@ async def test_json_that_is_not_strictly_json_is_refused(room, chat, alice):
 async def test_a_refused_ref_or_client_id_is_not_echoed(room, chat, alice):
     socket, _, _ = await open_socket(alice)
 
-    for ref in ("x" * 65, ["list"], {"an": "object"}, True):
+    for ref in ("x" * 65, ["list"], {"an": "object"}, True, "\ud800", "a\x00b"):
         await socket.send(type="teleport", ref=ref)
         error = await socket.receive()
         assert error["ref"] is None
