@@ -15,8 +15,11 @@ visible effects must be idempotent (queue.py).
 
 import logging
 import os
+import signal
 import socket
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from traceback import format_exception
 from typing import Any
@@ -151,6 +154,20 @@ def _put_back(row: Row, worker: str, current: datetime) -> int:
     return put_back
 
 
+@contextmanager
+def _stop_signals_held() -> Iterator[None]:
+    """SIGINT and SIGTERM wait until the block ends (on the main thread, where Python runs
+    signal handlers; elsewhere nothing is held)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 class Heartbeat:
     """A worker's heartbeat row, kept fresh by a thread that also recovers lost jobs."""
 
@@ -166,19 +183,26 @@ class Heartbeat:
 
     def stop(self) -> None:
         """Stop beating and remove the row: a job this worker left running (it stops on an
-        error) is recovered at the next pass of any worker."""
-        self._stopping.set()
-        if self._thread.ident is not None:  # started
-            self._thread.join(timeout=settings.JOBS_LEASE_SECONDS)
-        try:
-            WorkerHeartbeat.objects.filter(pk=self.worker_id).delete()
-        except DatabaseError:  # the row expires after JOBS_LEASE_SECONDS
-            logger.warning("job worker %s could not remove its heartbeat", self.worker_id,
-                           exc_info=True)  # fmt: skip
+        error) is recovered at the next pass of any worker. A second stop signal waits
+        until this is done (it would otherwise raise SystemExit halfway)."""
+        with _stop_signals_held():
+            self._stopping.set()
+            if self._thread.ident is not None:  # started
+                self._thread.join(timeout=settings.JOBS_LEASE_SECONDS)
+            for attempt in (1, 2):
+                try:
+                    WorkerHeartbeat.objects.filter(pk=self.worker_id).delete()
+                    return
+                except DatabaseError:  # a signal may have broken the connection: once more
+                    connection.close()
+                    if attempt == 2:  # the row expires after JOBS_LEASE_SECONDS
+                        logger.warning("job worker %s could not remove its heartbeat",
+                                       self.worker_id, exc_info=True)  # fmt: skip
 
     def beat(self) -> None:
         now = timezone.now()
-        if not WorkerHeartbeat.objects.filter(pk=self.worker_id).update(seen_at=now):
+        updated = WorkerHeartbeat.objects.filter(pk=self.worker_id).update(seen_at=now)
+        if not updated and not self._stopping.is_set():  # not again once stop() removed it
             WorkerHeartbeat.objects.create(
                 worker_id=self.worker_id, seen_at=now, started_at=self.started_at,
                 host=socket.gethostname()[:255], pid=os.getpid(),

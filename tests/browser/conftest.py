@@ -30,6 +30,9 @@ from playwright.sync_api import (
     expect,
     sync_playwright,
 )
+from playwright.sync_api import (
+    Error as PlaywrightError,
+)
 
 CHROMIUM_ARGS = [
     "--headless=new",
@@ -287,14 +290,19 @@ def new_page(
     call = request.node.stash.get(_reports, {}).get("call")
     if call is not None and call.failed:
         for number, page in enumerate(pages, start=1):
+            # The trace first: it needs nothing of the page, which may be closed or stuck.
+            print(f"page {number}'s last console messages and frames:", *traces[number - 1],
+                  sep="\n  ")  # fmt: skip
             if page.is_closed():
                 continue
             shot = tmp_path / f"page-{number}.png"
-            page.screenshot(path=shot, full_page=True)
-            (tmp_path / f"page-{number}.html").write_text(page.content())
+            try:
+                page.screenshot(path=shot, full_page=True)
+                (tmp_path / f"page-{number}.html").write_text(page.content())
+            except PlaywrightError as error:
+                print(f"page {number} (at {page.url}): no screenshot: {error}")
+                continue
             print(f"page {number} was at {page.url}; screenshot: {shot}")
-            print(f"page {number}'s last console messages and frames:", *traces[number - 1],
-                  sep="\n  ")  # fmt: skip
     for context in contexts:
         context.close()
     if problems:

@@ -58,12 +58,8 @@ class Participant(models.Model):
     conversation = models.ForeignKey(
         Conversation, on_delete=models.CASCADE, related_name="participants"
     )
-    # A user's memberships: participant_unique (user, conversation) serves those lookups.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        related_name="participations",
-        db_index=False,
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="participations"
     )
     last_read_seq = models.PositiveBigIntegerField(default=0)
     # How many messages that is: unread = conversation.message_count - read_count.
